@@ -1,0 +1,181 @@
+// Package hr holds the normalised worker record every HR source (webhook,
+// BambooHR API, CSV/JSON export) is turned into, and its validation.
+package hr
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Status is the HR employment status.
+type Status string
+
+const (
+	StatusPending    Status = "pending" // hired, not started yet
+	StatusActive     Status = "active"
+	StatusOnLeave    Status = "on_leave"
+	StatusTerminated Status = "terminated"
+)
+
+// Record is one employee as HR states it. Dates are local calendar dates
+// (YYYY-MM-DD) in the employee's time zone; TerminationEffectiveAt, when
+// set, is an exact instant and wins over TerminationDate.
+type Record struct {
+	Source                 string    `json:"source"`
+	SourceID               string    `json:"source_id,omitempty"`
+	EmployeeID             string    `json:"employee_id"`
+	Email                  string    `json:"email"`
+	GivenName              string    `json:"given_name"`
+	FamilyName             string    `json:"family_name"`
+	DisplayName            string    `json:"display_name,omitempty"`
+	Department             string    `json:"department"`
+	Title                  string    `json:"title"`
+	Location               string    `json:"location,omitempty"`
+	Country                string    `json:"country,omitempty"`
+	Timezone               string    `json:"timezone,omitempty"`
+	CostCenter             string    `json:"cost_center,omitempty"`
+	EmploymentType         string    `json:"employment_type"` // full_time, part_time, contractor, intern
+	ManagerEmployeeID      string    `json:"manager_employee_id,omitempty"`
+	Status                 Status    `json:"status"`
+	StartDate              string    `json:"start_date,omitempty"`
+	TerminationDate        string    `json:"termination_date,omitempty"`
+	TerminationEffectiveAt time.Time `json:"termination_effective_at,omitzero"`
+	UpdatedAt              time.Time `json:"source_updated_at,omitzero"`
+}
+
+// FieldError names the record and the field that is wrong.
+type FieldError struct {
+	Record string // employee id, or the row/line where there is none
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("record %s: field %s: %s", e.Record, e.Field, e.Reason)
+}
+
+// Errors is every problem of one record.
+type Errors []*FieldError
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Validate checks the record and returns every problem at once (nil when
+// valid). ref names the record when EmployeeID is empty (e.g. "line 7").
+func (r Record) Validate(ref string) error {
+	id := r.EmployeeID
+	if id == "" {
+		id = ref
+	}
+	var es Errors
+	add := func(field, reason string) { es = append(es, &FieldError{Record: id, Field: field, Reason: reason}) }
+	if r.EmployeeID == "" {
+		add("employee_id", "is required")
+	} else if !validID(r.EmployeeID) {
+		add("employee_id", "must be letters, digits, '-' or '_' (at most 64)")
+	}
+	if r.Email == "" {
+		add("email", "is required")
+	} else if at := strings.IndexByte(r.Email, '@'); at < 1 || at == len(r.Email)-1 || strings.ContainsAny(r.Email, " ,;<>\"") {
+		add("email", "is not an email address")
+	}
+	if r.GivenName == "" {
+		add("given_name", "is required")
+	}
+	if r.FamilyName == "" {
+		add("family_name", "is required")
+	}
+	switch r.Status {
+	case StatusPending, StatusActive, StatusOnLeave, StatusTerminated:
+	case "":
+		add("status", "is required (pending, active, on_leave, terminated)")
+	default:
+		add("status", fmt.Sprintf("%q is not one of pending, active, on_leave, terminated", r.Status))
+	}
+	switch r.EmploymentType {
+	case "", "full_time", "part_time", "contractor", "intern":
+	default:
+		add("employment_type", fmt.Sprintf("%q is not one of full_time, part_time, contractor, intern", r.EmploymentType))
+	}
+	for _, d := range []struct{ field, v string }{{"start_date", r.StartDate}, {"termination_date", r.TerminationDate}} {
+		if d.v == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
+			add(d.field, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", d.v))
+		}
+	}
+	if r.Timezone != "" {
+		if _, err := time.LoadLocation(r.Timezone); err != nil {
+			add("timezone", fmt.Sprintf("%q is not an IANA time zone", r.Timezone))
+		}
+	}
+	if r.Status == StatusTerminated && r.TerminationDate == "" && r.TerminationEffectiveAt.IsZero() {
+		add("termination_date", "is required when status is terminated")
+	}
+	if r.ManagerEmployeeID != "" && r.ManagerEmployeeID == r.EmployeeID {
+		add("manager_employee_id", "an employee cannot be their own manager")
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+func validID(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// TimeZone returns the employee's time zone, UTC when unset.
+func (r Record) TimeZone() *time.Location {
+	if r.Timezone != "" {
+		if loc, err := time.LoadLocation(r.Timezone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// TerminationAt is the instant a termination takes effect: the explicit
+// instant, else the end of the termination date's working day (17:00 local).
+func (r Record) TerminationAt() time.Time {
+	if !r.TerminationEffectiveAt.IsZero() {
+		return r.TerminationEffectiveAt
+	}
+	d, err := time.ParseInLocation(time.DateOnly, r.TerminationDate, r.TimeZone())
+	if err != nil {
+		return time.Time{}
+	}
+	return d.Add(17 * time.Hour)
+}
+
+// StartAt is the start of the employee's first day (09:00 local), zero when unset.
+func (r Record) StartAt() time.Time {
+	d, err := time.ParseInLocation(time.DateOnly, r.StartDate, r.TimeZone())
+	if err != nil {
+		return time.Time{}
+	}
+	return d.Add(9 * time.Hour)
+}
+
+// Name is the display name, built from given and family name when unset.
+func (r Record) Name() string {
+	if r.DisplayName != "" {
+		return r.DisplayName
+	}
+	return strings.TrimSpace(r.GivenName + " " + r.FamilyName)
+}
