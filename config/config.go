@@ -1,0 +1,237 @@
+// Package config loads and validates jml's one YAML configuration file.
+// Secrets never live in the file: they come from the environment (or a file
+// named by VAR_FILE), see secrets.go. Validation reports every problem at
+// once, each with the file, the key path and what was expected.
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Directory names jml knows.
+const (
+	Entra  = "entra"
+	Okta   = "okta"
+	Google = "google"
+)
+
+// KnownDirectories is every directory name a catalog entry may reference
+// (SCIM apps are referenced through `apps`).
+var KnownDirectories = []string{Entra, Okta, Google}
+
+// Tracks, from the IAM guide: which directory leads.
+var Tracks = []string{"microsoft-first", "google-first", "hybrid"}
+
+// Config is the whole file.
+type Config struct {
+	Temporal    Temporal          `yaml:"temporal"`
+	Track       string            `yaml:"track"`
+	Directories Directories       `yaml:"directories"`
+	SCIMApps    []SCIMApp         `yaml:"scim_apps"`
+	Slack       Slack             `yaml:"slack"`
+	HR          HR                `yaml:"hr"`
+	Intake      Intake            `yaml:"intake"`
+	SLA         SLA               `yaml:"sla"`
+	Leaver      Leaver            `yaml:"leaver"`
+	Elevation   Elevation         `yaml:"elevation"`
+	Evidence    Evidence          `yaml:"evidence"`
+	Catalog     Catalog           `yaml:"catalog"`
+	Dev         Dev               `yaml:"dev"`
+	Log         Log               `yaml:"log"`
+	Secrets     Secrets           `yaml:"-"` // from the environment only
+	Source      string            `yaml:"-"` // the file it was loaded from
+}
+
+// Temporal is the connection to the Temporal cluster.
+type Temporal struct {
+	Address   string `yaml:"address"`
+	Namespace string `yaml:"namespace"`
+	TaskQueue string `yaml:"task_queue"`
+	TLS       TLS    `yaml:"tls"`
+	// AllowPlaintextRemote permits a non-TLS connection to a non-loopback
+	// address (never needed with Temporal Cloud).
+	AllowPlaintextRemote bool `yaml:"allow_plaintext_remote"`
+}
+
+// TLS holds file paths for mTLS to the Temporal frontend.
+type TLS struct {
+	CertFile   string `yaml:"cert_file"`
+	KeyFile    string `yaml:"key_file"`
+	CAFile     string `yaml:"ca_file"`
+	ServerName string `yaml:"server_name"`
+}
+
+// Enabled reports whether any TLS setting is present.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" || t.CAFile != "" }
+
+// Directories configures the identity systems.
+type Directories struct {
+	Entra  EntraDir  `yaml:"entra"`
+	Okta   OktaDir   `yaml:"okta"`
+	Google GoogleDir `yaml:"google"`
+}
+
+// EntraDir is Microsoft Entra ID through Microsoft Graph.
+type EntraDir struct {
+	Enabled           bool   `yaml:"enabled"`
+	BaseURL           string `yaml:"base_url"` // default https://graph.microsoft.com/v1.0
+	TenantID          string `yaml:"tenant_id"`
+	ClientID          string `yaml:"client_id"`
+	RequestsPerMinute int    `yaml:"requests_per_minute"`
+}
+
+// OktaDir is an Okta org.
+type OktaDir struct {
+	Enabled           bool   `yaml:"enabled"`
+	OrgURL            string `yaml:"org_url"`
+	RequestsPerMinute int    `yaml:"requests_per_minute"`
+}
+
+// GoogleDir is a Google Workspace customer.
+type GoogleDir struct {
+	Enabled           bool   `yaml:"enabled"`
+	BaseURL           string `yaml:"base_url"` // empty = Google's endpoint
+	Customer          string `yaml:"customer"`
+	Domain            string `yaml:"domain"`
+	AdminSubject      string `yaml:"admin_subject"`
+	RequestsPerMinute int    `yaml:"requests_per_minute"`
+}
+
+// SCIMApp is one SaaS app provisioned over SCIM 2.0.
+type SCIMApp struct {
+	Name              string `yaml:"name"`
+	BaseURL           string `yaml:"base_url"`
+	DeactivateBy      string `yaml:"deactivate_by"` // patch (default) or delete
+	RequestsPerMinute int    `yaml:"requests_per_minute"`
+}
+
+// Slack is the Slack app jml posts as.
+type Slack struct {
+	Enabled         bool   `yaml:"enabled"`
+	APIURL          string `yaml:"api_url"` // empty = https://slack.com/api/
+	SecurityChannel string `yaml:"security_channel"`
+	ITChannel       string `yaml:"it_channel"`
+}
+
+// HR configures HR intake.
+type HR struct {
+	Source   string   `yaml:"source"` // webhook, bamboohr, csv
+	BambooHR BambooHR `yaml:"bamboohr"`
+}
+
+// BambooHR is the BambooHR API the intake fetches records from.
+type BambooHR struct {
+	BaseURL   string `yaml:"base_url"`
+	Subdomain string `yaml:"subdomain"`
+}
+
+// Intake is jml's HTTP server (HR webhooks, Slack interactivity, codec).
+type Intake struct {
+	Listen         string   `yaml:"listen"`
+	PublicURL      string   `yaml:"public_url"`
+	UIOrigin       string   `yaml:"ui_origin"`
+	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
+	RatePerMinute  int      `yaml:"rate_per_minute"`
+	ReadTimeout    Duration `yaml:"read_timeout"`
+	SignatureSkew  Duration `yaml:"signature_skew"`
+}
+
+// SLA holds the lifecycle deadlines.
+type SLA struct {
+	Leaver         Duration `yaml:"leaver"`
+	JoinerLeadTime Duration `yaml:"joiner_lead_time"`
+}
+
+// Leaver tunes offboarding.
+type Leaver struct {
+	RetireDevices bool `yaml:"retire_devices"`
+}
+
+// Elevation is the JIT admin policy.
+type Elevation struct {
+	DefaultDuration        Duration        `yaml:"default_duration"`
+	MaxDuration            Duration        `yaml:"max_duration"`
+	ApprovalTimeout        Duration        `yaml:"approval_timeout"`
+	RequireCompliantDevice bool            `yaml:"require_compliant_device"`
+	RequireMFA             bool            `yaml:"require_mfa"`
+	Roles                  []ElevationRole `yaml:"roles"`
+}
+
+// ElevationRole is one role that may be requested.
+type ElevationRole struct {
+	Name        string   `yaml:"name"`
+	Directory   string   `yaml:"directory"`
+	Role        string   `yaml:"role"`
+	MaxDuration Duration `yaml:"max_duration"`
+	// Approver: "manager" (the requester's manager) or "employee:<id>".
+	Approver string `yaml:"approver"`
+}
+
+// Evidence is where evidence files go.
+type Evidence struct {
+	Dir string `yaml:"dir"`
+}
+
+// Dev configures `jml dev`.
+type Dev struct {
+	StateDir     string `yaml:"state_dir"`
+	UIPort       int    `yaml:"ui_port"`
+	GRPCPort     int    `yaml:"grpc_port"`
+	Employees    int    `yaml:"employees"`
+	Joiners      int    `yaml:"joiners"`
+	EmulatorPort int    `yaml:"emulator_port"` // first of consecutive ports; 0 = random
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"` // json or console
+}
+
+// Duration is a time.Duration written as "1h", "30m".
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String renders the duration as written.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalText parses a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 1h)", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText renders it back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// EnabledDirectories lists the enabled directory names in a fixed order.
+func (c *Config) EnabledDirectories() []string {
+	var out []string
+	if c.Directories.Entra.Enabled {
+		out = append(out, Entra)
+	}
+	if c.Directories.Okta.Enabled {
+		out = append(out, Okta)
+	}
+	if c.Directories.Google.Enabled {
+		out = append(out, Google)
+	}
+	return out
+}
+
+// ElevationRole finds a requestable role by name.
+func (c *Config) ElevationRole(name string) (ElevationRole, bool) {
+	for _, r := range c.Elevation.Roles {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return ElevationRole{}, false
+}

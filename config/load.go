@@ -1,0 +1,532 @@
+package config
+
+import (
+	"bytes"
+	"encoding"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Problem is one thing wrong with the configuration.
+type Problem struct {
+	File string
+	Line int
+	Path string // dotted key path, e.g. catalog.rules[2].groups.entra
+	Msg  string
+}
+
+func (p Problem) String() string {
+	loc := p.File
+	if p.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	if p.Path == "" {
+		return fmt.Sprintf("%s: %s", loc, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, p.Path, p.Msg)
+}
+
+// Error is every problem found, reported at once.
+type Error struct{ Problems []Problem }
+
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return fmt.Sprintf("invalid configuration (%d problems):\n  %s", len(e.Problems), strings.Join(lines, "\n  "))
+}
+
+// Load reads, validates and completes the configuration at path, with
+// secrets from the process environment.
+func Load(path string) (*Config, error) { return LoadWithEnv(path, os.Getenv) }
+
+// LoadWithEnv is Load with an explicit environment.
+func LoadWithEnv(path string, getenv func(string) string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Problems: []Problem{{File: path, Msg: "cannot read configuration: " + underlying(err).Error()}}}
+	}
+	return Parse(path, b, getenv)
+}
+
+// Parse validates the YAML document data (named file in messages).
+func Parse(file string, data []byte, getenv func(string) string) (*Config, error) {
+	v := &validator{file: file}
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		v.add(0, "", "not valid YAML: "+err.Error())
+		return nil, v.err()
+	}
+	if len(root.Content) == 0 {
+		v.add(0, "", "the file is empty")
+		return nil, v.err()
+	}
+	v.walk(root.Content[0], reflect.TypeOf(Config{}), "")
+	if len(v.problems) > 0 {
+		return nil, v.err()
+	}
+	cfg := &Config{}
+	if err := root.Content[0].Decode(cfg); err != nil {
+		v.add(0, "", err.Error())
+		return nil, v.err()
+	}
+	cfg.Source = file
+	cfg.applyDefaults()
+	v.semantics(cfg)
+	secrets, errs := LoadSecrets(cfg, getenv)
+	for _, e := range errs {
+		v.add(0, "environment", e.Error())
+	}
+	cfg.Secrets = secrets
+	v.requireSecrets(cfg)
+	if len(v.problems) > 0 {
+		return nil, v.err()
+	}
+	return cfg, nil
+}
+
+type validator struct {
+	file     string
+	problems []Problem
+	lines    map[string]int // key path → line, for semantic errors
+}
+
+func (v *validator) add(line int, path, msg string) {
+	if line == 0 && v.lines != nil {
+		line = v.lines[path]
+	}
+	v.problems = append(v.problems, Problem{File: v.file, Line: line, Path: path, Msg: msg})
+}
+
+func (v *validator) err() error {
+	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].Line < v.problems[j].Line })
+	return &Error{Problems: v.problems}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+
+// walk checks node against type t: unknown keys, secrets in the file,
+// wrong shapes and unparsable scalars, each with its key path.
+func (v *validator) walk(n *yaml.Node, t reflect.Type, path string) {
+	if v.lines == nil {
+		v.lines = map[string]int{}
+	}
+	v.lines[path] = n.Line
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		if n.Kind != yaml.ScalarNode {
+			v.add(n.Line, path, "expected a single value")
+			return
+		}
+		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			v.add(n.Line, path, err.Error())
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			v.add(n.Line, path, "expected a mapping of keys")
+			return
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			f, ok := fields[k.Value]
+			if !ok {
+				if looksSecret(k.Value) {
+					v.add(k.Line, p, "secrets are not read from the file; set them in the environment (see config/example.yaml)")
+					continue
+				}
+				v.add(k.Line, p, "unknown key (expected one of: "+strings.Join(sortedKeys(fields), ", ")+")")
+				continue
+			}
+			v.walk(val, f, p)
+		}
+	case reflect.Map:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			v.add(n.Line, path, "expected a mapping")
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v.walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return
+		}
+		if n.Kind != yaml.SequenceNode {
+			v.add(n.Line, path, "expected a list")
+			return
+		}
+		for i, c := range n.Content {
+			v.walk(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	default:
+		if n.Kind != yaml.ScalarNode {
+			v.add(n.Line, path, "expected a single "+t.Kind().String()+" value")
+			return
+		}
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			v.add(n.Line, path, fmt.Sprintf("%q is not a valid %s", n.Value, kindWord(t)))
+		}
+	}
+}
+
+func kindWord(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.Int, reflect.Int64:
+		return "whole number"
+	}
+	return t.Kind().String()
+}
+
+// yamlFields maps yaml keys to field types, flattening inline structs.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if opts == "inline" {
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Config) applyDefaults() {
+	t := &c.Temporal
+	if t.Address == "" {
+		t.Address = "127.0.0.1:7233"
+	}
+	if t.Namespace == "" {
+		t.Namespace = "default"
+	}
+	if t.TaskQueue == "" {
+		t.TaskQueue = "jml"
+	}
+	if c.Directories.Entra.BaseURL == "" {
+		c.Directories.Entra.BaseURL = "https://graph.microsoft.com/v1.0"
+	}
+	if c.Directories.Google.Customer == "" {
+		c.Directories.Google.Customer = "my_customer"
+	}
+	for i := range c.SCIMApps {
+		if c.SCIMApps[i].DeactivateBy == "" {
+			c.SCIMApps[i].DeactivateBy = "patch"
+		}
+	}
+	if c.SLA.Leaver == 0 {
+		c.SLA.Leaver = Duration(time.Hour)
+	}
+	if c.Intake.Listen == "" {
+		c.Intake.Listen = "127.0.0.1:8080"
+	}
+	if c.Intake.MaxBodyBytes == 0 {
+		c.Intake.MaxBodyBytes = 1 << 20
+	}
+	if c.Intake.RatePerMinute == 0 {
+		c.Intake.RatePerMinute = 600
+	}
+	if c.Intake.ReadTimeout == 0 {
+		c.Intake.ReadTimeout = Duration(10 * time.Second)
+	}
+	if c.Intake.SignatureSkew == 0 {
+		c.Intake.SignatureSkew = Duration(5 * time.Minute)
+	}
+	if c.Intake.UIOrigin == "" {
+		c.Intake.UIOrigin = "http://127.0.0.1:8233"
+	}
+	e := &c.Elevation
+	if e.DefaultDuration == 0 {
+		e.DefaultDuration = Duration(time.Hour)
+	}
+	if e.MaxDuration == 0 {
+		e.MaxDuration = Duration(8 * time.Hour)
+	}
+	if e.ApprovalTimeout == 0 {
+		e.ApprovalTimeout = Duration(4 * time.Hour)
+	}
+	for i := range e.Roles {
+		if e.Roles[i].Approver == "" {
+			e.Roles[i].Approver = "manager"
+		}
+		if e.Roles[i].MaxDuration == 0 {
+			e.Roles[i].MaxDuration = e.MaxDuration
+		}
+	}
+	if c.Evidence.Dir == "" {
+		c.Evidence.Dir = "evidence"
+	}
+	d := &c.Dev
+	if d.StateDir == "" {
+		d.StateDir = ".state"
+	}
+	if d.UIPort == 0 {
+		d.UIPort = 8233
+	}
+	if d.GRPCPort == 0 {
+		d.GRPCPort = 7233
+	}
+	if d.Employees == 0 {
+		d.Employees = 500
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "console"
+	}
+	if c.HR.Source == "" {
+		c.HR.Source = "webhook"
+	}
+}
+
+// semantics checks meaning: names that must exist, values in range.
+func (v *validator) semantics(c *Config) {
+	if !slices.Contains(Tracks, c.Track) {
+		v.add(0, "track", fmt.Sprintf("%q is not a track (expected one of: %s)", c.Track, strings.Join(Tracks, ", ")))
+	}
+	if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
+		v.add(0, "temporal.address", fmt.Sprintf("%q is not host:port", c.Temporal.Address))
+	}
+	tls := c.Temporal.TLS
+	if (tls.CertFile == "") != (tls.KeyFile == "") {
+		v.add(0, "temporal.tls", "cert_file and key_file must be set together")
+	}
+	for _, f := range []struct{ p, v string }{{"temporal.tls.cert_file", tls.CertFile}, {"temporal.tls.key_file", tls.KeyFile}, {"temporal.tls.ca_file", tls.CAFile}} {
+		if f.v != "" {
+			if _, err := os.Stat(f.v); err != nil {
+				v.add(0, f.p, fmt.Sprintf("cannot read %s: %v", f.v, underlying(err)))
+			}
+		}
+	}
+	enabled := c.EnabledDirectories()
+	if len(enabled) == 0 {
+		v.add(0, "directories", "no directory is enabled (enable at least one of entra, okta, google)")
+	}
+	urlCheck := func(path, u string, required bool) {
+		if u == "" {
+			if required {
+				v.add(0, path, "is required")
+			}
+			return
+		}
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			v.add(0, path, fmt.Sprintf("%q is not an http(s) URL", u))
+		}
+	}
+	if c.Directories.Entra.Enabled {
+		urlCheck("directories.entra.base_url", c.Directories.Entra.BaseURL, true)
+	}
+	if c.Directories.Okta.Enabled {
+		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
+	}
+	if c.Directories.Google.Enabled {
+		urlCheck("directories.google.base_url", c.Directories.Google.BaseURL, false)
+		if c.Directories.Google.Domain == "" {
+			v.add(0, "directories.google.domain", "is required (the Workspace primary domain)")
+		}
+	}
+	apps := map[string]bool{}
+	for i, a := range c.SCIMApps {
+		p := fmt.Sprintf("scim_apps[%d]", i)
+		if a.Name == "" {
+			v.add(0, p+".name", "is required")
+		} else if apps[a.Name] {
+			v.add(0, p+".name", fmt.Sprintf("%q is defined twice", a.Name))
+		}
+		apps[a.Name] = true
+		urlCheck(p+".base_url", a.BaseURL, true)
+		if a.DeactivateBy != "patch" && a.DeactivateBy != "delete" {
+			v.add(0, p+".deactivate_by", fmt.Sprintf("%q is not patch or delete", a.DeactivateBy))
+		}
+	}
+	if c.Slack.Enabled {
+		urlCheck("slack.api_url", c.Slack.APIURL, false)
+		if c.Slack.SecurityChannel == "" {
+			v.add(0, "slack.security_channel", "is required when slack is enabled (SLA breaches are posted there)")
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.Intake.Listen); err != nil {
+		v.add(0, "intake.listen", fmt.Sprintf("%q is not host:port", c.Intake.Listen))
+	}
+	if c.SLA.Leaver <= 0 {
+		v.add(0, "sla.leaver", "must be positive")
+	}
+	if c.Elevation.DefaultDuration > c.Elevation.MaxDuration {
+		v.add(0, "elevation.default_duration", fmt.Sprintf("%s is longer than elevation.max_duration %s", c.Elevation.DefaultDuration, c.Elevation.MaxDuration))
+	}
+	roles := map[string]bool{}
+	for i, r := range c.Elevation.Roles {
+		p := fmt.Sprintf("elevation.roles[%d]", i)
+		if r.Name == "" {
+			v.add(0, p+".name", "is required")
+		} else if roles[r.Name] {
+			v.add(0, p+".name", fmt.Sprintf("%q is defined twice", r.Name))
+		}
+		roles[r.Name] = true
+		v.directory(p+".directory", r.Directory, enabled)
+		if r.Directory != "" && !slices.Contains(c.Catalog.AdminRoles[r.Directory], r.Role) {
+			v.add(0, p+".role", fmt.Sprintf("%q is not declared in catalog.admin_roles.%s", r.Role, r.Directory))
+		}
+		if r.MaxDuration > c.Elevation.MaxDuration {
+			v.add(0, p+".max_duration", fmt.Sprintf("%s is longer than elevation.max_duration %s", r.MaxDuration, c.Elevation.MaxDuration))
+		}
+		if r.Approver != "manager" && !strings.HasPrefix(r.Approver, "employee:") {
+			v.add(0, p+".approver", fmt.Sprintf("%q is not \"manager\" or \"employee:<id>\"", r.Approver))
+		}
+	}
+	v.catalog(c, enabled, apps)
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		v.add(0, "log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	if c.Log.Format != "json" && c.Log.Format != "console" {
+		v.add(0, "log.format", fmt.Sprintf("%q is not json or console", c.Log.Format))
+	}
+	if !slices.Contains([]string{"webhook", "bamboohr", "csv"}, c.HR.Source) {
+		v.add(0, "hr.source", fmt.Sprintf("%q is not one of webhook, bamboohr, csv", c.HR.Source))
+	}
+}
+
+func (v *validator) directory(path, name string, enabled []string) bool {
+	if !slices.Contains(KnownDirectories, name) {
+		v.add(0, path, fmt.Sprintf("%q is not a directory (expected one of: %s)", name, strings.Join(KnownDirectories, ", ")))
+		return false
+	}
+	if !slices.Contains(enabled, name) {
+		v.add(0, path, fmt.Sprintf("directory %q is not enabled under directories", name))
+		return false
+	}
+	return true
+}
+
+func (v *validator) catalog(c *Config, enabled []string, apps map[string]bool) {
+	cat := c.Catalog
+	for _, decl := range []struct {
+		key string
+		m   map[string][]string
+	}{{"groups", cat.Groups}, {"licenses", cat.Licenses}, {"admin_roles", cat.AdminRoles}} {
+		for _, dir := range sortedKeys(decl.m) {
+			if !slices.Contains(KnownDirectories, dir) {
+				v.add(0, "catalog."+decl.key+"."+dir, fmt.Sprintf("%q is not a directory (expected one of: %s)", dir, strings.Join(KnownDirectories, ", ")))
+			}
+		}
+	}
+	if len(cat.Licenses[Okta])+len(cat.Licenses[Google]) > 0 {
+		v.add(0, "catalog.licenses", "licenses are managed in entra only")
+	}
+	checkGrant := func(path string, g Grant) {
+		refs := []struct {
+			key  string
+			got  map[string][]string
+			decl map[string][]string
+		}{{"groups", g.Groups, cat.Groups}, {"licenses", g.Licenses, cat.Licenses}, {"admin_roles", g.AdminRoles, cat.AdminRoles}}
+		for _, r := range refs {
+			for _, dir := range sortedKeys(r.got) {
+				p := path + "." + r.key + "." + dir
+				if !v.directory(p, dir, enabled) {
+					continue
+				}
+				for i, name := range r.got[dir] {
+					if !slices.Contains(r.decl[dir], name) {
+						v.add(0, fmt.Sprintf("%s[%d]", p, i), fmt.Sprintf("%q is not declared in catalog.%s.%s", name, r.key, dir))
+					}
+				}
+			}
+		}
+		for i, a := range g.Apps {
+			if !apps[a] {
+				v.add(0, fmt.Sprintf("%s.apps[%d]", path, i), fmt.Sprintf("%q is not an app defined in scim_apps", a))
+			}
+		}
+	}
+	checkGrant("catalog.birthright", cat.Birthright)
+	names := map[string]bool{}
+	for i, r := range cat.Rules {
+		p := fmt.Sprintf("catalog.rules[%d]", i)
+		if r.Name == "" {
+			v.add(0, p+".name", "is required")
+		} else if names[r.Name] {
+			v.add(0, p+".name", fmt.Sprintf("%q is defined twice", r.Name))
+		}
+		names[r.Name] = true
+		if r.Match.empty() {
+			v.add(0, p+".match", "is empty: a rule must match on at least one of departments, titles, locations, employment_types")
+		}
+		checkGrant(p, r.Grant)
+	}
+}
+
+// requireSecrets checks that each enabled system has its credential.
+func (v *validator) requireSecrets(c *Config) {
+	s := c.Secrets
+	need := func(ok bool, path, vars string) {
+		if !ok {
+			v.add(0, path, "needs a credential in the environment: set "+vars)
+		}
+	}
+	if c.Directories.Entra.Enabled {
+		need(s.EntraClientSecret.Set() || s.EntraToken.Set(), "directories.entra", "JML_ENTRA_CLIENT_SECRET (or JML_ENTRA_TOKEN), or the _FILE variant")
+	}
+	if c.Directories.Okta.Enabled {
+		need(s.OktaToken.Set(), "directories.okta", "JML_OKTA_TOKEN or JML_OKTA_TOKEN_FILE")
+	}
+	if c.Directories.Google.Enabled {
+		need(s.GoogleCredentials.Set() || s.GoogleToken.Set(), "directories.google", "JML_GOOGLE_CREDENTIALS (service-account JSON) or JML_GOOGLE_TOKEN, or the _FILE variant")
+	}
+	for i, a := range c.SCIMApps {
+		need(s.SCIMTokens[a.Name].Set(), fmt.Sprintf("scim_apps[%d]", i), SCIMTokenVar(a.Name))
+	}
+	if c.Slack.Enabled {
+		need(s.SlackBotToken.Set(), "slack", "JML_SLACK_BOT_TOKEN")
+		need(s.SlackSigningSecret.Set(), "slack", "JML_SLACK_SIGNING_SECRET")
+	}
+}
