@@ -82,6 +82,7 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 		return nil, v.err()
 	}
 	cfg.Source = file
+	cfg.applyEnv(getenv)
 	cfg.applyDefaults()
 	v.semantics(cfg)
 	secrets, errs := LoadSecrets(cfg, getenv)
@@ -238,6 +239,24 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// applyEnv lets a deployment override where things are without editing
+// the file (containers, docker-compose).
+func (c *Config) applyEnv(getenv func(string) string) {
+	set := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Temporal.Address, "JML_TEMPORAL_ADDRESS")
+	set(&c.Temporal.Namespace, "JML_TEMPORAL_NAMESPACE")
+	set(&c.Temporal.TaskQueue, "JML_TEMPORAL_TASK_QUEUE")
+	set(&c.Intake.Listen, "JML_INTAKE_LISTEN")
+	set(&c.Evidence.Dir, "JML_EVIDENCE_DIR")
+	if getenv("JML_TEMPORAL_ALLOW_PLAINTEXT") == "true" {
+		c.Temporal.AllowPlaintextRemote = true
+	}
 }
 
 func (c *Config) applyDefaults() {

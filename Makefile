@@ -1,0 +1,46 @@
+# jml: the two commands are `make run` and `make test`.
+GO            ?= go
+BIN           := $(CURDIR)/.bin
+TEMPORAL      := $(BIN)/temporal
+WORKFLOWCHECK := $(BIN)/workflowcheck
+TEMPORAL_CLI_VERSION := v1.5.1
+WORKFLOWCHECK_VERSION := v0.6.0
+CONFIG        ?= config/demo.yaml
+
+.PHONY: all build run test vet workflowcheck temporal tools bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/jml ./cmd/jml
+
+## run: the whole product on loopback (dev server + UI, emulators, worker, intake)
+run: build temporal
+	./bin/jml dev --config $(CONFIG)
+
+## test: vet, workflowcheck, every test including end to end
+test: temporal tools vet workflowcheck
+	$(GO) test -count=1 -timeout 20m ./...
+
+vet:
+	$(GO) vet ./...
+
+workflowcheck: tools
+	$(WORKFLOWCHECK) ./workflows/...
+
+## temporal: the Temporal CLI dev server, built from the Go module proxy (skipped when present)
+temporal: $(TEMPORAL)
+$(TEMPORAL):
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+tools: $(WORKFLOWCHECK)
+$(WORKFLOWCHECK):
+	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+## bench: the measured numbers in README.md
+bench: build temporal
+	./bin/jml bench --config $(CONFIG)
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./testsuite/...
+
+clean:
+	rm -rf bin

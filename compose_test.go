@@ -1,0 +1,76 @@
+package jml_test
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// No Docker engine runs here, so the production compose file is checked at
+// the YAML level: the services exist and wire together, and no secret is a
+// literal.
+type composeFile struct {
+	Services map[string]struct {
+		Image       string            `yaml:"image"`
+		Build       any               `yaml:"build"`
+		Command     []string          `yaml:"command"`
+		DependsOn   any               `yaml:"depends_on"`
+		Environment map[string]string `yaml:"environment"`
+		Ports       []string          `yaml:"ports"`
+		Volumes     []string          `yaml:"volumes"`
+	} `yaml:"services"`
+	Volumes map[string]any `yaml:"volumes"`
+}
+
+func TestComposeWiring(t *testing.T) {
+	b, err := os.ReadFile("docker-compose.yml")
+	require.NoError(t, err)
+	var c composeFile
+	require.NoError(t, yaml.Unmarshal(b, &c))
+
+	for _, name := range []string{"postgresql", "temporal", "temporal-ui", "jml-worker", "jml-serve"} {
+		require.Contains(t, c.Services, name, "service %s", name)
+	}
+	temporal := c.Services["temporal"]
+	assert.Equal(t, "postgresql", temporal.Environment["POSTGRES_SEEDS"], "Temporal stores its state in the postgresql service")
+	assert.Contains(t, temporal.Ports, "127.0.0.1:7233:7233")
+
+	ui := c.Services["temporal-ui"]
+	assert.Equal(t, "temporal:7233", ui.Environment["TEMPORAL_ADDRESS"], "the UI reaches the frontend by service name")
+	assert.Contains(t, ui.Environment["TEMPORAL_CODEC_ENDPOINT"], ":8080/codec", "the UI decodes payloads through jml serve's codec endpoint")
+
+	worker, serve := c.Services["jml-worker"], c.Services["jml-serve"]
+	assert.Equal(t, []string{"worker", "--config", "/etc/jml/config.yaml"}, worker.Command)
+	assert.Equal(t, []string{"serve", "--config", "/etc/jml/config.yaml"}, serve.Command)
+	assert.Equal(t, "temporal:7233", worker.Environment["JML_TEMPORAL_ADDRESS"], "the worker reaches the frontend by service name")
+	assert.Equal(t, worker.Environment, serve.Environment, "worker and serve share one environment")
+	assert.Equal(t, worker.Image, serve.Image)
+	assert.Contains(t, serve.Ports, "127.0.0.1:8080:8080")
+	assert.Equal(t, "0.0.0.0:8080", serve.Environment["JML_INTAKE_LISTEN"])
+	for _, v := range worker.Volumes {
+		src := strings.SplitN(v, ":", 2)[0]
+		if strings.HasPrefix(src, "./") {
+			_, err := os.Stat(src)
+			assert.NoError(t, err, "mounted file %s exists", src)
+		} else {
+			assert.Contains(t, c.Volumes, src, "named volume %s is declared", src)
+		}
+	}
+
+	// Every variable that looks like a secret is an ${ENV} reference.
+	secretName := regexp.MustCompile(`(?i)(SECRET|TOKEN|PASSWORD|PWD|KEY|CREDENTIALS)`)
+	envRef := regexp.MustCompile(`^\$\{[A-Z0-9_]+(:[-?][^}]*)?\}$`)
+	for name, svc := range c.Services {
+		for k, v := range svc.Environment {
+			// a UI switch, not a credential
+			if secretName.MatchString(k) && k != "TEMPORAL_CODEC_PASS_ACCESS_TOKEN" {
+				assert.Regexp(t, envRef, v, "%s.%s must come from the environment, not a literal", name, k)
+			}
+		}
+	}
+}
