@@ -52,7 +52,9 @@ func (k Key) ConfigEntry() string {
 	return k.ID + ":" + base64.StdEncoding.EncodeToString(k.Secret)
 }
 
-func (k Key) String() string { return "codec.Key{ID:" + strconv.Quote(k.ID) + ", Secret:" + redacted + "}" }
+func (k Key) String() string {
+	return "codec.Key{ID:" + strconv.Quote(k.ID) + ", Secret:" + redacted + "}"
+}
 
 // GoString keeps %#v from dumping the secret bytes.
 func (k Key) GoString() string { return k.String() }
