@@ -1,0 +1,145 @@
+// Command jml is the one binary of jml: the Temporal worker, the intake
+// server, the development environment and the operator tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/rs/zerolog"
+
+	"github.com/jml-dev/jml/config"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2 // usage or configuration error
+)
+
+// usageError is a bad command line or configuration: exit 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{
+	"dev":    {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
+	"worker": {"run the Temporal worker (every jml workflow and activity)", runWorker},
+	"serve":  {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "jml: unknown command %q (run jml --help)\n", args[0])
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, args[1:], stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case isUsage(err):
+		fmt.Fprintf(stderr, "jml %s: %v\n", args[0], err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "jml %s: %v\n", args[0], err)
+		return exitRuntime
+	}
+}
+
+func isUsage(err error) bool {
+	var u usageError
+	var ce *config.Error
+	return errors.As(err, &u) || errors.As(err, &ce)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "jml: joiner, mover, leaver and JIT elevation as Temporal workflows\n\nUsage: jml <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun jml <command> --help for its flags.")
+}
+
+// newFlags makes a flag set whose errors are returned, not fatal.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("jml "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: jml %s [flags]\n\n%s\n\nFlags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; a bad flag is a usage error.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// loadConfig loads the file and builds the logger it asks for.
+func loadConfig(path string, stderr io.Writer) (*config.Config, zerolog.Logger, error) {
+	if path == "" {
+		return nil, zerolog.Nop(), usagef("--config is required")
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, zerolog.Nop(), err
+	}
+	return cfg, newLogger(cfg.Log, stderr), nil
+}
+
+func newLogger(l config.Log, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(l.Level)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	out := w
+	if l.Format == "console" {
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+}

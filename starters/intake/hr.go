@@ -1,0 +1,219 @@
+package intake
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jml-dev/jml/integrations/hr"
+)
+
+// Signature headers of jml's HR webhook: the sender signs
+// "<timestamp>.<raw body>" with HMAC-SHA256 and the shared secret.
+const (
+	HeaderTimestamp = "X-JML-Timestamp"
+	HeaderSignature = "X-JML-Signature"
+)
+
+// Sign computes the signature header value for body at ts (for senders and tests).
+func Sign(secret string, ts time.Time, body []byte) (timestamp, signature string) {
+	timestamp = strconv.FormatInt(ts.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write([]byte("."))
+	m.Write(body)
+	return timestamp, "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Signature errors; all answer 401 with the reason.
+var (
+	ErrMissingSignature = errors.New("missing " + HeaderTimestamp + " or " + HeaderSignature + " header")
+	ErrStaleSignature   = errors.New("signature timestamp outside the allowed window")
+	ErrBadSignature     = errors.New("signature does not match")
+	ErrReplayed         = errors.New("request already received (replayed signature)")
+)
+
+// replayCache remembers signatures seen within the skew window, so a
+// captured request cannot be sent again while its timestamp is still fresh.
+type replayCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func (c *replayCache) firstTime(sig string, now time.Time, window time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]time.Time{}
+	}
+	for k, t := range c.seen {
+		if now.Sub(t) > 2*window {
+			delete(c.seen, k)
+		}
+	}
+	if _, ok := c.seen[sig]; ok {
+		return false
+	}
+	c.seen[sig] = now
+	return true
+}
+
+// Verify checks a signed body in constant time.
+func Verify(secret string, h http.Header, body []byte, now time.Time, skew time.Duration) error {
+	ts, sig := h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	if ts == "" || sig == "" || secret == "" {
+		return ErrMissingSignature
+	}
+	secs, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return ErrStaleSignature
+	}
+	d := now.Sub(time.Unix(secs, 0))
+	if d > skew || d < -skew {
+		return ErrStaleSignature
+	}
+	_, want := Sign(secret, time.Unix(secs, 0), body)
+	if !hmac.Equal([]byte(sig), []byte(want)) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// Batch is the webhook body: one record, or several under "records".
+type Batch struct {
+	Records []hr.Record `json:"records"`
+}
+
+// Result is the answer per record.
+type Result struct {
+	EmployeeID string `json:"employee_id,omitempty"`
+	Ref        string `json:"ref"`
+	WorkflowID string `json:"workflow_id,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// ParseRecords decodes a webhook body strictly (unknown fields are errors)
+// into records; each record is validated separately by the caller.
+func ParseRecords(body []byte) ([]hr.Record, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, errors.New("empty body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if bytes.Contains(trimmed[:min(len(trimmed), 64)], []byte(`"records"`)) {
+		var b Batch
+		if err := dec.Decode(&b); err != nil {
+			return nil, fmt.Errorf("body: %w", jsonErr(err))
+		}
+		if len(b.Records) == 0 {
+			return nil, errors.New("body: records is empty")
+		}
+		if len(b.Records) > 1000 {
+			return nil, errors.New("body: more than 1000 records in one request")
+		}
+		return b.Records, nil
+	}
+	var r hr.Record
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("body: %w", jsonErr(err))
+	}
+	if dec.More() {
+		return nil, errors.New("body: trailing data after the record")
+	}
+	return []hr.Record{r}, nil
+}
+
+func jsonErr(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Errorf("field %s: expected %s", te.Field, te.Type)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("invalid JSON: unexpected end of input")
+	}
+	return err
+}
+
+// hrRecords accepts signed HR records and forwards each valid one to its
+// Employee workflow. An invalid record is refused with the field and the
+// record named; the valid ones of a batch still go through (207).
+func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "cannot read body")
+		return
+	}
+	if err := Verify(s.opts.HRSecret, r.Header, body, s.opts.Now(), s.opts.SignatureSkew); err != nil {
+		s.opts.Logger.Warn().Str("source", sourceOf(r)).Str("reason", err.Error()).Msg("HR webhook refused")
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	if !s.replays.firstTime(r.Header.Get(HeaderSignature), s.opts.Now(), s.opts.SignatureSkew) {
+		writeError(w, http.StatusUnauthorized, ErrReplayed.Error())
+		return
+	}
+	recs, err := ParseRecords(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	results := make([]Result, len(recs))
+	failed := 0
+	for i, rec := range recs {
+		ref := fmt.Sprintf("records[%d]", i)
+		results[i] = Result{EmployeeID: rec.EmployeeID, Ref: ref}
+		if rec.Source == "" {
+			rec.Source = "webhook"
+		}
+		if err := rec.Validate(ref); err != nil {
+			results[i].Error = err.Error()
+			failed++
+			continue
+		}
+		id, err := s.opts.Sink.Submit(r.Context(), rec)
+		if err != nil {
+			s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
+			results[i].Error = "could not be queued; retry later"
+			failed++
+			continue
+		}
+		results[i].WorkflowID = id
+	}
+	status := http.StatusAccepted
+	switch {
+	case failed == len(recs) && failed > 0 && allInvalid(results):
+		status = http.StatusUnprocessableEntity
+	case failed == len(recs):
+		status = http.StatusServiceUnavailable
+	case failed > 0:
+		status = http.StatusMultiStatus
+	}
+	writeJSON(w, status, map[string]any{"results": results})
+}
+
+func allInvalid(rs []Result) bool {
+	for _, r := range rs {
+		if r.Error == "could not be queued; retry later" {
+			return false
+		}
+	}
+	return true
+}
