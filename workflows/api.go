@@ -1,0 +1,468 @@
+// Package workflows holds jml's deterministic workflow code. This file is the
+// contract the worker, the starters and the activities share: the task queue,
+// workflow/activity/signal/update/query names, workflow-ID helpers and one
+// input/output struct per workflow and per activity.
+//
+// IDs, search attributes and memo are not encrypted by the payload codec, so
+// they carry only the opaque employee id, never an email or a name.
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/integrations/hr"
+)
+
+// TaskQueue is the default task queue (config temporal.task_queue overrides).
+const TaskQueue = "jml"
+
+// Workflow type names.
+const (
+	EmployeeWorkflowName = "Employee"
+	JoinerWorkflowName   = "Joiner"
+	MoverWorkflowName    = "Mover"
+	LeaverWorkflowName   = "Leaver"
+	RehireWorkflowName   = "Rehire"
+)
+
+// Signal, update and query names.
+const (
+	// SignalHRRecord carries an HRRecordInput, fire-and-forget (signal-with-start).
+	SignalHRRecord = "hr-record"
+	// UpdateApplyHRRecord carries an HRRecordInput and returns the
+	// ApplyHRRecordResult (update-with-start friendly).
+	UpdateApplyHRRecord = "apply-hr-record"
+	// UpdateRetry and UpdateSkip carry an OperatorDecision; they are handled by
+	// the lifecycle child that is blocked (its ID is in EmployeeState.Current).
+	UpdateRetry = "retry"
+	UpdateSkip  = "skip"
+	// QueryState returns EmployeeState (Employee) or LifecycleState (children).
+	QueryState = "state"
+)
+
+// Activity names, registered by activities.Register.
+const (
+	ActPlanAccess           = "PlanAccess"
+	ActEnsureAccount        = "EnsureAccount"
+	ActLookupAccount        = "LookupAccount"
+	ActEnableAccount        = "EnableAccount"
+	ActUpdateProfile        = "UpdateProfile"
+	ActSetManager           = "SetManager"
+	ActApplyAccess          = "ApplyAccess"
+	ActProvisionApp         = "ProvisionApp"
+	ActDeprovisionApp       = "DeprovisionApp"
+	ActDisableAccount       = "DisableAccount"
+	ActRevokeSessions       = "RevokeSessions"
+	ActRemoveAllAccess      = "RemoveAllAccess"
+	ActRetireDevices        = "RetireDevices"
+	ActVerifyDisabled       = "VerifyDisabled"
+	ActNotifyManager        = "NotifyManager"
+	ActNotifyChannel        = "NotifyChannel"
+	ActAppendOffboardingLog = "AppendOffboardingLog"
+)
+
+// Error types activities return (temporal.ApplicationError.Type()).
+const (
+	ErrDirectoryThrottled   = "DirectoryThrottled"
+	ErrDirectoryTransient   = "DirectoryTransient"
+	ErrDirectoryPermanent   = "DirectoryPermanent"
+	ErrDirectoryNotFound    = "DirectoryNotFound"
+	ErrDirectoryUnsupported = "DirectoryUnsupported"
+	ErrBadInput             = "BadInput"
+	ErrVerifyFailed         = "VerifyFailed"
+)
+
+// NonRetryableErrorTypes are never retried by the activity retry policies.
+var NonRetryableErrorTypes = []string{ErrDirectoryPermanent, ErrDirectoryNotFound, ErrDirectoryUnsupported, ErrBadInput}
+
+// Lifecycle events (LifecycleEvent search attribute, child workflow kinds).
+const (
+	EventJoiner   = "joiner"
+	EventActivate = "activate" // enable accounts created during the joiner lead time
+	EventMover    = "mover"
+	EventLeaver   = "leaver"
+	EventRehire   = "rehire"
+)
+
+// Classification of one HR record against the employee's state.
+type Classification string
+
+const (
+	ClassJoin                 Classification = "join"
+	ClassMove                 Classification = "move"
+	ClassLeave                Classification = "leave"
+	ClassRehire               Classification = "rehire"
+	ClassTerminationCancelled Classification = "termination-cancelled"
+	ClassNoOp                 Classification = "no-op"
+)
+
+// Lifecycle statuses (LifecycleStatus search attribute).
+const (
+	StatusNew                  = "new"
+	StatusPendingStart         = "pending-start"
+	StatusActive               = "active"
+	StatusTerminationScheduled = "termination-scheduled"
+	StatusOffboarding          = "offboarding"
+	StatusTerminated           = "terminated"
+	StatusBlocked              = "blocked" // a step waits for an operator's retry/skip
+)
+
+// Per-directory lane results.
+const (
+	ResultOK        = "ok"
+	ResultSkipped   = "skipped" // an operator skipped a failed step
+	ResultNoAccount = "no_account"
+)
+
+// EmployeeWorkflowID is the one workflow of an employee: "employee/E0042".
+func EmployeeWorkflowID(employeeID string) string { return "employee/" + employeeID }
+
+// LifecycleWorkflowID is a child run: "employee/E0042/leaver/7".
+func LifecycleWorkflowID(employeeID, event string, seq int) string {
+	return fmt.Sprintf("employee/%s/%s/%d", employeeID, event, seq)
+}
+
+// Policy is the part of the configuration workflows need. It travels in the
+// workflow input so workflow code stays pure; the worker fills it with
+// PolicyFromConfig.
+type Policy struct {
+	Directories     []string      `json:"directories"` // enabled directories, fixed order
+	Apps            []string      `json:"apps"`        // configured SCIM apps
+	LeaverSLA       time.Duration `json:"leaver_sla"`
+	JoinerLeadTime  time.Duration `json:"joiner_lead_time"`
+	RetireDevices   bool          `json:"retire_devices"`
+	SecurityChannel string        `json:"security_channel"`
+	ITChannel       string        `json:"it_channel"`
+	// HistoryThreshold: continue-as-new past this many history events even
+	// when the server does not suggest it (0 = DefaultHistoryThreshold).
+	HistoryThreshold int `json:"history_threshold,omitempty"`
+}
+
+// DefaultHistoryThreshold is the history length the Employee workflow
+// continues-as-new at when the server has not suggested it earlier.
+const DefaultHistoryThreshold = 10000
+
+// PolicyFromConfig builds the workflow policy from the configuration.
+func PolicyFromConfig(c *config.Config) Policy {
+	p := Policy{
+		Directories:     c.EnabledDirectories(),
+		LeaverSLA:       c.SLA.Leaver.D(),
+		JoinerLeadTime:  c.SLA.JoinerLeadTime.D(),
+		RetireDevices:   c.Leaver.RetireDevices,
+		SecurityChannel: c.Slack.SecurityChannel,
+		ITChannel:       c.Slack.ITChannel,
+	}
+	for _, a := range c.SCIMApps {
+		p.Apps = append(p.Apps, a.Name)
+	}
+	if p.LeaverSLA <= 0 {
+		p.LeaverSLA = time.Hour
+	}
+	return p
+}
+
+// ---- Employee workflow ----
+
+// EmployeeInput starts (or continues) the Employee workflow.
+type EmployeeInput struct {
+	EmployeeID string `json:"employee_id"`
+	Policy     Policy `json:"policy"`
+	// State is set only by continue-as-new.
+	State *EmployeeState `json:"state,omitempty"`
+}
+
+// HRRecordInput is the payload of the hr-record signal and the
+// apply-hr-record update.
+type HRRecordInput struct {
+	Record hr.Record `json:"record"`
+	// Policy, when set, replaces the policy the workflow holds (the worker's
+	// configuration changed since the workflow started).
+	Policy *Policy `json:"policy,omitempty"`
+}
+
+// ApplyHRRecordResult tells the caller what the record means.
+type ApplyHRRecordResult struct {
+	Classification Classification `json:"classification"`
+	Reason         string         `json:"reason,omitempty"`
+	Seq            int            `json:"seq,omitempty"`    // the work item queued, 0 for none
+	DueAt          time.Time      `json:"due_at,omitzero"` // when it runs (future-dated events)
+}
+
+// WorkItem is one lifecycle step queued for a child workflow.
+type WorkItem struct {
+	Seq        int       `json:"seq"`
+	Event      string    `json:"event"`
+	DueAt      time.Time `json:"due_at,omitzero"` // zero = now
+	Record     hr.Record `json:"record"`
+	AcceptedAt time.Time `json:"accepted_at"`
+	WorkflowID string    `json:"workflow_id,omitempty"` // set once the child starts
+}
+
+// ChangeRecord is what one work item did.
+type ChangeRecord struct {
+	Seq         int               `json:"seq"`
+	Event       string            `json:"event"`
+	WorkflowID  string            `json:"workflow_id,omitempty"`
+	StartedAt   time.Time         `json:"started_at"`
+	CompletedAt time.Time         `json:"completed_at"`
+	Error       string            `json:"error,omitempty"`
+	SLABreached bool              `json:"sla_breached,omitempty"`
+	Directories []DirectoryResult `json:"directories,omitempty"`
+	Changes     []config.Change   `json:"changes,omitempty"`
+}
+
+// EmployeeState is everything the Employee workflow knows; it is carried
+// whole across continue-as-new and returned by the state query.
+type EmployeeState struct {
+	EmployeeID string     `json:"employee_id"`
+	Status     string     `json:"status"`
+	Record     *hr.Record `json:"record,omitempty"`  // last accepted HR record
+	Applied    *hr.Record `json:"applied,omitempty"` // last record applied to the directories
+	// Terminated: a termination has been accepted and not cancelled.
+	Terminated bool              `json:"terminated"`
+	Accounts   map[string]string `json:"accounts,omitempty"` // directory -> account id
+	// Access is what the role catalog granted, as applied. Access granted
+	// outside the catalog (JIT elevation) is never recorded here, so a mover
+	// diff never removes it.
+	Access      config.Entitlements `json:"access"`
+	Pending     []WorkItem          `json:"pending,omitempty"`
+	Current     *WorkItem           `json:"current,omitempty"`
+	LastChange  *ChangeRecord       `json:"last_change,omitempty"`
+	History     []ChangeRecord      `json:"history,omitempty"` // the last few, newest last
+	Seq         int                 `json:"seq"`
+	SLABreached bool                `json:"sla_breached,omitempty"`
+	Received    int                 `json:"received"` // HR records received, all runs
+	Runs        int                 `json:"runs"`     // continue-as-new count
+}
+
+// ---- Lifecycle children ----
+
+// JoinerInput drives Joiner and Rehire (and the activation at start date).
+type JoinerInput struct {
+	EmployeeID string            `json:"employee_id"`
+	Record     hr.Record         `json:"record"`
+	Policy     Policy            `json:"policy"`
+	Accounts   map[string]string `json:"accounts,omitempty"` // known account ids
+	// Granted is the catalog access already granted (rehire: none).
+	Granted config.Entitlements `json:"granted"`
+	// Enable: the start time has come; otherwise accounts are created disabled.
+	Enable bool `json:"enable"`
+	// ActivateOnly: only enable the accounts (lead-time joiner at start date).
+	ActivateOnly bool `json:"activate_only,omitempty"`
+}
+
+// LifecycleResult is what every lifecycle child returns.
+type LifecycleResult struct {
+	Accounts    map[string]string   `json:"accounts,omitempty"`
+	Granted     config.Entitlements `json:"granted"`
+	Changes     []config.Change     `json:"changes,omitempty"`
+	Directories []DirectoryResult   `json:"directories"`
+	Decisions   []DecisionRecord    `json:"decisions,omitempty"`
+	StartedAt   time.Time           `json:"started_at"`
+	CompletedAt time.Time           `json:"completed_at"`
+	// Leaver only.
+	EffectiveAt time.Time `json:"effective_at,omitzero"`
+	SLADeadline time.Time `json:"sla_deadline,omitzero"`
+	SLABreached bool      `json:"sla_breached,omitempty"`
+	SLAMet      bool      `json:"sla_met,omitempty"`
+}
+
+// MoverInput drives Mover.
+type MoverInput struct {
+	EmployeeID string              `json:"employee_id"`
+	Old        hr.Record           `json:"old"`
+	New        hr.Record           `json:"new"`
+	Policy     Policy              `json:"policy"`
+	Accounts   map[string]string   `json:"accounts,omitempty"`
+	Granted    config.Entitlements `json:"granted"` // catalog access held now
+}
+
+// LeaverInput drives Leaver.
+type LeaverInput struct {
+	EmployeeID  string            `json:"employee_id"`
+	Record      hr.Record         `json:"record"`
+	EffectiveAt time.Time         `json:"effective_at"`
+	Policy      Policy            `json:"policy"`
+	Accounts    map[string]string `json:"accounts,omitempty"`
+}
+
+// DirectoryResult is one directory's (or SCIM app's) lane in a child.
+type DirectoryResult struct {
+	Directory string   `json:"directory"` // entra, okta, google, or scim:<app>
+	AccountID string   `json:"account_id,omitempty"`
+	Result    string   `json:"result"` // ok, skipped, no_account
+	Actions   []Action `json:"actions,omitempty"`
+	Errors    []string `json:"errors,omitempty"` // failures seen, retried or skipped
+	Skipped   []string `json:"skipped,omitempty"`
+	// Verified: read back disabled and sessions revoked (leaver).
+	Verified bool `json:"verified,omitempty"`
+}
+
+// Action is one idempotent change and what it did.
+type Action struct {
+	Step    string `json:"step"`
+	Target  string `json:"target,omitempty"`
+	Outcome string `json:"outcome"`
+}
+
+// OperatorDecision is the payload of the retry and skip updates.
+type OperatorDecision struct {
+	Directory string `json:"directory"` // the blocked lane
+	Operator  string `json:"operator"`  // who decided (recorded)
+	Reason    string `json:"reason,omitempty"`
+}
+
+// DecisionRecord is an operator decision as recorded.
+type DecisionRecord struct {
+	Directory string    `json:"directory"`
+	Step      string    `json:"step"`
+	Action    string    `json:"action"` // retry or skip
+	Operator  string    `json:"operator"`
+	Reason    string    `json:"reason,omitempty"`
+	Error     string    `json:"error"`
+	At        time.Time `json:"at"`
+}
+
+// BlockedStep is a lane waiting for an operator.
+type BlockedStep struct {
+	Directory string    `json:"directory"`
+	Step      string    `json:"step"`
+	Error     string    `json:"error"`
+	Since     time.Time `json:"since"`
+}
+
+// LifecycleState is the state query of a lifecycle child.
+type LifecycleState struct {
+	Event       string            `json:"event"`
+	Blocked     []BlockedStep     `json:"blocked,omitempty"`
+	Directories []DirectoryResult `json:"directories,omitempty"`
+	Decisions   []DecisionRecord  `json:"decisions,omitempty"`
+	SLABreached bool              `json:"sla_breached,omitempty"`
+}
+
+// ---- Activities ----
+
+// PlanAccessInput asks the role catalog what the attributes justify and the
+// diff from what is granted now.
+type PlanAccessInput struct {
+	Attributes config.Attributes   `json:"attributes"`
+	Granted    config.Entitlements `json:"granted"`
+}
+
+// PlanAccessOutput is config.Catalog.Evaluate plus config.Diff.
+type PlanAccessOutput struct {
+	Entitlements config.Entitlements `json:"entitlements"`
+	Changes      []config.Change     `json:"changes,omitempty"`
+}
+
+// EnsureAccountInput finds or creates the account.
+type EnsureAccountInput struct {
+	Directory string           `json:"directory"`
+	Person    directory.Person `json:"person"`
+	Enabled   bool             `json:"enabled"`
+}
+
+// LookupAccountInput finds an account without creating it.
+type LookupAccountInput struct {
+	Directory  string `json:"directory"`
+	EmployeeID string `json:"employee_id"`
+	Email      string `json:"email,omitempty"`
+}
+
+// AccountOutput is an account found or created.
+type AccountOutput struct {
+	Directory string `json:"directory"`
+	Found     bool   `json:"found"`
+	AccountID string `json:"account_id,omitempty"`
+	Enabled   bool   `json:"enabled"`
+	Outcome   string `json:"outcome,omitempty"`
+}
+
+// AccountInput names one account in one directory.
+type AccountInput struct {
+	Directory  string `json:"directory"`
+	AccountID  string `json:"account_id"`
+	EmployeeID string `json:"employee_id"` // for log lines
+}
+
+// UpdateProfileInput updates HR attributes on the account.
+type UpdateProfileInput struct {
+	Directory string           `json:"directory"`
+	AccountID string           `json:"account_id"`
+	Person    directory.Person `json:"person"`
+}
+
+// SetManagerInput sets the manager, resolved by the manager's employee id.
+type SetManagerInput struct {
+	Directory         string `json:"directory"`
+	AccountID         string `json:"account_id"`
+	EmployeeID        string `json:"employee_id"`
+	ManagerEmployeeID string `json:"manager_employee_id"`
+}
+
+// ApplyAccessInput adds and removes groups and licenses in one directory.
+type ApplyAccessInput struct {
+	Directory  string          `json:"directory"`
+	AccountID  string          `json:"account_id"`
+	EmployeeID string          `json:"employee_id"`
+	Changes    []config.Change `json:"changes"`
+}
+
+// AppInput provisions or deprovisions the SCIM app account.
+type AppInput struct {
+	App    string           `json:"app"`
+	Person directory.Person `json:"person"`
+}
+
+// StepOutput lists what a step did.
+type StepOutput struct {
+	Directory string   `json:"directory"`
+	Actions   []Action `json:"actions,omitempty"`
+}
+
+// VerifyOutput is the read-back after offboarding.
+type VerifyOutput struct {
+	Directory       string `json:"directory"`
+	Disabled        bool   `json:"disabled"`
+	SessionsRevoked bool   `json:"sessions_revoked"`
+	Status          string `json:"status,omitempty"`
+}
+
+// NotifyManagerInput tells the manager (found by employee id) something.
+type NotifyManagerInput struct {
+	ManagerEmployeeID string   `json:"manager_employee_id"`
+	Directories       []string `json:"directories"` // where to look the manager up, in order
+	Text              string   `json:"text"`
+}
+
+// NotifyChannelInput posts to a Slack channel.
+type NotifyChannelInput struct {
+	Channel string `json:"channel"`
+	Text    string `json:"text"`
+}
+
+// NotifyOutput says whether a message went out (false when Slack is disabled
+// or the recipient was not found).
+type NotifyOutput struct {
+	Delivered bool   `json:"delivered"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// OffboardingLogInput is one leaver row.
+type OffboardingLogInput struct {
+	EmployeeID  string            `json:"employee_id"`
+	EffectiveAt time.Time         `json:"effective_at"`
+	CompletedAt time.Time         `json:"completed_at"`
+	SLAMet      bool              `json:"sla_met"`
+	Directories []DirectoryResult `json:"directories"`
+	Decisions   []DecisionRecord  `json:"decisions,omitempty"`
+}
+
+// OffboardingLogOutput says whether this call wrote the row.
+type OffboardingLogOutput struct {
+	Path     string `json:"path"`
+	Appended bool   `json:"appended"` // false: the row was already there (retry)
+}

@@ -1,0 +1,429 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/integrations/hr"
+)
+
+// historyKeep is how many ChangeRecords the state keeps (newest last).
+const historyKeep = 20
+
+// EmployeeWorkflow is the one long-lived workflow per employee. It accepts HR
+// records (signal hr-record or update apply-hr-record), classifies each
+// against its state, queues the lifecycle work (future-dated items wait on
+// durable timers) and runs it as child workflows, one at a time, in HR order.
+func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
+	if in.EmployeeID == "" {
+		return temporal.NewNonRetryableApplicationError("employee id is required", ErrBadInput, nil)
+	}
+	e := &employee{policy: in.Policy}
+	if in.State != nil {
+		e.st = *in.State
+	} else {
+		e.st = EmployeeState{EmployeeID: in.EmployeeID, Status: StatusNew}
+	}
+	if e.st.Accounts == nil {
+		e.st.Accounts = map[string]string{}
+	}
+	logger := workflow.GetLogger(ctx)
+
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (EmployeeState, error) { return e.st, nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApplyHRRecord,
+		func(ctx workflow.Context, r HRRecordInput) (ApplyHRRecordResult, error) {
+			return e.accept(ctx, r), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r HRRecordInput) error {
+			return e.validate(r)
+		}},
+	); err != nil {
+		return err
+	}
+	signals := workflow.GetSignalChannel(ctx, SignalHRRecord)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var r HRRecordInput
+			if !signals.Receive(ctx, &r) {
+				return
+			}
+			e.acceptSignal(ctx, r)
+		}
+	})
+
+	e.upsert(ctx, "")
+	for {
+		if e.shouldContinueAsNew(ctx) {
+			return e.continueAsNew(ctx, signals)
+		}
+		idx, wait := nextDue(e.st.Pending, workflow.Now(ctx))
+		if idx >= 0 {
+			item := e.st.Pending[idx]
+			e.st.Pending = append(e.st.Pending[:idx:idx], e.st.Pending[idx+1:]...)
+			e.run(ctx, item)
+			continue
+		}
+		seen := e.version
+		changed := func() bool { return e.version != seen }
+		var err error
+		if wait > 0 {
+			logger.Debug("waiting for the next due item", "EmployeeID", e.st.EmployeeID, "Wait", wait)
+			_, err = workflow.AwaitWithTimeout(ctx, wait, changed)
+		} else {
+			err = workflow.Await(ctx, changed)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+type employee struct {
+	st      EmployeeState
+	policy  Policy
+	version int // bumps on every accepted record, wakes the main loop
+}
+
+func (e *employee) validate(in HRRecordInput) error {
+	if in.Record.EmployeeID != e.st.EmployeeID {
+		return fmt.Errorf("record is for employee %q, this workflow is %q", in.Record.EmployeeID, e.st.EmployeeID)
+	}
+	return in.Record.Validate("record")
+}
+
+func (e *employee) acceptSignal(ctx workflow.Context, in HRRecordInput) {
+	if err := e.validate(in); err != nil {
+		// A signal has no caller to answer; the intake validates before
+		// signalling, so this is a bug upstream: keep the reason, drop it.
+		workflow.GetLogger(ctx).Warn("HR record rejected", "EmployeeID", e.st.EmployeeID, "Error", err.Error())
+		e.st.Received++
+		return
+	}
+	e.accept(ctx, in)
+}
+
+// Classify decides what record r means for an employee in state st. It is
+// pure: the same state and record always give the same answer.
+func Classify(st *EmployeeState, r hr.Record) (Classification, string) {
+	if st.Record == nil {
+		if r.Status == hr.StatusTerminated {
+			return ClassLeave, "first record is a termination"
+		}
+		return ClassJoin, "first record for this employee"
+	}
+	prev := st.Record
+	if !r.UpdatedAt.IsZero() && !prev.UpdatedAt.IsZero() && r.UpdatedAt.Before(prev.UpdatedAt) {
+		return ClassNoOp, "stale: older than the record already accepted"
+	}
+	pendingLeave := pendingIndex(st.Pending, EventLeaver) >= 0
+	if r.Status == hr.StatusTerminated {
+		if st.Terminated {
+			if pendingLeave && !r.TerminationAt().Equal(prev.TerminationAt()) {
+				return ClassLeave, "termination rescheduled"
+			}
+			return ClassNoOp, "termination already accepted"
+		}
+		return ClassLeave, "terminated"
+	}
+	if st.Terminated {
+		if pendingLeave {
+			return ClassTerminationCancelled, "active again before the termination took effect"
+		}
+		return ClassRehire, "active again after termination"
+	}
+	if f := relevantChanges(*prev, r); f != "" {
+		return ClassMove, "changed: " + f
+	}
+	return ClassNoOp, "nothing relevant changed"
+}
+
+// relevantChanges lists the mover-relevant fields that differ.
+func relevantChanges(a, b hr.Record) string {
+	var out string
+	add := func(name string, x, y string) {
+		if x != y {
+			if out != "" {
+				out += ","
+			}
+			out += name
+		}
+	}
+	add("department", a.Department, b.Department)
+	add("title", a.Title, b.Title)
+	add("location", a.Location, b.Location)
+	add("manager", a.ManagerEmployeeID, b.ManagerEmployeeID)
+	add("employment_type", a.EmploymentType, b.EmploymentType)
+	return out
+}
+
+// accept classifies a record and queues the work. It runs in update and
+// signal handlers, so it never blocks.
+func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordResult {
+	now := workflow.Now(ctx)
+	if in.Policy != nil {
+		e.policy = *in.Policy
+	}
+	r := in.Record
+	e.st.Received++
+	class, reason := Classify(&e.st, r)
+	res := ApplyHRRecordResult{Classification: class, Reason: reason}
+	if class == ClassNoOp && strings.HasPrefix(reason, "stale") {
+		return res // keep the newer record
+	}
+	prev := e.st.Record
+	queue := func(event string, due time.Time) {
+		e.st.Seq++
+		if !due.After(now) {
+			due = time.Time{}
+		}
+		e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now})
+		res.Seq, res.DueAt = e.st.Seq, due
+	}
+	switch class {
+	case ClassJoin, ClassRehire:
+		e.st.Terminated = false
+		ev := EventJoiner
+		if class == ClassRehire {
+			ev = EventRehire
+		}
+		queue(ev, e.provisionAt(r))
+	case ClassLeave:
+		e.st.Terminated = true
+		at := r.TerminationAt()
+		e.st.Pending = dropPending(e.st.Pending, func(w WorkItem) bool {
+			// A start that would come after the termination never happens.
+			return w.Event == EventLeaver || (w.Event != EventMover && !w.DueAt.IsZero() && !w.DueAt.Before(at))
+		})
+		queue(EventLeaver, at)
+		if !res.DueAt.IsZero() {
+			e.st.Status = StatusTerminationScheduled
+		}
+	case ClassTerminationCancelled:
+		e.st.Terminated = false
+		e.st.Pending = dropPending(e.st.Pending, func(w WorkItem) bool { return w.Event == EventLeaver })
+		if e.st.Status == StatusTerminationScheduled {
+			e.st.Status = StatusActive
+		}
+		if prev != nil && relevantChanges(*prev, r) != "" {
+			queue(EventMover, time.Time{})
+		}
+	case ClassMove:
+		queue(EventMover, time.Time{})
+	}
+	e.st.Record = &r
+	e.version++
+	e.upsert(ctx, "")
+	return res
+}
+
+// provisionAt is when a joiner's accounts are created: the lead time before
+// the start date (now when the start date is unset or close).
+func (e *employee) provisionAt(r hr.Record) time.Time {
+	start := r.StartAt()
+	if start.IsZero() {
+		return time.Time{}
+	}
+	return start.Add(-e.policy.JoinerLeadTime)
+}
+
+func pendingIndex(items []WorkItem, event string) int {
+	for i, w := range items {
+		if w.Event == event {
+			return i
+		}
+	}
+	return -1
+}
+
+func dropPending(items []WorkItem, drop func(WorkItem) bool) []WorkItem {
+	out := items[:0:0]
+	for _, w := range items {
+		if !drop(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// nextDue picks the item to run now: the earliest due, ties in HR (seq)
+// order. Otherwise it returns -1 and how long until the next one is due
+// (0 = nothing pending).
+func nextDue(items []WorkItem, now time.Time) (int, time.Duration) {
+	best := -1
+	for i, w := range items {
+		if best < 0 || w.DueAt.Before(items[best].DueAt) || (w.DueAt.Equal(items[best].DueAt) && w.Seq < items[best].Seq) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return -1, 0
+	}
+	if d := items[best].DueAt.Sub(now); !items[best].DueAt.IsZero() && d > 0 {
+		return -1, d
+	}
+	return best, 0
+}
+
+// run executes one work item as a child workflow and folds the result in.
+func (e *employee) run(ctx workflow.Context, item WorkItem) {
+	now := workflow.Now(ctx)
+	item.WorkflowID = LifecycleWorkflowID(e.st.EmployeeID, item.Event, item.Seq)
+	e.st.Current = &item
+	prevStatus := e.st.Status
+	if item.Event == EventLeaver {
+		e.st.Status = StatusOffboarding
+	}
+	e.upsert(ctx, item.Event)
+
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: item.WorkflowID,
+		// If an operator terminates the Employee workflow, a running
+		// offboarding still finishes.
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	var res LifecycleResult
+	var err error
+	switch item.Event {
+	case EventJoiner, EventRehire, EventActivate:
+		start := item.Record.StartAt()
+		jin := JoinerInput{
+			EmployeeID: e.st.EmployeeID, Record: item.Record, Policy: e.policy,
+			Accounts: e.st.Accounts, Granted: e.st.Access,
+			Enable:       start.IsZero() || !now.Before(start),
+			ActivateOnly: item.Event == EventActivate,
+		}
+		wf := JoinerWorkflowName
+		if item.Event == EventRehire {
+			wf = RehireWorkflowName
+			jin.Granted = e.st.Access // emptied by the leaver
+		}
+		err = workflow.ExecuteChildWorkflow(cctx, wf, jin).Get(ctx, &res)
+		if err == nil {
+			if item.Event != EventActivate {
+				e.st.Access = res.Granted
+				e.st.Applied = &item.Record
+			}
+			if jin.Enable {
+				e.st.Status = StatusActive
+			} else {
+				e.st.Status = StatusPendingStart
+				e.st.Seq++
+				e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: EventActivate, DueAt: start, Record: item.Record, AcceptedAt: now})
+				e.version++
+			}
+		}
+	case EventMover:
+		old := item.Record
+		if e.st.Applied != nil {
+			old = *e.st.Applied
+		}
+		min := MoverInput{EmployeeID: e.st.EmployeeID, Old: old, New: item.Record, Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
+		err = workflow.ExecuteChildWorkflow(cctx, MoverWorkflowName, min).Get(ctx, &res)
+		if err == nil {
+			e.st.Access = res.Granted
+			e.st.Applied = &item.Record
+		}
+		e.st.Status = prevStatus
+	case EventLeaver:
+		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts}
+		if lin.EffectiveAt.IsZero() {
+			lin.EffectiveAt = now
+		}
+		err = workflow.ExecuteChildWorkflow(cctx, LeaverWorkflowName, lin).Get(ctx, &res)
+		if err == nil {
+			e.st.Access = res.Granted // nothing the catalog granted remains
+			e.st.Applied = &item.Record
+			e.st.Status = StatusTerminated
+			e.st.SLABreached = e.st.SLABreached || res.SLABreached
+		}
+	}
+	for _, k := range workflow.DeterministicKeys(res.Accounts) {
+		e.st.Accounts[k] = res.Accounts[k]
+	}
+	ch := ChangeRecord{
+		Seq: item.Seq, Event: item.Event, WorkflowID: item.WorkflowID, StartedAt: now,
+		CompletedAt: workflow.Now(ctx), SLABreached: res.SLABreached, Directories: res.Directories, Changes: res.Changes,
+	}
+	if err != nil {
+		ch.Error = err.Error()
+		var canceled *temporal.CanceledError
+		if !errors.As(err, &canceled) {
+			e.alert(ctx, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
+		}
+		if e.st.Status == StatusOffboarding {
+			e.st.Status = prevStatus
+		}
+	}
+	e.st.Current = nil
+	e.st.LastChange = &ch
+	e.st.History = append(e.st.History, ch)
+	if len(e.st.History) > historyKeep {
+		e.st.History = append([]ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
+	}
+	e.upsert(ctx, item.Event)
+}
+
+func (e *employee) alert(ctx workflow.Context, text string) {
+	if e.policy.SecurityChannel == "" {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, notifyOptions())
+	_ = workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: e.policy.SecurityChannel, Text: text}).Get(actx, nil)
+}
+
+// upsert writes the search attributes (no PII: ids and status words only).
+func (e *employee) upsert(ctx workflow.Context, event string) {
+	ups := []temporal.SearchAttributeUpdate{
+		EmployeeIDKey.ValueSet(e.st.EmployeeID),
+		LifecycleStatusKey.ValueSet(e.st.Status),
+		SLABreachedKey.ValueSet(e.st.SLABreached),
+	}
+	if event != "" {
+		ups = append(ups, LifecycleEventKey.ValueSet(event))
+	}
+	if e.st.Record != nil && e.st.Record.Department != "" {
+		ups = append(ups, DepartmentKey.ValueSet(e.st.Record.Department))
+	}
+	if i := pendingIndex(e.st.Pending, EventLeaver); i >= 0 && !e.st.Pending[i].DueAt.IsZero() {
+		ups = append(ups, EffectiveAtKey.ValueSet(e.st.Pending[i].DueAt))
+	} else if e.st.Current != nil && e.st.Current.Event == EventLeaver {
+		ups = append(ups, EffectiveAtKey.ValueSet(e.st.Current.Record.TerminationAt()))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "EmployeeID", e.st.EmployeeID, "Error", err.Error())
+	}
+}
+
+func (e *employee) shouldContinueAsNew(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	limit := e.policy.HistoryThreshold
+	if limit <= 0 {
+		limit = DefaultHistoryThreshold
+	}
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit
+}
+
+// continueAsNew waits for running handlers, drains signals already
+// delivered (so none is lost) and starts a new run with the same state.
+func (e *employee) continueAsNew(ctx workflow.Context, signals workflow.ReceiveChannel) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	for {
+		var r HRRecordInput
+		if !signals.ReceiveAsync(&r) {
+			break
+		}
+		e.acceptSignal(ctx, r)
+	}
+	e.st.Runs++
+	return workflow.NewContinueAsNewError(ctx, EmployeeWorkflowName, EmployeeInput{EmployeeID: e.st.EmployeeID, Policy: e.policy, State: &e.st})
+}

@@ -1,0 +1,263 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/integrations/hr"
+)
+
+// JoinerWorkflow provisions a new employee in every enabled directory at
+// once: find-or-create the account (disabled during the lead time), set the
+// manager, grant what the role catalog justifies, provision SCIM apps and
+// tell the manager what was provisioned. With ActivateOnly it enables the
+// accounts created during the lead time, on the start date.
+func JoinerWorkflow(ctx workflow.Context, in JoinerInput) (LifecycleResult, error) {
+	return provision(ctx, EventJoiner, in)
+}
+
+// RehireWorkflow brings a terminated employee back: the same steps as a
+// joiner, finding and re-enabling the accounts the leaver disabled and
+// granting the catalog access of the new role from scratch.
+func RehireWorkflow(ctx workflow.Context, in JoinerInput) (LifecycleResult, error) {
+	return provision(ctx, EventRehire, in)
+}
+
+func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleResult, error) {
+	res := LifecycleResult{StartedAt: workflow.Now(ctx), Granted: in.Granted}
+	if in.ActivateOnly {
+		event = EventActivate
+	}
+	l, err := newLifecycle(ctx, event, in.EmployeeID, in.Policy)
+	if err != nil {
+		return res, err
+	}
+	person := PersonFrom(in.Record)
+
+	if in.ActivateOnly {
+		var fns []func(workflow.Context)
+		for _, dir := range in.Policy.Directories {
+			lane := l.lane(dir)
+			fns = append(fns, func(ctx workflow.Context) {
+				id, err := l.account(ctx, lane, in.Accounts, in.Record)
+				if err != nil || id == "" {
+					return
+				}
+				var out StepOutput
+				if ok, _ := l.step(ctx, lane, "enable", directoryOptions(false), ActEnableAccount, AccountInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID}, &out); ok {
+					addActions(lane, out)
+				}
+			})
+		}
+		parallel(ctx, fns...)
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		l.notifyManager(ctx, in.Record.ManagerEmployeeID, fmt.Sprintf("%s (employee %s) starts today: their accounts are now enabled.", in.Record.Name(), in.EmployeeID))
+		return l.finish(ctx, res), nil
+	}
+
+	plan, ok, err := l.plan(ctx, in.Record, in.Granted)
+	if err != nil {
+		return res, err
+	}
+	if !ok {
+		// Skipped by an operator: provision accounts without catalog access.
+		plan = PlanAccessOutput{Entitlements: in.Granted}
+	}
+	res.Changes = plan.Changes
+
+	var fns []func(workflow.Context)
+	for _, dir := range in.Policy.Directories {
+		lane := l.lane(dir)
+		fns = append(fns, func(ctx workflow.Context) {
+			var acct AccountOutput
+			ok, err := l.step(ctx, lane, "ensure account", directoryOptions(false), ActEnsureAccount,
+				EnsureAccountInput{Directory: dir, Person: person, Enabled: in.Enable}, &acct)
+			if err != nil || !ok {
+				return
+			}
+			lane.AccountID = acct.AccountID
+			lane.Actions = append(lane.Actions, Action{Step: "ensure account", Outcome: acct.Outcome})
+			ain := AccountInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID}
+			if in.Enable && !acct.Enabled {
+				// Found disabled (a rehire, or created during the lead time).
+				var out StepOutput
+				if ok, err := l.step(ctx, lane, "enable", directoryOptions(false), ActEnableAccount, ain, &out); err != nil {
+					return
+				} else if ok {
+					addActions(lane, out)
+				}
+			}
+			if m := in.Record.ManagerEmployeeID; m != "" {
+				var out StepOutput
+				if ok, err := l.step(ctx, lane, "set manager", directoryOptions(false), ActSetManager,
+					SetManagerInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID, ManagerEmployeeID: m}, &out); err != nil {
+					return
+				} else if ok {
+					addActions(lane, out)
+				}
+			}
+			if ch := changesFor(plan.Changes, dir); len(ch) > 0 {
+				var out StepOutput
+				if ok, _ := l.step(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
+					ApplyAccessInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID, Changes: ch}, &out); ok {
+					addActions(lane, out)
+				}
+			}
+		})
+	}
+	addApps, _ := appChanges(plan.Changes, in.Policy.Apps)
+	for _, app := range addApps {
+		lane := l.lane("scim:" + app)
+		fns = append(fns, func(ctx workflow.Context) {
+			var out StepOutput
+			if ok, _ := l.step(ctx, lane, "provision app", directoryOptions(false), ActProvisionApp, AppInput{App: app, Person: person}, &out); ok {
+				addActions(lane, out)
+			}
+		})
+	}
+	parallel(ctx, fns...)
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	res.Granted = plan.Entitlements
+	res.Accounts = accountsOf(l.lanes)
+
+	state := "enabled"
+	if !in.Enable {
+		state = "created disabled until the start date " + in.Record.StartDate
+	}
+	l.notifyManager(ctx, in.Record.ManagerEmployeeID, fmt.Sprintf("%s (employee %s) is provisioned (%s) in %s: %s.%s",
+		in.Record.Name(), in.EmployeeID, state, strings.Join(in.Policy.Directories, ", "), summarize(plan.Changes), laneProblems(l.lanes)))
+	return l.finish(ctx, res), nil
+}
+
+// laneProblems tells a reader which lanes did not complete.
+func laneProblems(lanes []*DirectoryResult) string {
+	var bad []string
+	for _, r := range lanes {
+		if r.Result != ResultOK {
+			bad = append(bad, r.Directory+" "+r.Result)
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return " Not done: " + strings.Join(bad, ", ") + "."
+}
+
+func (l *lifecycle) finish(ctx workflow.Context, res LifecycleResult) LifecycleResult {
+	res.Directories = l.results()
+	res.Decisions = l.decisions
+	res.CompletedAt = workflow.Now(ctx)
+	l.upsert(ctx, StatusCompleted)
+	return res
+}
+
+// MoverWorkflow applies the catalog diff of a role change in each directory,
+// manager change included, and tells the old and new managers. The diff is
+// against what the catalog granted, so access granted outside the catalog
+// (an elevation) is never removed.
+func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error) {
+	res := LifecycleResult{StartedAt: workflow.Now(ctx), Granted: in.Granted}
+	l, err := newLifecycle(ctx, EventMover, in.EmployeeID, in.Policy)
+	if err != nil {
+		return res, err
+	}
+	plan, ok, err := l.plan(ctx, in.New, in.Granted)
+	if err != nil {
+		return res, err
+	}
+	if !ok {
+		plan = PlanAccessOutput{Entitlements: in.Granted}
+	}
+	res.Changes = plan.Changes
+	person := PersonFrom(in.New)
+	managerChanged := in.Old.ManagerEmployeeID != in.New.ManagerEmployeeID && in.New.ManagerEmployeeID != ""
+
+	var fns []func(workflow.Context)
+	for _, dir := range in.Policy.Directories {
+		lane := l.lane(dir)
+		fns = append(fns, func(ctx workflow.Context) {
+			id, err := l.account(ctx, lane, in.Accounts, in.New)
+			if err != nil || id == "" {
+				return
+			}
+			var out StepOutput
+			if ok, err := l.step(ctx, lane, "update profile", directoryOptions(false), ActUpdateProfile,
+				UpdateProfileInput{Directory: dir, AccountID: id, Person: person}, &out); err != nil {
+				return
+			} else if ok {
+				addActions(lane, out)
+			}
+			if managerChanged {
+				out = StepOutput{}
+				if ok, err := l.step(ctx, lane, "set manager", directoryOptions(false), ActSetManager,
+					SetManagerInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID, ManagerEmployeeID: in.New.ManagerEmployeeID}, &out); err != nil {
+					return
+				} else if ok {
+					addActions(lane, out)
+				}
+			}
+			if ch := changesFor(plan.Changes, dir); len(ch) > 0 {
+				out = StepOutput{}
+				if ok, _ := l.step(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
+					ApplyAccessInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID, Changes: ch}, &out); ok {
+					addActions(lane, out)
+				}
+			}
+		})
+	}
+	addApps, removeApps := appChanges(plan.Changes, in.Policy.Apps)
+	for _, a := range addApps {
+		lane := l.lane("scim:" + a)
+		fns = append(fns, func(ctx workflow.Context) {
+			var out StepOutput
+			if ok, _ := l.step(ctx, lane, "provision app", directoryOptions(false), ActProvisionApp, AppInput{App: a, Person: person}, &out); ok {
+				addActions(lane, out)
+			}
+		})
+	}
+	for _, a := range removeApps {
+		lane := l.lane("scim:" + a)
+		fns = append(fns, func(ctx workflow.Context) {
+			var out StepOutput
+			if ok, _ := l.step(ctx, lane, "deprovision app", directoryOptions(false), ActDeprovisionApp, AppInput{App: a, Person: person}, &out); ok {
+				addActions(lane, out)
+			}
+		})
+	}
+	parallel(ctx, fns...)
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	res.Granted = plan.Entitlements
+	res.Accounts = accountsOf(l.lanes)
+
+	text := fmt.Sprintf("%s (employee %s) moved: %s. Access: %s.%s", in.New.Name(), in.EmployeeID,
+		moveSummary(in.Old, in.New), summarize(plan.Changes), laneProblems(l.lanes))
+	l.notifyManager(ctx, in.Old.ManagerEmployeeID, text)
+	if in.New.ManagerEmployeeID != in.Old.ManagerEmployeeID {
+		l.notifyManager(ctx, in.New.ManagerEmployeeID, text)
+	}
+	return l.finish(ctx, res), nil
+}
+
+func moveSummary(a, b hr.Record) string {
+	var parts []string
+	for _, f := range []struct{ name, x, y string }{
+		{"department", a.Department, b.Department}, {"title", a.Title, b.Title}, {"location", a.Location, b.Location},
+		{"manager", a.ManagerEmployeeID, b.ManagerEmployeeID}, {"employment type", a.EmploymentType, b.EmploymentType},
+	} {
+		if f.x != f.y {
+			parts = append(parts, fmt.Sprintf("%s %q -> %q", f.name, f.x, f.y))
+		}
+	}
+	if len(parts) == 0 {
+		return "no HR change"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,137 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/config"
+)
+
+// LeaverWorkflow offboards an employee in every enabled directory at once:
+// disable, revoke sessions and tokens, remove groups, licenses and admin
+// roles, retire managed devices (configurable), deactivate SCIM app
+// accounts, then read each directory back to verify. A durable SLA timer
+// from the effective time alerts the security channel and sets SLABreached
+// on breach; the work keeps going until done. One row goes to the
+// offboarding log.
+func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, error) {
+	res := LifecycleResult{StartedAt: workflow.Now(ctx), EffectiveAt: in.EffectiveAt}
+	l, err := newLifecycle(ctx, EventLeaver, in.EmployeeID, in.Policy)
+	if err != nil {
+		return res, err
+	}
+	sla := in.Policy.LeaverSLA
+	if sla <= 0 {
+		sla = time.Hour
+	}
+	res.SLADeadline = in.EffectiveAt.Add(sla)
+
+	done := false
+	alerting := false
+	slaCtx, cancelSLA := workflow.WithCancel(ctx)
+	workflow.Go(slaCtx, func(ctx workflow.Context) {
+		if d := res.SLADeadline.Sub(workflow.Now(ctx)); d > 0 {
+			if err := workflow.NewTimer(ctx, d).Get(ctx, nil); err != nil {
+				return // cancelled: finished in time
+			}
+		}
+		if done {
+			return
+		}
+		alerting = true
+		defer func() { alerting = false }()
+		l.breached = true
+		l.upsert(ctx, l.status)
+		nctx, _ := workflow.NewDisconnectedContext(ctx)
+		l.notify(nctx, fmt.Sprintf("jml: SLA BREACHED: offboarding of employee %s is not complete %s after its effective time %s (workflow %s). Work continues.",
+			in.EmployeeID, sla, in.EffectiveAt.UTC().Format(time.RFC3339), workflow.GetInfo(ctx).WorkflowExecution.ID))
+	})
+
+	var fns []func(workflow.Context)
+	for _, dir := range in.Policy.Directories {
+		lane := l.lane(dir)
+		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in) })
+	}
+	person := PersonFrom(in.Record)
+	for _, app := range in.Policy.Apps {
+		lane := l.lane("scim:" + app)
+		fns = append(fns, func(ctx workflow.Context) {
+			var out StepOutput
+			if ok, _ := l.step(ctx, lane, "deprovision app", directoryOptions(false), ActDeprovisionApp, AppInput{App: app, Person: person}, &out); ok {
+				addActions(lane, out)
+			}
+		})
+	}
+	parallel(ctx, fns...)
+	if err := ctx.Err(); err != nil {
+		cancelSLA()
+		return res, err
+	}
+	done = true
+	cancelSLA()
+	// A breach alert already on its way is let finish, so it is not lost.
+	_ = workflow.Await(ctx, func() bool { return !alerting })
+
+	res.CompletedAt = workflow.Now(ctx)
+	res.SLABreached = l.breached
+	res.SLAMet = !l.breached && !res.CompletedAt.After(res.SLADeadline)
+	res.Accounts = accountsOf(l.lanes)
+	res.Granted = config.Entitlements{}
+	res.Directories = l.results()
+	res.Decisions = l.decisions
+
+	evidence := &DirectoryResult{Directory: "evidence", Result: ResultOK}
+	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, Directories: res.Directories, Decisions: res.Decisions}
+	var logOut OffboardingLogOutput
+	if _, err := l.step(ctx, evidence, "offboarding log", directoryOptions(false), ActAppendOffboardingLog, logIn, &logOut); err != nil {
+		return res, err
+	}
+	res.Decisions = l.decisions
+	res.Directories = l.results()
+	final := l.finish(ctx, res)
+	final.CompletedAt = res.CompletedAt // the offboarding finished before the log row was written
+	return final, nil
+}
+
+// offboardDirectory is one directory's lane. Disable first (no new sign-in),
+// then revoke what is already signed in, then strip access.
+func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResult, in LeaverInput) {
+	id, err := l.account(ctx, lane, in.Accounts, in.Record)
+	if err != nil || id == "" {
+		return
+	}
+	ain := AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
+	steps := []struct {
+		name, activity string
+		heartbeat      bool
+	}{
+		{"disable", ActDisableAccount, false},
+		{"revoke sessions", ActRevokeSessions, false},
+		{"remove access", ActRemoveAllAccess, true},
+	}
+	if in.Policy.RetireDevices {
+		steps = append(steps, struct {
+			name, activity string
+			heartbeat      bool
+		}{"retire devices", ActRetireDevices, true})
+	}
+	for _, s := range steps {
+		var out StepOutput
+		ok, err := l.step(ctx, lane, s.name, directoryOptions(s.heartbeat), s.activity, ain, &out)
+		if err != nil {
+			return
+		}
+		if ok {
+			addActions(lane, out)
+		}
+	}
+	var v VerifyOutput
+	ok, err := l.step(ctx, lane, "verify", directoryOptions(false), ActVerifyDisabled, ain, &v)
+	if err != nil || !ok {
+		return
+	}
+	lane.Verified = v.Disabled && v.SessionsRevoked
+	lane.Actions = append(lane.Actions, Action{Step: "verify", Outcome: fmt.Sprintf("disabled=%t sessions_revoked=%t", v.Disabled, v.SessionsRevoked)})
+}

@@ -1,0 +1,359 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/integrations/hr"
+)
+
+// Child workflow statuses (LifecycleStatus on the child).
+const (
+	StatusRunning   = "running"
+	StatusCompleted = "completed"
+)
+
+// Register registers every workflow of this package under its name.
+func Register(r worker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(EmployeeWorkflow, workflow.RegisterOptions{Name: EmployeeWorkflowName})
+	r.RegisterWorkflowWithOptions(JoinerWorkflow, workflow.RegisterOptions{Name: JoinerWorkflowName})
+	r.RegisterWorkflowWithOptions(MoverWorkflow, workflow.RegisterOptions{Name: MoverWorkflowName})
+	r.RegisterWorkflowWithOptions(LeaverWorkflow, workflow.RegisterOptions{Name: LeaverWorkflowName})
+	r.RegisterWorkflowWithOptions(RehireWorkflow, workflow.RegisterOptions{Name: RehireWorkflowName})
+}
+
+// directoryOptions: directory calls are retried with backoff (throttling
+// honours the server's delay through NextRetryDelay); what is still failing
+// after that, or fails permanently, blocks the lane for an operator.
+func directoryOptions(heartbeat bool) workflow.ActivityOptions {
+	o := workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        8,
+			NonRetryableErrorTypes: NonRetryableErrorTypes,
+		},
+	}
+	if heartbeat {
+		o.HeartbeatTimeout = 30 * time.Second
+	}
+	return o
+}
+
+// notifyOptions: a notification is worth a few tries, never a blocked lane.
+func notifyOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
+			MaximumAttempts: 3, NonRetryableErrorTypes: NonRetryableErrorTypes,
+		},
+	}
+}
+
+// lifecycle is the machinery every child shares: per-lane steps that block
+// on an operator's retry/skip after a permanent failure, the state query and
+// the search attributes.
+type lifecycle struct {
+	event      string
+	employeeID string
+	policy     Policy
+	blocked    map[string]*BlockedStep
+	decided    map[string]string // lane -> retry/skip, consumed by the lane
+	decisions  []DecisionRecord
+	lanes      []*DirectoryResult
+	breached   bool
+	status     string
+}
+
+func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*lifecycle, error) {
+	l := &lifecycle{event: event, employeeID: employeeID, policy: p, blocked: map[string]*BlockedStep{}, decided: map[string]string{}}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (LifecycleState, error) { return l.state(), nil }); err != nil {
+		return nil, err
+	}
+	for _, action := range []string{UpdateRetry, UpdateSkip} {
+		action := action
+		err := workflow.SetUpdateHandlerWithOptions(ctx, action,
+			func(ctx workflow.Context, d OperatorDecision) (DecisionRecord, error) {
+				b := l.blocked[d.Directory]
+				rec := DecisionRecord{Directory: d.Directory, Step: b.Step, Action: action, Operator: d.Operator, Reason: d.Reason, Error: b.Error, At: workflow.Now(ctx)}
+				l.decisions = append(l.decisions, rec)
+				l.decided[d.Directory] = action
+				workflow.GetLogger(ctx).Info("operator decision", "EmployeeID", l.employeeID, "Lane", d.Directory, "Action", action)
+				return rec, nil
+			},
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d OperatorDecision) error {
+				if strings.TrimSpace(d.Operator) == "" {
+					return errors.New("operator is required: who decides is recorded")
+				}
+				if l.blocked[d.Directory] == nil {
+					return fmt.Errorf("%q is not waiting for an operator (blocked: %s)", d.Directory, strings.Join(l.blockedLanes(), ", "))
+				}
+				if l.decided[d.Directory] != "" {
+					return fmt.Errorf("%q already has a decision", d.Directory)
+				}
+				return nil
+			}},
+		)
+		if err != nil {
+			return nil, err
+		}
+	}
+	l.upsert(ctx, StatusRunning)
+	return l, nil
+}
+
+func (l *lifecycle) blockedLanes() []string {
+	out := workflow.DeterministicKeys(l.blocked)
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
+}
+
+func (l *lifecycle) state() LifecycleState {
+	s := LifecycleState{Event: l.event, Decisions: l.decisions, SLABreached: l.breached}
+	for _, k := range workflow.DeterministicKeys(l.blocked) {
+		s.Blocked = append(s.Blocked, *l.blocked[k])
+	}
+	for _, r := range l.lanes {
+		s.Directories = append(s.Directories, *r)
+	}
+	return s
+}
+
+func (l *lifecycle) upsert(ctx workflow.Context, status string) {
+	l.status = status
+	ups := []temporal.SearchAttributeUpdate{
+		EmployeeIDKey.ValueSet(l.employeeID),
+		LifecycleEventKey.ValueSet(l.event),
+		LifecycleStatusKey.ValueSet(status),
+	}
+	if l.event == EventLeaver {
+		ups = append(ups, SLABreachedKey.ValueSet(l.breached))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "EmployeeID", l.employeeID, "Error", err.Error())
+	}
+}
+
+// lane starts a result for one directory or app.
+func (l *lifecycle) lane(name string) *DirectoryResult {
+	r := &DirectoryResult{Directory: name, Result: ResultOK}
+	l.lanes = append(l.lanes, r)
+	return r
+}
+
+func (l *lifecycle) results() []DirectoryResult {
+	out := make([]DirectoryResult, len(l.lanes))
+	for i, r := range l.lanes {
+		out[i] = *r
+	}
+	return out
+}
+
+// step runs one activity for a lane. A failure that survives the retry
+// policy alerts the security channel and waits for an operator: retry runs
+// it again, skip records it skipped. It returns false when the step did not
+// succeed (skipped, or the workflow was cancelled: then err is set).
+func (l *lifecycle) step(ctx workflow.Context, lane *DirectoryResult, step string, opts workflow.ActivityOptions, activity string, in, out any) (bool, error) {
+	actx := workflow.WithActivityOptions(ctx, opts)
+	for {
+		err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
+		if err == nil {
+			return true, nil
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		msg := failureMessage(err)
+		lane.Errors = append(lane.Errors, step+": "+msg)
+		l.blocked[lane.Directory] = &BlockedStep{Directory: lane.Directory, Step: step, Error: msg, Since: workflow.Now(ctx)}
+		l.upsert(ctx, StatusBlocked)
+		l.notify(ctx, fmt.Sprintf("jml %s for employee %s is blocked: %s %s failed: %s. An operator must send the %q or %q update to workflow %s with directory %q.",
+			l.event, l.employeeID, lane.Directory, step, msg, UpdateRetry, UpdateSkip, workflow.GetInfo(ctx).WorkflowExecution.ID, lane.Directory))
+		if err := workflow.Await(ctx, func() bool { return l.decided[lane.Directory] != "" }); err != nil {
+			return false, err
+		}
+		action := l.decided[lane.Directory]
+		delete(l.decided, lane.Directory)
+		delete(l.blocked, lane.Directory)
+		if len(l.blocked) == 0 {
+			l.upsert(ctx, StatusRunning)
+		}
+		if action == UpdateSkip {
+			lane.Skipped = append(lane.Skipped, step)
+			lane.Result = ResultSkipped
+			return false, nil
+		}
+	}
+}
+
+// notify posts to the security channel; a failed notification is logged,
+// never fatal.
+func (l *lifecycle) notify(ctx workflow.Context, text string) {
+	if l.policy.SecurityChannel == "" {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, notifyOptions())
+	if err := workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: l.policy.SecurityChannel, Text: text}).Get(actx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("security alert not delivered", "EmployeeID", l.employeeID, "Error", err.Error())
+	}
+}
+
+func (l *lifecycle) notifyManager(ctx workflow.Context, managerID, text string) {
+	if managerID == "" {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, notifyOptions())
+	in := NotifyManagerInput{ManagerEmployeeID: managerID, Directories: l.policy.Directories, Text: text}
+	if err := workflow.ExecuteActivity(actx, ActNotifyManager, in).Get(actx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("manager notification not delivered", "EmployeeID", l.employeeID, "Error", err.Error())
+	}
+}
+
+// failureMessage is the activity's own message and error type, without
+// Temporal's wrapping.
+func failureMessage(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		if app.Type() != "" {
+			return app.Error() + " [" + app.Type() + "]"
+		}
+		return app.Error()
+	}
+	var to *temporal.TimeoutError
+	if errors.As(err, &to) {
+		return "timed out (" + to.TimeoutType().String() + ")"
+	}
+	return err.Error()
+}
+
+// parallel runs fns at once and waits for all of them.
+func parallel(ctx workflow.Context, fns ...func(workflow.Context)) {
+	wg := workflow.NewWaitGroup(ctx)
+	for _, fn := range fns {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			fn(ctx)
+		})
+	}
+	wg.Wait(ctx)
+}
+
+// PersonFrom builds the directory profile from an HR record.
+func PersonFrom(r hr.Record) directory.Person {
+	return directory.Person{
+		EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName,
+		DisplayName: r.Name(), Department: r.Department, Title: r.Title, Location: r.Location,
+		CostCenter: r.CostCenter, UsageLocation: r.Country, EmploymentType: r.EmploymentType,
+	}
+}
+
+// AttributesOf is what the role catalog looks at.
+func AttributesOf(r hr.Record) config.Attributes {
+	return config.Attributes{Department: r.Department, Title: r.Title, Location: r.Location, EmploymentType: r.EmploymentType}
+}
+
+func changesFor(changes []config.Change, dir string) []config.Change {
+	var out []config.Change
+	for _, c := range changes {
+		if c.Directory == dir {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// appChanges splits the SCIM app diff into configured adds and removes.
+func appChanges(changes []config.Change, configured []string) (add, remove []string) {
+	for _, c := range changes {
+		if c.Kind != "app" {
+			continue
+		}
+		for _, a := range c.Add {
+			if slices.Contains(configured, a) {
+				add = append(add, a)
+			}
+		}
+		for _, a := range c.Remove {
+			if slices.Contains(configured, a) {
+				remove = append(remove, a)
+			}
+		}
+	}
+	return add, remove
+}
+
+func summarize(changes []config.Change) string {
+	var parts []string
+	for _, c := range changes {
+		if len(c.Add) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %ss +%s", c.Directory, c.Kind, strings.Join(c.Add, ", +")))
+		}
+		if len(c.Remove) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %ss -%s", c.Directory, c.Kind, strings.Join(c.Remove, ", -")))
+		}
+	}
+	if len(parts) == 0 {
+		return "no access change"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// plan evaluates the role catalog (activity: the catalog lives in the
+// worker's configuration) and diffs it against what is granted.
+func (l *lifecycle) plan(ctx workflow.Context, r hr.Record, granted config.Entitlements) (PlanAccessOutput, bool, error) {
+	var out PlanAccessOutput
+	lane := &DirectoryResult{Directory: "catalog", Result: ResultOK}
+	opts := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: NonRetryableErrorTypes}}
+	ok, err := l.step(ctx, lane, "plan access", opts, ActPlanAccess, PlanAccessInput{Attributes: AttributesOf(r), Granted: granted}, &out)
+	return out, ok, err
+}
+
+// account finds the account id for a lane: known, else looked up (never
+// created). found=false means the directory has no such account.
+func (l *lifecycle) account(ctx workflow.Context, lane *DirectoryResult, known map[string]string, r hr.Record) (string, error) {
+	if id := known[lane.Directory]; id != "" {
+		lane.AccountID = id
+		return id, nil
+	}
+	var out AccountOutput
+	ok, err := l.step(ctx, lane, "lookup account", directoryOptions(false), ActLookupAccount,
+		LookupAccountInput{Directory: lane.Directory, EmployeeID: l.employeeID, Email: r.Email}, &out)
+	if err != nil || !ok {
+		return "", err
+	}
+	if !out.Found {
+		lane.Result = ResultNoAccount
+		return "", nil
+	}
+	lane.AccountID = out.AccountID
+	return out.AccountID, nil
+}
+
+func addActions(lane *DirectoryResult, out StepOutput) {
+	lane.Actions = append(lane.Actions, out.Actions...)
+}
+
+func accountsOf(lanes []*DirectoryResult) map[string]string {
+	out := map[string]string{}
+	for _, r := range lanes {
+		if r.AccountID != "" && !strings.HasPrefix(r.Directory, "scim:") {
+			out[r.Directory] = r.AccountID
+		}
+	}
+	return out
+}
