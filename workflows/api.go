@@ -187,7 +187,7 @@ type HRRecordInput struct {
 type ApplyHRRecordResult struct {
 	Classification Classification `json:"classification"`
 	Reason         string         `json:"reason,omitempty"`
-	Seq            int            `json:"seq,omitempty"`    // the work item queued, 0 for none
+	Seq            int            `json:"seq,omitempty"`   // the work item queued, 0 for none
 	DueAt          time.Time      `json:"due_at,omitzero"` // when it runs (future-dated events)
 }
 
@@ -459,6 +459,10 @@ type OffboardingLogInput struct {
 	SLAMet      bool              `json:"sla_met"`
 	Directories []DirectoryResult `json:"directories"`
 	Decisions   []DecisionRecord  `json:"decisions,omitempty"`
+	// WorkflowID and RunID identify the row: a retried activity finds it
+	// and does not write a second one.
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
 }
 
 // OffboardingLogOutput says whether this call wrote the row.

@@ -1,0 +1,471 @@
+// Package activities holds every lifecycle activity: one struct holding the
+// integration clients, idempotent methods (already member / already disabled
+// count as success and the output says which), typed Temporal errors mapped
+// in one place (errors.go). Log lines carry the employee id, never an email
+// or a name.
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// Notifier is what the activities need from Slack; the worker adapts the
+// Slack client to it. A nil Notifier means Slack is disabled.
+type Notifier interface {
+	NotifyUser(ctx context.Context, email, text string) error
+	NotifyChannel(ctx context.Context, channel, text string) error
+}
+
+// Activities is the receiver of every activity.
+type Activities struct {
+	Directories   map[string]directory.Directory // "entra", "okta", "google"
+	Apps          map[string]directory.Directory // SCIM apps by name
+	Notifier      Notifier                       // nil: Slack disabled
+	Catalog       config.Catalog
+	EvidenceDir   string
+	Logger        zerolog.Logger
+	RetireDevices bool // the worker's leaver.retire_devices; the workflow policy decides whether the step runs
+}
+
+// Register registers every activity under its name in workflows/api.go.
+func (a *Activities) Register(r worker.ActivityRegistry) {
+	for name, fn := range map[string]any{
+		workflows.ActPlanAccess:           a.PlanAccess,
+		workflows.ActEnsureAccount:        a.EnsureAccount,
+		workflows.ActLookupAccount:        a.LookupAccount,
+		workflows.ActEnableAccount:        a.EnableAccount,
+		workflows.ActUpdateProfile:        a.UpdateProfile,
+		workflows.ActSetManager:           a.SetManager,
+		workflows.ActApplyAccess:          a.ApplyAccess,
+		workflows.ActProvisionApp:         a.ProvisionApp,
+		workflows.ActDeprovisionApp:       a.DeprovisionApp,
+		workflows.ActDisableAccount:       a.DisableAccount,
+		workflows.ActRevokeSessions:       a.RevokeSessions,
+		workflows.ActRemoveAllAccess:      a.RemoveAllAccess,
+		workflows.ActRetireDevices:        a.RetireDevicesForUser,
+		workflows.ActVerifyDisabled:       a.VerifyDisabled,
+		workflows.ActNotifyManager:        a.NotifyManager,
+		workflows.ActNotifyChannel:        a.NotifyChannel,
+		workflows.ActAppendOffboardingLog: a.AppendOffboardingLog,
+	} {
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+func (a *Activities) dir(name string) (directory.Directory, error) {
+	d, ok := a.Directories[name]
+	if !ok || d == nil {
+		return nil, badInput(fmt.Sprintf("directory %q is not configured", name))
+	}
+	return d, nil
+}
+
+func (a *Activities) app(name string) (directory.Directory, error) {
+	d, ok := a.Apps[name]
+	if !ok || d == nil {
+		return nil, badInput(fmt.Sprintf("SCIM app %q is not configured", name))
+	}
+	return d, nil
+}
+
+func (a *Activities) log(ctx context.Context, employeeID, dir, step string) *zerolog.Event {
+	ev := a.Logger.Info().Str("employee_id", employeeID).Str("directory", dir).Str("step", step)
+	if activity.IsActivity(ctx) {
+		ev = ev.Int32("attempt", activity.GetInfo(ctx).Attempt)
+	}
+	return ev
+}
+
+func heartbeat(ctx context.Context, details ...any) {
+	if activity.IsActivity(ctx) {
+		activity.RecordHeartbeat(ctx, details...)
+	}
+}
+
+// PlanAccess evaluates the role catalog for the attributes and diffs it
+// against what the catalog granted before.
+func (a *Activities) PlanAccess(_ context.Context, in workflows.PlanAccessInput) (workflows.PlanAccessOutput, error) {
+	e := a.Catalog.Evaluate(in.Attributes)
+	return workflows.PlanAccessOutput{Entitlements: e, Changes: config.Diff(in.Granted, e)}, nil
+}
+
+// EnsureAccount finds or creates the account (disabled during lead time).
+func (a *Activities) EnsureAccount(ctx context.Context, in workflows.EnsureAccountInput) (workflows.AccountOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.AccountOutput{}, err
+	}
+	if in.Person.EmployeeID == "" || in.Person.Email == "" {
+		return workflows.AccountOutput{}, badInput("employee id and email are required to create an account")
+	}
+	acct, outcome, err := d.CreateUser(ctx, in.Person, in.Enabled)
+	if err != nil {
+		return workflows.AccountOutput{}, temporalError(err)
+	}
+	a.log(ctx, in.Person.EmployeeID, in.Directory, "ensure account").Str("outcome", string(outcome)).Msg("account")
+	return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled, Outcome: string(outcome)}, nil
+}
+
+// LookupAccount finds the account; not found is an answer, not an error.
+func (a *Activities) LookupAccount(ctx context.Context, in workflows.LookupAccountInput) (workflows.AccountOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.AccountOutput{}, err
+	}
+	acct, err := d.FindUser(ctx, in.EmployeeID, in.Email)
+	if directory.IsNotFound(err) {
+		return workflows.AccountOutput{Directory: in.Directory}, nil
+	}
+	if err != nil {
+		return workflows.AccountOutput{}, temporalError(err)
+	}
+	return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled}, nil
+}
+
+func (a *Activities) accountStep(ctx context.Context, in workflows.AccountInput, step string, fn func(directory.Directory) (directory.Outcome, error)) (workflows.StepOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.StepOutput{}, err
+	}
+	if in.AccountID == "" {
+		return workflows.StepOutput{}, badInput("account id is required")
+	}
+	o, err := fn(d)
+	if err != nil {
+		return workflows.StepOutput{}, temporalError(err)
+	}
+	a.log(ctx, in.EmployeeID, in.Directory, step).Str("outcome", string(o)).Msg("done")
+	return workflows.StepOutput{Directory: in.Directory, Actions: []workflows.Action{{Step: step, Outcome: string(o)}}}, nil
+}
+
+// EnableAccount enables the account (start date, rehire).
+func (a *Activities) EnableAccount(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+	return a.accountStep(ctx, in, "enable", func(d directory.Directory) (directory.Outcome, error) { return d.Enable(ctx, in.AccountID) })
+}
+
+// DisableAccount blocks sign-in.
+func (a *Activities) DisableAccount(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+	return a.accountStep(ctx, in, "disable", func(d directory.Directory) (directory.Outcome, error) { return d.Disable(ctx, in.AccountID) })
+}
+
+// RevokeSessions revokes sessions and refresh tokens where the directory can.
+func (a *Activities) RevokeSessions(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+	return a.accountStep(ctx, in, "revoke sessions", func(d directory.Directory) (directory.Outcome, error) {
+		if !d.Supports(directory.CapRevokeSessions) {
+			return "unsupported", nil
+		}
+		return d.RevokeSessions(ctx, in.AccountID)
+	})
+}
+
+// UpdateProfile writes the HR attributes to the account.
+func (a *Activities) UpdateProfile(ctx context.Context, in workflows.UpdateProfileInput) (workflows.StepOutput, error) {
+	return a.accountStep(ctx, workflows.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.Person.EmployeeID}, "update profile",
+		func(d directory.Directory) (directory.Outcome, error) {
+			if !d.Supports(directory.CapUpdateProfile) {
+				return "unsupported", nil
+			}
+			return d.UpdateProfile(ctx, in.AccountID, in.Person)
+		})
+}
+
+// SetManager resolves the manager by employee id in the same directory.
+func (a *Activities) SetManager(ctx context.Context, in workflows.SetManagerInput) (workflows.StepOutput, error) {
+	return a.accountStep(ctx, workflows.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.EmployeeID}, "set manager",
+		func(d directory.Directory) (directory.Outcome, error) {
+			if !d.Supports(directory.CapSetManager) {
+				return "unsupported", nil
+			}
+			m, err := d.FindUser(ctx, in.ManagerEmployeeID, "")
+			if err != nil {
+				// A manager with no account yet is final for this attempt:
+				// the operator decides (retry once the manager exists, or skip).
+				return "", err
+			}
+			return d.SetManager(ctx, in.AccountID, m.ID)
+		})
+}
+
+// ApplyAccess adds and removes groups and licenses for one directory. Only
+// the names in the changes are touched.
+func (a *Activities) ApplyAccess(ctx context.Context, in workflows.ApplyAccessInput) (workflows.StepOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.StepOutput{}, err
+	}
+	if in.AccountID == "" {
+		return workflows.StepOutput{}, badInput("account id is required")
+	}
+	out := workflows.StepOutput{Directory: in.Directory}
+	for _, c := range in.Changes {
+		if c.Directory != in.Directory {
+			return out, badInput(fmt.Sprintf("change for %q sent to %q", c.Directory, in.Directory))
+		}
+		var add, remove func(context.Context, string, string) (directory.Outcome, error)
+		switch c.Kind {
+		case "group":
+			add, remove = d.AddToGroup, d.RemoveFromGroup
+		case "license":
+			add, remove = d.AssignLicense, d.RemoveLicense
+		default:
+			return out, badInput(fmt.Sprintf("unknown access kind %q", c.Kind))
+		}
+		for _, name := range c.Add {
+			heartbeat(ctx, c.Kind, name)
+			o, err := add(ctx, in.AccountID, name)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.Actions = append(out.Actions, workflows.Action{Step: "add " + c.Kind, Target: name, Outcome: string(o)})
+		}
+		for _, name := range c.Remove {
+			heartbeat(ctx, c.Kind, name)
+			o, err := remove(ctx, in.AccountID, name)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.Actions = append(out.Actions, workflows.Action{Step: "remove " + c.Kind, Target: name, Outcome: string(o)})
+		}
+	}
+	a.log(ctx, in.EmployeeID, in.Directory, "apply access").Int("actions", len(out.Actions)).Msg("done")
+	return out, nil
+}
+
+// ProvisionApp finds or creates (and enables) the SCIM app account.
+func (a *Activities) ProvisionApp(ctx context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
+	d, err := a.app(in.App)
+	if err != nil {
+		return workflows.StepOutput{}, err
+	}
+	acct, o, err := d.CreateUser(ctx, in.Person, true)
+	if err != nil {
+		return workflows.StepOutput{}, temporalError(err)
+	}
+	out := workflows.StepOutput{Directory: "scim:" + in.App, Actions: []workflows.Action{{Step: "provision app", Target: in.App, Outcome: string(o)}}}
+	if !acct.Enabled {
+		eo, err := d.Enable(ctx, acct.ID)
+		if err != nil {
+			return out, temporalError(err)
+		}
+		out.Actions = append(out.Actions, workflows.Action{Step: "enable", Target: in.App, Outcome: string(eo)})
+	}
+	a.log(ctx, in.Person.EmployeeID, "scim:"+in.App, "provision app").Str("outcome", string(o)).Msg("done")
+	return out, nil
+}
+
+// DeprovisionApp deactivates (or deletes, per app config) the SCIM account;
+// no account is success.
+func (a *Activities) DeprovisionApp(ctx context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
+	d, err := a.app(in.App)
+	if err != nil {
+		return workflows.StepOutput{}, err
+	}
+	out := workflows.StepOutput{Directory: "scim:" + in.App}
+	acct, err := d.FindUser(ctx, in.Person.EmployeeID, in.Person.Email)
+	if directory.IsNotFound(err) {
+		out.Actions = append(out.Actions, workflows.Action{Step: "deprovision app", Target: in.App, Outcome: string(directory.WasAbsent)})
+		return out, nil
+	}
+	if err != nil {
+		return out, temporalError(err)
+	}
+	o, err := d.Disable(ctx, acct.ID)
+	if directory.IsNotFound(err) {
+		o, err = directory.WasAbsent, nil
+	}
+	if err != nil {
+		return out, temporalError(err)
+	}
+	out.Actions = append(out.Actions, workflows.Action{Step: "deprovision app", Target: in.App, Outcome: string(o)})
+	a.log(ctx, in.Person.EmployeeID, "scim:"+in.App, "deprovision app").Str("outcome", string(o)).Msg("done")
+	return out, nil
+}
+
+// RemoveAllAccess removes every group membership, license and admin role the
+// account holds, catalog-granted or not: the person has left.
+func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.StepOutput{}, err
+	}
+	if in.AccountID == "" {
+		return workflows.StepOutput{}, badInput("account id is required")
+	}
+	out := workflows.StepOutput{Directory: in.Directory}
+	if d.Supports(directory.CapAdminRoles) {
+		roles, err := d.ListAdminRoles(ctx, in.AccountID)
+		if err != nil {
+			return out, temporalError(err)
+		}
+		for _, r := range roles {
+			heartbeat(ctx, "role", r.Role)
+			o, err := d.RevokeAdminRole(ctx, in.AccountID, r.Role)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.Actions = append(out.Actions, workflows.Action{Step: "revoke admin role", Target: r.Role, Outcome: string(o)})
+		}
+	}
+	if d.Supports(directory.CapGroups) {
+		groups, err := d.ListGroups(ctx, in.AccountID)
+		if err != nil {
+			return out, temporalError(err)
+		}
+		for _, g := range groups {
+			heartbeat(ctx, "group", g)
+			o, err := d.RemoveFromGroup(ctx, in.AccountID, g)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.Actions = append(out.Actions, workflows.Action{Step: "remove group", Target: g, Outcome: string(o)})
+		}
+	}
+	if d.Supports(directory.CapLicenses) {
+		lic, err := d.ListLicenses(ctx, in.AccountID)
+		if err != nil {
+			return out, temporalError(err)
+		}
+		for _, l := range lic {
+			heartbeat(ctx, "license", l)
+			o, err := d.RemoveLicense(ctx, in.AccountID, l)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.Actions = append(out.Actions, workflows.Action{Step: "remove license", Target: l, Outcome: string(o)})
+		}
+	}
+	a.log(ctx, in.EmployeeID, in.Directory, "remove access").Int("actions", len(out.Actions)).Msg("done")
+	return out, nil
+}
+
+// RetireDevicesForUser retires every managed device of the account
+// (registered as the RetireDevices activity).
+func (a *Activities) RetireDevicesForUser(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.StepOutput{}, err
+	}
+	out := workflows.StepOutput{Directory: in.Directory}
+	if !d.Supports(directory.CapDevices) {
+		out.Actions = append(out.Actions, workflows.Action{Step: "retire devices", Outcome: "unsupported"})
+		return out, nil
+	}
+	devs, err := d.ListDevices(ctx, in.AccountID)
+	if err != nil {
+		return out, temporalError(err)
+	}
+	for _, dev := range devs {
+		heartbeat(ctx, "device", dev.ID)
+		if dev.Retired {
+			out.Actions = append(out.Actions, workflows.Action{Step: "retire device", Target: dev.ID, Outcome: string(directory.AlreadyRetired)})
+			continue
+		}
+		o, err := d.RetireDevice(ctx, dev.ID)
+		if err != nil {
+			return out, temporalError(err)
+		}
+		out.Actions = append(out.Actions, workflows.Action{Step: "retire device", Target: dev.ID, Outcome: string(o)})
+	}
+	a.log(ctx, in.EmployeeID, in.Directory, "retire devices").Int("devices", len(devs)).Msg("done")
+	return out, nil
+}
+
+// VerifyDisabled reads the account back: it must be disabled. Sessions are
+// revoked once more (idempotent) so a token minted between disable and now
+// does not survive; the directory API has no way to list sessions.
+func (a *Activities) VerifyDisabled(ctx context.Context, in workflows.AccountInput) (workflows.VerifyOutput, error) {
+	d, err := a.dir(in.Directory)
+	if err != nil {
+		return workflows.VerifyOutput{}, err
+	}
+	out := workflows.VerifyOutput{Directory: in.Directory}
+	acct, err := d.FindUser(ctx, in.EmployeeID, "")
+	if err != nil {
+		return out, temporalError(err)
+	}
+	if acct.ID != in.AccountID {
+		return out, badInput(fmt.Sprintf("%s: employee %s resolves to a different account than the one offboarded", in.Directory, in.EmployeeID))
+	}
+	out.Disabled, out.Status = !acct.Enabled, acct.Status
+	if !out.Disabled {
+		// Retryable: directories are eventually consistent; the retry
+		// policy gives it time before an operator is asked.
+		return out, temporalErrorVerify(fmt.Sprintf("%s: account of employee %s still enabled (status %s)", in.Directory, in.EmployeeID, acct.Status))
+	}
+	if d.Supports(directory.CapRevokeSessions) {
+		if _, err := d.RevokeSessions(ctx, in.AccountID); err != nil {
+			return out, temporalError(err)
+		}
+	}
+	out.SessionsRevoked = true
+	return out, nil
+}
+
+// NotifyManager DMs the manager, found by employee id in the first directory
+// that has them.
+func (a *Activities) NotifyManager(ctx context.Context, in workflows.NotifyManagerInput) (workflows.NotifyOutput, error) {
+	if a.Notifier == nil {
+		a.Logger.Info().Str("manager_employee_id", in.ManagerEmployeeID).Msg("slack disabled: manager notification not sent")
+		return workflows.NotifyOutput{Detail: "slack disabled"}, nil
+	}
+	dirs := in.Directories
+	if len(dirs) == 0 {
+		dirs = sortedKeys(a.Directories)
+	}
+	for _, name := range dirs {
+		d, ok := a.Directories[name]
+		if !ok {
+			continue
+		}
+		acct, err := d.FindUser(ctx, in.ManagerEmployeeID, "")
+		if directory.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return workflows.NotifyOutput{}, temporalError(err)
+		}
+		if acct.Login == "" {
+			continue
+		}
+		if err := a.Notifier.NotifyUser(ctx, acct.Login, in.Text); err != nil {
+			return workflows.NotifyOutput{}, temporalError(err)
+		}
+		return workflows.NotifyOutput{Delivered: true}, nil
+	}
+	a.Logger.Warn().Str("manager_employee_id", in.ManagerEmployeeID).Msg("manager not found in any directory: notification not sent")
+	return workflows.NotifyOutput{Detail: "manager not found"}, nil
+}
+
+// NotifyChannel posts to a channel (security alerts).
+func (a *Activities) NotifyChannel(ctx context.Context, in workflows.NotifyChannelInput) (workflows.NotifyOutput, error) {
+	if a.Notifier == nil {
+		a.Logger.Warn().Str("channel", in.Channel).Msg("slack disabled: channel message not sent")
+		return workflows.NotifyOutput{Detail: "slack disabled"}, nil
+	}
+	if in.Channel == "" {
+		return workflows.NotifyOutput{}, badInput("channel is required")
+	}
+	if err := a.Notifier.NotifyChannel(ctx, in.Channel, in.Text); err != nil {
+		return workflows.NotifyOutput{}, temporalError(err)
+	}
+	return workflows.NotifyOutput{Delivered: true}, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,160 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/jml-dev/jml/workflows"
+)
+
+// OffboardingLogPath is the leaver evidence file under the evidence directory.
+const OffboardingLogPath = "Governance/Offboarding_Log.csv"
+
+// OffboardingLogHeader is the CSV header, written once.
+var OffboardingLogHeader = []string{
+	"employee_id", "effective_at", "completed_at", "duration_seconds", "sla_met",
+	"results", "actions", "operator_decisions", "workflow_id", "run_id",
+}
+
+// offboardingMu serialises writers in this process; flock serialises
+// processes (two workers on one evidence volume).
+var offboardingMu sync.Mutex
+
+// AppendOffboardingLog writes one row per leaver run. A retried activity
+// finds its row (workflow id + run id) and writes nothing.
+func (a *Activities) AppendOffboardingLog(ctx context.Context, in workflows.OffboardingLogInput) (workflows.OffboardingLogOutput, error) {
+	if in.WorkflowID == "" && activity.IsActivity(ctx) {
+		info := activity.GetInfo(ctx)
+		in.WorkflowID, in.RunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
+	}
+	if in.EmployeeID == "" || in.WorkflowID == "" {
+		return workflows.OffboardingLogOutput{}, badInput("employee id and workflow id are required for the offboarding log")
+	}
+	if a.EvidenceDir == "" {
+		return workflows.OffboardingLogOutput{}, badInput("evidence directory is not configured")
+	}
+	path := filepath.Join(a.EvidenceDir, OffboardingLogPath)
+	appended, err := appendOffboardingRow(path, offboardingRow(in))
+	if err != nil {
+		return workflows.OffboardingLogOutput{}, temporalError(err)
+	}
+	a.Logger.Info().Str("employee_id", in.EmployeeID).Bool("appended", appended).Msg("offboarding log")
+	return workflows.OffboardingLogOutput{Path: path, Appended: appended}, nil
+}
+
+func offboardingRow(in workflows.OffboardingLogInput) []string {
+	var results, actions, decisions []string
+	for _, d := range in.Directories {
+		r := d.Directory + "=" + d.Result
+		if d.Verified {
+			r += " (verified)"
+		}
+		if len(d.Skipped) > 0 {
+			r += " skipped:" + strings.Join(d.Skipped, "+")
+		}
+		results = append(results, r)
+		var acts []string
+		for _, a := range d.Actions {
+			s := a.Step
+			if a.Target != "" {
+				s += " " + a.Target
+			}
+			acts = append(acts, s+": "+a.Outcome)
+		}
+		actions = append(actions, d.Directory+": "+strings.Join(acts, ", "))
+	}
+	for _, d := range in.Decisions {
+		decisions = append(decisions, fmt.Sprintf("%s %s %s by %s at %s", d.Directory, d.Step, d.Action, d.Operator, d.At.UTC().Format(time.RFC3339)))
+	}
+	dur := in.CompletedAt.Sub(in.EffectiveAt)
+	if dur < 0 {
+		dur = 0 // finished before the effective time (e.g. an immediate leaver recorded with a later date)
+	}
+	return []string{
+		in.EmployeeID,
+		in.EffectiveAt.UTC().Format(time.RFC3339),
+		in.CompletedAt.UTC().Format(time.RFC3339),
+		fmt.Sprintf("%d", int64(dur/time.Second)),
+		fmt.Sprintf("%t", in.SLAMet),
+		strings.Join(results, "; "),
+		strings.Join(actions, " | "),
+		strings.Join(decisions, "; "),
+		in.WorkflowID,
+		in.RunID,
+	}
+}
+
+// EscapeCSVField neutralises spreadsheet formula injection: a field a
+// spreadsheet would evaluate (leading = + - @ tab CR) gets a leading quote.
+func EscapeCSVField(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// appendOffboardingRow appends row unless a row with the same workflow and
+// run id is there; the header goes in when the file is empty. O_APPEND plus
+// fsync: a row is on disk when the activity reports success.
+func appendOffboardingRow(path string, row []string) (bool, error) {
+	offboardingMu.Lock()
+	defer offboardingMu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return false, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return false, err
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+
+	existing, err := io.ReadAll(f)
+	if err != nil {
+		return false, err
+	}
+	wf, run := len(OffboardingLogHeader)-2, len(OffboardingLogHeader)-1
+	escaped := make([]string, len(row))
+	for i, v := range row {
+		escaped[i] = EscapeCSVField(v)
+	}
+	if len(existing) > 0 {
+		rows, err := csv.NewReader(bytes.NewReader(existing)).ReadAll()
+		if err != nil {
+			return false, fmt.Errorf("offboarding log %s is not valid CSV: %w", path, err)
+		}
+		for _, r := range rows[1:] {
+			if len(r) > run && r[wf] == escaped[wf] && r[run] == escaped[run] {
+				return false, nil
+			}
+		}
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if len(existing) == 0 {
+		_ = w.Write(OffboardingLogHeader)
+	}
+	_ = w.Write(escaped)
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return false, err
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		return false, err
+	}
+	return true, f.Sync()
+}
