@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,7 +147,12 @@ func TestWebhooksSigned(t *testing.T) {
 		body    []byte
 	}
 	ch := make(chan got, 10)
+	var broken atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() {
+			w.WriteHeader(500)
+			return
+		}
 		b, _ := io.ReadAll(r.Body)
 		ch <- got{r.Header.Get("X-BambooHR-Timestamp"), r.Header.Get("X-BambooHR-Signature"), b}
 	}))
@@ -201,9 +207,12 @@ func TestWebhooksSigned(t *testing.T) {
 		t.Errorf("deliveries %+v", ds)
 	}
 	e.SetWebhook(srv.URL+"/x", "priv")
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	broken.Store(true)
 	if err := e.Terminate(func() string { i, _ := e.ID("E0002"); return i }(), "2026-12-01"); err == nil {
 		t.Error("failed delivery not reported")
+	}
+	if ds := e.Deliveries(); ds[len(ds)-1].Status != 500 {
+		t.Errorf("failed delivery status %d", ds[len(ds)-1].Status)
 	}
 	if err := e.Terminate("101", "01/12/2026"); err == nil {
 		t.Error("bad date accepted")
