@@ -1,0 +1,268 @@
+package codec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/proto"
+)
+
+// failureMarker is in the failing activity's error message; it must never
+// reach the Temporal service in the clear.
+const failureMarker = "mailbox quota exceeded for"
+
+// codecTestWorkflow handles an employee record the way jml's workflows do:
+// passes it to an activity, and survives a failing one whose error names
+// the employee.
+func codecTestWorkflow(ctx workflow.Context, in employee) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	var greeting string
+	if err := workflow.ExecuteActivity(ctx, "CodecTestGreet", in).Get(ctx, &greeting); err != nil {
+		return "", err
+	}
+	err := workflow.ExecuteActivity(ctx, "CodecTestProvision", in).Get(ctx, nil)
+	if err == nil {
+		return "", errors.New("provision activity should have failed")
+	}
+	return greeting + "; provision failed", nil
+}
+
+func greetActivity(_ context.Context, in employee) (string, error) {
+	return "welcome " + in.Name + " <" + in.Email + ">", nil
+}
+
+func provisionActivity(_ context.Context, in employee) error {
+	return temporal.NewNonRetryableApplicationError(failureMarker+" "+in.Email, "MailboxQuota", nil)
+}
+
+var (
+	devOnce   sync.Once
+	devServer *sdktest.DevServer
+	devErr    error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if devServer != nil {
+		_ = devServer.Stop()
+	}
+	os.Exit(code)
+}
+
+func quietLogger() log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// startDevServer starts one real Temporal dev server for the package. It
+// never downloads: a missing binary is a failure telling how to build it.
+func startDevServer(t *testing.T) *sdktest.DevServer {
+	t.Helper()
+	bin := filepath.Join(repoRoot(t), ".bin", "temporal")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("Temporal dev server binary %s not found: run make temporal", bin)
+	}
+	devOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		devServer, devErr = sdktest.StartDevServer(ctx, sdktest.DevServerOptions{
+			ExistingPath: bin,
+			LogLevel:     "error",
+			// No HostPort: the SDK picks a free 127.0.0.1 port.
+			ClientOptions: &client.Options{Namespace: "default", Logger: quietLogger()},
+		})
+	})
+	if devErr != nil {
+		t.Fatalf("start Temporal dev server: %v", devErr)
+	}
+	return devServer
+}
+
+func dial(t *testing.T, srv *sdktest.DevServer, k *Keyring) client.Client {
+	t.Helper()
+	c, err := client.Dial(ClientOptions(k, client.Options{HostPort: srv.FrontendHostPort(), Namespace: "default", Logger: quietLogger()}))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// runWorkflow runs codecTestWorkflow on a fresh task queue with a worker
+// using keyring k (nil: no encryption) and returns the raw history as the
+// service stores it, fetched by a client WITHOUT the codec.
+func runWorkflow(t *testing.T, srv *sdktest.DevServer, k *Keyring) *historypb.History {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := dial(t, srv, k)
+	queue := fmt.Sprintf("codec-test-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
+	w := worker.New(c, queue, worker.Options{})
+	w.RegisterWorkflow(codecTestWorkflow)
+	w.RegisterActivityWithOptions(greetActivity, activity.RegisterOptions{Name: "CodecTestGreet"})
+	w.RegisterActivityWithOptions(provisionActivity, activity.RegisterOptions{Name: "CodecTestProvision"})
+	if err := w.Start(); err != nil {
+		t.Fatalf("worker start: %v", err)
+	}
+	defer w.Stop()
+
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: queue, TaskQueue: queue}, codecTestWorkflow, ada)
+	if err != nil {
+		t.Fatalf("start workflow: %v", err)
+	}
+	var result string
+	if err := run.Get(ctx, &result); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	if !strings.Contains(result, ada.Email) {
+		t.Fatalf("workflow result %q lacks the email: the codec client did not decode it", result)
+	}
+
+	raw := srv.Client() // the dev server's own client: default data converter
+	it := raw.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	hist := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatalf("history: %v", err)
+		}
+		hist.Events = append(hist.Events, ev)
+	}
+	return hist
+}
+
+func failedActivityEvent(t *testing.T, h *historypb.History) *historypb.HistoryEvent {
+	t.Helper()
+	for _, ev := range h.Events {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED {
+			return ev
+		}
+	}
+	t.Fatal("history has no ActivityTaskFailed event")
+	return nil
+}
+
+func TestHistoryOnDevServer(t *testing.T) {
+	srv := startDevServer(t)
+	keyA, keyB := fixedKey("key-a", 1), fixedKey("key-b", 100)
+	ringA := mustRing(t, keyA)
+
+	// Control: without a key, the service stores the PII in the clear. This
+	// is what the encrypted assertions below must not find.
+	t.Run("without key the history is plaintext", func(t *testing.T) {
+		raw, _ := proto.Marshal(runWorkflow(t, srv, nil))
+		for _, s := range []string{ada.Email, failureMarker} {
+			if !bytes.Contains(raw, []byte(s)) {
+				t.Fatalf("control history lacks %q; the leak check below would prove nothing", s)
+			}
+		}
+	})
+
+	hist := runWorkflow(t, srv, ringA)
+
+	t.Run("raw history holds no plaintext", func(t *testing.T) {
+		raw, err := proto.Marshal(hist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{ada.Email, ada.Name, ada.Manager, failureMarker, "welcome"} {
+			if bytes.Contains(raw, []byte(s)) {
+				t.Fatalf("raw history fetched without the codec contains %q", s)
+			}
+		}
+		start := hist.Events[0].GetWorkflowExecutionStartedEventAttributes()
+		if kid := string(start.GetInput().GetPayloads()[0].GetMetadata()[MetadataEncryptionKeyID]); kid != "key-a" {
+			t.Fatalf("workflow input key id = %q, want key-a", kid)
+		}
+	})
+
+	t.Run("with the codec the history decodes", func(t *testing.T) {
+		for name, ring := range map[string]*Keyring{"[A]": ringA, "[B,A]": mustRing(t, keyB, keyA)} {
+			var in employee
+			start := hist.Events[0].GetWorkflowExecutionStartedEventAttributes()
+			if err := ring.DataConverter().FromPayloads(start.GetInput(), &in); err != nil || in != ada {
+				t.Fatalf("%s: workflow input = %+v, %v", name, in, err)
+			}
+			// FailureToError rewrites the failure in place: decode a copy.
+			f := proto.Clone(failedActivityEvent(t, hist).GetActivityTaskFailedEventAttributes().GetFailure()).(*failurepb.Failure)
+			if msg := ring.FailureConverter().FailureToError(f).Error(); !strings.Contains(msg, failureMarker+" "+ada.Email) {
+				t.Fatalf("%s: decoded activity failure %q lacks the message", name, msg)
+			}
+		}
+		// Without the codec the failure reads as an opaque placeholder.
+		f := proto.Clone(failedActivityEvent(t, hist).GetActivityTaskFailedEventAttributes().GetFailure()).(*failurepb.Failure)
+		if msg := temporal.GetDefaultFailureConverter().FailureToError(f).Error(); strings.Contains(msg, ada.Email) {
+			t.Fatalf("failure decoded without the codec: %q", msg)
+		}
+	})
+
+	replay := func(k *Keyring) error { return replayLogged(t, k, hist, quietLogger()) }
+	t.Run("rotation: replays with [B, A]", func(t *testing.T) {
+		if err := replay(mustRing(t, keyB, keyA)); err != nil {
+			t.Fatalf("replay with [B, A]: %v", err)
+		}
+	})
+	t.Run("rotation: fails with only [B]", func(t *testing.T) {
+		// The replayer reports the resulting command mismatch, not the codec
+		// error, so the decode failure is shown on the history directly.
+		if err := replay(mustRing(t, keyB)); err == nil {
+			t.Fatal("replay with only [B] succeeded; history written with A must not decode")
+		}
+		var in employee
+		input := hist.Events[0].GetWorkflowExecutionStartedEventAttributes().GetInput()
+		err := mustRing(t, keyB).DataConverter().FromPayloads(input, &in)
+		const want = "payload encrypted with unknown key id key-a: configure it in JML_CODEC_KEYS"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("decode with [B]: err = %v, want %q", err, want)
+		}
+	})
+}
+
+func replayLogged(t *testing.T, k *Keyring, hist *historypb.History, logger log.Logger) error {
+	r, err := worker.NewWorkflowReplayerWithOptions(ReplayerOptions(k, worker.WorkflowReplayerOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.RegisterWorkflow(codecTestWorkflow)
+	return r.ReplayWorkflowHistory(logger, hist)
+}
