@@ -368,3 +368,26 @@ func TestAppsIsolated(t *testing.T) {
 	_, err = a.FindUser(ctx, emp.EmployeeID, "")
 	kindOf(t, err, directory.KindTransient, "tok-AAAA")
 }
+
+func BenchmarkFindUser(b *testing.B) {
+	e := scimemu.New(scimemu.Config{})
+	if err := e.Start("127.0.0.1:0"); err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	big := demoorg.Default()
+	e.Seed(big)
+	c, err := New(AppOptions{Name: "zoom", BaseURL: e.AppURL("zoom"), Token: "zoom-token"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	emp := big.Employees[250]
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.FindUser(ctx, "", emp.Email); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+}
