@@ -283,6 +283,20 @@ func TestThrottledAndTransient(t *testing.T) {
 	}
 	e.ClearFaults()
 
+	// a failed POST is retried only after a fresh lookup
+	e.ResetLog()
+	e.AddFault(emulator.Fault{Method: "POST", Family: "zoom:Users", Status: 503, Times: 1})
+	if _, out, err := c.CreateUser(ctx, person(2), true); err != nil || out != directory.Created {
+		t.Fatalf("create after 503: %s %v", out, err)
+	}
+	var methods []string
+	for _, r := range e.Requests() {
+		methods = append(methods, r.Method)
+	}
+	if strings.Join(methods, " ") != "GET GET POST GET GET POST" || e.UserCount("zoom") != 41 {
+		t.Errorf("requests %v, users %d", methods, e.UserCount("zoom"))
+	}
+
 	// 403 is Permanent and not retried
 	e.ResetLog()
 	e.AddFault(emulator.Fault{Family: "zoom:Users", Status: 403, Times: 1})
