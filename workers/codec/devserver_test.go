@@ -266,3 +266,77 @@ func replayLogged(t *testing.T, k *Keyring, hist *historypb.History, logger log.
 	r.RegisterWorkflow(codecTestWorkflow)
 	return r.ReplayWorkflowHistory(logger, hist)
 }
+
+// TestWorkerMissingKeyRetriesTask: a worker deployed without the key that
+// wrote a workflow fails the workflow TASK (the workflow stays running)
+// and the workflow completes once a worker with the key picks it up.
+func TestWorkerMissingKeyRetriesTask(t *testing.T) {
+	srv := startDevServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	keyA, keyB := fixedKey("key-a", 1), fixedKey("key-b", 100)
+	queue := fmt.Sprintf("codec-missing-key-%d", time.Now().UnixNano())
+
+	starter := dial(t, srv, mustRing(t, keyA))
+	run, err := starter.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: queue, TaskQueue: queue}, codecTestWorkflow, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	newWorker := func(k *Keyring) worker.Worker {
+		w := worker.New(dial(t, srv, k), queue, worker.Options{})
+		w.RegisterWorkflow(codecTestWorkflow)
+		w.RegisterActivityWithOptions(greetActivity, activity.RegisterOptions{Name: "CodecTestGreet"})
+		w.RegisterActivityWithOptions(provisionActivity, activity.RegisterOptions{Name: "CodecTestProvision"})
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+
+	onlyB := mustRing(t, keyB)
+	wB := newWorker(onlyB)
+	var taskFailure *failurepb.Failure
+	for taskFailure == nil {
+		if ctx.Err() != nil {
+			wB.Stop()
+			t.Fatal("no WorkflowTaskFailed event: the worker without key-a did not fail the task")
+		}
+		it := srv.Client().GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED {
+				t.Fatal("workflow execution failed: a missing key must fail the task, not the workflow")
+			}
+			if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
+				taskFailure = a.GetFailure()
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wB.Stop()
+	msg := onlyB.FailureConverter().FailureToError(proto.Clone(taskFailure).(*failurepb.Failure)).Error()
+	if !strings.Contains(msg, "payload encrypted with unknown key id key-a: configure it in JML_CODEC_KEYS") {
+		t.Fatalf("workflow task failure %q does not explain the missing key", msg)
+	}
+	desc, err := starter.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("workflow status %v, want RUNNING", st)
+	}
+
+	// Fixing the configuration (rotation keeps A) lets the workflow finish.
+	rotated := mustRing(t, keyB, keyA)
+	wBA := newWorker(rotated)
+	defer wBA.Stop()
+	// The result is now written with key-b, so read it with the rotated ring.
+	var result string
+	if err := dial(t, srv, rotated).GetWorkflow(ctx, run.GetID(), run.GetRunID()).Get(ctx, &result); err != nil || !strings.Contains(result, ada.Email) {
+		t.Fatalf("after adding key-a: result %q, err %v", result, err)
+	}
+}
