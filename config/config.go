@@ -25,22 +25,22 @@ var Tracks = []string{"microsoft-first", "google-first", "hybrid"}
 
 // Config is the whole file.
 type Config struct {
-	Temporal    Temporal          `yaml:"temporal"`
-	Track       string            `yaml:"track"`
-	Directories Directories       `yaml:"directories"`
-	SCIMApps    []SCIMApp         `yaml:"scim_apps"`
-	Slack       Slack             `yaml:"slack"`
-	HR          HR                `yaml:"hr"`
-	Intake      Intake            `yaml:"intake"`
-	SLA         SLA               `yaml:"sla"`
-	Leaver      Leaver            `yaml:"leaver"`
-	Elevation   Elevation         `yaml:"elevation"`
-	Evidence    Evidence          `yaml:"evidence"`
-	Catalog     Catalog           `yaml:"catalog"`
-	Dev         Dev               `yaml:"dev"`
-	Log         Log               `yaml:"log"`
-	Secrets     Secrets           `yaml:"-"` // from the environment only
-	Source      string            `yaml:"-"` // the file it was loaded from
+	Temporal    Temporal    `yaml:"temporal"`
+	Track       string      `yaml:"track"`
+	Directories Directories `yaml:"directories"`
+	SCIMApps    []SCIMApp   `yaml:"scim_apps"`
+	Slack       Slack       `yaml:"slack"`
+	HR          HR          `yaml:"hr"`
+	Intake      Intake      `yaml:"intake"`
+	SLA         SLA         `yaml:"sla"`
+	Leaver      Leaver      `yaml:"leaver"`
+	Elevation   Elevation   `yaml:"elevation"`
+	Evidence    Evidence    `yaml:"evidence"`
+	Catalog     Catalog     `yaml:"catalog"`
+	Dev         Dev         `yaml:"dev"`
+	Log         Log         `yaml:"log"`
+	Secrets     Secrets     `yaml:"-"` // from the environment only
+	Source      string      `yaml:"-"` // the file it was loaded from
 }
 
 // Temporal is the connection to the Temporal cluster.
@@ -128,13 +128,13 @@ type BambooHR struct {
 
 // Intake is jml's HTTP server (HR webhooks, Slack interactivity, codec).
 type Intake struct {
-	Listen         string   `yaml:"listen"`
-	PublicURL      string   `yaml:"public_url"`
-	UIOrigin       string   `yaml:"ui_origin"`
-	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
-	RatePerMinute  int      `yaml:"rate_per_minute"`
-	ReadTimeout    Duration `yaml:"read_timeout"`
-	SignatureSkew  Duration `yaml:"signature_skew"`
+	Listen        string   `yaml:"listen"`
+	PublicURL     string   `yaml:"public_url"`
+	UIOrigin      string   `yaml:"ui_origin"`
+	MaxBodyBytes  int64    `yaml:"max_body_bytes"`
+	RatePerMinute int      `yaml:"rate_per_minute"`
+	ReadTimeout   Duration `yaml:"read_timeout"`
+	SignatureSkew Duration `yaml:"signature_skew"`
 }
 
 // SLA holds the lifecycle deadlines.

@@ -35,18 +35,21 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Secrets are every credential jml uses, each from an environment variable
 // or from the file named by the same variable with a _FILE suffix.
 type Secrets struct {
-	EntraClientSecret  Secret            // JML_ENTRA_CLIENT_SECRET
-	EntraToken         Secret            // JML_ENTRA_TOKEN: a static bearer (emulator, or a token broker)
-	OktaToken          Secret            // JML_OKTA_TOKEN
-	GoogleCredentials  Secret            // JML_GOOGLE_CREDENTIALS: service-account JSON
-	GoogleToken        Secret            // JML_GOOGLE_TOKEN: a static bearer (emulator)
-	SCIMTokens         map[string]Secret // JML_SCIM_<APP>_TOKEN
-	SlackBotToken      Secret            // JML_SLACK_BOT_TOKEN
-	SlackSigningSecret Secret            // JML_SLACK_SIGNING_SECRET
-	HRWebhookSecret    Secret            // JML_HR_WEBHOOK_SECRET
-	BambooHRAPIKey     Secret            // JML_BAMBOOHR_API_KEY
-	TemporalAPIKey     Secret            // TEMPORAL_API_KEY
-	CodecServerToken   Secret            // JML_CODEC_SERVER_TOKEN
+	EntraClientSecret Secret // JML_ENTRA_CLIENT_SECRET
+	EntraToken        Secret // JML_ENTRA_TOKEN: a static bearer (emulator, or a token broker)
+	OktaToken         Secret // JML_OKTA_TOKEN
+	GoogleCredentials Secret // JML_GOOGLE_CREDENTIALS: service-account JSON
+	// GoogleCredentialsPath is the file JML_GOOGLE_CREDENTIALS_FILE names
+	// (the path is not secret; the SDK reads the file itself).
+	GoogleCredentialsPath string
+	GoogleToken           Secret            // JML_GOOGLE_TOKEN: a static bearer (emulator)
+	SCIMTokens            map[string]Secret // JML_SCIM_<APP>_TOKEN
+	SlackBotToken         Secret            // JML_SLACK_BOT_TOKEN
+	SlackSigningSecret    Secret            // JML_SLACK_SIGNING_SECRET
+	HRWebhookSecret       Secret            // JML_HR_WEBHOOK_SECRET
+	BambooHRAPIKey        Secret            // JML_BAMBOOHR_API_KEY
+	TemporalAPIKey        Secret            // TEMPORAL_API_KEY
+	CodecServerToken      Secret            // JML_CODEC_SERVER_TOKEN
 }
 
 // SCIMTokenVar is the environment variable holding a SCIM app's token.
@@ -93,6 +96,7 @@ func LoadSecrets(c *Config, getenv func(string) string) (Secrets, []error) {
 	read(&s.EntraToken, "JML_ENTRA_TOKEN")
 	read(&s.OktaToken, "JML_OKTA_TOKEN")
 	read(&s.GoogleCredentials, "JML_GOOGLE_CREDENTIALS")
+	s.GoogleCredentialsPath = getenv("JML_GOOGLE_CREDENTIALS_FILE")
 	read(&s.GoogleToken, "JML_GOOGLE_TOKEN")
 	read(&s.SlackBotToken, "JML_SLACK_BOT_TOKEN")
 	read(&s.SlackSigningSecret, "JML_SLACK_SIGNING_SECRET")

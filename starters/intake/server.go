@@ -69,7 +69,9 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{opts: o, mux: http.NewServeMux(), limiter: newSourceLimiter(o.RatePerMinute)}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	s.mux.Handle("POST /hr/records", s.limit(http.HandlerFunc(s.hrRecords)))
 	if o.Codec != nil {
 		s.mux.Handle("/codec/", s.limit(http.StripPrefix("/codec", o.Codec)))

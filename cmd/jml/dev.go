@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/starters/intake"
+	"github.com/jml-dev/jml/testsuite/demoorg"
+	"github.com/jml-dev/jml/testsuite/emulators"
+	"github.com/jml-dev/jml/testsuite/harness"
+	"github.com/jml-dev/jml/workers"
+	"github.com/jml-dev/jml/workers/codec"
+	"github.com/jml-dev/jml/workflows"
+)
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("dev", "Starts everything on loopback with the demo organisation: the Temporal dev server\n(SQLite under the state folder, Web UI), emulators of Graph, Okta, Google, Slack, SCIM and\nBambooHR, the worker and the intake server. Ctrl-C stops all of it.", stderr)
+	cfgPath := fs.String("config", "config/demo.yaml", "configuration file (YAML)")
+	uiPort := fs.Int("ui-port", 0, "Temporal Web UI port (default: dev.ui_port, 8233)")
+	grpcPort := fs.Int("grpc-port", 0, "Temporal gRPC port (default: dev.grpc_port, 7233)")
+	intakePort := fs.Int("intake-port", 0, "intake server port (default: the port of intake.listen)")
+	stateDir := fs.String("state-dir", "", "folder for the dev server's SQLite file and the dev codec key (default: dev.state_dir)")
+	noSeed := fs.Bool("no-demo", false, "do not send the demo joiners and leaver at start")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	creds := emulators.DemoCredentials()
+	demoEnv := creds.Env()
+	getenv := func(k string) string {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+		return demoEnv[k]
+	}
+	cfg, err := config.LoadWithEnv(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	z := newLogger(cfg.Log, stderr)
+	if *uiPort == 0 {
+		*uiPort = cfg.Dev.UIPort
+	}
+	if *grpcPort == 0 {
+		*grpcPort = cfg.Dev.GRPCPort
+	}
+	if *intakePort == 0 {
+		_, p, _ := net.SplitHostPort(cfg.Intake.Listen)
+		*intakePort, _ = strconv.Atoi(p)
+	}
+	if *stateDir == "" {
+		*stateDir = cfg.Dev.StateDir
+	}
+	for _, p := range []struct {
+		flag string
+		port int
+	}{{"--grpc-port", *grpcPort}, {"--ui-port", *uiPort}, {"--intake-port", *intakePort}} {
+		if err := portFree(p.port); err != nil {
+			return usagef("port %d (%s) is in use: stop what holds it or choose another with %s", p.port, p.flag, p.flag)
+		}
+	}
+	if err := os.MkdirAll(*stateDir, 0o700); err != nil {
+		return fmt.Errorf("state folder %s: %w", *stateDir, err)
+	}
+	keys, err := devKeys(*stateDir)
+	if err != nil {
+		return err
+	}
+	intakeAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(*intakePort))
+	cfg.Intake.Listen = intakeAddr
+	cfg.Intake.UIOrigin = fmt.Sprintf("http://127.0.0.1:%d", *uiPort)
+	cfg.Temporal.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(*grpcPort))
+
+	org := demoorg.New(cfg.Dev.Employees, cfg.Dev.Joiners)
+	emus, err := emulators.Start(emulators.Options{Org: org, Creds: creds, SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity"})
+	if err != nil {
+		return err
+	}
+	defer emus.Close()
+	emus.Configure(cfg)
+
+	fmt.Fprintln(stdout, "jml dev: starting the Temporal dev server (first start takes a few seconds)...")
+	server, err := harness.StartServer(ctx, harness.ServerOptions{
+		GRPCPort: *grpcPort, UIPort: *uiPort, DBFile: filepath.Join(*stateDir, "temporal.db"),
+		Output:    io.Discard,
+		ExtraArgs: []string{"--ui-codec-endpoint", "http://" + intakeAddr + "/codec"},
+	})
+	if err != nil {
+		return fmt.Errorf("start the Temporal dev server: %w", err)
+	}
+	defer server.Stop()
+
+	c, err := workers.Dial(ctx, cfg, z, keys)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	deps, err := workers.BuildDeps(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	w := workers.New(c, cfg, deps, z)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start the worker: %w", err)
+	}
+	defer w.Stop()
+	srv := intake.FromConfig(cfg, c, keys, z)
+	if err := srv.Start(); err != nil {
+		return usagef("intake %s: %v", intakeAddr, err)
+	}
+	defer shutdownIntake(srv)
+
+	printDev(stdout, *uiPort, *grpcPort, intakeAddr, cfg, emus)
+	if !*noSeed {
+		sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)}
+		if err := seedDemo(ctx, sink, org, time.Now()); err != nil {
+			z.Error().Err(err).Msg("demo records")
+		}
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "jml dev: stopping...")
+	return nil
+}
+
+// portFree reports whether a loopback port can be bound.
+func portFree(port int) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
+
+// devKeys uses JML_CODEC_KEYS when set, else a key generated once and kept
+// in the state folder, so the dev history is encrypted in SQLite, readable
+// in the UI through the codec endpoint, and survives a restart.
+func devKeys(stateDir string) (*codec.Keyring, error) {
+	if k, err := codec.LoadKeys(os.Getenv); k != nil || err != nil {
+		return k, err
+	}
+	path := filepath.Join(stateDir, "codec-keys")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+		entry := "dev1:" + base64.StdEncoding.EncodeToString(secret)
+		if err := os.WriteFile(path, []byte(entry+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write the dev codec key: %w", err)
+		}
+	}
+	return codec.LoadKeys(func(k string) string {
+		if k == "JML_CODEC_KEYS_FILE" {
+			return path
+		}
+		return ""
+	})
+}
+
+func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.Config, emus *emulators.Set) {
+	fmt.Fprintf(w, "\njml dev is running. Ctrl-C stops everything.\n\n")
+	fmt.Fprintf(w, "  Temporal Web UI   http://127.0.0.1:%d/namespaces/%s/workflows\n", uiPort, cfg.Temporal.Namespace)
+	fmt.Fprintf(w, "  Temporal gRPC     127.0.0.1:%d   task queue %q\n", grpcPort, cfg.Temporal.TaskQueue)
+	fmt.Fprintf(w, "  Intake            http://%s   (POST /hr/records, signed)\n", intakeAddr)
+	urls := emus.URLs()
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-17s %s\n", n, urls[n])
+	}
+	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n\n")
+}
+
+// seedDemo sends the demo's joiners (starting today) and one leaver.
+func seedDemo(ctx context.Context, sink employees.Sink, org demoorg.Org, now time.Time) error {
+	var errs []string
+	for _, j := range org.Joiners {
+		j.StartDate = now.In(j.TimeZone()).Format(time.DateOnly)
+		if _, err := sink.Submit(ctx, j); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(org.Employees) > 100 {
+		leaver := org.Employees[99].Record
+		leaver.Status = hr.StatusTerminated
+		leaver.TerminationEffectiveAt = now.UTC().Truncate(time.Second)
+		if _, err := sink.Submit(ctx, leaver); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/jml-dev/jml/testsuite/harness"
+)
+
+func TestUsageAndHelp(t *testing.T) {
+	var out, errOut bytes.Buffer
+	assert.Equal(t, exitUsage, run(nil, &out, &errOut))
+	assert.Contains(t, out.String(), "Commands:")
+	assert.Equal(t, exitOK, run([]string{"--help"}, &out, &errOut))
+	for _, cmd := range []string{"dev", "worker", "serve"} {
+		errOut.Reset()
+		assert.Equal(t, exitOK, run([]string{cmd, "--help"}, &out, &errOut), cmd)
+		assert.Contains(t, errOut.String(), "Usage: jml "+cmd, cmd)
+		assert.Contains(t, errOut.String(), "-config", cmd)
+	}
+	errOut.Reset()
+	assert.Equal(t, exitUsage, run([]string{"frobnicate"}, &out, &errOut))
+	assert.Contains(t, errOut.String(), `unknown command "frobnicate"`)
+	errOut.Reset()
+	assert.Equal(t, exitUsage, run([]string{"worker", "--bogus"}, &out, &errOut))
+	assert.Contains(t, errOut.String(), "flag provided but not defined: -bogus")
+	errOut.Reset()
+	assert.Equal(t, exitUsage, run([]string{"worker"}, &out, &errOut))
+	assert.Contains(t, errOut.String(), "--config is required")
+}
+
+func TestBrokenConfigExits2WithEveryProblem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("track: nope\ndirectories:\n  okta: {enabled: true, org_url: ftp://x}\nsla: {leaver: soon}\nfoo: 1\n"), 0o600))
+	for _, cmd := range []string{"worker", "serve", "dev"} {
+		var out, errOut bytes.Buffer
+		code := run([]string{cmd, "--config", path}, &out, &errOut)
+		assert.Equal(t, exitUsage, code, cmd)
+		msg := errOut.String()
+		assert.Contains(t, msg, path+":4: sla.leaver: \"soon\" is not a duration", cmd)
+		assert.Contains(t, msg, path+":5: foo: unknown key", cmd)
+		assert.True(t, strings.HasPrefix(msg, "jml "+cmd+": invalid configuration (2 problems)"), msg)
+	}
+}
+
+// TestDevStartsAndStopsCleanly runs the real binary: `jml dev` brings up the
+// UI and a polling worker, and Ctrl-C leaves no process behind.
+func TestDevStartsAndStopsCleanly(t *testing.T) {
+	root, err := harness.RepoRoot()
+	require.NoError(t, err)
+	_, err = harness.TemporalBinary()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "jml")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/jml")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	ports := make([]int, 3)
+	for i := range ports {
+		ports[i], err = harness.FreePort()
+		require.NoError(t, err)
+	}
+	state := filepath.Join(dir, "state")
+	cmd := exec.Command(bin, "dev", "--config", filepath.Join(root, "config/demo.yaml"),
+		"--grpc-port", strconv.Itoa(ports[0]), "--ui-port", strconv.Itoa(ports[1]), "--intake-port", strconv.Itoa(ports[2]),
+		"--state-dir", state, "--no-demo")
+	cmd.Dir = root
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = io.Discard
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	ready := make(chan string, 1)
+	go func() {
+		var all strings.Builder
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			all.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "jml dev is running") {
+				ready <- all.String()
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("jml dev exited early: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("jml dev did not come up within two minutes")
+	}
+
+	// The UI answers, and the worker polls its task queue.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", ports[1]))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	c, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", ports[0])})
+	require.NoError(t, err)
+	defer c.Close()
+	var pollers []*taskqueuepb.PollerInfo
+	require.Eventually(t, func() bool {
+		r, err := c.WorkflowService().DescribeTaskQueue(context.Background(), &workflowservice.DescribeTaskQueueRequest{
+			Namespace: "default", TaskQueue: &taskqueuepb.TaskQueue{Name: "jml"}, TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW})
+		if err != nil {
+			return false
+		}
+		pollers = r.GetPollers()
+		return len(pollers) > 0
+	}, 30*time.Second, 200*time.Millisecond)
+	resp, err = http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[2]))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "jml dev exits 0 on Ctrl-C")
+	case <-time.After(time.Minute):
+		t.Fatal("jml dev did not stop within a minute of SIGINT")
+	}
+	// No process (the dev server included) still runs with our state folder.
+	assert.Empty(t, processesMentioning(t, state))
+	_, err = os.Stat(filepath.Join(state, "temporal.db"))
+	assert.NoError(t, err, "history is kept in SQLite under the state folder")
+}
+
+func processesMentioning(t *testing.T, s string) []string {
+	t.Helper()
+	var out []string
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(b, []byte(s)) {
+			out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+// Package employees delivers HR records to the one Employee workflow of each
+// employee, starting it when it does not run yet (signal-with-start). Every
+// intake path (webhook, BambooHR, CSV/JSON import, jml dev) goes through it.
+package employees
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// Sink signals HR records into Employee workflows.
+type Sink struct {
+	Client    client.Client
+	TaskQueue string
+	Policy    workflows.Policy
+}
+
+// Submit delivers rec to employee/<id>, starting the workflow if needed,
+// and returns the workflow id. The record must already be valid.
+func (s Sink) Submit(ctx context.Context, rec hr.Record) (string, error) {
+	id := workflows.EmployeeWorkflowID(rec.EmployeeID)
+	policy := s.Policy
+	opts := client.StartWorkflowOptions{
+		ID:        id,
+		TaskQueue: s.TaskQueue,
+		// Only opaque ids in search attributes: they are not encrypted.
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.EmployeeIDKey.ValueSet(rec.EmployeeID),
+			workflows.LifecycleStatusKey.ValueSet("received"),
+		),
+	}
+	_, err := s.Client.SignalWithStartWorkflow(ctx, id, workflows.SignalHRRecord,
+		workflows.HRRecordInput{Record: rec, Policy: &policy}, opts,
+		workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: rec.EmployeeID, Policy: s.Policy})
+	if err != nil {
+		return "", fmt.Errorf("deliver HR record of %s to %s: %w", rec.EmployeeID, id, err)
+	}
+	return id, nil
+}

@@ -1,0 +1,32 @@
+package intake
+
+import (
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/starters/codecserver"
+	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/workers/codec"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// FromConfig builds the intake server of `jml serve` and `jml dev`: HR
+// records go to Employee workflows through c; the codec endpoint is mounted
+// when payload keys are configured.
+func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zerolog.Logger) *Server {
+	o := Options{
+		Listen:        cfg.Intake.Listen,
+		MaxBodyBytes:  cfg.Intake.MaxBodyBytes,
+		RatePerMinute: cfg.Intake.RatePerMinute,
+		ReadTimeout:   cfg.Intake.ReadTimeout.D(),
+		SignatureSkew: cfg.Intake.SignatureSkew.D(),
+		HRSecret:      cfg.Secrets.HRWebhookSecret.Reveal(),
+		Sink:          employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)},
+		Logger:        z.With().Str("component", "intake").Logger(),
+	}
+	if keys != nil {
+		o.Codec = codecserver.Handler(keys, codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(), MaxBodyBytes: cfg.Intake.MaxBodyBytes})
+	}
+	return New(o)
+}

@@ -1,0 +1,54 @@
+package workers
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/jml-dev/jml/activities"
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// StopTimeout is how long a stopping worker lets in-flight activities
+// finish before cancelling them.
+const StopTimeout = 30 * time.Second
+
+// New creates a worker on the configured task queue with every workflow and
+// activity of jml registered.
+func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
+	Register(w, cfg, deps, z)
+	return w
+}
+
+// Register puts every workflow and activity on r (a worker or a replayer).
+func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logger) {
+	workflows.Register(r)
+	acts := &activities.Activities{
+		Directories:   deps.Directories,
+		Apps:          deps.Apps,
+		Catalog:       cfg.Catalog,
+		EvidenceDir:   cfg.Evidence.Dir,
+		Logger:        z.With().Str("component", "activities").Logger(),
+		RetireDevices: cfg.Leaver.RetireDevices,
+	}
+	if deps.Slack != nil {
+		acts.Notifier = Notifier{Slack: deps.Slack, Log: z}
+	}
+	acts.Register(r)
+}
+
+// Run starts w and blocks until ctx ends, then stops it gracefully:
+// pollers stop, in-flight activities get StopTimeout to finish.
+func Run(ctx context.Context, w worker.Worker) error {
+	if err := w.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
