@@ -73,13 +73,19 @@ func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
 		}
 		seen := e.version
 		changed := func() bool { return e.version != seen }
-		var err error
-		if wait > 0 {
-			logger.Debug("waiting for the next due item", "EmployeeID", e.st.EmployeeID, "Wait", wait)
-			_, err = workflow.AwaitWithTimeout(ctx, wait, changed)
-		} else {
-			err = workflow.Await(ctx, changed)
+		if wait <= 0 {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return err
+			}
+			continue
 		}
+		// A durable timer for the next future-dated item, cancelled when a
+		// new record arrives first (it may cancel or move that item).
+		logger.Debug("waiting for the next due item", "EmployeeID", e.st.EmployeeID, "Wait", wait)
+		tctx, cancel := workflow.WithCancel(ctx)
+		timer := workflow.NewTimer(tctx, wait)
+		err := workflow.Await(ctx, func() bool { return changed() || timer.IsReady() })
+		cancel()
 		if err != nil {
 			return err
 		}

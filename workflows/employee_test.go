@@ -1,0 +1,525 @@
+package workflows_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/workflows"
+)
+
+var dirs = []string{"entra", "okta", "google"}
+
+func testCatalog() config.Catalog {
+	all := func(g string) map[string][]string {
+		return map[string][]string{"entra": {g}, "okta": {g}, "google": {g}}
+	}
+	return config.Catalog{
+		Birthright: config.Grant{Groups: all("all-staff"), Apps: []string{"zoom"}},
+		Rules: []config.Rule{
+			{Name: "e3", Match: config.Match{EmploymentTypes: []string{"full_time"}}, Grant: config.Grant{Licenses: map[string][]string{"entra": {"SPE_E3"}}}},
+			{Name: "engineering", Match: config.Match{Departments: []string{"Engineering"}}, Grant: config.Grant{Groups: all("dept-engineering"), Apps: []string{"github"}}},
+			{Name: "sales", Match: config.Match{Departments: []string{"Sales"}}, Grant: config.Grant{Groups: all("dept-sales"), Apps: []string{"salesforce"}}},
+		},
+	}
+}
+
+func testPolicy() workflows.Policy {
+	return workflows.Policy{
+		Directories: dirs, Apps: []string{"github", "salesforce", "zoom"},
+		LeaverSLA: time.Hour, JoinerLeadTime: 72 * time.Hour, RetireDevices: true,
+		SecurityChannel: "#security-alerts",
+	}
+}
+
+// t0 is Monday 2026-03-02 08:00 in New York.
+var ny, _ = time.LoadLocation("America/New_York")
+var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, ny)
+
+func rec(mods ...func(*hr.Record)) hr.Record {
+	r := hr.Record{
+		Source: "test", EmployeeID: "E0042", Email: "ada.lovelace@demo.jml.test", GivenName: "Ada", FamilyName: "Lovelace",
+		Department: "Engineering", Title: "Engineer", Location: "NYC", Timezone: "America/New_York",
+		EmploymentType: "full_time", ManagerEmployeeID: "E0007", Status: hr.StatusActive, StartDate: "2026-01-05",
+	}
+	for _, m := range mods {
+		m(&r)
+	}
+	return r
+}
+
+type EmployeeSuite struct {
+	suite.Suite
+	sdktest.WorkflowTestSuite
+	env   *sdktest.TestWorkflowEnvironment
+	stubs *stubActivities
+	sas   []temporal.SearchAttributes
+	// updates not finished yet; must be 0 at the end
+	updates int
+	seq     int
+}
+
+func TestEmployee(t *testing.T) { suite.Run(t, new(EmployeeSuite)) }
+
+func (s *EmployeeSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.SetStartTime(t0)
+	workflows.Register(s.env)
+	s.stubs = newStubs(testCatalog())
+	s.stubs.register(s.env)
+	s.sas = nil
+	s.updates = 0
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		s.sas = append(s.sas, args.Get(0).(temporal.SearchAttributes))
+	}).Return(nil)
+}
+
+func (s *EmployeeSuite) signal(r hr.Record) {
+	s.env.SignalWorkflow(workflows.SignalHRRecord, workflows.HRRecordInput{Record: r})
+}
+
+func (s *EmployeeSuite) state() workflows.EmployeeState {
+	v, err := s.env.QueryWorkflow(workflows.QueryState)
+	s.Require().NoError(err)
+	var st workflows.EmployeeState
+	s.Require().NoError(v.Get(&st))
+	return st
+}
+
+// apply sends the apply-hr-record update; check runs when it finishes
+// (updates complete asynchronously in the test environment).
+func (s *EmployeeSuite) apply(r hr.Record, check func(workflows.ApplyHRRecordResult, error)) {
+	s.updates++
+	s.seq++
+	s.env.UpdateWorkflow(workflows.UpdateApplyHRRecord, fmt.Sprintf("apply-%d", s.seq), &sdktest.TestUpdateCallback{
+		OnReject: func(err error) { s.updates--; check(workflows.ApplyHRRecordResult{}, err) },
+		OnAccept: func() {},
+		OnComplete: func(v any, err error) {
+			s.updates--
+			res, _ := v.(workflows.ApplyHRRecordResult)
+			check(res, err)
+		},
+	}, workflows.HRRecordInput{Record: r})
+}
+
+// at schedules fn at d after start; the last step cancels the entity
+// workflow, which otherwise waits forever for the next HR record.
+func (s *EmployeeSuite) at(d time.Duration, fn func()) { s.env.RegisterDelayedCallback(fn, d) }
+
+func (s *EmployeeSuite) run(end time.Duration, in workflows.EmployeeInput) {
+	s.at(end, s.env.CancelWorkflow)
+	if in.EmployeeID == "" {
+		in.EmployeeID = "E0042"
+	}
+	if in.Policy.Directories == nil {
+		in.Policy = testPolicy()
+	}
+	s.env.ExecuteWorkflow(workflows.EmployeeWorkflowName, in)
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Require().Zero(s.updates, "every update finished")
+	var canceled *temporal.CanceledError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &canceled), "want cancelled, got %v", s.env.GetWorkflowError())
+}
+
+// employed is the state of an employee the joiner already provisioned.
+func (s *EmployeeSuite) employed() *workflows.EmployeeState {
+	r := rec()
+	acc := map[string]string{}
+	for _, d := range dirs {
+		acc[d] = d + "/E0042"
+		s.stubs.enabled[d+"/E0042"] = true
+		s.stubs.setGroups(d, "E0042", "all-staff", "dept-engineering")
+	}
+	return &workflows.EmployeeState{
+		EmployeeID: "E0042", Status: workflows.StatusActive, Record: &r, Applied: &r, Accounts: acc,
+		Access: testCatalog().Evaluate(workflows.AttributesOf(r)), Seq: 1,
+	}
+}
+
+func (s *EmployeeSuite) TestJoinerProvisionsEveryDirectoryAndTellsTheManager() {
+	s.at(0, func() { s.signal(rec()) })
+	s.at(time.Minute, func() {
+		st := s.state()
+		s.Equal(workflows.StatusActive, st.Status)
+		s.Equal(map[string]string{"entra": "entra/E0042", "okta": "okta/E0042", "google": "google/E0042"}, st.Accounts)
+		s.Equal([]string{"all-staff", "dept-engineering"}, st.Access.Groups["okta"])
+		s.Equal(workflows.EventJoiner, st.LastChange.Event)
+		s.Equal("employee/E0042/joiner/1", st.LastChange.WorkflowID)
+	})
+	s.run(time.Hour, workflows.EmployeeInput{})
+
+	for _, d := range dirs {
+		s.Equal(1, s.stubs.count(workflows.ActEnsureAccount, d), d)
+		s.Equal(1, s.stubs.count(workflows.ActSetManager, d), d)
+		s.Equal([]string{"all-staff", "dept-engineering"}, s.stubs.groupsOf(d, "E0042"), d)
+	}
+	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+		s.True(c.In.(workflows.EnsureAccountInput).Enabled, "start date is past: created enabled")
+	}
+	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:github"))
+	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:zoom"))
+	s.Equal(0, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+	msgs := s.stubs.messages("manager:E0007")
+	s.Require().Len(msgs, 1)
+	s.Contains(msgs[0], "provisioned")
+	s.Contains(msgs[0], "okta groups +all-staff, +dept-engineering")
+}
+
+func (s *EmployeeSuite) TestJoinerLeadTimeCreatesDisabledThenEnablesOnStartDate() {
+	// Start date 2026-03-12 09:00 New York; lead time 72h.
+	start := time.Date(2026, 3, 12, 9, 0, 0, 0, ny)
+	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusPending; r.StartDate = "2026-03-12" })) })
+	s.at(start.Add(-72*time.Hour).Sub(t0)-time.Minute, func() {
+		s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""), "no account before the lead time")
+	})
+	s.at(start.Add(-72*time.Hour).Sub(t0)+time.Minute, func() {
+		s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""))
+		s.Equal(workflows.StatusPendingStart, s.state().Status)
+		s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""))
+	})
+	s.at(start.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnableAccount, "")) })
+	s.at(start.Sub(t0)+time.Minute, func() {
+		s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
+		s.Equal(workflows.StatusActive, s.state().Status)
+	})
+	s.run(start.Sub(t0)+time.Hour, workflows.EmployeeInput{})
+	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+		s.False(c.In.(workflows.EnsureAccountInput).Enabled, "created disabled during the lead time")
+	}
+}
+
+func (s *EmployeeSuite) TestFutureDatedTerminationFiresAtItsTimeAndNotBefore() {
+	// Friday 2026-03-06, 17:00 in New York.
+	effective := time.Date(2026, 3, 6, 17, 0, 0, 0, ny)
+	s.at(time.Minute, func() {
+		s.apply(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" }), func(res workflows.ApplyHRRecordResult, err error) {
+			s.NoError(err)
+			s.Equal(workflows.ClassLeave, res.Classification)
+			s.True(res.DueAt.Equal(effective), "due %v want %v", res.DueAt, effective)
+		})
+	})
+	s.at(effective.Sub(t0)-time.Second, func() {
+		s.Equal(0, s.stubs.count(workflows.ActDisableAccount, ""), "nothing disabled before the effective time")
+		s.Equal(workflows.StatusTerminationScheduled, s.state().Status)
+	})
+	s.at(effective.Sub(t0)+time.Second, func() {
+		s.Equal(3, s.stubs.count(workflows.ActDisableAccount, ""))
+	})
+	s.run(effective.Sub(t0)+2*time.Hour, workflows.EmployeeInput{State: s.employed()})
+
+	st := s.state()
+	s.Equal(workflows.StatusTerminated, st.Status)
+	s.Empty(st.Pending)
+	s.Empty(st.Access.Groups, "no catalog access is held after the leaver")
+	for _, d := range dirs {
+		s.False(s.stubs.enabled[d+"/E0042"], d)
+		s.Empty(s.stubs.groupsOf(d, "E0042"), d)
+		s.Equal(1, s.stubs.count(workflows.ActRetireDevices, d))
+		s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, d))
+	}
+	for _, app := range []string{"github", "salesforce", "zoom"} {
+		s.Equal(1, s.stubs.count(workflows.ActDeprovisionApp, "scim:"+app))
+	}
+	s.Require().Len(s.stubs.logRows, 1)
+	row := s.stubs.logRows[0]
+	s.True(row.EffectiveAt.Equal(effective))
+	s.True(row.SLAMet)
+	s.Equal("employee/E0042/leaver/2", row.WorkflowID)
+	for _, d := range row.Directories[:3] {
+		s.True(d.Verified, d.Directory)
+	}
+	s.False(st.SLABreached)
+}
+
+func (s *EmployeeSuite) TestTerminationCancelledBeforeEffectiveTimeRevokesNothing() {
+	effective := time.Date(2026, 3, 6, 17, 0, 0, 0, ny)
+	timersCancelled := 0
+	s.env.SetOnTimerCanceledListener(func(string) { timersCancelled++ })
+	s.at(time.Minute, func() {
+		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" }))
+	})
+	s.at(24*time.Hour, func() {
+		s.Equal(workflows.StatusTerminationScheduled, s.state().Status)
+		s.apply(rec(), func(res workflows.ApplyHRRecordResult, err error) {
+			s.NoError(err)
+			s.Equal(workflows.ClassTerminationCancelled, res.Classification)
+		})
+	})
+	s.run(effective.Sub(t0)+48*time.Hour, workflows.EmployeeInput{State: s.employed()})
+
+	for _, name := range []string{workflows.ActDisableAccount, workflows.ActRevokeSessions, workflows.ActRemoveAllAccess, workflows.ActDeprovisionApp, workflows.ActAppendOffboardingLog} {
+		s.Equal(0, s.stubs.count(name, ""), name)
+	}
+	st := s.state()
+	s.Equal(workflows.StatusActive, st.Status)
+	s.Empty(st.Pending)
+	s.False(st.Terminated)
+	s.GreaterOrEqual(timersCancelled, 1, "the pending termination timer was cancelled")
+	for _, d := range dirs {
+		s.True(s.stubs.enabled[d+"/E0042"])
+	}
+}
+
+func (s *EmployeeSuite) TestRehireReenablesAndGrantsTheNewRole() {
+	st := s.employed()
+	st.Status, st.Terminated = workflows.StatusTerminated, true
+	term := rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-02-01" })
+	st.Record, st.Applied, st.Access = &term, &term, config.Entitlements{}
+	for _, d := range dirs {
+		s.stubs.enabled[d+"/E0042"] = false
+		s.stubs.setGroups(d, "E0042")
+	}
+	s.at(time.Minute, func() {
+		s.apply(rec(func(r *hr.Record) { r.Department = "Sales"; r.StartDate = "2026-02-27" }), func(res workflows.ApplyHRRecordResult, err error) {
+			s.NoError(err)
+			s.Equal(workflows.ClassRehire, res.Classification)
+		})
+	})
+	s.run(2*time.Hour, workflows.EmployeeInput{State: st})
+
+	got := s.state()
+	s.Equal(workflows.StatusActive, got.Status)
+	s.Equal(workflows.EventRehire, got.LastChange.Event)
+	s.Equal("employee/E0042/rehire/2", got.LastChange.WorkflowID)
+	for _, d := range dirs {
+		s.True(s.stubs.enabled[d+"/E0042"], "%s re-enabled", d)
+		s.Equal([]string{"all-staff", "dept-sales"}, s.stubs.groupsOf(d, "E0042"))
+	}
+	s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
+	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+}
+
+func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
+	st := s.employed()
+	for _, d := range dirs {
+		// tier0-admins came from a JIT elevation, outside the catalog.
+		s.stubs.setGroups(d, "E0042", "all-staff", "dept-engineering", "tier0-admins")
+	}
+	s.at(time.Minute, func() {
+		s.apply(rec(func(r *hr.Record) { r.Department = "Sales"; r.ManagerEmployeeID = "E0009" }), func(res workflows.ApplyHRRecordResult, err error) {
+			s.NoError(err)
+			s.Equal(workflows.ClassMove, res.Classification)
+			s.Contains(res.Reason, "department")
+			s.Contains(res.Reason, "manager")
+		})
+	})
+	s.run(time.Hour, workflows.EmployeeInput{State: st})
+
+	for _, d := range dirs {
+		s.Equal([]string{"all-staff", "dept-sales", "tier0-admins"}, s.stubs.groupsOf(d, "E0042"), d)
+	}
+	for _, c := range s.stubs.callsOf(workflows.ActApplyAccess) {
+		for _, ch := range c.In.(workflows.ApplyAccessInput).Changes {
+			s.NotContains(ch.Remove, "tier0-admins")
+		}
+	}
+	s.Equal(3, s.stubs.count(workflows.ActSetManager, ""))
+	for _, c := range s.stubs.callsOf(workflows.ActSetManager) {
+		s.Equal("E0009", c.In.(workflows.SetManagerInput).ManagerEmployeeID)
+	}
+	s.Equal(1, s.stubs.count(workflows.ActDeprovisionApp, "scim:github"))
+	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+	s.Equal(0, s.stubs.count(workflows.ActProvisionApp, "scim:zoom"), "birthright app unchanged")
+	s.Len(s.stubs.messages("manager:E0007"), 1, "old manager told")
+	s.Len(s.stubs.messages("manager:E0009"), 1, "new manager told")
+	s.Contains(s.stubs.messages("manager:E0009")[0], `department "Engineering" -> "Sales"`)
+	st2 := s.state()
+	s.Equal([]string{"all-staff", "dept-sales"}, st2.Access.Groups["entra"], "catalog state follows the move")
+	s.Equal("Sales", st2.Applied.Department)
+}
+
+func (s *EmployeeSuite) TestNoOpAndRejectedRecords() {
+	s.at(time.Minute, func() {
+		s.apply(rec(func(r *hr.Record) { r.Email = "ada@demo.jml.test" }), func(res workflows.ApplyHRRecordResult, err error) { // not a mover field
+			s.NoError(err)
+			s.Equal(workflows.ClassNoOp, res.Classification)
+		})
+		s.apply(rec(func(r *hr.Record) { r.EmployeeID = "E0043" }), func(_ workflows.ApplyHRRecordResult, err error) { s.ErrorContains(err, "E0043") })
+		s.apply(rec(func(r *hr.Record) { r.Email = "" }), func(_ workflows.ApplyHRRecordResult, err error) { s.ErrorContains(err, "email") })
+	})
+	s.run(time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.Empty(s.stubs.calls, "a record that changes nothing runs nothing")
+	s.Equal(1, s.state().Received, "rejected updates are not received")
+}
+
+func (s *EmployeeSuite) leaverChildID() string { return "employee/E0042/leaver/2" }
+
+func (s *EmployeeSuite) operator(action, lane, who string, check func(error)) {
+	s.updates++
+	s.seq++
+	err := s.env.UpdateWorkflowByID(s.leaverChildID(), action, fmt.Sprintf("%s-%d", action, s.seq), &sdktest.TestUpdateCallback{
+		OnReject: func(err error) { s.updates--; check(err) }, OnAccept: func() {},
+		OnComplete: func(_ any, err error) { s.updates--; check(err) },
+	}, workflows.OperatorDecision{Directory: lane, Operator: who, Reason: "test"})
+	s.Require().NoError(err)
+}
+
+func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
+	s.stubs.fail[workflows.ActDisableAccount+"/okta"] = 1
+	s.at(time.Minute, func() {
+		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = t0 }))
+	})
+	s.at(59*time.Minute, func() {
+		s.Empty(slices.DeleteFunc(s.stubs.messages("channel:#security-alerts"), func(m string) bool { return !strings.Contains(m, "SLA BREACHED") }))
+	})
+	s.at(61*time.Minute, func() {
+		alerts := s.stubs.messages("channel:#security-alerts")
+		s.True(slices.ContainsFunc(alerts, func(m string) bool { return strings.Contains(m, "SLA BREACHED") && strings.Contains(m, "E0042") }), "%v", alerts)
+		s.Equal(workflows.StatusOffboarding, s.state().Status)
+		s.operator(workflows.UpdateRetry, "okta", "alice", func(err error) { s.NoError(err) })
+	})
+	s.run(3*time.Hour, workflows.EmployeeInput{State: s.employed()})
+
+	breached := false
+	for _, sa := range s.sas {
+		ev, _ := sa.GetKeyword(workflows.LifecycleEventKey)
+		if b, ok := sa.GetBool(workflows.SLABreachedKey); ok && b && ev == workflows.EventLeaver {
+			breached = true
+		}
+	}
+	s.True(breached, "SLABreached=true upserted with LifecycleEvent=leaver")
+	st := s.state()
+	s.True(st.SLABreached)
+	s.True(st.LastChange.SLABreached)
+	s.Equal(workflows.StatusTerminated, st.Status)
+	s.Require().Len(s.stubs.logRows, 1)
+	s.False(s.stubs.logRows[0].SLAMet)
+	s.False(s.stubs.enabled["okta/E0042"], "work went on after the breach")
+}
+
+func (s *EmployeeSuite) TestPartialFailureWaitsForOperatorRetryAndSkip() {
+	s.stubs.fail[workflows.ActDisableAccount+"/entra"] = 1
+	s.stubs.fail[workflows.ActRemoveAllAccess+"/google"] = 5
+	s.at(time.Minute, func() {
+		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = t0 }))
+	})
+	s.at(10*time.Minute, func() {
+		// okta finished on its own: one directory failing does not stop the others.
+		s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, "okta"))
+		s.Equal(0, s.stubs.count(workflows.ActVerifyDisabled, "entra"))
+		alerts := s.stubs.messages("channel:#security-alerts")
+		s.True(slices.ContainsFunc(alerts, func(m string) bool {
+			return strings.Contains(m, "entra disable failed") && strings.Contains(m, "forbidden")
+		}), "%v", alerts)
+
+		s.operator(workflows.UpdateRetry, "entra", "", func(err error) { s.ErrorContains(err, "operator is required") })
+		s.operator(workflows.UpdateRetry, "okta", "alice", func(err error) { s.ErrorContains(err, "not waiting") })
+		s.operator(workflows.UpdateRetry, "entra", "alice", func(err error) { s.NoError(err) })
+		s.operator(workflows.UpdateSkip, "google", "bob", func(err error) { s.NoError(err) })
+	})
+	s.run(2*time.Hour, workflows.EmployeeInput{State: s.employed()})
+
+	s.Equal(2, s.stubs.count(workflows.ActDisableAccount, "entra"), "retried once on the operator's word")
+	s.Equal(1, s.stubs.count(workflows.ActRemoveAllAccess, "google"), "skipped, not retried")
+	s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, "google"), "steps after the skipped one still run")
+	s.Require().Len(s.stubs.logRows, 1)
+	row := s.stubs.logRows[0]
+	byDir := map[string]workflows.DirectoryResult{}
+	for _, d := range row.Directories {
+		byDir[d.Directory] = d
+	}
+	s.Equal(workflows.ResultOK, byDir["entra"].Result)
+	s.True(byDir["entra"].Verified)
+	s.Equal(workflows.ResultSkipped, byDir["google"].Result)
+	s.Equal([]string{"remove access"}, byDir["google"].Skipped)
+	s.Require().Len(row.Decisions, 2)
+	s.Equal("alice", row.Decisions[0].Operator)
+	s.Equal("retry", row.Decisions[0].Action)
+	s.Equal("disable", row.Decisions[0].Step)
+	s.Equal("bob", row.Decisions[1].Operator)
+	s.Equal("skip", row.Decisions[1].Action)
+	s.Equal(workflows.StatusTerminated, s.state().Status)
+}
+
+func (s *EmployeeSuite) TestContinueAsNewKeepsStateAndLosesNoSignal() {
+	s.env.SetContinueAsNewSuggested(true)
+	st := s.employed()
+	st.Seq = 7
+	st.Received = 4
+	s.at(0, func() {
+		s.env.SignalWorkflowSkippingWorkflowTask(workflows.SignalHRRecord, workflows.HRRecordInput{Record: rec(func(r *hr.Record) { r.Title = "Staff Engineer" })})
+		s.env.SignalWorkflowSkippingWorkflowTask(workflows.SignalHRRecord, workflows.HRRecordInput{Record: rec(func(r *hr.Record) {
+			r.Title = "Staff Engineer"
+			r.Status = hr.StatusTerminated
+			r.TerminationDate = "2026-04-30"
+		})})
+	})
+	s.env.ExecuteWorkflow(workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy(), State: st})
+	s.Require().True(s.env.IsWorkflowCompleted())
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &can), "got %v", s.env.GetWorkflowError())
+	s.Equal(workflows.EmployeeWorkflowName, can.WorkflowType.Name)
+	var next workflows.EmployeeInput
+	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	s.Require().NotNil(next.State)
+	got := next.State
+	s.Equal(st.Accounts, got.Accounts, "accounts carried")
+	s.Equal(st.Access.Groups, got.Access.Groups, "catalog access carried")
+	s.Equal(st.Access.Licenses, got.Access.Licenses)
+	s.Equal(st.Access.Apps, got.Access.Apps)
+	s.Equal(6, got.Received, "both signals received before continuing")
+	s.Equal(1, got.Runs)
+	s.Equal("Staff Engineer", got.Record.Title)
+	s.True(got.Terminated)
+	var events []string
+	for _, w := range got.Pending {
+		events = append(events, w.Event)
+	}
+	s.Equal([]string{workflows.EventMover, workflows.EventLeaver}, events, "both records' work queued for the next run")
+	s.Equal(9, got.Seq)
+	s.Equal(testPolicy().Directories, next.Policy.Directories)
+}
+
+func TestClassify(t *testing.T) {
+	employed := rec()
+	term := rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" })
+	pendingLeave := []workflows.WorkItem{{Seq: 2, Event: workflows.EventLeaver, Record: term}}
+	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		st   workflows.EmployeeState
+		r    hr.Record
+		want workflows.Classification
+	}{
+		{"first active record", workflows.EmployeeState{}, employed, workflows.ClassJoin},
+		{"first record terminated", workflows.EmployeeState{}, term, workflows.ClassLeave},
+		{"department change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.Department = "Sales" }), workflows.ClassMove},
+		{"title change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.Title = "Lead" }), workflows.ClassMove},
+		{"location change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.Location = "LON" }), workflows.ClassMove},
+		{"manager change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.ManagerEmployeeID = "E0001" }), workflows.ClassMove},
+		{"employment type change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.EmploymentType = "contractor" }), workflows.ClassMove},
+		{"irrelevant change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.GivenName = "Augusta" }), workflows.ClassNoOp},
+		{"termination", workflows.EmployeeState{Record: &employed}, term, workflows.ClassLeave},
+		{"termination repeated", workflows.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, workflows.ClassNoOp},
+		{"termination rescheduled", workflows.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave},
+			rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-13" }), workflows.ClassLeave},
+		{"cancelled before effective", workflows.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, workflows.ClassTerminationCancelled},
+		{"active after termination ran", workflows.EmployeeState{Record: &term, Terminated: true}, employed, workflows.ClassRehire},
+		{"stale record", workflows.EmployeeState{Record: &hr.Record{EmployeeID: "E0042", Status: hr.StatusActive, UpdatedAt: old.Add(time.Hour)}},
+			rec(func(r *hr.Record) { r.Department = "Sales"; r.UpdatedAt = old }), workflows.ClassNoOp},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, reason := workflows.Classify(&c.st, c.r)
+			require.Equal(t, c.want, got, reason)
+		})
+	}
+}
+
+func TestIDsCarryNoPII(t *testing.T) {
+	require.Equal(t, "employee/E0042", workflows.EmployeeWorkflowID("E0042"))
+	require.Equal(t, "employee/E0042/leaver/3", workflows.LifecycleWorkflowID("E0042", workflows.EventLeaver, 3))
+}
