@@ -22,9 +22,11 @@ package okta
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -186,6 +188,7 @@ type call struct {
 	mu     sync.Mutex
 	status int
 	header http.Header
+	drops  int
 }
 
 type callKey struct{}
@@ -197,15 +200,39 @@ func withCall(ctx context.Context) (context.Context, *call) {
 
 type recorder struct{ base http.RoundTripper }
 
+// maxDrops bounds the SDK's retry of dropped connections: it retries io.EOF
+// with no delay and no count, so a server that keeps dropping would be
+// hammered until the context ends.
+const maxDrops = 3
+
 func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.base.RoundTrip(req)
-	if ci, ok := req.Context().Value(callKey{}).(*call); ok && resp != nil {
-		ci.mu.Lock()
+	ci, ok := req.Context().Value(callKey{}).(*call)
+	if !ok {
+		return resp, err
+	}
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if resp != nil {
 		ci.status, ci.header = resp.StatusCode, resp.Header.Clone()
-		ci.mu.Unlock()
+	}
+	if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		ci.drops++
+		if ci.drops >= maxDrops {
+			return nil, droppedError{n: ci.drops}
+		}
 	}
 	return resp, err
 }
+
+// droppedError ends the SDK's EOF retries: it does not unwrap to io.EOF.
+type droppedError struct{ n int }
+
+func (e droppedError) Error() string {
+	return "connection closed without a response " + strconv.Itoa(e.n) + " times"
+}
+func (e droppedError) Temporary() bool { return true }
+func (e droppedError) Timeout() bool   { return false }
 
 // fail classifies err from one SDK call.
 func (c *Client) fail(op string, resp *okta.Response, ci *call, err error) error {
