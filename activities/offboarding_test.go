@@ -1,0 +1,178 @@
+package activities
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	sdktest "go.temporal.io/sdk/testsuite"
+
+	"github.com/jml-dev/jml/workflows"
+)
+
+func logInput(wf string) workflows.OffboardingLogInput {
+	eff := time.Date(2026, 3, 6, 22, 0, 0, 0, time.UTC)
+	return workflows.OffboardingLogInput{
+		EmployeeID: "E0042", EffectiveAt: eff, CompletedAt: eff.Add(90 * time.Second), SLAMet: true,
+		WorkflowID: wf, RunID: "run-1",
+		Directories: []workflows.DirectoryResult{
+			{Directory: "entra", Result: "ok", Verified: true, Actions: []workflows.Action{{Step: "disable", Outcome: "disabled"}, {Step: "remove group", Target: "all-staff", Outcome: "removed"}}},
+			{Directory: "google", Result: "skipped", Skipped: []string{"remove access"}},
+		},
+		Decisions: []workflows.DecisionRecord{{Directory: "google", Step: "remove access", Action: "skip", Operator: "bob", At: eff.Add(time.Minute)}},
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestOffboardingLogOneRowEvenWhenRetried(t *testing.T) {
+	dir := t.TempDir()
+	a := &Activities{EvidenceDir: dir, Logger: zerolog.Nop()}
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a.AppendOffboardingLog)
+
+	for i, want := range []bool{true, false, false} { // the first call, then two retries
+		v, err := env.ExecuteActivity(a.AppendOffboardingLog, logInput("employee/E0042/leaver/2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out workflows.OffboardingLogOutput
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Appended != want {
+			t.Fatalf("call %d: appended=%t, want %t", i, out.Appended, want)
+		}
+	}
+	// A different run of the same workflow id is a different leaver run.
+	in := logInput("employee/E0042/leaver/2")
+	in.RunID = "run-2"
+	if _, err := env.ExecuteActivity(a.AppendOffboardingLog, in); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(dir, OffboardingLogPath))
+	if len(rows) != 3 {
+		t.Fatalf("got %d rows (with header), want header + 2: %v", len(rows), rows)
+	}
+	if strings.Join(rows[0], ",") != strings.Join(OffboardingLogHeader, ",") {
+		t.Fatalf("header %v", rows[0])
+	}
+	r := rows[1]
+	want := map[int]string{0: "E0042", 1: "2026-03-06T22:00:00Z", 2: "2026-03-06T22:01:30Z", 3: "90", 4: "true", 8: "employee/E0042/leaver/2", 9: "run-1"}
+	for i, w := range want {
+		if r[i] != w {
+			t.Errorf("column %s = %q, want %q", OffboardingLogHeader[i], r[i], w)
+		}
+	}
+	if !strings.Contains(r[5], "entra=ok (verified)") || !strings.Contains(r[5], "google=skipped skipped:remove access") {
+		t.Errorf("results %q", r[5])
+	}
+	if !strings.Contains(r[6], "remove group all-staff: removed") {
+		t.Errorf("actions %q", r[6])
+	}
+	if !strings.Contains(r[7], "skip by bob") {
+		t.Errorf("decisions %q", r[7])
+	}
+}
+
+func TestOffboardingLogEscapesFormulaInjection(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+		"+1+1": "'+1+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
+		"all-staff": "all-staff", "": "", "E0042": "E0042",
+	} {
+		if got := EscapeCSVField(in); got != want {
+			t.Errorf("EscapeCSVField(%q) = %q, want %q", in, got, want)
+		}
+	}
+	dir := t.TempDir()
+	a := &Activities{EvidenceDir: dir, Logger: zerolog.Nop()}
+	in := logInput("employee/E0042/leaver/3")
+	// A hostile operator name and group name arrive through the payload.
+	in.Decisions[0].Operator = "x\"\n=cmd|' /C calc'!A0"
+	in.Directories = []workflows.DirectoryResult{{Directory: "=evil", Result: "ok", Actions: []workflows.Action{{Step: "remove group", Target: "a,b\"c", Outcome: "removed"}}}}
+	if _, err := a.AppendOffboardingLog(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(dir, OffboardingLogPath))
+	if len(rows) != 2 || len(rows[1]) != len(OffboardingLogHeader) {
+		t.Fatalf("the hostile row must stay one row of %d fields: %q", len(OffboardingLogHeader), rows)
+	}
+	for i, f := range rows[1] {
+		if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+			t.Errorf("field %s starts with %q: %q", OffboardingLogHeader[i], f[0], f)
+		}
+	}
+	if rows[1][5] != "'=evil=ok" {
+		t.Errorf("results %q", rows[1][5])
+	}
+}
+
+func TestOffboardingLogConcurrentWritersKeepEveryRowWhole(t *testing.T) {
+	dir := t.TempDir()
+	// Two Activities values (two workers sharing the evidence volume).
+	as := []*Activities{{EvidenceDir: dir, Logger: zerolog.Nop()}, {EvidenceDir: dir, Logger: zerolog.Nop()}}
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := 0; i < n; i++ {
+		for _, a := range as {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Both writers attempt each leaver: each row must appear once.
+				_, err := a.AppendOffboardingLog(context.Background(), logInput(fmt.Sprintf("employee/E%04d/leaver/1", i)))
+				errs <- err
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := readCSV(t, filepath.Join(dir, OffboardingLogPath))
+	if len(rows) != n+1 {
+		t.Fatalf("got %d rows, want header + %d", len(rows), n)
+	}
+	seen := map[string]bool{}
+	for _, r := range rows[1:] {
+		if r[0] == "employee_id" {
+			t.Fatal("header written twice")
+		}
+		if seen[r[8]] {
+			t.Fatalf("duplicate row for %s", r[8])
+		}
+		seen[r[8]] = true
+	}
+}
+
+func TestOffboardingLogRefusesMissingIdentity(t *testing.T) {
+	a := &Activities{EvidenceDir: t.TempDir(), Logger: zerolog.Nop()}
+	in := logInput("")
+	if _, err := a.AppendOffboardingLog(context.Background(), in); err == nil || !strings.Contains(err.Error(), "workflow id") {
+		t.Fatalf("want a BadInput error, got %v", err)
+	}
+}
