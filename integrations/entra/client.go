@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -133,7 +134,7 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 	}
 	// The SDK's default middleware (retry honouring Retry-After, gzip,
 	// telemetry) over the limiter, so every retry also waits its turn.
-	mw := msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{})
+	mw := orderMiddleware(msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{}))
 	hc := &http.Client{
 		Transport:     khttp.NewCustomTransportWithParentTransport(lim.Transport(gzipGuard{bottom}), mw...),
 		Timeout:       timeout,
@@ -183,11 +184,37 @@ func (s *staticToken) GetAuthorizationToken(_ context.Context, u *url.URL, _ map
 
 func (s *staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return s.hosts }
 
-// gzipGuard works around kiota-http-go v1.5.4: when the retry handler
-// resends a request, the compression handler's Content-Encoding: gzip header
-// has leaked into the shared header map while the body is the original
-// uncompressed one, so the resend would be rejected. It drops the header
-// when the body is not gzip (Graph bodies are small JSON).
+// orderMiddleware fixes the order of the SDK's default middleware, which
+// kiota-http-go v1.5.4 builds by ranging over a map (so it differs from one
+// client to the next): compression outside retry, so a retried request
+// resends the same gzip body.
+func orderMiddleware(mw []khttp.Middleware) []khttp.Middleware {
+	rank := func(m khttp.Middleware) int {
+		switch m.(type) {
+		case *khttp.CompressionHandler:
+			return 1
+		case *khttp.RetryHandler:
+			return 2
+		case *khttp.RedirectHandler:
+			return 3
+		case *khttp.ParametersNameDecodingHandler:
+			return 4
+		case *khttp.UserAgentHandler:
+			return 5
+		case *khttp.HeadersInspectionHandler:
+			return 6
+		}
+		return 0 // Graph's own telemetry and URL-replace handlers stay first
+	}
+	out := slices.Clone(mw)
+	slices.SortStableFunc(out, func(a, b khttp.Middleware) int { return rank(a) - rank(b) })
+	return out
+}
+
+// gzipGuard is a safety net for the other order (retry outside
+// compression): there a resend carries the leaked Content-Encoding: gzip
+// header over the original plain body and Graph would reject it. It drops
+// the header when the body is not gzip (Graph bodies are small JSON).
 type gzipGuard struct{ next http.RoundTripper }
 
 func (g gzipGuard) RoundTrip(r *http.Request) (*http.Response, error) {

@@ -1,9 +1,12 @@
 package entra
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +14,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/integrations/directory"
@@ -501,6 +506,47 @@ func TestLimiterAndTransportUnderMiddleware(t *testing.T) {
 	require.Equal(t, directory.Added, out)
 	// group lookup + the 503 attempt + its retry all pass the bottom transport
 	require.Equal(t, 3, ct.attempts-before)
-	require.Equal(t, 1, ct.gzipped, "the SDK's compression middleware runs above our transport; the resend is relabelled plain by gzipGuard")
+	require.Equal(t, 2, ct.gzipped, "compression runs above retry and our transport: the resend is the same gzip body")
 	require.Contains(t, e.GroupsOf(acc.ID), "contractors")
+}
+
+func TestGzipGuardRelabelsPlainBody(t *testing.T) {
+	ct := &countingTransport{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Enc", r.Header.Get("Content-Encoding"))
+		_, _ = w.Write(b)
+	}))
+	defer srv.Close()
+	g := gzipGuard{next: ct}
+	for _, tc := range []struct {
+		body    []byte
+		wantEnc string
+	}{{[]byte(`{"a":1}`), ""}, {[]byte{0x1f, 0x8b, 8, 0}, "gzip"}} {
+		req, _ := http.NewRequest("POST", srv.URL, bytes.NewReader(tc.body))
+		req.Header.Set("Content-Encoding", "gzip")
+		resp, err := g.RoundTrip(req)
+		require.NoError(t, err)
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, tc.wantEnc, resp.Header.Get("X-Enc"))
+		require.Equal(t, tc.body, got)
+		require.Equal(t, "gzip", req.Header.Get("Content-Encoding"), "the caller's request is not modified")
+	}
+}
+
+func TestMiddlewareOrderIsFixed(t *testing.T) {
+	for range 5 {
+		mw := orderMiddleware(msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{}))
+		ci, ri := -1, -1
+		for i, m := range mw {
+			switch m.(type) {
+			case *khttp.CompressionHandler:
+				ci = i
+			case *khttp.RetryHandler:
+				ri = i
+			}
+		}
+		require.True(t, ci >= 0 && ri > ci, "compression %d must be outside retry %d", ci, ri)
+	}
 }
