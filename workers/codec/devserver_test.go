@@ -72,6 +72,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 64<<10 {
+		return len(p), nil
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func quietLogger() log.Logger {
 	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
@@ -105,12 +125,20 @@ func startDevServer(t *testing.T) *sdktest.DevServer {
 	devOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
+		// The server's shutdown chatter stays out of test output; it is
+		// shown only if the server fails to start.
+		out := &lockedBuffer{}
 		devServer, devErr = sdktest.StartDevServer(ctx, sdktest.DevServerOptions{
 			ExistingPath: bin,
 			LogLevel:     "error",
+			Stdout:       out,
+			Stderr:       out,
 			// No HostPort: the SDK picks a free 127.0.0.1 port.
 			ClientOptions: &client.Options{Namespace: "default", Logger: quietLogger()},
 		})
+		if devErr != nil {
+			devErr = fmt.Errorf("%w\nserver output:\n%s", devErr, out.String())
+		}
 	})
 	if devErr != nil {
 		t.Fatalf("start Temporal dev server: %v", devErr)

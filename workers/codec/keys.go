@@ -1,6 +1,11 @@
 // Package codec encrypts Temporal payloads with AES-256-GCM so workflow
 // histories (employee names, emails, managers, titles) are stored as
 // ciphertext by the Temporal service.
+//
+// Rotation: prepend the new key (JML_CODEC_KEYS="new:...,old:...") on every
+// worker, client and codec server; keep the old key until no open or
+// retained history references it. Workflow IDs, search attributes and type
+// names are never encrypted: keep personal data out of them.
 package codec
 
 import (
