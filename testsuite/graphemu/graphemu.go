@@ -176,7 +176,7 @@ func New(cfg Config) *Emulator {
 		devices: map[string]*Device{},
 	}
 	e.roleDefs = builtinRoles()
-	e.Server = emulator.New(e)
+	e.Server = emulator.New(graphAPI{e})
 	return e
 }
 
@@ -214,8 +214,14 @@ func (e *Emulator) Advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
+// graphAPI is what the emulator frame calls. It is a separate type so that
+// Emulator keeps the frame's own Throttled() count and ServeHTTP, and the
+// frame's fallback to an http.Handler for extra admin routes cannot loop
+// back into the frame.
+type graphAPI struct{ e *Emulator }
+
 // Family is the first path segment after /v1.0 (users, groups, ...).
-func (e *Emulator) Family(r *http.Request) string {
+func (graphAPI) Family(r *http.Request) string {
 	p := strings.TrimPrefix(r.URL.Path, "/v1.0/")
 	if i := strings.IndexByte(p, '/'); i >= 0 {
 		p = p[:i]
@@ -228,14 +234,14 @@ func (e *Emulator) Family(r *http.Request) string {
 
 // Throttled answers 429 the way Graph does: Retry-After in seconds and an
 // ODataError with code TooManyRequests.
-func (e *Emulator) Throttled(w http.ResponseWriter, r *http.Request, retryAfter time.Duration, _ time.Time) {
+func (graphAPI) Throttled(w http.ResponseWriter, r *http.Request, retryAfter time.Duration, _ time.Time) {
 	s := emulator.RetryAfterSeconds(retryAfter)
 	w.Header().Set("Retry-After", s)
 	writeError(w, r, http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Please retry after "+s+" seconds.")
 }
 
 // Failed answers an injected status with Graph's usual code and message.
-func (e *Emulator) Failed(w http.ResponseWriter, r *http.Request, status int) {
+func (graphAPI) Failed(w http.ResponseWriter, r *http.Request, status int) {
 	code, msg := "generalException", "An internal server error occurred."
 	switch status {
 	case 400:
@@ -257,7 +263,8 @@ func (e *Emulator) Failed(w http.ResponseWriter, r *http.Request, status int) {
 }
 
 // Authorized checks the bearer token.
-func (e *Emulator) Authorized(w http.ResponseWriter, r *http.Request) bool {
+func (a graphAPI) Authorized(w http.ResponseWriter, r *http.Request) bool {
+	e := a.e
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
@@ -272,7 +279,8 @@ func (e *Emulator) Authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // Snapshot is the state for GET /__admin/state.
-func (e *Emulator) Snapshot() any {
+func (a graphAPI) Snapshot() any {
+	e := a.e
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	now := e.nowLocked()
@@ -291,4 +299,23 @@ func (e *Emulator) Snapshot() any {
 		"directoryAudits": len(e.audits),
 		"now":             now,
 	}
+}
+
+// ServeAPI serves an authorised request.
+func (a graphAPI) ServeAPI(w http.ResponseWriter, r *http.Request) { a.e.serveAPI(w, r) }
+
+// ServeHTTP serves the emulator's own admin route:
+// POST /__admin/advance?by=2h moves the clock (PIM expiry without waiting).
+func (a graphAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == emulator.AdminPrefix+"advance" && r.Method == http.MethodPost {
+		d, err := time.ParseDuration(r.URL.Query().Get("by"))
+		if err != nil || d < 0 {
+			emulator.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "by must be a non-negative Go duration, e.g. 2h"})
+			return
+		}
+		a.e.Advance(d)
+		emulator.WriteJSON(w, http.StatusOK, map[string]any{"now": a.e.Now()})
+		return
+	}
+	emulator.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "unknown admin route " + r.URL.Path})
 }

@@ -378,3 +378,28 @@ func BenchmarkGetUser(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+func TestAdminRoutes(t *testing.T) {
+	e := start(t, 0)
+	get := func(method, path string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, e.URL()+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	st, m := get("GET", "/__admin/state")
+	require.Equal(t, 200, st)
+	require.EqualValues(t, 30, m["users"])
+	require.EqualValues(t, 4, m["roleAssignments"], "E0007, E0014, E0021, E0028 (IT) hold User Administrator")
+	before := e.Now()
+	st, _ = get("POST", "/__admin/advance?by=2h")
+	require.Equal(t, 200, st)
+	require.WithinDuration(t, before.Add(2*time.Hour), e.Now(), time.Minute)
+	st, _ = get("POST", "/__admin/advance?by=soon")
+	require.Equal(t, 400, st)
+	st, _ = get("GET", "/__admin/nothing-here")
+	require.Equal(t, 404, st)
+}

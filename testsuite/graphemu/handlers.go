@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// ServeAPI routes an authorised request.
-func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
+// serveAPI routes an authorised request.
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("request-id", uuid.NewString())
 	if c := r.Header.Get("client-request-id"); c != "" {
