@@ -98,7 +98,7 @@ func TestOffboardingLogOneRowEvenWhenRetried(t *testing.T) {
 func TestOffboardingLogEscapesFormulaInjection(t *testing.T) {
 	for in, want := range map[string]string{
 		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
-		"+1+1": "'+1+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
+		"+1+1":                     "'+1+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
 		"all-staff": "all-staff", "": "", "E0042": "E0042",
 	} {
 		if got := EscapeCSVField(in); got != want {

@@ -1,0 +1,286 @@
+package activities_test
+
+// These tests run the activities against the real directory emulators
+// through the real integration clients (the official SDKs), built from the
+// demo configuration exactly as the worker builds them.
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
+
+	"github.com/jml-dev/jml/activities"
+	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/testsuite/demoorg"
+	"github.com/jml-dev/jml/testsuite/emulators"
+	"github.com/jml-dev/jml/testsuite/slackemu"
+	"github.com/jml-dev/jml/workers"
+	"github.com/jml-dev/jml/workflows"
+)
+
+type rig struct {
+	t    *testing.T
+	set  *emulators.Set
+	org  demoorg.Org
+	cfg  *config.Config
+	acts *activities.Activities
+	env  *sdktest.TestActivityEnvironment
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	org := demoorg.New(40, 3)
+	set, err := emulators.Start(emulators.Options{Org: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = set.Close() })
+	env := set.Creds.Env()
+	cfg, err := config.LoadWithEnv("../config/demo.yaml", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Configure(cfg)
+	deps, err := workers.BuildDeps(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &activities.Activities{
+		Directories: deps.Directories, Apps: deps.Apps, Catalog: cfg.Catalog,
+		EvidenceDir: t.TempDir(), Logger: zerolog.Nop(), RetireDevices: true,
+		Notifier: workers.Notifier{Slack: deps.Slack},
+	}
+	var s sdktest.WorkflowTestSuite
+	aenv := s.NewTestActivityEnvironment()
+	a.Register(aenv)
+	return &rig{t: t, set: set, org: org, cfg: cfg, acts: a, env: aenv}
+}
+
+// run executes a registered activity by name with a real activity context.
+func (r *rig) run(name string, in, out any) error {
+	r.t.Helper()
+	v, err := r.env.ExecuteActivity(name, in)
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		return v.Get(out)
+	}
+	return nil
+}
+
+func (r *rig) must(name string, in, out any) {
+	r.t.Helper()
+	if err := r.run(name, in, out); err != nil {
+		r.t.Fatalf("%s: %v", name, err)
+	}
+}
+
+func (r *rig) employee(id string) demoorg.Employee {
+	for _, e := range r.org.Employees {
+		if e.EmployeeID == id {
+			return e
+		}
+	}
+	r.t.Fatalf("no employee %s", id)
+	return demoorg.Employee{}
+}
+
+var dirs = []string{config.Entra, config.Okta, config.Google}
+
+func TestJoinerActivitiesAgainstEmulators(t *testing.T) {
+	r := newRig(t)
+	j := r.org.Joiners[0]
+	person := workflows.PersonFrom(j)
+	var plan workflows.PlanAccessOutput
+	r.must(workflows.ActPlanAccess, workflows.PlanAccessInput{Attributes: workflows.AttributesOf(j)}, &plan)
+	if !slices.Contains(plan.Entitlements.Groups["okta"], "dept-"+demoorg.Slug(j.Department)) {
+		t.Fatalf("catalog plan for %s lacks the department group: %+v", j.Department, plan.Entitlements)
+	}
+	for _, d := range dirs {
+		var first, again workflows.AccountOutput
+		r.must(workflows.ActEnsureAccount, workflows.EnsureAccountInput{Directory: d, Person: person, Enabled: false}, &first)
+		r.must(workflows.ActEnsureAccount, workflows.EnsureAccountInput{Directory: d, Person: person, Enabled: false}, &again)
+		if first.Outcome != string(directory.Created) || first.Enabled {
+			t.Fatalf("%s: first ensure = %+v, want created and disabled", d, first)
+		}
+		if again.Outcome != string(directory.AlreadyExisted) || again.AccountID != first.AccountID {
+			t.Fatalf("%s: retried ensure = %+v, want already_existed with the same id %s", d, again, first.AccountID)
+		}
+		r.must(workflows.ActSetManager, workflows.SetManagerInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID, ManagerEmployeeID: j.ManagerEmployeeID}, nil)
+		var applied workflows.StepOutput
+		changes := []config.Change{}
+		for _, c := range plan.Changes {
+			if c.Directory == d {
+				changes = append(changes, c)
+			}
+		}
+		r.must(workflows.ActApplyAccess, workflows.ApplyAccessInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID, Changes: changes}, &applied)
+		r.must(workflows.ActEnableAccount, workflows.AccountInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID}, nil)
+
+		var found workflows.AccountOutput
+		r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: d, EmployeeID: j.EmployeeID}, &found)
+		if !found.Found || !found.Enabled || found.AccountID != first.AccountID {
+			t.Fatalf("%s: read back %+v, want the account enabled", d, found)
+		}
+		groups, err := r.acts.Directories[d].ListGroups(context.Background(), first.AccountID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range plan.Entitlements.Groups[d] {
+			if !slices.Contains(groups, g) {
+				t.Errorf("%s: %s not in %v", d, g, groups)
+			}
+		}
+	}
+	u, ok := r.set.Graph.UserByEmployeeID(j.EmployeeID)
+	if !ok || !u.AccountEnabled {
+		t.Fatalf("graph user %+v", u)
+	}
+	mgr, _ := r.set.Graph.UserByEmployeeID(j.ManagerEmployeeID)
+	if u.ManagerID != mgr.ID {
+		t.Errorf("graph manager %q, want %q (resolved from employee %s)", u.ManagerID, mgr.ID, j.ManagerEmployeeID)
+	}
+	if lic := r.set.Graph.Licenses(u.ID); !slices.Contains(lic, "SPE_E3") {
+		t.Errorf("graph licenses %v, want SPE_E3", lic)
+	}
+
+	var app workflows.StepOutput
+	r.must(workflows.ActProvisionApp, workflows.AppInput{App: "zoom", Person: person}, &app)
+	if !r.set.SCIM.Active("zoom", j.Email) {
+		t.Fatal("zoom account not active")
+	}
+
+	var note workflows.NotifyOutput
+	r.must(workflows.ActNotifyManager, workflows.NotifyManagerInput{ManagerEmployeeID: j.ManagerEmployeeID, Directories: dirs, Text: "E0041 is provisioned"}, &note)
+	m := r.employee(j.ManagerEmployeeID)
+	msgs := r.set.Slack.MessagesTo(m.Email)
+	if !note.Delivered || !slices.ContainsFunc(msgs, func(x slackemu.Message) bool { return strings.Contains(x.Text, "E0041 is provisioned") }) {
+		t.Fatalf("manager %s did not get the DM: delivered=%t %+v", m.EmployeeID, note.Delivered, msgs)
+	}
+}
+
+func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0014") // IT: holds a standing admin role, groups, a license, a device, zoom
+	if len(e.AdminRoles) == 0 {
+		t.Fatal("fixture changed: E0014 should hold a standing admin role")
+	}
+	u0, _ := r.set.Graph.UserByEmployeeID(e.EmployeeID)
+	if len(r.set.Graph.RoleAssignments(u0.ID)) == 0 || len(r.set.Graph.GroupsOf(u0.ID)) == 0 {
+		t.Fatal("fixture: expected roles and groups before offboarding")
+	}
+	for _, d := range dirs {
+		var acct workflows.AccountOutput
+		r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: d, EmployeeID: e.EmployeeID}, &acct)
+		if !acct.Found {
+			t.Fatalf("%s: no account for %s", d, e.EmployeeID)
+		}
+		in := workflows.AccountInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID}
+		var out workflows.StepOutput
+		r.must(workflows.ActDisableAccount, in, &out)
+		r.must(workflows.ActRevokeSessions, in, nil)
+		r.must(workflows.ActRemoveAllAccess, in, nil)
+		r.must(workflows.ActRetireDevices, in, nil)
+		var v workflows.VerifyOutput
+		r.must(workflows.ActVerifyDisabled, in, &v)
+		if !v.Disabled || !v.SessionsRevoked {
+			t.Fatalf("%s: verify %+v", d, v)
+		}
+		// At-least-once: a retried disable is a success that says so.
+		var again workflows.StepOutput
+		r.must(workflows.ActDisableAccount, in, &again)
+		if again.Actions[0].Outcome != string(directory.AlreadyDisabled) {
+			t.Errorf("%s: retried disable outcome %q, want already_disabled", d, again.Actions[0].Outcome)
+		}
+		dir := r.acts.Directories[d]
+		if gs, err := dir.ListGroups(context.Background(), acct.AccountID); err != nil || len(gs) != 0 {
+			t.Errorf("%s: groups after offboarding %v (%v)", d, gs, err)
+		}
+		if dir.Supports(directory.CapAdminRoles) {
+			if rs, err := dir.ListAdminRoles(context.Background(), acct.AccountID); err != nil || len(rs) != 0 {
+				t.Errorf("%s: admin roles after offboarding %v (%v)", d, rs, err)
+			}
+		}
+	}
+	u, _ := r.set.Graph.UserByEmployeeID(e.EmployeeID)
+	if u.AccountEnabled || len(r.set.Graph.GroupsOf(u.ID)) != 0 || len(r.set.Graph.Licenses(u.ID)) != 0 || len(r.set.Graph.RoleAssignments(u.ID)) != 0 {
+		t.Errorf("graph after offboarding: enabled=%t groups=%v licenses=%v roles=%v", u.AccountEnabled, r.set.Graph.GroupsOf(u.ID), r.set.Graph.Licenses(u.ID), r.set.Graph.RoleAssignments(u.ID))
+	}
+	if n, _ := r.set.Graph.SessionsRevoked(u.ID); n == 0 {
+		t.Error("graph sessions never revoked")
+	}
+	for _, dev := range r.set.Graph.Devices(u.ID) {
+		if dev.ManagementState != "retirePending" {
+			t.Errorf("device %s state %q, want retirePending", dev.ID, dev.ManagementState)
+		}
+	}
+	person := workflows.PersonFrom(e.Record)
+	var out workflows.StepOutput
+	r.must(workflows.ActDeprovisionApp, workflows.AppInput{App: "zoom", Person: person}, &out)
+	if r.set.SCIM.Active("zoom", e.Email) {
+		t.Error("zoom account still active")
+	}
+	// Not in github: deprovisioning is a success that says it was absent.
+	r.must(workflows.ActDeprovisionApp, workflows.AppInput{App: "github", Person: person}, &out)
+	if out.Actions[0].Outcome != string(directory.WasAbsent) {
+		t.Errorf("github outcome %q, want was_absent", out.Actions[0].Outcome)
+	}
+}
+
+func TestMoverApplyAccessKeepsAccessGrantedOutsideTheCatalog(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0008") // Engineering
+	var acct workflows.AccountOutput
+	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Entra, EmployeeID: e.EmployeeID}, &acct)
+	r.set.Graph.AddGroup("tier0-admins")
+	if _, err := r.acts.Directories[config.Entra].AddToGroup(context.Background(), acct.AccountID, "tier0-admins"); err != nil {
+		t.Fatal(err) // granted by an elevation, outside the catalog
+	}
+	granted := r.cfg.Catalog.Evaluate(workflows.AttributesOf(e.Record))
+	moved := e.Record
+	moved.Department = "Sales"
+	var plan workflows.PlanAccessOutput
+	r.must(workflows.ActPlanAccess, workflows.PlanAccessInput{Attributes: workflows.AttributesOf(moved), Granted: granted}, &plan)
+	var ch []config.Change
+	for _, c := range plan.Changes {
+		if c.Directory == config.Entra {
+			ch = append(ch, c)
+		}
+	}
+	r.must(workflows.ActApplyAccess, workflows.ApplyAccessInput{Directory: config.Entra, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Changes: ch}, nil)
+	groups := r.set.Graph.GroupsOf(acct.AccountID)
+	slices.Sort(groups)
+	want := []string{"all-staff", "dept-sales", "tier0-admins"}
+	if !slices.Equal(groups, want) {
+		t.Fatalf("groups after move %v, want %v", groups, want)
+	}
+}
+
+func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0009")
+	var acct workflows.AccountOutput
+	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Okta, EmployeeID: e.EmployeeID}, &acct)
+	err := r.run(workflows.ActSetManager, workflows.SetManagerInput{Directory: config.Okta, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, nil)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != workflows.ErrDirectoryNotFound || !app.NonRetryable() {
+		t.Fatalf("unknown manager: got %v, want non-retryable %s", err, workflows.ErrDirectoryNotFound)
+	}
+	err = r.run(workflows.ActDisableAccount, workflows.AccountInput{Directory: "ldap", AccountID: "x", EmployeeID: e.EmployeeID}, nil)
+	if !errors.As(err, &app) || app.Type() != workflows.ErrBadInput || !app.NonRetryable() {
+		t.Fatalf("unknown directory: got %v, want non-retryable BadInput", err)
+	}
+	var none workflows.AccountOutput
+	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Google, EmployeeID: "E9999"}, &none)
+	if none.Found {
+		t.Fatal("lookup of a missing employee must answer found=false, not an error")
+	}
+}
