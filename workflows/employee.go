@@ -233,11 +233,23 @@ func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordR
 // provisionAt is when a joiner's accounts are created: the lead time before
 // the start date (now when the start date is unset or close).
 func (e *employee) provisionAt(r hr.Record) time.Time {
-	start := r.StartAt()
+	start := ActivateAt(r)
 	if start.IsZero() {
 		return time.Time{}
 	}
 	return start.Add(-e.policy.JoinerLeadTime)
+}
+
+// ActivateAt is when a joiner's accounts are enabled: the start of the start
+// date in the employee's time zone ("enabled on it"), so they can sign in
+// before their first morning (hr.Record.StartAt is 09:00 that day). Zero
+// when there is no start date.
+func ActivateAt(r hr.Record) time.Time {
+	s := r.StartAt()
+	if s.IsZero() {
+		return s
+	}
+	return time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, s.Location())
 }
 
 func pendingIndex(items []WorkItem, event string) int {
@@ -299,7 +311,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 	var err error
 	switch item.Event {
 	case EventJoiner, EventRehire, EventActivate:
-		start := item.Record.StartAt()
+		start := ActivateAt(item.Record)
 		jin := JoinerInput{
 			EmployeeID: e.st.EmployeeID, Record: item.Record, Policy: e.policy,
 			Accounts: e.st.Accounts, Granted: e.st.Access,

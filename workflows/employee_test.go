@@ -179,8 +179,9 @@ func (s *EmployeeSuite) TestJoinerProvisionsEveryDirectoryAndTellsTheManager() {
 }
 
 func (s *EmployeeSuite) TestJoinerLeadTimeCreatesDisabledThenEnablesOnStartDate() {
-	// Start date 2026-03-12 09:00 New York; lead time 72h.
-	start := time.Date(2026, 3, 12, 9, 0, 0, 0, ny)
+	// Start date 2026-03-12 in New York: enabled at the start of that day;
+	// lead time 72h before it.
+	start := time.Date(2026, 3, 12, 0, 0, 0, 0, ny)
 	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusPending; r.StartDate = "2026-03-12" })) })
 	s.at(start.Add(-72*time.Hour).Sub(t0)-time.Minute, func() {
 		s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""), "no account before the lead time")

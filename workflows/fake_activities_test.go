@@ -21,9 +21,9 @@ type stubActivities struct {
 	mu      sync.Mutex
 	catalog config.Catalog
 	calls   []call
-	fail    map[string]int               // "Activity/lane" -> failures left (permanent)
-	enabled map[string]bool              // "dir/employee" -> account enabled
-	groups  map[string]map[string]bool   // "dir/employee" -> groups (catalog or not)
+	fail    map[string]int             // "Activity/lane" -> failures left (permanent)
+	enabled map[string]bool            // "dir/employee" -> account enabled
+	groups  map[string]map[string]bool // "dir/employee" -> groups (catalog or not)
 	logRows []workflows.OffboardingLogInput
 	texts   map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
