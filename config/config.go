@@ -135,6 +135,9 @@ type Intake struct {
 	RatePerMinute int      `yaml:"rate_per_minute"`
 	ReadTimeout   Duration `yaml:"read_timeout"`
 	SignatureSkew Duration `yaml:"signature_skew"`
+	// CodecWithoutToken is set by `jml dev` only: its UI has no sign-in, so
+	// loopback callers may use the codec endpoint without a bearer.
+	CodecWithoutToken bool `yaml:"-"`
 }
 
 // SLA holds the lifecycle deadlines.

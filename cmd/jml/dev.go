@@ -82,6 +82,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	intakeAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(*intakePort))
 	cfg.Intake.Listen = intakeAddr
 	cfg.Intake.UIOrigin = fmt.Sprintf("http://127.0.0.1:%d", *uiPort)
+	cfg.Intake.CodecWithoutToken = true
 	cfg.Temporal.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(*grpcPort))
 
 	org := demoorg.New(cfg.Dev.Employees, cfg.Dev.Joiners)

@@ -231,3 +231,30 @@ func TestEmptyTokenFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+func TestLoopbackWithoutTokenIsForDevOnly(t *testing.T) {
+	h := Handler(keyring(t, "a", 1), Options{AllowedOrigin: uiOrigin, LoopbackWithoutToken: true})
+	decode := func(remote, auth string) int {
+		r := httptest.NewRequest(http.MethodPost, "/decode", strings.NewReader(`{"payloads":[]}`))
+		r.RemoteAddr = remote
+		r.Header.Set("Origin", uiOrigin)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	if got := decode("127.0.0.1:5000", ""); got != http.StatusOK {
+		t.Fatalf("loopback without token: %d, want 200", got)
+	}
+	if got := decode("[::1]:5000", ""); got != http.StatusOK {
+		t.Fatalf("IPv6 loopback without token: %d, want 200", got)
+	}
+	if got := decode("192.0.2.10:5000", ""); got != http.StatusUnauthorized {
+		t.Fatalf("remote without token: %d, want 401", got)
+	}
+	if got := decode("127.0.0.1:5000", "Bearer forged"); got != http.StatusUnauthorized {
+		t.Fatalf("loopback with a wrong token: %d, want 401", got)
+	}
+}

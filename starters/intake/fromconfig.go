@@ -26,7 +26,8 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		Logger:        z.With().Str("component", "intake").Logger(),
 	}
 	if keys != nil {
-		o.Codec = codecserver.Handler(keys, codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(), MaxBodyBytes: cfg.Intake.MaxBodyBytes})
+		o.Codec = codecserver.Handler(keys, codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(),
+			MaxBodyBytes: cfg.Intake.MaxBodyBytes, LoopbackWithoutToken: cfg.Intake.CodecWithoutToken})
 	}
 	return New(o)
 }
