@@ -18,6 +18,9 @@ import (
 	"time"
 )
 
+// maxLog bounds the request log; counts are kept for every call.
+const maxLog = 20000
+
 // AdminPrefix is the reserved path of the inspection and control API.
 const AdminPrefix = "/__admin/"
 
@@ -243,6 +246,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	defer func() {
 		s.mu.Lock()
+		if len(s.log) >= maxLog {
+			// keep the newest half: long dev runs and benchmarks stay bounded
+			s.log = append(s.log[:0], s.log[maxLog/2:]...)
+		}
 		s.log = append(s.log, Request{Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Family: fam, Status: sw.status})
 		s.counts[fam]++
 		if sw.status == http.StatusTooManyRequests {
