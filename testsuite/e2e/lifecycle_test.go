@@ -26,7 +26,7 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	rec := e.Org.Joiners[0] // hired, in HR only: no account anywhere yet
 	rec.Department, rec.Title = "Engineering", "SRE"
 	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly) // started: enabled at once
-	manager := e.Org.Employees[0] // E0001 heads the company
+	manager := e.Org.Employees[0]                                                         // E0001 heads the company
 	rec.ManagerEmployeeID = manager.EmployeeID
 	googleGroup := func(g string) string { return g + "@" + demoorg.Domain }
 
