@@ -201,6 +201,9 @@ func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordR
 			ev = EventRehire
 		}
 		queue(ev, e.provisionAt(r))
+		if !res.DueAt.IsZero() {
+			e.st.Status = StatusPendingStart
+		}
 	case ClassLeave:
 		e.st.Terminated = true
 		at := r.TerminationAt()
