@@ -3,6 +3,8 @@ package harness
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"sync"
 	"testing"
@@ -37,13 +39,17 @@ type Env struct {
 	Org       demoorg.Org
 	// Logs holds every line the worker and intake logged, for leak checks.
 	Logs *SyncBuffer
+
+	cleanup []func()
 }
 
 // EnvOptions tune an Env.
 type EnvOptions struct {
-	Employees, Joiners int       // demo organisation size (default 50, 3)
+	Employees, Joiners int            // demo organisation size (default 50, 3)
 	Keys               *codec.Keyring // payload encryption; nil = none
 	Configure          func(*config.Config)
+	Server             *sdktest.DevServer // nil = the package's shared server
+	LogTo              io.Writer          // nil = Env.Logs
 }
 
 // SyncBuffer is a goroutine-safe log sink.
@@ -96,71 +102,101 @@ func StopSharedServer() {
 	}
 }
 
-// Start builds an Env; everything stops when the test ends.
+// Start builds an Env for a test; everything stops when the test ends.
 func Start(t testing.TB, o EnvOptions) *Env {
 	t.Helper()
-	if o.Employees == 0 {
-		o.Employees, o.Joiners = 50, 3
-	}
-	root, err := RepoRoot()
+	e, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := SharedServer()
+	t.Cleanup(e.Close)
+	return e
+}
+
+// New builds an Env outside a test (jml bench); Close stops it.
+func New(o EnvOptions) (_ *Env, err error) {
+	if o.Employees == 0 {
+		o.Employees, o.Joiners = 50, 3
+	}
+	e := &Env{Keys: o.Keys, Org: demoorg.New(o.Employees, o.Joiners), Logs: &SyncBuffer{}}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	root, err := RepoRoot()
 	if err != nil {
-		t.Fatalf("dev server: %v", err)
+		return nil, err
+	}
+	if o.Server != nil {
+		e.Server = o.Server
+	} else if e.Server, err = SharedServer(); err != nil {
+		return nil, fmt.Errorf("dev server: %w", err)
 	}
 	creds := emulators.DemoCredentials()
 	env := creds.Env()
 	cfg, err := config.LoadWithEnv(root+"/config/demo.yaml", func(k string) string { return env[k] })
 	if err != nil {
-		t.Fatalf("demo config: %v", err)
+		return nil, fmt.Errorf("demo config: %w", err)
 	}
-	e := &Env{Server: server, Config: cfg, Keys: o.Keys, Org: demoorg.New(o.Employees, o.Joiners), Logs: &SyncBuffer{}}
-	cfg.Temporal.Address = server.FrontendHostPort()
+	e.Config = cfg
+	cfg.Temporal.Address = e.Server.FrontendHostPort()
 	cfg.Temporal.TaskQueue = "jml-test-" + uuid.NewString()
-	cfg.Evidence.Dir = t.TempDir()
+	if cfg.Evidence.Dir, err = os.MkdirTemp("", "jml-evidence-"); err != nil {
+		return nil, err
+	}
+	e.cleanup = append(e.cleanup, func() { _ = os.RemoveAll(cfg.Evidence.Dir) })
 	cfg.Intake.Listen = "127.0.0.1:0"
 	cfg.Log.Format = "json"
 	cfg.Log.Level = "debug"
 
-	e.Emulators, err = emulators.Start(emulators.Options{Org: e.Org, Creds: creds})
-	if err != nil {
-		t.Fatal(err)
+	if e.Emulators, err = emulators.Start(emulators.Options{Org: e.Org, Creds: creds}); err != nil {
+		return nil, err
 	}
-	t.Cleanup(func() { _ = e.Emulators.Close() })
+	e.cleanup = append(e.cleanup, func() { _ = e.Emulators.Close() })
 	e.Emulators.Configure(cfg)
 	if o.Configure != nil {
 		o.Configure(cfg)
 	}
-	z := zerolog.New(e.Logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	var out io.Writer = e.Logs
+	if o.LogTo != nil {
+		out = o.LogTo
+	}
+	z := zerolog.New(out).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e.Client, err = workers.Dial(ctx, cfg, z, o.Keys)
-	if err != nil {
-		t.Fatal(err)
+	if e.Client, err = workers.Dial(ctx, cfg, z, o.Keys); err != nil {
+		return nil, err
 	}
-	t.Cleanup(e.Client.Close)
+	e.cleanup = append(e.cleanup, e.Client.Close)
 	deps, err := workers.BuildDeps(ctx, cfg)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	e.Worker = workers.New(e.Client, cfg, deps, z)
 	if err := e.Worker.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(e.Worker.Stop)
+	e.cleanup = append(e.cleanup, e.Worker.Stop)
 	e.Intake = intake.FromConfig(cfg, e.Client, o.Keys, z)
 	if err := e.Intake.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() {
+	e.cleanup = append(e.cleanup, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = e.Intake.Shutdown(ctx)
 	})
-	return e
+	return e, nil
+}
+
+// Close stops what New started, newest first (not the shared dev server).
+func (e *Env) Close() {
+	for i := len(e.cleanup) - 1; i >= 0; i-- {
+		e.cleanup[i]()
+	}
+	e.cleanup = nil
 }
 
 // IntakeURL is the intake server's base URL.
