@@ -63,6 +63,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *stateDir == "" {
 		*stateDir = cfg.Dev.StateDir
+	} else if rel, err := filepath.Rel(cfg.Dev.StateDir, cfg.Evidence.Dir); err == nil && !strings.HasPrefix(rel, "..") {
+		// evidence kept under the state folder moves with it
+		cfg.Evidence.Dir = filepath.Join(*stateDir, rel)
 	}
 	for _, p := range []struct {
 		flag string
