@@ -127,3 +127,65 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	assert.Contains(t, row, "employee/"+rec.EmployeeID)
 	assert.NotContains(t, row, rec.Email, "the evidence log names the employee by id")
 }
+
+// TestExistingEmployeeLeavesAndAFutureTerminationIsCancelled covers the two
+// leaver paths HR sends most: an employee jml has never seen before (their
+// accounts predate jml) terminated now, and a future-dated termination that
+// HR withdraws before it takes effect.
+func TestExistingEmployeeLeavesAndAFutureTerminationIsCancelled(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{})
+	emu := e.Emulators
+
+	// E0014 is an IT admin: standing admin roles, devices, apps.
+	now := e.Org.Employees[13].Record
+	require.NotEmpty(t, e.Org.Employees[13].AdminRoles)
+	gu, ok := emu.Graph.UserByEmployeeID(now.EmployeeID)
+	require.True(t, ok)
+	require.NotEmpty(t, emu.Graph.RoleAssignments(gu.ID), "seeded with a standing admin role")
+	now.Status = hr.StatusTerminated
+	now.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
+	sendHR(t, e, now)
+
+	// Scheduled for tomorrow, then withdrawn.
+	later := e.Org.Employees[20].Record
+	later.Status = hr.StatusTerminated
+	later.TerminationEffectiveAt = time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	sendHR(t, e, later)
+
+	eventually(t, e, now.EmployeeID, "existing employee deprovisioned", func() (bool, string) {
+		g, _ := emu.Graph.UserByEmployeeID(now.EmployeeID)
+		if g.AccountEnabled || len(emu.Graph.RoleAssignments(g.ID)) > 0 {
+			return false, "entra still enabled or admin"
+		}
+		if len(emu.Okta.AdminRoles(mustOkta(t, e, now.EmployeeID))) > 0 {
+			return false, "okta admin role kept"
+		}
+		return emu.Google.Suspended(now.Email), "google not suspended"
+	})
+	for _, d := range emu.Graph.Devices(gu.ID) {
+		assert.True(t, d.Retired(), "device %s retired", d.ID)
+	}
+
+	// The withdrawn termination: HR says active again before it is due.
+	eventually(t, e, later.EmployeeID, "termination scheduled", func() (bool, string) {
+		st := stateOf(e, later.EmployeeID)
+		return strings.Contains(st, `"termination-scheduled"`), st
+	})
+	withdrawn := e.Org.Employees[20].Record
+	withdrawn.Source = "test"
+	sendHR(t, e, withdrawn)
+	eventually(t, e, later.EmployeeID, "termination cancelled", func() (bool, string) {
+		st := stateOf(e, later.EmployeeID)
+		return strings.Contains(st, `"status": "active"`) && !strings.Contains(st, `"leaver"`), st
+	})
+	g, _ := emu.Graph.UserByEmployeeID(later.EmployeeID)
+	assert.True(t, g.AccountEnabled, "nothing was revoked")
+	assert.NotEmpty(t, emu.Graph.GroupsOf(g.ID))
+}
+
+func mustOkta(t *testing.T, e *harness.Env, employeeID string) string {
+	t.Helper()
+	u, ok := e.Emulators.Okta.UserByEmployeeNumber(employeeID)
+	require.True(t, ok, "okta user of %s", employeeID)
+	return u.ID
+}
