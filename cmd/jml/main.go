@@ -14,8 +14,11 @@ import (
 	"syscall"
 
 	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/workers"
+	"github.com/jml-dev/jml/workers/codec"
 )
 
 // Exit codes.
@@ -131,6 +134,31 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, zerolog.Logger, 
 		return nil, zerolog.Nop(), err
 	}
 	return cfg, newLogger(cfg.Log, stderr), nil
+}
+
+// session is what `jml worker` and `jml serve` both start from.
+type session struct {
+	cfg    *config.Config
+	log    zerolog.Logger
+	keys   *codec.Keyring
+	client client.Client
+}
+
+// connect loads the configuration and payload keys and dials Temporal.
+func connect(ctx context.Context, cfgPath string, stderr io.Writer) (*session, error) {
+	cfg, z, err := loadConfig(cfgPath, stderr)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := codec.LoadKeys(os.Getenv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	c, err := workers.Dial(ctx, cfg, z, keys)
+	if err != nil {
+		return nil, err
+	}
+	return &session{cfg: cfg, log: z, keys: keys, client: c}, nil
 }
 
 func newLogger(l config.Log, w io.Writer) zerolog.Logger {

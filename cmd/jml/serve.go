@@ -3,15 +3,10 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"time"
 
 	"github.com/jml-dev/jml/starters/intake"
-	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workers/codec"
 )
-
-func envOf() func(string) string { return os.Getenv }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Runs the intake server: signed HR webhooks (POST /hr/records), the codec endpoint\nthe Temporal UI decrypts payloads with (/codec/encode, /codec/decode), and /healthz.", stderr)
@@ -19,24 +14,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, z, err := loadConfig(*cfgPath, stderr)
+	s, err := connect(ctx, *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
-	keys, err := codec.LoadKeys(envOf())
-	if err != nil {
-		return usageError{err}
-	}
-	c, err := workers.Dial(ctx, cfg, z, keys)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	srv := intake.FromConfig(cfg, c, keys, z)
+	defer s.client.Close()
+	srv := intake.FromConfig(s.cfg, s.client, s.keys, s.log)
 	if err := srv.Start(); err != nil {
-		return usagef("intake.listen %s: %v", cfg.Intake.Listen, err)
+		return usagef("intake.listen %s: %v", s.cfg.Intake.Listen, err)
 	}
-	z.Info().Str("listen", srv.Addr()).Msg("intake server started")
+	s.log.Info().Str("listen", srv.Addr()).Msg("intake server started")
 	<-ctx.Done()
 	return shutdownIntake(srv)
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workers/codec"
 )
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -14,24 +13,16 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, z, err := loadConfig(*cfgPath, stderr)
+	s, err := connect(ctx, *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
-	keys, err := codec.LoadKeys(envOf())
+	defer s.client.Close()
+	deps, err := workers.BuildDeps(ctx, s.cfg)
 	if err != nil {
 		return usageError{err}
 	}
-	deps, err := workers.BuildDeps(ctx, cfg)
-	if err != nil {
-		return usageError{err}
-	}
-	c, err := workers.Dial(ctx, cfg, z, keys)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	w := workers.New(c, cfg, deps, z)
-	z.Info().Str("task_queue", cfg.Temporal.TaskQueue).Str("namespace", cfg.Temporal.Namespace).Msg("worker started")
+	w := workers.New(s.client, s.cfg, deps, s.log)
+	s.log.Info().Str("task_queue", s.cfg.Temporal.TaskQueue).Str("namespace", s.cfg.Temporal.Namespace).Msg("worker started")
 	return workers.Run(ctx, w)
 }
