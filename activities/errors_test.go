@@ -62,3 +62,29 @@ func TestTemporalErrorMapping(t *testing.T) {
 		t.Fatal("badInput must be a non-retryable BadInput")
 	}
 }
+
+func TestScrubEmailsAndSafeMessage(t *testing.T) {
+	for in, want := range map[string]string{
+		"login ada.lovelace@demo.jml.test belongs to E0004":  "login <email> belongs to E0004",
+		"GET /api/v1/users/o'brien%40example.co.uk: EOF":     "GET /api/v1/users/<email>: EOF",
+		"Insufficient privileges to complete the operation.": "Insufficient privileges to complete the operation.",
+		"a@b.io and C.D+tag@Sub.Example.ORG":                 "<email> and <email>",
+	} {
+		if got := ScrubEmails(in); got != want {
+			t.Errorf("ScrubEmails(%q) = %q, want %q", in, got, want)
+		}
+	}
+	err := temporalError(&directory.Error{System: "entra", Op: "create_user", Kind: directory.KindPermanent, Status: 400, Code: "Request_BadRequest",
+		Message: "Another object with the same value for property userPrincipalName ada@demo.jml.test already exists."})
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) {
+		t.Fatal(err)
+	}
+	if want := "entra create_user: Permanent (HTTP 400 Request_BadRequest)"; app.Message() != want {
+		t.Errorf("message %q, want %q (no free text)", app.Message(), want)
+	}
+	var detail string
+	if err := app.Details(&detail); err != nil || detail != "Another object with the same value for property userPrincipalName <email> already exists." {
+		t.Errorf("details %q (%v)", detail, err)
+	}
+}
