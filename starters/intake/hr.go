@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jml-dev/jml/integrations/hr"
@@ -39,33 +38,7 @@ var (
 	ErrMissingSignature = errors.New("missing " + HeaderTimestamp + " or " + HeaderSignature + " header")
 	ErrStaleSignature   = errors.New("signature timestamp outside the allowed window")
 	ErrBadSignature     = errors.New("signature does not match")
-	ErrReplayed         = errors.New("request already received (replayed signature)")
 )
-
-// replayCache remembers signatures seen within the skew window, so a
-// captured request cannot be sent again while its timestamp is still fresh.
-type replayCache struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-}
-
-func (c *replayCache) firstTime(sig string, now time.Time, window time.Duration) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.seen == nil {
-		c.seen = map[string]time.Time{}
-	}
-	for k, t := range c.seen {
-		if now.Sub(t) > 2*window {
-			delete(c.seen, k)
-		}
-	}
-	if _, ok := c.seen[sig]; ok {
-		return false
-	}
-	c.seen[sig] = now
-	return true
-}
 
 // Verify checks a signed body in constant time.
 func Verify(secret string, h http.Header, body []byte, now time.Time, skew time.Duration) error {
@@ -166,8 +139,8 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	if !s.replays.firstTime(r.Header.Get(HeaderSignature), s.opts.Now(), s.opts.SignatureSkew) {
-		writeError(w, http.StatusUnauthorized, ErrReplayed.Error())
+	if err := s.replays.Check(r.Header.Get(HeaderSignature), s.opts.Now()); err != nil {
+		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
 	recs, err := ParseRecords(body)

@@ -46,7 +46,7 @@ type Server struct {
 	opts    Options
 	mux     *http.ServeMux
 	limiter *sourceLimiter
-	replays replayCache
+	replays *hr.ReplayGuard
 	srv     *http.Server
 	ln      net.Listener
 }
@@ -68,7 +68,7 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, mux: http.NewServeMux(), limiter: newSourceLimiter(o.RatePerMinute)}
+	s := &Server{opts: o, mux: http.NewServeMux(), limiter: newSourceLimiter(o.RatePerMinute), replays: &hr.ReplayGuard{Window: o.SignatureSkew}}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -8,10 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jml-dev/jml/integrations/hr"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -33,7 +33,7 @@ var (
 	ErrStale        = errors.New("bamboohr webhook: timestamp older than 5 minutes (replayed or delayed)")
 	ErrFuture       = errors.New("bamboohr webhook: timestamp more than 5 minutes in the future")
 	ErrBadSignature = errors.New("bamboohr webhook: signature does not match body and timestamp")
-	ErrReplayed     = errors.New("bamboohr webhook: this delivery was already accepted")
+	ErrReplayed     = hr.ErrReplayed
 )
 
 // Sign is hex HMAC-SHA256(key, body ‖ timestamp), BambooHR's signature.
@@ -85,34 +85,8 @@ func VerifyWebhook(h http.Header, body []byte, key string, now time.Time) error 
 	return nil
 }
 
-// ReplayGuard remembers accepted signatures for the webhook window, so a
-// delivery captured and resent within the window is refused once.
-// BambooHR retries failed deliveries with a new timestamp, hence a new
-// signature, so retries pass.
-type ReplayGuard struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-}
-
-// Check records sig and fails with ErrReplayed if it was seen within the window.
-func (g *ReplayGuard) Check(sig string, now time.Time) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.seen == nil {
-		g.seen = map[string]time.Time{}
-	}
-	for s, t := range g.seen {
-		if now.Sub(t) > 2*WebhookWindow {
-			delete(g.seen, s)
-		}
-	}
-	key := strings.ToLower(strings.TrimSpace(sig))
-	if _, ok := g.seen[key]; ok {
-		return ErrReplayed
-	}
-	g.seen[key] = now
-	return nil
-}
+// ReplayGuard refuses a delivery resent within the webhook window.
+type ReplayGuard = hr.ReplayGuard
 
 // Event is one event-based webhook.
 type Event struct {
