@@ -116,7 +116,7 @@ type Slack struct {
 
 // HR configures HR intake.
 type HR struct {
-	Source   string   `yaml:"source"` // webhook, bamboohr, csv
+	Source   string   `yaml:"source"` // webhook or bamboohr
 	BambooHR BambooHR `yaml:"bamboohr"`
 }
 

@@ -450,8 +450,8 @@ func (v *validator) semantics(c *Config) {
 	if c.Log.Format != "json" && c.Log.Format != "console" {
 		v.add(0, "log.format", fmt.Sprintf("%q is not json or console", c.Log.Format))
 	}
-	if !slices.Contains([]string{"webhook", "bamboohr", "csv"}, c.HR.Source) {
-		v.add(0, "hr.source", fmt.Sprintf("%q is not one of webhook, bamboohr, csv", c.HR.Source))
+	if !slices.Contains([]string{"webhook", "bamboohr"}, c.HR.Source) {
+		v.add(0, "hr.source", fmt.Sprintf("%q is not webhook or bamboohr", c.HR.Source))
 	}
 }
 

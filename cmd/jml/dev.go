@@ -89,7 +89,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	cfg.Temporal.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(*grpcPort))
 
 	org := demoorg.New(cfg.Dev.Employees, cfg.Dev.Joiners)
-	emus, err := emulators.Start(emulators.Options{Org: org, Creds: creds, SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity"})
+	emus, err := emulators.Start(emulators.Options{Org: org, Creds: creds,
+		SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity", BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr"})
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("start the worker: %w", err)
 	}
 	defer w.Stop()
-	srv := intake.FromConfig(cfg, c, keys, z)
+	srv, err := intake.FromConfig(cfg, c, keys, z)
+	if err != nil {
+		return err
+	}
 	if err := srv.Start(); err != nil {
 		return usagef("intake %s: %v", intakeAddr, err)
 	}

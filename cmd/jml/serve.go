@@ -19,7 +19,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer s.client.Close()
-	srv := intake.FromConfig(s.cfg, s.client, s.keys, s.log)
+	srv, err := intake.FromConfig(s.cfg, s.client, s.keys, s.log)
+	if err != nil {
+		return usageError{err}
+	}
 	if err := srv.Start(); err != nil {
 		return usagef("intake.listen %s: %v", s.cfg.Intake.Listen, err)
 	}

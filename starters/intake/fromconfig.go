@@ -1,10 +1,15 @@
 package intake
 
 import (
+	"fmt"
+	"net/http"
+	"time"
+
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/hr/bamboohr"
 	"github.com/jml-dev/jml/starters/codecserver"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/workers/codec"
@@ -14,7 +19,7 @@ import (
 // FromConfig builds the intake server of `jml serve` and `jml dev`: HR
 // records go to Employee workflows through c; the codec endpoint is mounted
 // when payload keys are configured.
-func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zerolog.Logger) *Server {
+func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zerolog.Logger) (*Server, error) {
 	o := Options{
 		Listen:        cfg.Intake.Listen,
 		MaxBodyBytes:  cfg.Intake.MaxBodyBytes,
@@ -29,5 +34,12 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		o.Codec = codecserver.Handler(keys, codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(),
 			MaxBodyBytes: cfg.Intake.MaxBodyBytes, LoopbackWithoutToken: cfg.Intake.CodecWithoutToken})
 	}
-	return New(o)
+	if b := cfg.HR.BambooHR; b.BaseURL != "" && cfg.Secrets.BambooHRAPIKey.Set() {
+		bc, err := bamboohr.New(bamboohr.Options{BaseURL: b.BaseURL, APIKey: cfg.Secrets.BambooHRAPIKey.Reveal(), HTTPClient: &http.Client{Timeout: 20 * time.Second}})
+		if err != nil {
+			return nil, fmt.Errorf("hr.bamboohr: %w", err)
+		}
+		o.BambooHR = bc
+	}
+	return New(o), nil
 }

@@ -30,10 +30,11 @@ type RecordSink interface {
 type Options struct {
 	Listen        string
 	MaxBodyBytes  int64
-	RatePerMinute int           // per source address
-	ReadTimeout   time.Duration // whole request
-	SignatureSkew time.Duration // signed requests outside now±skew are stale
-	HRSecret      string        // HMAC key of /hr/records
+	RatePerMinute int             // per source address
+	ReadTimeout   time.Duration   // whole request
+	SignatureSkew time.Duration   // signed requests outside now±skew are stale
+	HRSecret      string          // HMAC key of /hr/records and BambooHR's webhook key
+	BambooHR      EmployeeFetcher // mounts POST /hr/bamboohr when set
 	Sink          RecordSink
 	Codec         http.Handler // mounted at /codec/ when set
 	Extra         map[string]http.Handler
@@ -73,6 +74,9 @@ func New(o Options) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.Handle("POST /hr/records", s.limit(http.HandlerFunc(s.hrRecords)))
+	if o.BambooHR != nil {
+		s.mux.Handle("POST /hr/bamboohr", s.limit(http.HandlerFunc(s.bambooHR)))
+	}
 	if o.Codec != nil {
 		s.mux.Handle("/codec/", s.limit(http.StripPrefix("/codec", o.Codec)))
 	}

@@ -179,7 +179,9 @@ func New(o EnvOptions) (_ *Env, err error) {
 		return nil, err
 	}
 	e.cleanup = append(e.cleanup, e.Worker.Stop)
-	e.Intake = intake.FromConfig(cfg, e.Client, o.Keys, z)
+	if e.Intake, err = intake.FromConfig(cfg, e.Client, o.Keys, z); err != nil {
+		return nil, err
+	}
 	if err := e.Intake.Start(); err != nil {
 		return nil, err
 	}
@@ -188,6 +190,7 @@ func New(o EnvOptions) (_ *Env, err error) {
 		defer cancel()
 		_ = e.Intake.Shutdown(ctx)
 	})
+	e.Emulators.BambooHR.SetWebhook(e.IntakeURL()+"/hr/bamboohr", creds.HRWebhook)
 	return e, nil
 }
 
