@@ -287,6 +287,9 @@ type LeaverInput struct {
 	EffectiveAt time.Time         `json:"effective_at"`
 	Policy      Policy            `json:"policy"`
 	Accounts    map[string]string `json:"accounts,omitempty"`
+	// Granted is the catalog access held before the leaver; what a skipped
+	// removal leaves in place stays recorded.
+	Granted config.Entitlements `json:"granted,omitzero"`
 }
 
 // DirectoryResult is one directory's (or SCIM app's) lane in a child.

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -225,12 +226,76 @@ func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordR
 			queue(EventMover, time.Time{})
 		}
 	case ClassMove:
-		queue(EventMover, time.Time{})
+		if !e.pendingStart(ctx, r, now, &res) {
+			queue(EventMover, time.Time{})
+		}
+	case ClassNoOp:
+		e.pendingStart(ctx, r, now, &res)
 	}
 	e.st.Record = &r
 	e.version++
 	e.upsert(ctx, "")
 	return res
+}
+
+// changePendingStart guards (workflow.GetVersion) the behaviour that makes
+// a pending start follow the HR record: a queued joiner takes the new record
+// and start date, a queued activation moves to the new start date, and no
+// activation is queued for an employee terminated while their joiner ran.
+// Runs that took these decisions before it keep the old commands on replay.
+const changePendingStart = "pending-start-follows-hr"
+
+func pendingStartV1(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changePendingStart, workflow.DefaultVersion, 1) >= 1
+}
+
+// pendingStart folds a record for an employee who has not started yet into
+// the queued start. A queued joiner (or rehire) takes the record, so it
+// provisions the latest role, and its due time follows the new start date,
+// earlier or later. A queued activation (accounts created disabled during
+// the lead time) moves to the new start date. It reports whether a queued
+// joiner absorbed the record: then no mover is needed.
+func (e *employee) pendingStart(ctx workflow.Context, r hr.Record, now time.Time, res *ApplyHRRecordResult) bool {
+	if r.Status == hr.StatusTerminated || e.st.Terminated {
+		return false
+	}
+	due := func(t time.Time) time.Time {
+		if !t.After(now) {
+			return time.Time{}
+		}
+		return t
+	}
+	if i := slices.IndexFunc(e.st.Pending, func(w WorkItem) bool { return w.Event == EventJoiner || w.Event == EventRehire }); i >= 0 {
+		w := &e.st.Pending[i]
+		moved := !ActivateAt(w.Record).Equal(ActivateAt(r))
+		if (!moved && res.Classification == ClassNoOp) || !pendingStartV1(ctx) {
+			return false
+		}
+		w.Record, w.DueAt = r, due(e.provisionAt(r))
+		res.Classification, res.Seq, res.DueAt = ClassJoin, w.Seq, w.DueAt
+		if w.Event == EventRehire {
+			res.Classification = ClassRehire
+		}
+		res.Reason = "not started yet: the queued " + w.Event + " takes this record"
+		if moved {
+			res.Reason += " and the new start date"
+		}
+		return true
+	}
+	if i := pendingIndex(e.st.Pending, EventActivate); i >= 0 {
+		w := &e.st.Pending[i]
+		if ActivateAt(w.Record).Equal(ActivateAt(r)) || !pendingStartV1(ctx) {
+			return false
+		}
+		w.Record, w.DueAt = r, due(ActivateAt(r))
+		if res.Classification == ClassNoOp {
+			res.Seq, res.DueAt = w.Seq, w.DueAt
+			res.Reason = "start date moved: activation rescheduled"
+		} else {
+			res.Reason += "; start date moved: activation rescheduled"
+		}
+	}
+	return false
 }
 
 // provisionAt is when a joiner's accounts are created: the lead time before
@@ -332,12 +397,24 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 				e.st.Access = res.Granted
 				e.st.Applied = &item.Record
 			}
-			if jin.Enable {
-				e.st.Status = StatusActive
-			} else {
+			switch {
+			case e.st.Terminated && pendingStartV1(ctx):
+				// Terminated while the joiner ran: never enable; the
+				// queued leaver runs next.
+			case jin.Enable:
+				if e.st.Status != StatusTerminationScheduled {
+					e.st.Status = StatusActive
+				}
+			default:
+				actRec := item.Record
+				if e.st.Record != nil && pendingStartV1(ctx) {
+					// The start date may have moved while the joiner ran.
+					actRec = *e.st.Record
+					start = ActivateAt(actRec)
+				}
 				e.st.Status = StatusPendingStart
 				e.st.Seq++
-				e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: EventActivate, DueAt: start, Record: item.Record, AcceptedAt: now})
+				e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: EventActivate, DueAt: start, Record: actRec, AcceptedAt: now})
 				e.version++
 			}
 		}
@@ -352,9 +429,8 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 			e.st.Access = res.Granted
 			e.st.Applied = &item.Record
 		}
-		e.st.Status = prevStatus
 	case EventLeaver:
-		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts}
+		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
 		if lin.EffectiveAt.IsZero() {
 			lin.EffectiveAt = now
 		}

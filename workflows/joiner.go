@@ -105,7 +105,10 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 				if ok, _ := l.step(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
 					ApplyAccessInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID, Changes: ch}, &out); ok {
 					addActions(lane, out)
+					l.accessDone[dir] = true
 				}
+			} else {
+				l.accessDone[dir] = true
 			}
 		})
 	}
@@ -116,6 +119,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 			var out StepOutput
 			if ok, _ := l.step(ctx, lane, "provision app", directoryOptions(false), ActProvisionApp, AppInput{App: app, Person: person}, &out); ok {
 				addActions(lane, out)
+				l.accessDone[lane.Directory] = true
 			}
 		})
 	}
@@ -123,7 +127,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	res.Granted = plan.Entitlements
+	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
 
 	state := "enabled"
@@ -207,7 +211,10 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 				if ok, _ := l.step(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
 					ApplyAccessInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID, Changes: ch}, &out); ok {
 					addActions(lane, out)
+					l.accessDone[dir] = true
 				}
+			} else {
+				l.accessDone[dir] = true
 			}
 		})
 	}
@@ -218,6 +225,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 			var out StepOutput
 			if ok, _ := l.step(ctx, lane, "provision app", directoryOptions(false), ActProvisionApp, AppInput{App: a, Person: person}, &out); ok {
 				addActions(lane, out)
+				l.accessDone[lane.Directory] = true
 			}
 		})
 	}
@@ -227,6 +235,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 			var out StepOutput
 			if ok, _ := l.step(ctx, lane, "deprovision app", directoryOptions(false), ActDeprovisionApp, AppInput{App: a, Person: person}, &out); ok {
 				addActions(lane, out)
+				l.accessDone[lane.Directory] = true
 			}
 		})
 	}
@@ -234,7 +243,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	res.Granted = plan.Entitlements
+	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
 
 	text := fmt.Sprintf("%s (employee %s) moved: %s. Access: %s.%s", in.New.Name(), in.EmployeeID,

@@ -61,6 +61,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 			var out StepOutput
 			if ok, _ := l.step(ctx, lane, "deprovision app", directoryOptions(false), ActDeprovisionApp, AppInput{App: app, Person: person}, &out); ok {
 				addActions(lane, out)
+				l.accessDone[lane.Directory] = true
 			}
 		})
 	}
@@ -78,7 +79,9 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	res.SLABreached = l.breached
 	res.SLAMet = !l.breached && !res.CompletedAt.After(res.SLADeadline)
 	res.Accounts = accountsOf(l.lanes)
-	res.Granted = config.Entitlements{}
+	// Nothing the catalog granted remains, except where removing it was
+	// skipped: a rehire's diff starts from the truth.
+	res.Granted = l.granted(in.Granted, config.Entitlements{})
 	res.Directories = l.results()
 	res.Decisions = l.decisions
 
@@ -126,6 +129,9 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResul
 		}
 		if ok {
 			addActions(lane, out)
+			if s.activity == ActRemoveAllAccess {
+				l.accessDone[lane.Directory] = true
+			}
 		}
 	}
 	var v VerifyOutput

@@ -73,12 +73,16 @@ type lifecycle struct {
 	decided    map[string]string // lane -> retry/skip, consumed by the lane
 	decisions  []DecisionRecord
 	lanes      []*DirectoryResult
+	// accessDone: the lane's catalog change (apply access, provision or
+	// deprovision app, leaver's remove access) completed, so what the plan
+	// says for it is now true.
+	accessDone map[string]bool
 	breached   bool
 	status     string
 }
 
 func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*lifecycle, error) {
-	l := &lifecycle{event: event, employeeID: employeeID, policy: p, blocked: map[string]*BlockedStep{}, decided: map[string]string{}}
+	l := &lifecycle{event: event, employeeID: employeeID, policy: p, blocked: map[string]*BlockedStep{}, decided: map[string]string{}, accessDone: map[string]bool{}}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (LifecycleState, error) { return l.state(), nil }); err != nil {
 		return nil, err
 	}
@@ -356,4 +360,60 @@ func accountsOf(lanes []*DirectoryResult) map[string]string {
 		}
 	}
 	return out
+}
+
+// granted is the catalog access actually held after this run, per
+// directory: the plan where the lane's access step completed, nothing where
+// the directory has no account, and what was held before where the step was
+// skipped or never ran (so the next mover's diff retries it). Apps the
+// worker does not configure are never applied; they follow the plan.
+func (l *lifecycle) granted(before, plan config.Entitlements) config.Entitlements {
+	out := config.Entitlements{EligibleRoles: plan.EligibleRoles, Rules: plan.Rules}
+	pick := func(b, p map[string][]string) map[string][]string {
+		all := map[string]bool{}
+		for _, k := range workflow.DeterministicKeys(b) {
+			all[k] = true
+		}
+		for _, k := range workflow.DeterministicKeys(p) {
+			all[k] = true
+		}
+		m := map[string][]string{}
+		for _, dir := range workflow.DeterministicKeys(all) {
+			var v []string
+			switch {
+			case l.accessDone[dir]:
+				v = p[dir]
+			case l.laneResult(dir) == ResultNoAccount:
+			default:
+				v = b[dir]
+			}
+			if len(v) > 0 {
+				m[dir] = v
+			}
+		}
+		return m
+	}
+	out.Groups = pick(before.Groups, plan.Groups)
+	out.Licenses = pick(before.Licenses, plan.Licenses)
+	for _, a := range plan.Apps {
+		if !slices.Contains(l.policy.Apps, a) || l.accessDone["scim:"+a] || slices.Contains(before.Apps, a) {
+			out.Apps = append(out.Apps, a)
+		}
+	}
+	for _, a := range before.Apps {
+		if slices.Contains(plan.Apps, a) || !slices.Contains(l.policy.Apps, a) || l.accessDone["scim:"+a] {
+			continue // kept above, never applied, or removed
+		}
+		out.Apps = append(out.Apps, a) // removal skipped: still held
+	}
+	return out
+}
+
+func (l *lifecycle) laneResult(name string) string {
+	for _, r := range l.lanes {
+		if r.Directory == name {
+			return r.Result
+		}
+	}
+	return ""
 }
