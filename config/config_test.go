@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -128,4 +129,28 @@ func TestMissingFileIsAClearError(t *testing.T) {
 	_, err := LoadWithEnv("nope.yaml", env(nil))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nope.yaml: cannot read configuration")
+}
+
+func FuzzParse(f *testing.F) {
+	demo, err := os.ReadFile("demo.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(demo)
+	f.Add([]byte("track: hybrid\ndirectories: {okta: {enabled: true, org_url: 'http://x'}}\n"))
+	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("catalog: {rules: [{match: {}}]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse("fuzz.yaml", data, env(demoEnv))
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) || len(ce.Problems) == 0 {
+				t.Fatalf("error is not a *config.Error with problems: %v", err)
+			}
+			return
+		}
+		if cfg.SLA.Leaver <= 0 || len(cfg.EnabledDirectories()) == 0 {
+			t.Fatalf("accepted a configuration that validation should refuse")
+		}
+	})
 }
