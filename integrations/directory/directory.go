@@ -157,3 +157,12 @@ type Directory interface {
 	// for each; it stops at the first error fn returns.
 	SignInEvents(ctx context.Context, from, to time.Time, fn func(Event) error) error
 }
+
+// SessionChecker is implemented by directories that can read back whether a
+// user's sessions were revoked, so the leaver's verify step reports what the
+// directory says rather than what jml asked for.
+type SessionChecker interface {
+	// SessionsRevokedSince reports whether every session and refresh token
+	// issued before since is now refused, and the evidence it read.
+	SessionsRevokedSince(ctx context.Context, id string, since time.Time) (revoked bool, evidence string, err error)
+}

@@ -125,27 +125,30 @@ type orgDataJSON struct {
 }
 
 type userJSON struct {
-	Context           string            `json:"@odata.context,omitempty"`
-	Type              string            `json:"@odata.type,omitempty"`
-	ID                string            `json:"id"`
-	AccountEnabled    bool              `json:"accountEnabled"`
-	DisplayName       string            `json:"displayName"`
-	GivenName         string            `json:"givenName,omitempty"`
-	Surname           string            `json:"surname,omitempty"`
-	UserPrincipalName string            `json:"userPrincipalName"`
-	Mail              string            `json:"mail,omitempty"`
-	MailNickname      string            `json:"mailNickname,omitempty"`
-	EmployeeID        string            `json:"employeeId,omitempty"`
-	EmployeeType      string            `json:"employeeType,omitempty"`
-	Department        string            `json:"department,omitempty"`
-	JobTitle          string            `json:"jobTitle,omitempty"`
-	OfficeLocation    string            `json:"officeLocation,omitempty"`
-	UsageLocation     string            `json:"usageLocation,omitempty"`
-	CompanyName       string            `json:"companyName,omitempty"`
-	EmployeeOrgData   *orgDataJSON      `json:"employeeOrgData,omitempty"`
-	CreatedDateTime   string            `json:"createdDateTime,omitempty"`
-	AssignedLicenses  []assignedLicense `json:"assignedLicenses"`
-	Manager           *refJSON          `json:"manager,omitempty"`
+	Context           string       `json:"@odata.context,omitempty"`
+	Type              string       `json:"@odata.type,omitempty"`
+	ID                string       `json:"id"`
+	AccountEnabled    bool         `json:"accountEnabled"`
+	DisplayName       string       `json:"displayName"`
+	GivenName         string       `json:"givenName,omitempty"`
+	Surname           string       `json:"surname,omitempty"`
+	UserPrincipalName string       `json:"userPrincipalName"`
+	Mail              string       `json:"mail,omitempty"`
+	MailNickname      string       `json:"mailNickname,omitempty"`
+	EmployeeID        string       `json:"employeeId,omitempty"`
+	EmployeeType      string       `json:"employeeType,omitempty"`
+	Department        string       `json:"department,omitempty"`
+	JobTitle          string       `json:"jobTitle,omitempty"`
+	OfficeLocation    string       `json:"officeLocation,omitempty"`
+	UsageLocation     string       `json:"usageLocation,omitempty"`
+	CompanyName       string       `json:"companyName,omitempty"`
+	EmployeeOrgData   *orgDataJSON `json:"employeeOrgData,omitempty"`
+	CreatedDateTime   string       `json:"createdDateTime,omitempty"`
+	// Graph moves it to the time of the last revokeSignInSessions (it starts
+	// at the account's creation).
+	SignInSessionsValidFromDateTime string            `json:"signInSessionsValidFromDateTime,omitempty"`
+	AssignedLicenses                []assignedLicense `json:"assignedLicenses"`
+	Manager                         *refJSON          `json:"manager,omitempty"`
 }
 
 func (e *Emulator) userView(u *User, expandManager bool) userJSON {
@@ -155,6 +158,10 @@ func (e *Emulator) userView(u *User, expandManager bool) userJSON {
 		EmployeeID: u.EmployeeID, EmployeeType: u.EmployeeType, Department: u.Department, JobTitle: u.JobTitle,
 		OfficeLocation: u.OfficeLocation, UsageLocation: u.UsageLocation, CompanyName: u.CompanyName,
 		CreatedDateTime: ts(u.CreatedDateTime), AssignedLicenses: make([]assignedLicense, 0, len(u.Licenses)),
+		SignInSessionsValidFromDateTime: ts(u.CreatedDateTime),
+	}
+	if !u.SessionsRevokedAt.IsZero() {
+		j.SignInSessionsValidFromDateTime = ts(u.SessionsRevokedAt)
 	}
 	if u.CostCenter != "" {
 		j.EmployeeOrgData = &orgDataJSON{CostCenter: u.CostCenter}

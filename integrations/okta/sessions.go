@@ -1,0 +1,24 @@
+package okta
+
+import (
+	"context"
+	"time"
+
+	"github.com/jml-dev/jml/integrations/directory"
+)
+
+var _ directory.SessionChecker = (*Client)(nil)
+
+// SessionsRevokedSince reads the user's status: the Management API cannot
+// list a user's sessions, but deactivation (DEPROVISIONED) ends every one
+// and refuses new sign-ins.
+func (c *Client) SessionsRevokedSince(ctx context.Context, id string, _ time.Time) (bool, string, error) {
+	u, err := c.getUser(ctx, "verify_sessions", id)
+	if err != nil {
+		return false, "", err
+	}
+	if u.Status != "DEPROVISIONED" {
+		return false, "status " + u.Status, nil
+	}
+	return true, "status DEPROVISIONED", nil
+}
