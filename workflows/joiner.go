@@ -158,6 +158,9 @@ func (l *lifecycle) finish(ctx workflow.Context, res LifecycleResult) LifecycleR
 	res.Decisions = l.decisions
 	res.CompletedAt = workflow.Now(ctx)
 	l.upsert(ctx, StatusCompleted)
+	// An operator's update accepted in the last task finishes before the
+	// run completes (its caller gets an answer, not an error).
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	return res
 }
 

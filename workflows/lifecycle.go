@@ -91,6 +91,11 @@ func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*li
 		err := workflow.SetUpdateHandlerWithOptions(ctx, action,
 			func(ctx workflow.Context, d OperatorDecision) (DecisionRecord, error) {
 				b := l.blocked[d.Directory]
+				if b == nil || l.decided[d.Directory] != "" {
+					// The validator rejects this; it does not run on replay
+					// or for a second update of the same lane in one task.
+					return DecisionRecord{}, fmt.Errorf("%q is not waiting for an operator", d.Directory)
+				}
 				rec := DecisionRecord{Directory: d.Directory, Step: b.Step, Action: action, Operator: d.Operator, Reason: d.Reason, Error: b.Error, At: workflow.Now(ctx)}
 				l.decisions = append(l.decisions, rec)
 				l.decided[d.Directory] = action
