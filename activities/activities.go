@@ -402,10 +402,25 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in workflows.AccountInp
 		// policy gives it time before an operator is asked.
 		return out, temporalErrorVerify(fmt.Sprintf("%s: account of employee %s still enabled (status %s)", in.Directory, in.EmployeeID, acct.Status))
 	}
+	if sc, ok := d.(directory.SessionChecker); ok {
+		revoked, evidence, err := sc.SessionsRevokedSince(ctx, in.AccountID, in.Since)
+		if err != nil {
+			return out, temporalError(err)
+		}
+		out.Evidence = evidence
+		if !revoked {
+			return out, temporalErrorVerify(fmt.Sprintf("%s: sessions of employee %s not revoked yet (%s)", in.Directory, in.EmployeeID, evidence))
+		}
+		out.SessionsRevoked = true
+		return out, nil
+	}
+	// No read-back in this system: revoke once more, so whatever signed in
+	// since the revoke step is ended too.
 	if d.Supports(directory.CapRevokeSessions) {
 		if _, err := d.RevokeSessions(ctx, in.AccountID); err != nil {
 			return out, temporalError(err)
 		}
+		out.Evidence = "revoked again (no read-back)"
 	}
 	out.SessionsRevoked = true
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/temporal"
@@ -183,7 +184,12 @@ func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
 		if !acct.Found {
 			t.Fatalf("%s: no account for %s", d, e.EmployeeID)
 		}
-		in := workflows.AccountInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID}
+		in := workflows.AccountInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Since: time.Now().Add(-time.Second)}
+		// Verify refuses before the revocation: it reads the directory.
+		var early workflows.VerifyOutput
+		if err := r.run(workflows.ActVerifyDisabled, in, &early); err == nil {
+			t.Fatalf("%s: verify passed before the account was disabled: %+v", d, early)
+		}
 		var out workflows.StepOutput
 		r.must(workflows.ActDisableAccount, in, &out)
 		r.must(workflows.ActRevokeSessions, in, nil)
@@ -191,7 +197,7 @@ func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
 		r.must(workflows.ActRetireDevices, in, nil)
 		var v workflows.VerifyOutput
 		r.must(workflows.ActVerifyDisabled, in, &v)
-		if !v.Disabled || !v.SessionsRevoked {
+		if !v.Disabled || !v.SessionsRevoked || v.Evidence == "" {
 			t.Fatalf("%s: verify %+v", d, v)
 		}
 		// At-least-once: a retried disable is a success that says so.

@@ -389,6 +389,9 @@ type AccountInput struct {
 	Directory  string `json:"directory"`
 	AccountID  string `json:"account_id"`
 	EmployeeID string `json:"employee_id"` // for log lines
+	// Since is when the leaver's lane began: the verify step checks that
+	// sessions issued before it are refused.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // UpdateProfileInput updates HR attributes on the account.
@@ -432,6 +435,8 @@ type VerifyOutput struct {
 	Disabled        bool   `json:"disabled"`
 	SessionsRevoked bool   `json:"sessions_revoked"`
 	Status          string `json:"status,omitempty"`
+	// Evidence is what the directory said about its sessions.
+	Evidence string `json:"evidence,omitempty"`
 }
 
 // NotifyManagerInput tells the manager (found by employee id) something.

@@ -107,6 +107,7 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResul
 		return
 	}
 	ain := AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
+	since := workflow.Now(ctx)
 	steps := []struct {
 		name, activity string
 		heartbeat      bool
@@ -135,10 +136,15 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResul
 		}
 	}
 	var v VerifyOutput
+	ain.Since = since
 	ok, err := l.step(ctx, lane, "verify", directoryOptions(false), ActVerifyDisabled, ain, &v)
 	if err != nil || !ok {
 		return
 	}
 	lane.Verified = v.Disabled && v.SessionsRevoked
-	lane.Actions = append(lane.Actions, Action{Step: "verify", Outcome: fmt.Sprintf("disabled=%t sessions_revoked=%t", v.Disabled, v.SessionsRevoked)})
+	outcome := fmt.Sprintf("disabled=%t sessions_revoked=%t", v.Disabled, v.SessionsRevoked)
+	if v.Evidence != "" {
+		outcome += " (" + v.Evidence + ")"
+	}
+	lane.Actions = append(lane.Actions, Action{Step: "verify", Outcome: outcome})
 }
