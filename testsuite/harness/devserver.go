@@ -108,7 +108,14 @@ func StartServer(ctx context.Context, o ServerOptions) (*sdktest.DevServer, erro
 			return nil, err
 		}
 	}
-	args := append(SearchAttributeArgs(), o.ExtraArgs...)
+	// One task-queue partition: with the default four, a task written to a
+	// partition no poller is on waits for the forwarder (seen as ~2 s
+	// stalls of single activities). A production cluster has pollers on
+	// every partition.
+	args := append(SearchAttributeArgs(),
+		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1")
+	args = append(args, o.ExtraArgs...)
 	ui := ""
 	if o.UIPort > 0 {
 		ui = strconv.Itoa(o.UIPort)
