@@ -2,6 +2,7 @@ package oktaemu
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,9 +14,14 @@ import (
 // Operators eq, ne, sw, co, gt, ge, lt, le, pr; and, or, not; parentheses.
 // String comparison is case-insensitive, as Okta's is.
 type expr interface {
-	eval(get func(string) (string, bool)) bool
+	eval(get attrs) bool
 	walk(fn func(attr, op string))
 }
+
+// attrs reads an attribute's values: none when absent, several when the
+// attribute is multi-valued (an event's targets). A comparison holds when
+// any value satisfies it; ne holds when none equals.
+type attrs func(attr string) []string
 
 type cmpExpr struct{ attr, op, val string }
 type boolExpr struct {
@@ -27,31 +33,35 @@ type notExpr struct{ e expr }
 func (c cmpExpr) walk(fn func(attr, op string))  { fn(c.attr, c.op) }
 func (b boolExpr) walk(fn func(attr, op string)) { b.l.walk(fn); b.r.walk(fn) }
 func (n notExpr) walk(fn func(attr, op string))  { n.e.walk(fn) }
-func (n notExpr) eval(get func(string) (string, bool)) bool {
+func (n notExpr) eval(get attrs) bool {
 	return !n.e.eval(get)
 }
 
-func (b boolExpr) eval(get func(string) (string, bool)) bool {
+func (b boolExpr) eval(get attrs) bool {
 	if b.and {
 		return b.l.eval(get) && b.r.eval(get)
 	}
 	return b.l.eval(get) || b.r.eval(get)
 }
 
-func (c cmpExpr) eval(get func(string) (string, bool)) bool {
-	v, ok := get(c.attr)
-	if c.op == "pr" {
-		return ok && v != ""
+func (c cmpExpr) eval(get attrs) bool {
+	vs := get(c.attr)
+	switch c.op {
+	case "pr":
+		return slices.ContainsFunc(vs, func(v string) bool { return v != "" })
+	case "ne":
+		eq := cmpExpr{op: "eq", val: c.val}
+		return !slices.ContainsFunc(vs, eq.holds)
 	}
-	if !ok {
-		return c.op == "ne"
-	}
+	return slices.ContainsFunc(vs, c.holds)
+}
+
+// holds compares one value (any operator but pr and ne).
+func (c cmpExpr) holds(v string) bool {
 	a, b := strings.ToLower(v), strings.ToLower(c.val)
 	switch c.op {
 	case "eq":
 		return a == b
-	case "ne":
-		return a != b
 	case "sw":
 		return strings.HasPrefix(a, b)
 	case "co":

@@ -54,25 +54,25 @@ func (e *Emulator) groupNotFound(w http.ResponseWriter, id string) {
 	e.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+id+" (UserGroup)")
 }
 
-func groupAttr(g *group) func(string) (string, bool) {
-	return func(a string) (string, bool) {
+func groupAttr(g *group) attrs {
+	return func(a string) []string {
 		switch a {
 		case "id":
-			return g.ID, true
+			return []string{g.ID}
 		case "type":
-			return g.Type, true
+			return []string{g.Type}
 		case "profile.name":
-			return g.Name, true
+			return []string{g.Name}
 		case "profile.description":
-			return g.Description, true
+			return []string{g.Description}
 		case "lastUpdated":
-			return g.LastUpdated.UTC().Format(time.RFC3339Nano), true
+			return []string{g.LastUpdated.UTC().Format(time.RFC3339Nano)}
 		case "lastMembershipUpdated":
-			return g.LastMembershipUpdated.UTC().Format(time.RFC3339Nano), true
+			return []string{g.LastMembershipUpdated.UTC().Format(time.RFC3339Nano)}
 		case "created":
-			return g.Created.UTC().Format(time.RFC3339Nano), true
+			return []string{g.Created.UTC().Format(time.RFC3339Nano)}
 		}
-		return "", false
+		return nil
 	}
 }
 

@@ -133,43 +133,45 @@ func toLogWire(ev *LogEvent) logWire {
 	}
 }
 
-func logAttr(ev *LogEvent) func(string) (string, bool) {
-	return func(a string) (string, bool) {
+func logAttr(ev *LogEvent) attrs {
+	return func(a string) []string {
 		switch a {
 		case "eventType":
-			return ev.EventType, true
+			return []string{ev.EventType}
 		case "uuid":
-			return ev.UUID, true
+			return []string{ev.UUID}
 		case "published":
-			return ev.Published.UTC().Format(time.RFC3339Nano), true
+			return []string{ev.Published.UTC().Format(time.RFC3339Nano)}
 		case "outcome.result":
-			return ev.Result, true
+			return []string{ev.Result}
 		case "outcome.reason":
-			return ev.Reason, ev.Reason != ""
+			if ev.Reason == "" {
+				return nil
+			}
+			return []string{ev.Reason}
 		case "actor.id":
-			return ev.Actor.ID, true
+			return []string{ev.Actor.ID}
 		case "actor.alternateId":
-			return ev.Actor.AlternateID, true
+			return []string{ev.Actor.AlternateID}
 		case "actor.type":
-			return ev.Actor.Type, true
+			return []string{ev.Actor.Type}
 		case "client.ipAddress":
-			return ev.IP, true
+			return []string{ev.IP}
 		case "severity":
 			if ev.Result == "FAILURE" {
-				return "WARN", true
+				return []string{"WARN"}
 			}
-			return "INFO", true
-		}
-		if strings.HasPrefix(a, "target.") {
-			// target.id eq "x" matches when any target matches, as Okta's does.
+			return []string{"INFO"}
+		case "target.id":
+			// Every target's id: target.id eq "x" matches when any target
+			// matches, as Okta's does.
+			out := make([]string, 0, len(ev.Targets))
 			for _, t := range ev.Targets {
-				switch strings.TrimPrefix(a, "target.") {
-				case "id":
-					return t.ID, true
-				}
+				out = append(out, t.ID)
 			}
+			return out
 		}
-		return "", false
+		return nil
 	}
 }
 

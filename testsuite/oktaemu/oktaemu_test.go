@@ -571,3 +571,27 @@ func BenchmarkGetUserRaw(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
 }
+
+// Okta's target.* filters match when any target of the event matches, not
+// only the first: a membership event's group is its second target.
+func TestSystemLogFilterMatchesAnyTarget(t *testing.T) {
+	e := start(t, oktaemu.Config{}, demoorg.New(5, 0))
+	ctx := context.Background()
+	c := sdk(t, e, token)
+	u, _ := e.UserByEmployeeNumber("E0001")
+	gid, _ := e.GroupID("contractors")
+	if _, err := c.Group.AddUserToGroup(ctx, gid, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	for _, id := range []string{u.ID, gid} {
+		evs, _, err := c.LogEvent.GetLogs(ctx, &query.Params{Since: since, Filter: `eventType eq "group.user_membership.add" and target.id eq "` + id + `"`})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("target.id %s: %d events, %v", id, len(evs), err)
+		}
+	}
+	none, _, err := c.LogEvent.GetLogs(ctx, &query.Params{Since: since, Filter: `eventType eq "group.user_membership.add" and target.id eq "00gnosuchgroup"`})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("unknown target: %d events, %v", len(none), err)
+	}
+}

@@ -107,28 +107,26 @@ var userFilterAttrs = map[string]bool{
 	"profile.login": true, "profile.email": true, "profile.firstName": true, "profile.lastName": true,
 }
 
-func userAttr(u *user) func(string) (string, bool) {
-	return func(a string) (string, bool) {
+func userAttr(u *user) attrs {
+	return func(a string) []string {
 		switch a {
 		case "id":
-			return u.ID, true
+			return []string{u.ID}
 		case "status":
-			return u.Status, true
+			return []string{u.Status}
 		case "created":
-			return u.Created.UTC().Format(time.RFC3339Nano), true
+			return []string{u.Created.UTC().Format(time.RFC3339Nano)}
 		case "lastUpdated":
-			return u.LastUpdated.UTC().Format(time.RFC3339Nano), true
+			return []string{u.LastUpdated.UTC().Format(time.RFC3339Nano)}
 		case "type.id":
-			return str(userType["id"]), true
+			return []string{str(userType["id"])}
 		}
 		if p, ok := strings.CutPrefix(a, "profile."); ok {
-			v, has := u.Profile[p]
-			if !has || v == nil {
-				return "", false
+			if v := u.Profile[p]; v != nil {
+				return []string{str(v)}
 			}
-			return str(v), true
 		}
-		return "", false
+		return nil
 	}
 }
 
