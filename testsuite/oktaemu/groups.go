@@ -1,7 +1,6 @@
 package oktaemu
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -94,27 +93,15 @@ func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
 	limit, after := e.pageParams(r, 200, 200)
 	base := emulator.BaseURL(r)
 	e.mu.RLock()
-	var items []json.RawMessage
-	next := ""
-	for _, g := range e.sortedGroupsLocked() {
-		if after != "" && g.ID <= after {
-			continue
+	items, next := pageAfter(e.sortedGroupsLocked(), after, limit, func(g *group) bool {
+		switch {
+		case q != "" && !strings.HasPrefix(strings.ToLower(g.Name), q):
+			return false
+		case filter != nil && !filter.eval(groupAttr(g)):
+			return false
 		}
-		if q != "" && !strings.HasPrefix(strings.ToLower(g.Name), q) {
-			continue
-		}
-		if filter != nil && !filter.eval(groupAttr(g)) {
-			continue
-		}
-		if search != nil && !search.eval(groupAttr(g)) {
-			continue
-		}
-		if len(items) == limit {
-			next = items2last(items)
-			break
-		}
-		items = append(items, mustJSON(groupToWire(base, g)))
-	}
+		return search == nil || search.eval(groupAttr(g))
+	}, func(g *group) any { return groupToWire(base, g) })
 	e.mu.RUnlock()
 	writePage(w, r, items, next, limit)
 }
@@ -158,18 +145,8 @@ func (e *Emulator) listGroupUsers(w http.ResponseWriter, r *http.Request, gid st
 		e.groupNotFound(w, gid)
 		return
 	}
-	var items []json.RawMessage
-	next := ""
-	for _, u := range e.sortedUsersLocked() {
-		if !g.Members[u.ID] || (after != "" && u.ID <= after) {
-			continue
-		}
-		if len(items) == limit {
-			next = items2last(items)
-			break
-		}
-		items = append(items, mustJSON(e.userWire(base, u)))
-	}
+	items, next := pageAfter(e.sortedUsersLocked(), after, limit, func(u *user) bool { return g.Members[u.ID] },
+		func(u *user) any { return e.userWire(base, u) })
 	e.mu.RUnlock()
 	writePage(w, r, items, next, limit)
 }

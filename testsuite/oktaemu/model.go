@@ -40,6 +40,7 @@ type user struct {
 	SessionsCleared int
 }
 
+func (u *user) id() string    { return u.ID }
 func (u *user) login() string { return str(u.Profile["login"]) }
 
 func str(v any) string {
@@ -67,6 +68,8 @@ type group struct {
 	LastMembershipUpdated time.Time
 	Members               map[string]bool
 }
+
+func (g *group) id() string { return g.ID }
 
 type roleAssignment struct {
 	ID      string
@@ -226,6 +229,23 @@ func (e *Emulator) pageParams(r *http.Request, def, maxLimit int) (limit int, af
 		limit = e.cfg.PageSize
 	}
 	return limit, q.Get("after")
+}
+
+// pageAfter encodes the first limit items of xs (sorted by id) that come
+// after the cursor and pass keep; next is the page's last id when more
+// remain, "" on the last page.
+func pageAfter[T interface{ id() string }](xs []T, after string, limit int, keep func(T) bool, wire func(T) any) (items []json.RawMessage, next string) {
+	for _, x := range xs {
+		if (after != "" && x.id() <= after) || !keep(x) {
+			continue
+		}
+		if len(items) == limit {
+			return items, next
+		}
+		items = append(items, mustJSON(wire(x)))
+		next = x.id()
+	}
+	return items, ""
 }
 
 // writePage writes one page of already-encoded items with Okta's Link

@@ -161,43 +161,21 @@ func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) {
 	base := emulator.BaseURL(r)
 
 	e.mu.RLock()
-	var items []json.RawMessage
-	next := ""
-	for _, u := range e.sortedUsersLocked() {
-		if after != "" && u.ID <= after {
-			continue
+	items, next := pageAfter(e.sortedUsersLocked(), after, limit, func(u *user) bool {
+		switch {
+		case plain && u.Status == StatusDeprovisioned:
+			return false
+		case filter != nil && !filter.eval(userAttr(u)):
+			return false
+		case search != nil && !search.eval(userAttr(u)):
+			return false
 		}
-		if plain && u.Status == StatusDeprovisioned {
-			continue
-		}
-		if filter != nil && !filter.eval(userAttr(u)) {
-			continue
-		}
-		if search != nil && !search.eval(userAttr(u)) {
-			continue
-		}
-		if q != "" && !strings.HasPrefix(strings.ToLower(str(u.Profile["firstName"])), q) &&
-			!strings.HasPrefix(strings.ToLower(str(u.Profile["lastName"])), q) &&
-			!strings.HasPrefix(strings.ToLower(str(u.Profile["email"])), q) {
-			continue
-		}
-		if len(items) == limit {
-			next = items2last(items)
-			break
-		}
-		items = append(items, mustJSON(e.userWire(base, u)))
-	}
+		return q == "" || strings.HasPrefix(strings.ToLower(str(u.Profile["firstName"])), q) ||
+			strings.HasPrefix(strings.ToLower(str(u.Profile["lastName"])), q) ||
+			strings.HasPrefix(strings.ToLower(str(u.Profile["email"])), q)
+	}, func(u *user) any { return e.userWire(base, u) })
 	e.mu.RUnlock()
 	writePage(w, r, items, next, limit)
-}
-
-// items2last returns the id of the last encoded item (the next cursor).
-func items2last(items []json.RawMessage) string {
-	var v struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(items[len(items)-1], &v)
-	return v.ID
 }
 
 type createBody struct {
@@ -488,18 +466,8 @@ func (e *Emulator) listUserGroups(w http.ResponseWriter, r *http.Request, id str
 		e.userNotFound(w, id)
 		return
 	}
-	var items []json.RawMessage
-	next := ""
-	for _, g := range e.sortedGroupsLocked() {
-		if !u.Groups[g.ID] || (after != "" && g.ID <= after) {
-			continue
-		}
-		if len(items) == limit {
-			next = items2last(items)
-			break
-		}
-		items = append(items, mustJSON(groupToWire(base, g)))
-	}
+	items, next := pageAfter(e.sortedGroupsLocked(), after, limit, func(g *group) bool { return u.Groups[g.ID] },
+		func(g *group) any { return groupToWire(base, g) })
 	e.mu.RUnlock()
 	writePage(w, r, items, next, limit)
 }
