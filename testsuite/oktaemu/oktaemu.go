@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -229,7 +230,7 @@ func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	seg := strings.Split(strings.TrimSuffix(raw, "/"), "/")
 	for i, s := range seg {
-		if u, err := pathUnescape(s); err == nil {
+		if u, err := url.PathUnescape(s); err == nil {
 			seg[i] = u
 		}
 	}

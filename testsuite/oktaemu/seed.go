@@ -1,6 +1,7 @@
 package oktaemu
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,23 +85,11 @@ func (e *Emulator) Seed(org demoorg.Org) {
 		u := byEmp[emp.EmployeeID]
 		ev := &LogEvent{Published: now.Add(-time.Duration(len(org.Employees)-i) * time.Minute), EventType: "user.session.start",
 			DisplayMessage: "User login to Okta", Result: "SUCCESS", Actor: userTarget(u), Targets: []LogEntity{userTarget(u)},
-			IP: "192.0.2." + itoa(1+i%250), App: "Okta Dashboard"}
+			IP: "192.0.2." + strconv.Itoa(1+i%250), App: "Okta Dashboard"}
 		if n%7 == 6 {
 			ev.Result, ev.Reason = "FAILURE", "INVALID_CREDENTIALS"
 		}
 		e.appendEventLocked(ev)
 		n++
 	}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }

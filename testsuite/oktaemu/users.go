@@ -5,14 +5,11 @@ import (
 	"maps"
 	"net/http"
 	"net/mail"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jml-dev/jml/testsuite/emulator"
 )
-
-func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }
 
 func (e *Emulator) routeUsers(w http.ResponseWriter, r *http.Request, seg []string) {
 	switch {
