@@ -148,12 +148,20 @@ func (a *api) add(r hr.Record) *employee {
 }
 
 func (a *api) setSupervisor(emp *employee, managerNumber string) {
-	emp.f["supervisorEId"], emp.f["supervisor"] = "", ""
-	if mid, ok := a.byNum[managerNumber]; ok && managerNumber != "" {
-		m := a.emps[mid]
-		emp.f["supervisorEId"] = mid
-		emp.f["supervisor"] = m.f["lastName"] + ", " + m.f["firstName"]
+	emp.f["supervisorEId"] = ""
+	if managerNumber != "" {
+		emp.f["supervisorEId"] = a.byNum[managerNumber]
 	}
+	emp.f["supervisor"] = a.supervisorName(emp.f["supervisorEId"])
+}
+
+// supervisorName is the "Last, First" BambooHR derives from supervisorEId
+// (empty when that id is nobody).
+func (a *api) supervisorName(mid string) string {
+	if m := a.emps[mid]; m != nil && mid != "" {
+		return m.f["lastName"] + ", " + m.f["firstName"]
+	}
+	return ""
 }
 
 func fieldsOf(r hr.Record) map[string]string {
@@ -247,24 +255,29 @@ func (e *Emulator) Update(id string, fields map[string]string) error {
 		a.mu.Unlock()
 		return fmt.Errorf("no employee %s", id)
 	}
-	var changed []string
-	for k, v := range fields {
+	for k := range fields {
 		if !slices.Contains(Fields, k) {
 			a.mu.Unlock()
 			return fmt.Errorf("unknown field %q", k)
 		}
+	}
+	if n, ok := fields["employeeNumber"]; ok && n != emp.f["employeeNumber"] {
+		if old := emp.f["employeeNumber"]; a.byNum[old] == id {
+			delete(a.byNum, old)
+		}
+		if n != "" {
+			a.byNum[n] = id
+		}
+	}
+	var changed []string
+	for k, v := range fields {
 		if emp.f[k] != v {
 			changed = append(changed, k)
 			emp.f[k] = v
 		}
 	}
-	if n, ok := fields["employeeNumber"]; ok {
-		a.byNum[n] = id
-	}
 	if sup, ok := fields["supervisorEId"]; ok {
-		if m := a.emps[sup]; m != nil {
-			emp.f["supervisor"] = m.f["lastName"] + ", " + m.f["firstName"]
-		}
+		emp.f["supervisor"] = a.supervisorName(sup)
 	}
 	emp.lastChanged = a.cfg.Now().UTC()
 	a.mu.Unlock()

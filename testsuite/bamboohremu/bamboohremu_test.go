@@ -3,6 +3,7 @@ package bamboohremu
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -251,4 +252,39 @@ func BenchmarkGetEmployee(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// An Update is all or nothing, and the indexes and derived fields follow it.
+func TestUpdateConsistent(t *testing.T) {
+	e := start(t, Config{})
+	id, _ := e.ID("E0003")
+	before, _ := e.Employee(id)
+	// map order is random: repeat so an unknown field met after valid ones shows up
+	for i := 0; i < 20; i++ {
+		err := e.Update(id, map[string]string{"jobTitle": "X", "department": "Y", "location": "Z", "division": "W", "country": "V", "shoeSize": "9"})
+		if err == nil {
+			t.Fatal("unknown field accepted")
+		}
+		if after, _ := e.Employee(id); !maps.Equal(after, before) {
+			t.Fatalf("failed update changed the employee: %v", after)
+		}
+	}
+	if err := e.Update(id, map[string]string{"employeeNumber": "E9999"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := e.ID("E9999"); !ok || got != id {
+		t.Errorf("new number: %q %v", got, ok)
+	}
+	if got, ok := e.ID("E0003"); ok {
+		t.Errorf("old number still resolves to %s", got)
+	}
+	if before["supervisorEId"] == "" {
+		t.Fatalf("E0003 has no supervisor to clear: %v", before)
+	}
+	if err := e.Update(id, map[string]string{"supervisorEId": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := e.Employee(id); f["supervisorEId"] != "" || f["supervisor"] != "" {
+		t.Errorf("cleared supervisor: %q %q", f["supervisorEId"], f["supervisor"])
+	}
 }
