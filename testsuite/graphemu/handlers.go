@@ -224,24 +224,11 @@ func userFields(u *User) fields {
 }
 
 func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) *apiError {
-	e.mu.RLock()
-	all := make([]*User, 0, len(e.userList))
-	for _, id := range e.userList {
-		all = append(all, e.users[id])
-	}
-	sel, err := filterItems(r, "User", all, userFields)
-	if err != nil {
-		e.mu.RUnlock()
-		return err
-	}
 	exp := wantsManager(r)
-	items := make([]any, len(sel))
-	for i, u := range sel {
-		items[i] = e.userView(u, exp)
-	}
-	e.mu.RUnlock()
-	e.page(w, r, "users", items)
-	return nil
+	return list(e, w, r, "User", "users",
+		func() []*User { return inOrder(e.userList, e.users) },
+		userFields,
+		func(u *User) any { return e.userView(u, exp) })
 }
 
 type passwordProfile struct {
@@ -643,36 +630,24 @@ func (e *Emulator) memberOf(w http.ResponseWriter, r *http.Request, id string) *
 func (e *Emulator) routeGroups(w http.ResponseWriter, r *http.Request, m string, seg []string) *apiError {
 	switch {
 	case len(seg) == 0 && m == http.MethodGet:
-		e.mu.RLock()
-		all := make([]*Group, 0, len(e.groupIDs))
-		for _, id := range e.groupIDs {
-			all = append(all, e.groups[id])
-		}
-		sel, err := filterItems(r, "Group", all, func(g *Group) fields {
-			return func(n string) (any, bool) {
-				switch n {
-				case "id":
-					return g.ID, true
-				case "displayName":
-					return g.DisplayName, true
-				case "mail":
-					return g.Mail, true
-				case "mailNickname":
-					return g.DisplayName, true
+		return list(e, w, r, "Group", "groups",
+			func() []*Group { return inOrder(e.groupIDs, e.groups) },
+			func(g *Group) fields {
+				return func(n string) (any, bool) {
+					switch n {
+					case "id":
+						return g.ID, true
+					case "displayName":
+						return g.DisplayName, true
+					case "mail":
+						return g.Mail, true
+					case "mailNickname":
+						return g.DisplayName, true
+					}
+					return nil, false
 				}
-				return nil, false
-			}
-		})
-		items := make([]any, len(sel))
-		for i, g := range sel {
-			items[i] = groupView(g, false)
-		}
-		e.mu.RUnlock()
-		if err != nil {
-			return err
-		}
-		e.page(w, r, "groups", items)
-		return nil
+			},
+			func(g *Group) any { return groupView(g, false) })
 	case len(seg) == 1 && m == http.MethodGet:
 		e.mu.RLock()
 		g := e.groups[seg[0]]
@@ -802,30 +777,24 @@ func (e *Emulator) roleDef(id string) RoleDefinition {
 func (e *Emulator) routeRoles(w http.ResponseWriter, r *http.Request, m string, seg []string) *apiError {
 	switch {
 	case seg[0] == "roleDefinitions" && len(seg) == 1 && m == http.MethodGet:
-		e.mu.RLock()
-		sel, err := filterItems(r, "UnifiedRoleDefinition", e.roleDefs, func(d RoleDefinition) fields {
-			return func(n string) (any, bool) {
-				switch n {
-				case "displayName":
-					return d.DisplayName, true
-				case "id", "templateId":
-					return d.ID, true
-				case "isBuiltIn":
-					return true, true
+		return list(e, w, r, "UnifiedRoleDefinition", "roleManagement/directory/roleDefinitions",
+			func() []RoleDefinition { return e.roleDefs },
+			func(d RoleDefinition) fields {
+				return func(n string) (any, bool) {
+					switch n {
+					case "displayName":
+						return d.DisplayName, true
+					case "id", "templateId":
+						return d.ID, true
+					case "isBuiltIn":
+						return true, true
+					}
+					return nil, false
 				}
-				return nil, false
-			}
-		})
-		e.mu.RUnlock()
-		if err != nil {
-			return err
-		}
-		items := make([]any, len(sel))
-		for i, d := range sel {
-			items[i] = map[string]any{"id": d.ID, "displayName": d.DisplayName, "description": d.Description, "isBuiltIn": true, "isEnabled": true, "templateId": d.ID, "version": "1", "rolePermissions": []any{}}
-		}
-		e.page(w, r, "roleManagement/directory/roleDefinitions", items)
-		return nil
+			},
+			func(d RoleDefinition) any {
+				return map[string]any{"id": d.ID, "displayName": d.DisplayName, "description": d.Description, "isBuiltIn": true, "isEnabled": true, "templateId": d.ID, "version": "1", "rolePermissions": []any{}}
+			})
 	case (seg[0] == "roleAssignments" || seg[0] == "roleAssignmentScheduleInstances") && len(seg) == 1 && m == http.MethodGet:
 		return e.listAssignments(w, r, seg[0])
 	case seg[0] == "roleAssignments" && len(seg) == 2 && m == http.MethodDelete:
@@ -859,53 +828,49 @@ func (e *Emulator) routeRoles(w http.ResponseWriter, r *http.Request, m string, 
 }
 
 func (e *Emulator) listAssignments(w http.ResponseWriter, r *http.Request, kind string) *apiError {
-	e.mu.RLock()
-	now := e.nowLocked()
-	active := make([]*RoleAssignment, 0, len(e.assigns))
-	for _, a := range e.assigns {
-		// expiry is evaluated lazily on read, against the clock
-		if a.Active(now) {
-			active = append(active, a)
-		}
-	}
-	e.mu.RUnlock()
-	sel, err := filterItems(r, "UnifiedRoleAssignment", active, func(a *RoleAssignment) fields {
-		return func(n string) (any, bool) {
-			switch n {
-			case "principalId":
-				return a.PrincipalID, true
-			case "roleDefinitionId":
-				return a.RoleDefinitionID, true
-			case "directoryScopeId":
-				return a.DirectoryScopeID, true
-			case "id":
-				return a.ID, true
+	return list(e, w, r, "UnifiedRoleAssignment", "roleManagement/directory/"+kind,
+		func() []*RoleAssignment {
+			now := e.nowLocked()
+			active := make([]*RoleAssignment, 0, len(e.assigns))
+			for _, a := range e.assigns {
+				// expiry is evaluated lazily on read, against the clock
+				if a.Active(now) {
+					active = append(active, a)
+				}
 			}
-			return nil, false
-		}
-	})
-	if err != nil {
-		return err
-	}
-	items := make([]any, len(sel))
-	for i, a := range sel {
-		j := map[string]any{"id": a.ID, "principalId": a.PrincipalID, "roleDefinitionId": a.RoleDefinitionID, "directoryScopeId": a.DirectoryScopeID}
-		if kind == "roleAssignmentScheduleInstances" {
-			j["startDateTime"] = ts(a.Start)
-			if !a.End.IsZero() {
-				j["endDateTime"] = ts(a.End)
-			} else {
-				j["endDateTime"] = nil
+			return active
+		},
+		func(a *RoleAssignment) fields {
+			return func(n string) (any, bool) {
+				switch n {
+				case "principalId":
+					return a.PrincipalID, true
+				case "roleDefinitionId":
+					return a.RoleDefinitionID, true
+				case "directoryScopeId":
+					return a.DirectoryScopeID, true
+				case "id":
+					return a.ID, true
+				}
+				return nil, false
 			}
-			j["assignmentType"] = "Assigned"
-			j["memberType"] = "Direct"
-			j["roleAssignmentOriginId"] = a.ID
-			j["roleAssignmentScheduleId"] = a.ID
-		}
-		items[i] = j
-	}
-	e.page(w, r, "roleManagement/directory/"+kind, items)
-	return nil
+		},
+		func(a *RoleAssignment) any {
+			j := map[string]any{"id": a.ID, "principalId": a.PrincipalID, "roleDefinitionId": a.RoleDefinitionID, "directoryScopeId": a.DirectoryScopeID}
+			if kind == "roleAssignmentScheduleInstances" {
+				j["startDateTime"] = ts(a.Start)
+				if !a.End.IsZero() {
+					j["endDateTime"] = ts(a.End)
+				} else {
+					j["endDateTime"] = nil
+				}
+				j["assignmentType"] = "Assigned"
+				j["memberType"] = "Direct"
+				j["roleAssignmentOriginId"] = a.ID
+				j["roleAssignmentScheduleId"] = a.ID
+			}
+			return j
+		})
 }
 
 type scheduleBody struct {
@@ -1090,22 +1055,10 @@ func deviceFields(d *Device) fields {
 func (e *Emulator) routeDevices(w http.ResponseWriter, r *http.Request, m string, seg []string) *apiError {
 	switch {
 	case len(seg) == 0 && m == http.MethodGet:
-		e.mu.RLock()
-		all := make([]*Device, 0, len(e.devIDs))
-		for _, id := range e.devIDs {
-			all = append(all, e.devices[id])
-		}
-		sel, err := filterItems(r, "microsoft.graph.managedDevice", all, deviceFields)
-		items := make([]any, len(sel))
-		for i, d := range sel {
-			items[i] = deviceView(d)
-		}
-		e.mu.RUnlock()
-		if err != nil {
-			return err
-		}
-		e.page(w, r, "deviceManagement/managedDevices", items)
-		return nil
+		return list(e, w, r, "microsoft.graph.managedDevice", "deviceManagement/managedDevices",
+			func() []*Device { return inOrder(e.devIDs, e.devices) },
+			deviceFields,
+			func(d *Device) any { return deviceView(d) })
 	case len(seg) == 1 && m == http.MethodGet:
 		e.mu.RLock()
 		d := e.devices[seg[0]]
@@ -1193,104 +1146,82 @@ func (e *Emulator) authMethods(w http.ResponseWriter, r *http.Request, id string
 // ---- audit logs ----
 
 func (e *Emulator) listSignIns(w http.ResponseWriter, r *http.Request) *apiError {
-	e.mu.RLock()
-	all := make([]*SignIn, 0, len(e.signIns))
-	for i := len(e.signIns) - 1; i >= 0; i-- { // newest first, as Graph returns them
-		all = append(all, &e.signIns[i])
-	}
-	sel, err := filterItems(r, "signIn", all, func(s *SignIn) fields {
-		return func(n string) (any, bool) {
-			switch n {
-			case "createdDateTime":
-				return s.Time, true
-			case "userId":
-				return s.UserID, true
-			case "userPrincipalName":
-				return s.UPN, true
-			case "appDisplayName":
-				return s.App, true
-			case "id":
-				return s.ID, true
+	return list(e, w, r, "signIn", "auditLogs/signIns",
+		func() []*SignIn { return newestFirst(e.signIns) },
+		func(s *SignIn) fields {
+			return func(n string) (any, bool) {
+				switch n {
+				case "createdDateTime":
+					return s.Time, true
+				case "userId":
+					return s.UserID, true
+				case "userPrincipalName":
+					return s.UPN, true
+				case "appDisplayName":
+					return s.App, true
+				case "id":
+					return s.ID, true
+				}
+				return nil, false
 			}
-			return nil, false
-		}
-	})
-	var items []any
-	if err == nil {
-		items = make([]any, len(sel))
-		for i, s := range sel {
-			status := map[string]any{"errorCode": s.ErrorCode, "failureReason": "Other.", "additionalDetails": nil}
-			if s.ErrorCode != 0 {
-				status["failureReason"] = s.Failure
-			}
-			items[i] = map[string]any{
-				"id": s.ID, "createdDateTime": ts(s.Time), "userDisplayName": s.DisplayName, "userPrincipalName": s.UPN,
-				"userId": s.UserID, "appId": "00000002-0000-0ff1-ce00-000000000000", "appDisplayName": s.App,
-				"ipAddress": s.IP, "clientAppUsed": "Browser", "correlationId": uuid.NewSHA1(uuid.NameSpaceOID, []byte(s.ID)).String(),
-				"conditionalAccessStatus": "success", "isInteractive": true, "riskDetail": "none",
-				"riskLevelAggregated": "none", "riskLevelDuringSignIn": "none", "riskState": "none",
-				"riskEventTypes_v2": []string{}, "resourceDisplayName": "Office 365 Exchange Online",
-				"status": status,
-				"deviceDetail": map[string]any{"deviceId": s.DeviceID, "displayName": "", "operatingSystem": "Windows10",
-					"browser": "Edge 120.0.0", "isCompliant": s.Compliant, "isManaged": s.DeviceID != "", "trustType": ""},
-				"location": map[string]any{"city": "London", "state": "England", "countryOrRegion": "GB"},
-			}
-		}
+		},
+		signInView)
+}
+
+func signInView(s *SignIn) any {
+	status := map[string]any{"errorCode": s.ErrorCode, "failureReason": "Other.", "additionalDetails": nil}
+	if s.ErrorCode != 0 {
+		status["failureReason"] = s.Failure
 	}
-	e.mu.RUnlock()
-	if err != nil {
-		return err
+	return map[string]any{
+		"id": s.ID, "createdDateTime": ts(s.Time), "userDisplayName": s.DisplayName, "userPrincipalName": s.UPN,
+		"userId": s.UserID, "appId": "00000002-0000-0ff1-ce00-000000000000", "appDisplayName": s.App,
+		"ipAddress": s.IP, "clientAppUsed": "Browser", "correlationId": uuid.NewSHA1(uuid.NameSpaceOID, []byte(s.ID)).String(),
+		"conditionalAccessStatus": "success", "isInteractive": true, "riskDetail": "none",
+		"riskLevelAggregated": "none", "riskLevelDuringSignIn": "none", "riskState": "none",
+		"riskEventTypes_v2": []string{}, "resourceDisplayName": "Office 365 Exchange Online",
+		"status": status,
+		"deviceDetail": map[string]any{"deviceId": s.DeviceID, "displayName": "", "operatingSystem": "Windows10",
+			"browser": "Edge 120.0.0", "isCompliant": s.Compliant, "isManaged": s.DeviceID != "", "trustType": ""},
+		"location": map[string]any{"city": "London", "state": "England", "countryOrRegion": "GB"},
 	}
-	e.page(w, r, "auditLogs/signIns", items)
-	return nil
 }
 
 func (e *Emulator) listAudits(w http.ResponseWriter, r *http.Request) *apiError {
-	e.mu.RLock()
-	all := make([]*Audit, 0, len(e.audits))
-	for i := len(e.audits) - 1; i >= 0; i-- {
-		all = append(all, &e.audits[i])
-	}
-	sel, err := filterItems(r, "directoryAudit", all, func(a *Audit) fields {
-		return func(n string) (any, bool) {
-			switch n {
-			case "activityDateTime":
-				return a.Time, true
-			case "category":
-				return a.Category, true
-			case "activityDisplayName":
-				return a.Activity, true
-			case "result":
-				return a.Result, true
-			case "id":
-				return a.ID, true
+	return list(e, w, r, "directoryAudit", "auditLogs/directoryAudits",
+		func() []*Audit { return newestFirst(e.audits) },
+		func(a *Audit) fields {
+			return func(n string) (any, bool) {
+				switch n {
+				case "activityDateTime":
+					return a.Time, true
+				case "category":
+					return a.Category, true
+				case "activityDisplayName":
+					return a.Activity, true
+				case "result":
+					return a.Result, true
+				case "id":
+					return a.ID, true
+				}
+				return nil, false
 			}
-			return nil, false
-		}
-	})
-	var items []any
-	if err == nil {
-		items = make([]any, len(sel))
-		for i, a := range sel {
-			items[i] = map[string]any{
-				"id": a.ID, "category": a.Category, "correlationId": a.ID, "result": a.Result, "resultReason": "",
-				"activityDisplayName": a.Activity, "activityDateTime": ts(a.Time), "loggedByService": "Core Directory",
-				"operationType": a.Operation,
-				"initiatedBy": map[string]any{"app": map[string]any{"appId": "00000000-0000-0000-0000-00000000a11c",
-					"displayName": a.InitiatedBy, "servicePrincipalId": "00000000-0000-0000-0000-00000000a11c", "servicePrincipalName": a.InitiatedBy}, "user": nil},
-				"targetResources": []any{map[string]any{"id": a.TargetID, "displayName": nil, "type": a.TargetType,
-					"userPrincipalName": a.TargetUPN, "groupType": nil,
-					"modifiedProperties": []any{map[string]any{"displayName": "Detail", "oldValue": nil, "newValue": a.Modified}}}},
-				"additionalDetails": []any{},
-			}
-		}
+		},
+		auditView)
+}
+
+func auditView(a *Audit) any {
+	return map[string]any{
+		"id": a.ID, "category": a.Category, "correlationId": a.ID, "result": a.Result, "resultReason": "",
+		"activityDisplayName": a.Activity, "activityDateTime": ts(a.Time), "loggedByService": "Core Directory",
+		"operationType": a.Operation,
+		"initiatedBy": map[string]any{"app": map[string]any{"appId": "00000000-0000-0000-0000-00000000a11c",
+			"displayName": a.InitiatedBy, "servicePrincipalId": "00000000-0000-0000-0000-00000000a11c", "servicePrincipalName": a.InitiatedBy}, "user": nil},
+		"targetResources": []any{map[string]any{"id": a.TargetID, "displayName": nil, "type": a.TargetType,
+			"userPrincipalName": a.TargetUPN, "groupType": nil,
+			"modifiedProperties": []any{map[string]any{"displayName": "Detail", "oldValue": nil, "newValue": a.Modified}}}},
+		"additionalDetails": []any{},
 	}
-	e.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	e.page(w, r, "auditLogs/directoryAudits", items)
-	return nil
 }
 
 // auditLocked records a directoryAudit for the emulator's own mutations.

@@ -276,6 +276,46 @@ func filterItems[T any](r *http.Request, resource string, items []T, f func(T) f
 	return out, nil
 }
 
+// list serves one page of a filterable collection: under the read lock it
+// collects the items, keeps those matching $filter and renders each with view.
+func list[T any](e *Emulator, w http.ResponseWriter, r *http.Request, resource, ctxName string,
+	collect func() []T, f func(T) fields, view func(T) any) *apiError {
+	e.mu.RLock()
+	sel, err := filterItems(r, resource, collect(), f)
+	var items []any
+	if err == nil {
+		items = make([]any, len(sel))
+		for i, it := range sel {
+			items[i] = view(it)
+		}
+	}
+	e.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	e.page(w, r, ctxName, items)
+	return nil
+}
+
+// inOrder returns the objects of m in the order of ids.
+func inOrder[T any](ids []string, m map[string]*T) []*T {
+	out := make([]*T, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, m[id])
+	}
+	return out
+}
+
+// newestFirst points at the entries of an oldest-first log in reverse, as
+// Graph returns its audit logs.
+func newestFirst[T any](log []T) []*T {
+	out := make([]*T, 0, len(log))
+	for i := len(log) - 1; i >= 0; i-- {
+		out = append(out, &log[i])
+	}
+	return out
+}
+
 // page cuts items to one page by $top and $skiptoken and writes the
 // collection, with an absolute @odata.nextLink on the request's own host.
 func (e *Emulator) page(w http.ResponseWriter, r *http.Request, ctxName string, items []any) {
