@@ -202,13 +202,20 @@ func call[T any](ctx context.Context, c *Client, op string, fn func() (T, error)
 			return v, nil
 		}
 		de := classify(op, err, c.secrets...)
-		if !isRetryable(de) || n >= c.maxRetries || c.maxRetries < 0 {
-			return v, de
-		}
-		if serr := sleep(ctx, c.backoff(de, n)); serr != nil {
+		if !c.retry(ctx, de, n) {
 			return v, de
 		}
 	}
+}
+
+// retry waits out the backoff before retry n (0-based) of a failed call.
+// False means the failure is final: not throttled or transient, retries
+// spent (maxRetries < 0 allows none), or the context ended while waiting.
+func (c *Client) retry(ctx context.Context, de *directory.Error, n int) bool {
+	if !isRetryable(de) || n >= c.maxRetries {
+		return false
+	}
+	return sleep(ctx, c.backoff(de, n)) == nil
 }
 
 // do is call for SDK calls that return only an error.

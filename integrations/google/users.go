@@ -195,10 +195,7 @@ func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled boo
 			}
 			return acc, directory.AlreadyExisted, nil
 		}
-		if !isRetryable(de) || n >= c.maxRetries || c.maxRetries < 0 {
-			return directory.Account{}, "", de
-		}
-		if sleep(ctx, c.backoff(de, n)) != nil {
+		if !c.retry(ctx, de, n) {
 			return directory.Account{}, "", de
 		}
 		// the failed insert may have landed: look before inserting again
