@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -86,20 +87,11 @@ func (m FieldMap) names() []string {
 	var out []string
 	for _, f := range []string{m.EmployeeID, m.Email, m.GivenName, m.FamilyName, m.DisplayName, m.Department, m.Title, m.Location,
 		m.Country, m.CostCenter, m.Status, m.EmploymentStatus, m.Manager, m.HireDate, m.TerminationDate} {
-		if f != "" && f != "id" && !contains(out, f) {
+		if f != "" && f != "id" && !slices.Contains(out, f) {
 			out = append(out, f)
 		}
 	}
 	return out
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Options configures the client.

@@ -8,11 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/jml-dev/jml/integrations/hr"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jml-dev/jml/integrations/hr"
 )
 
 // Webhook limits.
@@ -38,10 +39,14 @@ var (
 
 // Sign is hex HMAC-SHA256(key, body ‖ timestamp), BambooHR's signature.
 func Sign(key string, body []byte, timestamp string) string {
+	return hex.EncodeToString(mac(key, body, timestamp))
+}
+
+func mac(key string, body []byte, timestamp string) []byte {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write(body)
 	m.Write([]byte(timestamp))
-	return hex.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 // VerifyWebhook checks a delivery's signature and freshness. It never puts
@@ -76,10 +81,7 @@ func VerifyWebhook(h http.Header, body []byte, key string, now time.Time) error 
 	if err != nil || len(got) != sha256.Size {
 		return fmt.Errorf("%w (not a hex SHA-256 value)", ErrBadSignature)
 	}
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write(body)
-	m.Write([]byte(ts))
-	if !hmac.Equal(got, m.Sum(nil)) {
+	if !hmac.Equal(got, mac(key, body, ts)) {
 		return ErrBadSignature
 	}
 	return nil
