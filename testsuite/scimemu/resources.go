@@ -274,20 +274,16 @@ func (a *api) listUsers(w http.ResponseWriter, r *http.Request, app, base string
 }
 
 func (a *api) createUser(w http.ResponseWriter, r *http.Request, app, base string) {
-	var in userIn
-	if err := readJSON(r, &in); err != nil {
+	in, err := readUser(r)
+	if err != nil {
 		fail(w, err)
-		return
-	}
-	if strings.TrimSpace(in.UserName) == "" {
-		writeError(w, http.StatusBadRequest, "invalidValue", "userName is required")
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := a.apps[app]
-	if _, dup := st.byName[strings.ToLower(in.UserName)]; dup {
-		writeError(w, http.StatusConflict, "uniqueness", "userName is already taken")
+	if st.nameTaken(in.UserName, "") {
+		fail(w, errTaken)
 		return
 	}
 	now := time.Now().UTC()
@@ -297,6 +293,27 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request, app, base strin
 	w.Header().Set("Location", base+"/Users/"+u.ID)
 	writeJSON(w, http.StatusCreated, st.render(u, base))
 }
+
+// readUser reads a POST or PUT body, which must name the userName.
+func readUser(r *http.Request) (userIn, error) {
+	var in userIn
+	if err := readJSON(r, &in); err != nil {
+		return in, err
+	}
+	if strings.TrimSpace(in.UserName) == "" {
+		return in, bad("invalidValue", "userName is required")
+	}
+	return in, nil
+}
+
+// nameTaken reports whether userName (caseExact=false) belongs to a user
+// other than id.
+func (st *appState) nameTaken(userName, id string) bool {
+	other, ok := st.byName[strings.ToLower(userName)]
+	return ok && other != id
+}
+
+var errTaken = &errSCIM{http.StatusConflict, "uniqueness", "userName is already taken"}
 
 func (in userIn) apply(u *User, now time.Time) {
 	u.ExternalID, u.UserName, u.DisplayName, u.Title = in.ExternalID, in.UserName, in.DisplayName, in.Title
@@ -309,13 +326,9 @@ func (in userIn) apply(u *User, now time.Time) {
 }
 
 func (a *api) putUser(w http.ResponseWriter, r *http.Request, app, id, base string) {
-	var in userIn
-	if err := readJSON(r, &in); err != nil {
+	in, err := readUser(r)
+	if err != nil {
 		fail(w, err)
-		return
-	}
-	if strings.TrimSpace(in.UserName) == "" {
-		writeError(w, http.StatusBadRequest, "invalidValue", "userName is required")
 		return
 	}
 	a.mu.Lock()
@@ -326,8 +339,8 @@ func (a *api) putUser(w http.ResponseWriter, r *http.Request, app, id, base stri
 		writeError(w, http.StatusNotFound, "", "resource "+id+" not found")
 		return
 	}
-	if other, ok := st.byName[strings.ToLower(in.UserName)]; ok && other != id {
-		writeError(w, http.StatusConflict, "uniqueness", "userName is already taken")
+	if st.nameTaken(in.UserName, id) {
+		fail(w, errTaken)
 		return
 	}
 	st.reindex(u, func() { in.apply(u, time.Now().UTC()) })
@@ -398,8 +411,8 @@ func (a *api) patchUser(w http.ResponseWriter, r *http.Request, app, id, base st
 			return
 		}
 	}
-	if other, ok := st.byName[strings.ToLower(cp.UserName)]; ok && other != id {
-		writeError(w, http.StatusConflict, "uniqueness", "userName is already taken")
+	if st.nameTaken(cp.UserName, id) {
+		fail(w, errTaken)
 		return
 	}
 	st.reindex(u, func() { cp.Modified = time.Now().UTC(); *u = cp })

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,7 +130,7 @@ func (e *Emulator) Seed(org demoorg.Org) {
 		users := st.ensureGroup("users")
 		admins := st.ensureGroup("admins")
 		for _, emp := range org.Employees {
-			if !contains(emp.Apps, st.name) {
+			if !slices.Contains(emp.Apps, st.name) {
 				continue
 			}
 			if _, ok := st.byName[strings.ToLower(emp.Email)]; ok {
@@ -228,15 +229,6 @@ func (e *Emulator) Calls(app string) int {
 		}
 	}
 	return n
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (st *appState) newID() string {
@@ -384,9 +376,11 @@ func (a *api) ServeAPI(w http.ResponseWriter, r *http.Request) {
 	case "ServiceProviderConfig":
 		writeJSON(w, http.StatusOK, spConfig(base, a.pageSize))
 	case "ResourceTypes":
-		writeJSON(w, http.StatusOK, listOf(resourceTypes(base), 1))
+		rts := resourceTypes(base)
+		writeJSON(w, http.StatusOK, listPage(rts, len(rts), 1))
 	case "Schemas":
-		writeJSON(w, http.StatusOK, listOf(schemas(), 1))
+		ss := schemas()
+		writeJSON(w, http.StatusOK, listPage(ss, len(ss), 1))
 	default:
 		writeError(w, http.StatusNotFound, "", "no such resource type "+res)
 	}
@@ -412,11 +406,6 @@ func writeError(w http.ResponseWriter, status int, scimType, detail string) {
 		body["scimType"] = scimType
 	}
 	writeJSON(w, status, body)
-}
-
-func listOf(items []any, start int) map[string]any {
-	return map[string]any{"schemas": []string{SchemaListResponse}, "totalResults": len(items), "startIndex": start,
-		"itemsPerPage": len(items), "Resources": items}
 }
 
 func spConfig(base string, page int) map[string]any {

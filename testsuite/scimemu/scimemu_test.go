@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,7 +253,7 @@ func TestGroups(t *testing.T) {
 			t.Fatalf("add: %d %v", code, m)
 		}
 	}
-	if got := e.GroupMembers("zoom", "admins"); !contains(got, emp.Email) {
+	if got := e.GroupMembers("zoom", "admins"); !slices.Contains(got, emp.Email) {
 		t.Fatalf("not added: %v", got)
 	}
 	_, _, um := call(t, "GET", base+"/Users/"+uid, "zoom-token", "")
@@ -263,7 +264,7 @@ func TestGroups(t *testing.T) {
 	if code, _, m = call(t, "PATCH", base+"/Groups/"+gid, "zoom-token", rm); code != 200 {
 		t.Fatalf("remove: %d %v", code, m)
 	}
-	if got := e.GroupMembers("zoom", "admins"); contains(got, emp.Email) {
+	if got := e.GroupMembers("zoom", "admins"); slices.Contains(got, emp.Email) {
 		t.Fatalf("not removed: %v", got)
 	}
 	code, _, m = call(t, "PATCH", base+"/Groups/"+gid, "zoom-token", strings.Replace(add, uid, "no-such-id", 1))
