@@ -403,3 +403,28 @@ func TestAdminRoutes(t *testing.T) {
 	st, _ = get("GET", "/__admin/nothing-here")
 	require.Equal(t, 404, st)
 }
+
+// Seed skips what is already there (groups, users, devices); standing role
+// assignments and sign-ins must not double on a second call either.
+func TestSeedTwiceAddsNothing(t *testing.T) {
+	org := demoorg.New(30, 2)
+	e := New(Config{Token: tok})
+	e.Seed(org)
+	users, signIns := len(e.Users()), len(e.SignIns(""))
+	var admin string
+	var roles int
+	for _, emp := range org.Employees {
+		if len(emp.AdminRoles) > 0 {
+			admin = emp.Email
+			roles = len(e.RoleAssignments(admin))
+			break
+		}
+	}
+	require.NotEmpty(t, admin, "the demo organisation has a standing admin")
+	require.NotZero(t, roles)
+
+	e.Seed(org)
+	require.Equal(t, users, len(e.Users()))
+	require.Equal(t, signIns, len(e.SignIns("")))
+	require.Equal(t, roles, len(e.RoleAssignments(admin)))
+}

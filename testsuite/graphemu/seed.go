@@ -39,6 +39,14 @@ func (e *Emulator) Seed(org demoorg.Org) {
 		e.groups[g.ID] = g
 		e.groupIDs = append(e.groupIDs, g.ID)
 	}
+	// assignments and sign-ins have stable ids, so a repeated Seed skips them
+	have := map[string]bool{}
+	for _, a := range e.assigns {
+		have[a.ID] = true
+	}
+	for _, s := range e.signIns {
+		have[s.ID] = true
+	}
 	byEmp := map[string]string{}
 	created := now.Add(-400 * 24 * time.Hour).Truncate(time.Second)
 	for _, emp := range org.Employees {
@@ -77,7 +85,11 @@ func (e *Emulator) Seed(org demoorg.Org) {
 			if def.ID == "" {
 				continue
 			}
-			e.assigns = append(e.assigns, &RoleAssignment{ID: stableID("assign", u.ID+def.ID), PrincipalID: u.ID, RoleDefinitionID: def.ID, RoleName: def.DisplayName, DirectoryScopeID: "/", Start: created})
+			id := stableID("assign", u.ID+def.ID)
+			if have[id] {
+				continue
+			}
+			e.assigns = append(e.assigns, &RoleAssignment{ID: id, PrincipalID: u.ID, RoleDefinitionID: def.ID, RoleName: def.DisplayName, DirectoryScopeID: "/", Start: created})
 		}
 		comp := "noncompliant"
 		if emp.DeviceOK {
@@ -106,7 +118,9 @@ func (e *Emulator) Seed(org demoorg.Org) {
 			if k == 2 && i%17 == 0 {
 				s.ErrorCode, s.Failure = 50126, "Error validating credentials due to invalid username or password."
 			}
-			e.signIns = append(e.signIns, s)
+			if !have[s.ID] {
+				e.signIns = append(e.signIns, s)
+			}
 		}
 	}
 	slices.SortStableFunc(e.signIns, func(a, b SignIn) int { return a.Time.Compare(b.Time) })
