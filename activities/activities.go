@@ -8,6 +8,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/rs/zerolog"
@@ -86,10 +87,37 @@ func (a *Activities) log(ctx context.Context, employeeID, dir, step string) *zer
 	return ev
 }
 
+// account is the directory of a step on one existing account.
+func (a *Activities) account(dir, accountID string) (directory.Directory, error) {
+	d, err := a.dir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if accountID == "" {
+		return nil, badInput("account id is required")
+	}
+	return d, nil
+}
+
 func heartbeat(ctx context.Context, details ...any) {
 	if activity.IsActivity(ctx) {
 		activity.RecordHeartbeat(ctx, details...)
 	}
+}
+
+// each applies fn to every target of the account in turn, heartbeating (a
+// long list outlives the heartbeat timeout otherwise), and records one
+// action per target.
+func each(ctx context.Context, out *workflows.StepOutput, accountID, kind, step string, targets []string, fn func(context.Context, string, string) (directory.Outcome, error)) error {
+	for _, t := range targets {
+		heartbeat(ctx, kind, t)
+		o, err := fn(ctx, accountID, t)
+		if err != nil {
+			return temporalError(err)
+		}
+		out.Actions = append(out.Actions, workflows.Action{Step: step, Target: t, Outcome: string(o)})
+	}
+	return nil
 }
 
 // PlanAccess evaluates the role catalog for the attributes and diffs it
@@ -133,12 +161,9 @@ func (a *Activities) LookupAccount(ctx context.Context, in workflows.LookupAccou
 }
 
 func (a *Activities) accountStep(ctx context.Context, in workflows.AccountInput, step string, fn func(directory.Directory) (directory.Outcome, error)) (workflows.StepOutput, error) {
-	d, err := a.dir(in.Directory)
+	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
 		return workflows.StepOutput{}, err
-	}
-	if in.AccountID == "" {
-		return workflows.StepOutput{}, badInput("account id is required")
 	}
 	o, err := fn(d)
 	if err != nil {
@@ -199,12 +224,9 @@ func (a *Activities) SetManager(ctx context.Context, in workflows.SetManagerInpu
 // ApplyAccess adds and removes groups and licenses for one directory. Only
 // the names in the changes are touched.
 func (a *Activities) ApplyAccess(ctx context.Context, in workflows.ApplyAccessInput) (workflows.StepOutput, error) {
-	d, err := a.dir(in.Directory)
+	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
 		return workflows.StepOutput{}, err
-	}
-	if in.AccountID == "" {
-		return workflows.StepOutput{}, badInput("account id is required")
 	}
 	out := workflows.StepOutput{Directory: in.Directory}
 	for _, c := range in.Changes {
@@ -220,21 +242,11 @@ func (a *Activities) ApplyAccess(ctx context.Context, in workflows.ApplyAccessIn
 		default:
 			return out, badInput(fmt.Sprintf("unknown access kind %q", c.Kind))
 		}
-		for _, name := range c.Add {
-			heartbeat(ctx, c.Kind, name)
-			o, err := add(ctx, in.AccountID, name)
-			if err != nil {
-				return out, temporalError(err)
-			}
-			out.Actions = append(out.Actions, workflows.Action{Step: "add " + c.Kind, Target: name, Outcome: string(o)})
+		if err := each(ctx, &out, in.AccountID, c.Kind, "add "+c.Kind, c.Add, add); err != nil {
+			return out, err
 		}
-		for _, name := range c.Remove {
-			heartbeat(ctx, c.Kind, name)
-			o, err := remove(ctx, in.AccountID, name)
-			if err != nil {
-				return out, temporalError(err)
-			}
-			out.Actions = append(out.Actions, workflows.Action{Step: "remove " + c.Kind, Target: name, Outcome: string(o)})
+		if err := each(ctx, &out, in.AccountID, c.Kind, "remove "+c.Kind, c.Remove, remove); err != nil {
+			return out, err
 		}
 	}
 	a.log(ctx, in.EmployeeID, in.Directory, "apply access").Int("actions", len(out.Actions)).Msg("done")
@@ -294,12 +306,9 @@ func (a *Activities) DeprovisionApp(ctx context.Context, in workflows.AppInput) 
 // RemoveAllAccess removes every group membership, license and admin role the
 // account holds, catalog-granted or not: the person has left.
 func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
-	d, err := a.dir(in.Directory)
+	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
 		return workflows.StepOutput{}, err
-	}
-	if in.AccountID == "" {
-		return workflows.StepOutput{}, badInput("account id is required")
 	}
 	out := workflows.StepOutput{Directory: in.Directory}
 	if d.Supports(directory.CapAdminRoles) {
@@ -307,13 +316,12 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountIn
 		if err != nil {
 			return out, temporalError(err)
 		}
-		for _, r := range roles {
-			heartbeat(ctx, "role", r.Role)
-			o, err := d.RevokeAdminRole(ctx, in.AccountID, r.Role)
-			if err != nil {
-				return out, temporalError(err)
-			}
-			out.Actions = append(out.Actions, workflows.Action{Step: "revoke admin role", Target: r.Role, Outcome: string(o)})
+		names := make([]string, len(roles))
+		for i, r := range roles {
+			names[i] = r.Role
+		}
+		if err := each(ctx, &out, in.AccountID, "role", "revoke admin role", names, d.RevokeAdminRole); err != nil {
+			return out, err
 		}
 	}
 	if d.Supports(directory.CapGroups) {
@@ -321,13 +329,8 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountIn
 		if err != nil {
 			return out, temporalError(err)
 		}
-		for _, g := range groups {
-			heartbeat(ctx, "group", g)
-			o, err := d.RemoveFromGroup(ctx, in.AccountID, g)
-			if err != nil {
-				return out, temporalError(err)
-			}
-			out.Actions = append(out.Actions, workflows.Action{Step: "remove group", Target: g, Outcome: string(o)})
+		if err := each(ctx, &out, in.AccountID, "group", "remove group", groups, d.RemoveFromGroup); err != nil {
+			return out, err
 		}
 	}
 	if d.Supports(directory.CapLicenses) {
@@ -335,13 +338,8 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountIn
 		if err != nil {
 			return out, temporalError(err)
 		}
-		for _, l := range lic {
-			heartbeat(ctx, "license", l)
-			o, err := d.RemoveLicense(ctx, in.AccountID, l)
-			if err != nil {
-				return out, temporalError(err)
-			}
-			out.Actions = append(out.Actions, workflows.Action{Step: "remove license", Target: l, Outcome: string(o)})
+		if err := each(ctx, &out, in.AccountID, "license", "remove license", lic, d.RemoveLicense); err != nil {
+			return out, err
 		}
 	}
 	a.log(ctx, in.EmployeeID, in.Directory, "remove access").Int("actions", len(out.Actions)).Msg("done")
@@ -435,7 +433,7 @@ func (a *Activities) NotifyManager(ctx context.Context, in workflows.NotifyManag
 	}
 	dirs := in.Directories
 	if len(dirs) == 0 {
-		dirs = sortedKeys(a.Directories)
+		dirs = slices.Sorted(maps.Keys(a.Directories))
 	}
 	for _, name := range dirs {
 		d, ok := a.Directories[name]
@@ -474,13 +472,4 @@ func (a *Activities) NotifyChannel(ctx context.Context, in workflows.NotifyChann
 		return workflows.NotifyOutput{}, temporalError(err)
 	}
 	return workflows.NotifyOutput{Delivered: true}, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
