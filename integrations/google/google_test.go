@@ -481,3 +481,27 @@ func TestNewWithServiceAccount(t *testing.T) {
 		t.Fatal("non-service-account accepted")
 	}
 }
+
+// A 409 on insert is AlreadyPresent only when the read-back finds the
+// assignment: an unconfirmed conflict must not report a grant that is not
+// there (JIT elevation would tell the requester they hold the role).
+func TestGrantAdminRoleConflictNotConfirmed(t *testing.T) {
+	ctx := context.Background()
+	org := demoorg.New(5, 0)
+	c, e := setup(t, googleemu.Config{}, org, nil)
+	id := org.Employees[1].Email
+	e.AddFault(emulator.Fault{Status: 409, Family: "roleassignments", Method: "POST", Times: 1})
+	ra, out, err := c.GrantAdminRole(ctx, id, "User Management Administrator", time.Time{})
+	if out != "" || ra.ID != "" {
+		t.Fatalf("unconfirmed 409: assignment %+v outcome %q", ra, out)
+	}
+	if de := wantKind(t, err, directory.KindPermanent); de.Status != 409 {
+		t.Fatalf("unconfirmed 409: %v", err)
+	}
+	if got := e.RoleAssignments(id); len(got) != 0 {
+		t.Fatalf("emulator roles %+v", got)
+	}
+	// with the conflict gone the grant goes through
+	_, out, err = c.GrantAdminRole(ctx, id, "User Management Administrator", time.Time{})
+	wantOutcome(t, out, err, directory.Added)
+}

@@ -209,16 +209,24 @@ func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time
 		}
 		return directory.RoleAssignment{ID: strconv.FormatInt(as[0].RoleAssignmentId, 10), Role: role}, true, nil
 	}
-	if ra, ok, err := existing(); err != nil || ok {
-		return ra, directory.AlreadyPresent, err
+	if ra, ok, err := existing(); err != nil {
+		return directory.RoleAssignment{}, "", err
+	} else if ok {
+		return ra, directory.AlreadyPresent, nil
 	}
 	// retrying the insert is safe: a second one answers 409 duplicate
 	a, err := call(ctx, c, "grant_admin_role", func() (*admin.RoleAssignment, error) {
 		return c.dir.RoleAssignments.Insert(c.customer, &admin.RoleAssignment{RoleId: rid, AssignedTo: userID, ScopeType: "CUSTOMER"}).Context(ctx).Do()
 	})
 	if isStatus(err, 409) {
-		ra, _, ferr := existing()
-		return ra, directory.AlreadyPresent, ferr
+		// AlreadyPresent only when the read-back finds the assignment.
+		ra, ok, ferr := existing()
+		switch {
+		case ferr != nil:
+			return directory.RoleAssignment{}, "", ferr
+		case ok:
+			return ra, directory.AlreadyPresent, nil
+		}
 	}
 	if err != nil {
 		return directory.RoleAssignment{}, "", err
