@@ -224,12 +224,13 @@ func infoBlocks(title string, fields []Field) []sl.Block {
 	return blocks
 }
 
-// escape neutralises Slack's mrkdwn control characters in user data.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// mrkdwn escapes Slack's mrkdwn control characters.
+var mrkdwn = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// errRedacted replaces the token if an error text ever carried it.
+// escape neutralises Slack's mrkdwn control characters in user data.
+func escape(s string) string { return mrkdwn.Replace(s) }
+
+// redact replaces the token if an error text ever carried it.
 func (c *Client) redact(s string) string {
 	if c.token != "" {
 		s = strings.ReplaceAll(s, c.token, "[redacted]")

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -76,9 +75,7 @@ func Classify(op string, err error) error {
 		default:
 			out.Kind = directory.KindPermanent
 		}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		out.Kind, out.Message = directory.KindTransient, err.Error()
-	default:
+	default: // including context cancellation and deadline
 		out.Kind, out.Message = directory.KindTransient, err.Error()
 	}
 	return out

@@ -73,12 +73,9 @@ func VerifyRequest(h http.Header, body []byte, signingSecret string, now time.Ti
 // (application/x-www-form-urlencoded, one field payload=<json>).
 func ParseInteraction(body []byte) (sl.InteractionCallback, error) {
 	var cb sl.InteractionCallback
-	if len(body) > MaxBody {
-		return cb, fmt.Errorf("%w: body larger than %d bytes", ErrMalformedPayload, MaxBody)
-	}
-	form, err := url.ParseQuery(string(body))
+	form, err := parseForm(body)
 	if err != nil {
-		return cb, fmt.Errorf("%w: not form-encoded", ErrMalformedPayload)
+		return cb, err
 	}
 	payload := form.Get("payload")
 	if payload == "" {
@@ -95,12 +92,9 @@ func ParseInteraction(body []byte) (sl.InteractionCallback, error) {
 
 // ParseSlashCommand decodes a slash-command body (form-encoded fields).
 func ParseSlashCommand(body []byte) (sl.SlashCommand, error) {
-	if len(body) > MaxBody {
-		return sl.SlashCommand{}, fmt.Errorf("%w: body larger than %d bytes", ErrMalformedPayload, MaxBody)
-	}
-	form, err := url.ParseQuery(string(body))
+	form, err := parseForm(body)
 	if err != nil {
-		return sl.SlashCommand{}, fmt.Errorf("%w: not form-encoded", ErrMalformedPayload)
+		return sl.SlashCommand{}, err
 	}
 	sc := sl.SlashCommand{
 		Token: form.Get("token"), TeamID: form.Get("team_id"), TeamDomain: form.Get("team_domain"),
@@ -114,4 +108,16 @@ func ParseSlashCommand(body []byte) (sl.SlashCommand, error) {
 		return sl.SlashCommand{}, fmt.Errorf("%w: command and user_id are required", ErrMalformedPayload)
 	}
 	return sc, nil
+}
+
+// parseForm decodes a form-encoded callback body of at most MaxBody bytes.
+func parseForm(body []byte) (url.Values, error) {
+	if len(body) > MaxBody {
+		return nil, fmt.Errorf("%w: body larger than %d bytes", ErrMalformedPayload, MaxBody)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not form-encoded", ErrMalformedPayload)
+	}
+	return form, nil
 }
