@@ -17,7 +17,7 @@ func (c *Client) SessionsRevokedSince(ctx context.Context, id string, _ time.Tim
 	if err != nil {
 		return false, "", err
 	}
-	if u.Status != "DEPROVISIONED" {
+	if u.Status != statusDeprovisioned {
 		return false, "status " + u.Status, nil
 	}
 	return true, "status DEPROVISIONED", nil
