@@ -214,12 +214,18 @@ func (e *Emulator) Users() []User {
 func (e *Emulator) Messages(channelOrUser string) []Message {
 	e.st.mu.Lock()
 	defer e.st.mu.Unlock()
-	c := e.st.resolveLocked(channelOrUser, false)
+	return e.st.messagesLocked(channelOrUser)
+}
+
+// messagesLocked copies the messages of the conversation ref names (see
+// Messages), oldest first; nil when there are none.
+func (s *state) messagesLocked(ref string) []Message {
+	c := s.resolveLocked(ref, false)
 	if c == nil {
 		return nil
 	}
 	var out []Message
-	for _, m := range e.st.msgs {
+	for _, m := range s.msgs {
 		if m.Channel == c.ID {
 			out = append(out, copyMsg(m))
 		}
@@ -356,7 +362,7 @@ func (s *state) Authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
+		fail(w, "invalid_form_data")
 		return false
 	}
 	tok := r.Form.Get("token")
@@ -365,10 +371,10 @@ func (s *state) Authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	switch {
 	case tok == "":
-		emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "not_authed"})
+		fail(w, "not_authed")
 		return false
 	case tok != s.cfg.BotToken:
-		emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_auth"})
+		fail(w, "invalid_auth")
 		return false
 	}
 	return true

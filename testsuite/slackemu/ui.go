@@ -53,16 +53,11 @@ func (s *state) serveUI(w http.ResponseWriter, r *http.Request) {
 		emulator.WriteJSON(w, http.StatusOK, s.conversations())
 	case "/ui/messages":
 		s.mu.Lock()
-		c := s.resolveLocked(r.URL.Query().Get("c"), false)
-		out := []Message{}
-		if c != nil {
-			for _, m := range s.msgs {
-				if m.Channel == c.ID {
-					out = append(out, copyMsg(m))
-				}
-			}
-		}
+		out := s.messagesLocked(r.URL.Query().Get("c"))
 		s.mu.Unlock()
+		if out == nil {
+			out = []Message{} // the page expects a JSON array
+		}
 		emulator.WriteJSON(w, http.StatusOK, out)
 	default:
 		emulator.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
