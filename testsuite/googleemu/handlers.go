@@ -100,6 +100,17 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// lockFor takes the read lock for a GET and the write lock otherwise; it
+// returns the matching unlock.
+func (e *Emulator) lockFor(method string) (unlock func()) {
+	if method == http.MethodGet {
+		e.mu.RLock()
+		return e.mu.RUnlock
+	}
+	e.mu.Lock()
+	return e.mu.Unlock
+}
+
 // --- users ---
 
 func (e *Emulator) checkCustomerOrDomain(w http.ResponseWriter, r *http.Request) bool {
@@ -475,13 +486,7 @@ func (e *Emulator) signOut(w http.ResponseWriter, key string) {
 // --- tokens ---
 
 func (e *Emulator) serveTokens(w http.ResponseWriter, r *http.Request, key string, rest []string) {
-	if r.Method == http.MethodGet {
-		e.mu.RLock()
-		defer e.mu.RUnlock()
-	} else {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-	}
+	defer e.lockFor(r.Method)()
 	u := e.userByKey(key)
 	if u == nil {
 		notFound(w, "userKey")
@@ -513,13 +518,7 @@ func (e *Emulator) serveTokens(w http.ResponseWriter, r *http.Request, key strin
 
 func (e *Emulator) serveGroups(w http.ResponseWriter, r *http.Request, s []string) {
 	m := r.Method
-	if m == http.MethodGet {
-		e.mu.RLock()
-		defer e.mu.RUnlock()
-	} else {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-	}
+	defer e.lockFor(m)()
 	if len(s) == 0 {
 		if m != http.MethodGet {
 			methodNotAllowed(w)
@@ -634,13 +633,7 @@ func (e *Emulator) serveRoles(w http.ResponseWriter, r *http.Request, s []string
 
 func (e *Emulator) serveRoleAssignments(w http.ResponseWriter, r *http.Request, s []string) {
 	m := r.Method
-	if m == http.MethodGet {
-		e.mu.RLock()
-		defer e.mu.RUnlock()
-	} else {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-	}
+	defer e.lockFor(m)()
 	switch {
 	case len(s) == 0 && m == http.MethodGet:
 		q := r.URL.Query()
@@ -731,13 +724,7 @@ var deviceActions = map[string]string{
 
 func (e *Emulator) serveMobile(w http.ResponseWriter, r *http.Request, s []string) {
 	m := r.Method
-	if m == http.MethodGet {
-		e.mu.RLock()
-		defer e.mu.RUnlock()
-	} else {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-	}
+	defer e.lockFor(m)()
 	if len(s) == 0 {
 		if m != http.MethodGet {
 			methodNotAllowed(w)
