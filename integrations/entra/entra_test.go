@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/integrations/directory"
@@ -549,4 +550,35 @@ func TestMiddlewareOrderIsFixed(t *testing.T) {
 		}
 		require.True(t, ci >= 0 && ri > ci, "compression %d must be outside retry %d", ci, ri)
 	}
+}
+
+// A role held only inside an administrative unit is not the tenant-wide
+// grant jml makes: GrantAdminRole must still assign it at scope "/", and
+// RevokeAdminRole must not report the scoped one as removed.
+func TestPIMScopedAssignmentIsNotTenantWide(t *testing.T) {
+	e, c := setup(t, 0)
+	ctx := context.Background()
+	acc, err := c.FindUser(ctx, "E0002", "")
+	require.NoError(t, err)
+	rid, err := c.roleID(ctx, "test", "Helpdesk Administrator")
+	require.NoError(t, err)
+	scoped := newScheduleRequest(models.ADMINASSIGN_UNIFIEDROLESCHEDULEREQUESTACTIONS, acc.ID, rid, "scoped")
+	au := "/administrativeUnits/5d2d4b3a-0f3e-4f43-9a57-8a8f2c4f1e11"
+	scoped.SetDirectoryScopeId(&au)
+	_, err = c.graph.RoleManagement().Directory().RoleAssignmentScheduleRequests().Post(ctx, scoped, nil)
+	require.NoError(t, err)
+
+	out, err := c.RevokeAdminRole(ctx, acc.ID, "Helpdesk Administrator")
+	require.NoError(t, err)
+	require.Equal(t, directory.WasAbsent, out)
+
+	_, out, err = c.GrantAdminRole(ctx, acc.ID, "Helpdesk Administrator", e.Now().Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, directory.Added, out)
+	var tenantWide bool
+	for _, a := range e.RoleAssignments(acc.ID) {
+		tenantWide = tenantWide || (a.RoleDefinitionID == rid && a.DirectoryScopeID == "/")
+	}
+	require.True(t, tenantWide, "the grant is tenant-wide")
+	require.Len(t, e.RoleAssignments(acc.ID), 2, "the scoped assignment is left alone")
 }

@@ -361,11 +361,15 @@ func (c *Client) eachInstance(ctx context.Context, principal string, fn func(mod
 		fn)
 }
 
-// activeRole returns the user's active assignment of roleID, if any.
+// tenantScope is the directory scope jml grants and revokes roles at.
+const tenantScope = "/"
+
+// activeRole returns the user's active tenant-wide assignment of roleID, if
+// any; one scoped to an administrative unit is a different grant.
 func (c *Client) activeRole(ctx context.Context, principal, roleID string) (models.UnifiedRoleAssignmentScheduleInstanceable, error) {
 	var found models.UnifiedRoleAssignmentScheduleInstanceable
 	err := c.eachInstance(ctx, principal, func(in models.UnifiedRoleAssignmentScheduleInstanceable) error {
-		if strings.EqualFold(str(in.GetRoleDefinitionId()), roleID) {
+		if strings.EqualFold(str(in.GetRoleDefinitionId()), roleID) && str(in.GetDirectoryScopeId()) == tenantScope {
 			found = in
 			return stop{}
 		}
@@ -454,7 +458,7 @@ func newScheduleRequest(action models.UnifiedRoleScheduleRequestActions, princip
 	req.SetAction(&action)
 	req.SetPrincipalId(&principal)
 	req.SetRoleDefinitionId(&roleID)
-	scope := "/"
+	scope := tenantScope
 	req.SetDirectoryScopeId(&scope)
 	req.SetJustification(&why)
 	return req
