@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jml-dev/jml/integrations/directory"
 )
@@ -44,7 +45,11 @@ func classify(system, op string, status int, h http.Header, body []byte, now tim
 	}
 	msg = redact(msg, secret)
 	if len(msg) > 300 {
-		msg = msg[:300] + "…"
+		n := 300
+		for !utf8.RuneStart(msg[n]) { // cut before a character, not inside one
+			n--
+		}
+		msg = msg[:n] + "…"
 	}
 	e := &directory.Error{System: system, Op: op, Status: status, Code: se.ScimType, Message: msg}
 	switch {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jml-dev/jml/integrations/directory"
 )
@@ -77,5 +78,14 @@ func TestClassify(t *testing.T) {
 	}
 	if e := classify("s", "op", 0, nil, errBody(`"409"`, "uniqueness", "x"), now, ""); e == nil || e.Status != 409 || e.Kind != directory.KindPermanent {
 		t.Errorf("status from body: %v", e)
+	}
+}
+
+// A long detail is cut on a character boundary: the message stays UTF-8.
+func TestClassifyCutsLongDetailOnRune(t *testing.T) {
+	detail := strings.Repeat("a", 299) + strings.Repeat("é", 10)
+	e := classify("scim:x", "op", 400, nil, []byte(`{"detail":"`+detail+`"}`), time.Now(), "")
+	if !utf8.ValidString(e.Message) || !strings.HasSuffix(e.Message, "…") || len(e.Message) > 300+len("…") {
+		t.Fatalf("message %q", e.Message)
 	}
 }
