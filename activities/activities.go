@@ -349,7 +349,7 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountIn
 // RetireDevicesForUser retires every managed device of the account
 // (registered as the RetireDevices activity).
 func (a *Activities) RetireDevicesForUser(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
-	d, err := a.dir(in.Directory)
+	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
 		return workflows.StepOutput{}, err
 	}

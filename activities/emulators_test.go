@@ -290,3 +290,20 @@ func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 		t.Fatal("lookup of a missing employee must answer found=false, not an error")
 	}
 }
+
+// TestAccountStepsRefuseAnEmptyAccountID: every step on one account refuses
+// a missing account id as bad input, never acting on "" (a device query
+// filtered on an empty user id answers with no devices: a retire that
+// retired nothing would report success).
+func TestAccountStepsRefuseAnEmptyAccountID(t *testing.T) {
+	r := newRig(t)
+	for _, d := range dirs {
+		for _, name := range []string{workflows.ActEnableAccount, workflows.ActDisableAccount, workflows.ActRevokeSessions, workflows.ActRemoveAllAccess, workflows.ActRetireDevices} {
+			err := r.run(name, workflows.AccountInput{Directory: d, EmployeeID: "E0014"}, nil)
+			var app *temporal.ApplicationError
+			if !errors.As(err, &app) || app.Type() != workflows.ErrBadInput || !app.NonRetryable() {
+				t.Errorf("%s %s with no account id: got %v, want non-retryable %s", d, name, err, workflows.ErrBadInput)
+			}
+		}
+	}
+}
