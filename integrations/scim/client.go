@@ -311,17 +311,11 @@ func (c *Client) findBy(ctx context.Context, attr, value string) (*user, error) 
 
 // FindUser looks the user up by externalId (employee id), then userName (email).
 func (c *Client) FindUser(ctx context.Context, employeeID, email string) (directory.Account, error) {
-	if employeeID != "" {
-		u, err := c.findBy(ctx, "externalId", employeeID)
-		if err != nil {
-			return directory.Account{}, err
+	for _, by := range [...]struct{ attr, value string }{{"externalId", employeeID}, {"userName", email}} {
+		if by.value == "" {
+			continue
 		}
-		if u != nil {
-			return u.account(), nil
-		}
-	}
-	if email != "" {
-		u, err := c.findBy(ctx, "userName", email)
+		u, err := c.findBy(ctx, by.attr, by.value)
 		if err != nil {
 			return directory.Account{}, err
 		}
