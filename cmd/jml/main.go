@@ -42,6 +42,7 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"import": {"import HR exports (CSV/JSON) into the Employee workflows; bad rows are quarantined", runImport},
 	"dev":    {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
 	"worker": {"run the Temporal worker (every jml workflow and activity)", runWorker},
 	"bench":  {"measure leaver latency end to end on this machine (dev server, worker, emulators)", runBench},
@@ -71,6 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errQuarantined):
+		fmt.Fprintf(stderr, "jml %s: %v\n", args[0], err)
+		return exitRuntime
 	case isUsage(err):
 		fmt.Fprintf(stderr, "jml %s: %v\n", args[0], err)
 		return exitUsage

@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/testsuite/emulators"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
 
@@ -164,4 +165,39 @@ func processesMentioning(t *testing.T, s string) []string {
 		}
 	}
 	return out
+}
+
+func TestImportDryRunQuarantinesAndExits1(t *testing.T) {
+	root, err := harness.RepoRoot()
+	require.NoError(t, err)
+	for k, v := range emulators.DemoCredentials().Env() {
+		t.Setenv(k, v)
+	}
+	evidence := t.TempDir()
+	t.Setenv("JML_EVIDENCE_DIR", evidence)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	bad := filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(good, []byte("employee_id,email,given_name,family_name,status,start_date\nE1,a@demo.jml.test,A,B,active,2026-01-05\n"), 0o600))
+	require.NoError(t, os.WriteFile(bad, []byte("employee_id,email,given_name,family_name,status\nE2,nope,A,B,active\n"), 0o600))
+	cfg := filepath.Join(root, "config/demo.yaml")
+
+	var out, errOut bytes.Buffer
+	assert.Equal(t, exitOK, run([]string{"import", "--config", cfg, "--dry-run", good}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "good.csv: 1 valid, 0 quarantined")
+
+	out.Reset()
+	assert.Equal(t, exitRuntime, run([]string{"import", "--config", cfg, "--dry-run", good, bad}, &out, &errOut))
+	assert.Contains(t, out.String(), "bad.csv: 0 valid, 1 quarantined")
+	assert.Contains(t, out.String(), "quarantined line 2: record E2: field email: is not an email address")
+	files, err := filepath.Glob(filepath.Join(evidence, "Quarantine", "*.jsonl"))
+	require.NoError(t, err)
+	assert.Len(t, files, 1)
+
+	errOut.Reset()
+	assert.Equal(t, exitUsage, run([]string{"import", "--config", cfg, "--dry-run"}, &out, &errOut))
+	assert.Contains(t, errOut.String(), "name at least one export file")
+	errOut.Reset()
+	assert.Equal(t, exitUsage, run([]string{"import", "--config", cfg, "--dry-run", filepath.Join(dir, "x.txt")}, &out, &errOut))
+	assert.Contains(t, errOut.String(), "unknown export format")
 }

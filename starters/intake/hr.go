@@ -1,11 +1,9 @@
 package intake
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,11 +59,6 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, skew time.
 	return nil
 }
 
-// Batch is the webhook body: one record, or several under "records".
-type Batch struct {
-	Records []hr.Record `json:"records"`
-}
-
 // Result is the answer per record.
 type Result struct {
 	EmployeeID string `json:"employee_id,omitempty"`
@@ -74,50 +67,18 @@ type Result struct {
 	Error      string `json:"error,omitempty"`
 }
 
-// ParseRecords decodes a webhook body strictly (unknown fields are errors)
-// into records; each record is validated separately by the caller.
-func ParseRecords(body []byte) ([]hr.Record, error) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
-		return nil, errors.New("empty body")
-	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if bytes.Contains(trimmed[:min(len(trimmed), 64)], []byte(`"records"`)) {
-		var b Batch
-		if err := dec.Decode(&b); err != nil {
-			return nil, fmt.Errorf("body: %w", jsonErr(err))
-		}
-		if len(b.Records) == 0 {
-			return nil, errors.New("body: records is empty")
-		}
-		if len(b.Records) > 1000 {
-			return nil, errors.New("body: more than 1000 records in one request")
-		}
-		return b.Records, nil
-	}
-	var r hr.Record
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("body: %w", jsonErr(err))
-	}
-	if dec.More() {
-		return nil, errors.New("body: trailing data after the record")
-	}
-	return []hr.Record{r}, nil
-}
+// maxRecords bounds one webhook request.
+const maxRecords = 1000
 
-func jsonErr(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("invalid JSON at byte %d", se.Offset)
-	case errors.As(err, &te):
-		return fmt.Errorf("field %s: expected %s", te.Field, te.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("invalid JSON: unexpected end of input")
+// ParseRecords decodes a webhook body strictly (unknown fields are errors):
+// one record, an array, or {"records": [...]}. Each record is validated
+// separately by the caller.
+func ParseRecords(body []byte) ([]hr.Record, error) {
+	recs, err := hr.ParseJSON(body, maxRecords)
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
 	}
-	return err
+	return recs, nil
 }
 
 // hrRecords accepts signed HR records and forwards each valid one to its

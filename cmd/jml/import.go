@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/starters/importer"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// errQuarantined exits 1: the import ran, some rows need a human.
+var errQuarantined = errors.New("some rows were quarantined")
+
+// dryRun validates without delivering.
+type dryRun struct{}
+
+func (dryRun) Submit(context.Context, hr.Record) (string, error) { return "", nil }
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Usage: jml import --config FILE [--dry-run] EXPORT...", stderr)
+	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	dry := fs.Bool("dry-run", false, "validate and quarantine only; deliver nothing (no Temporal connection)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usagef("name at least one export file")
+	}
+	var sub importer.Submitter = dryRun{}
+	cfg, z, err := loadConfig(*cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	if !*dry {
+		s, err := connect(ctx, *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		defer s.client.Close()
+		sub = employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)}
+	}
+	quarantined := false
+	for _, path := range files {
+		rows, unknown, err := importer.Read(path)
+		if err != nil {
+			return usagef("%s: %v", path, err)
+		}
+		res := importer.Run(ctx, sub, "import:"+path, rows)
+		res.File, res.UnknownColumns = path, unknown
+		if res.QuarantineFile, err = importer.WriteQuarantine(cfg.Evidence.Dir, path, res.Quarantined, time.Now()); err != nil {
+			return fmt.Errorf("%s: write the quarantine file: %w", path, err)
+		}
+		verb := "delivered"
+		if *dry {
+			verb = "valid"
+		}
+		fmt.Fprintf(stdout, "%s: %d %s, %d quarantined\n", path, res.Accepted, verb, len(res.Quarantined))
+		if len(unknown) > 0 {
+			fmt.Fprintf(stdout, "  ignored unknown columns: %v\n", unknown)
+		}
+		for _, q := range res.Quarantined {
+			fmt.Fprintf(stdout, "  quarantined %s: %s\n", q.Ref, q.Reason)
+		}
+		if res.QuarantineFile != "" {
+			fmt.Fprintf(stdout, "  quarantine file: %s\n", res.QuarantineFile)
+			quarantined = true
+		}
+		z.Info().Str("file", path).Int("accepted", res.Accepted).Int("quarantined", len(res.Quarantined)).Bool("dry_run", *dry).Msg("HR import")
+	}
+	if quarantined {
+		return errQuarantined
+	}
+	return nil
+}

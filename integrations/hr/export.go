@@ -1,0 +1,216 @@
+package hr
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ParseJSON reads HR records strictly (an unknown field is an error): one
+// record, an array of records, or {"records": [...]}. At most max records
+// (0 = no limit).
+func ParseJSON(data []byte, max int) ([]Record, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("empty body")
+	}
+	strict := func(v any) error {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			return jsonErr(err)
+		}
+		if dec.More() {
+			return errors.New("trailing data after the JSON value")
+		}
+		return nil
+	}
+	var recs []Record
+	switch {
+	case data[0] == '[':
+		if err := strict(&recs); err != nil {
+			return nil, err
+		}
+	case isBatch(data):
+		var b struct {
+			Records []Record `json:"records"`
+		}
+		if err := strict(&b); err != nil {
+			return nil, err
+		}
+		recs = b.Records
+	default:
+		var r Record
+		if err := strict(&r); err != nil {
+			return nil, err
+		}
+		recs = []Record{r}
+	}
+	if len(recs) == 0 {
+		return nil, errors.New("no records")
+	}
+	if max > 0 && len(recs) > max {
+		return nil, fmt.Errorf("%d records: at most %d in one request", len(recs), max)
+	}
+	return recs, nil
+}
+
+// isBatch reports whether data is an object whose only key is "records".
+func isBatch(data []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(data, &probe) != nil {
+		return false
+	}
+	_, ok := probe["records"]
+	return ok && len(probe) == 1
+}
+
+func jsonErr(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Errorf("field %s: expected %s", te.Field, te.Type)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("invalid JSON: unexpected end of input")
+	}
+	return err
+}
+
+// Row is one line of an HR export: the record, or why it cannot be used.
+type Row struct {
+	Ref    string // "line 7"
+	Record Record
+	Err    error    // nil when the row parsed; validation is the caller's
+	Fields []string // the raw fields, kept for the quarantine file
+}
+
+// csvColumns maps export column names (the JSON names of Record) to setters.
+var csvColumns = map[string]func(*Record, string) error{
+	"source":              func(r *Record, v string) error { r.Source = v; return nil },
+	"source_id":           func(r *Record, v string) error { r.SourceID = v; return nil },
+	"employee_id":         func(r *Record, v string) error { r.EmployeeID = v; return nil },
+	"email":               func(r *Record, v string) error { r.Email = v; return nil },
+	"given_name":          func(r *Record, v string) error { r.GivenName = v; return nil },
+	"family_name":         func(r *Record, v string) error { r.FamilyName = v; return nil },
+	"display_name":        func(r *Record, v string) error { r.DisplayName = v; return nil },
+	"department":          func(r *Record, v string) error { r.Department = v; return nil },
+	"title":               func(r *Record, v string) error { r.Title = v; return nil },
+	"location":            func(r *Record, v string) error { r.Location = v; return nil },
+	"country":             func(r *Record, v string) error { r.Country = v; return nil },
+	"timezone":            func(r *Record, v string) error { r.Timezone = v; return nil },
+	"cost_center":         func(r *Record, v string) error { r.CostCenter = v; return nil },
+	"employment_type":     func(r *Record, v string) error { r.EmploymentType = v; return nil },
+	"manager_employee_id": func(r *Record, v string) error { r.ManagerEmployeeID = v; return nil },
+	"status":              func(r *Record, v string) error { r.Status = Status(v); return nil },
+	"start_date":          func(r *Record, v string) error { r.StartDate = v; return nil },
+	"termination_date":    func(r *Record, v string) error { r.TerminationDate = v; return nil },
+	"termination_effective_at": func(r *Record, v string) error {
+		return parseTime(&r.TerminationEffectiveAt, "termination_effective_at", v)
+	},
+	"source_updated_at": func(r *Record, v string) error { return parseTime(&r.UpdatedAt, "source_updated_at", v) },
+}
+
+// RequiredColumns must be in every CSV export.
+var RequiredColumns = []string{"employee_id", "email", "given_name", "family_name", "status"}
+
+func parseTime(dst *time.Time, field, v string) error {
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return &FieldError{Field: field, Reason: fmt.Sprintf("%q is not an RFC 3339 time (e.g. 2026-12-04T17:00:00Z)", v)}
+	}
+	*dst = t
+	return nil
+}
+
+// ParseCSV reads an HR export with a header row of Record's JSON names
+// (case-insensitive; unknown columns are returned so the caller can warn).
+// A file-level problem (no header, a required column missing, a column
+// twice) is an error; a bad row is a Row with Err set, and every other row
+// is still returned.
+func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1 // checked per row, so one short row does not stop the file
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, nil, errors.New("empty file: a header row is required")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("header: %w", err)
+	}
+	setters := make([]func(*Record, string) error, len(header))
+	names := make([]string, len(header))
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if slices.Contains(names, name) {
+			return nil, nil, fmt.Errorf("header: column %q appears twice", name)
+		}
+		names[i] = name
+		if set, ok := csvColumns[name]; ok {
+			setters[i] = set
+		} else {
+			unknown = append(unknown, h)
+		}
+	}
+	var missing []string
+	for _, c := range RequiredColumns {
+		if !slices.Contains(names, c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, unknown, fmt.Errorf("header: missing required column(s) %s", strings.Join(missing, ", "))
+	}
+	for {
+		fields, err := r.Read()
+		if err == io.EOF {
+			return rows, unknown, nil
+		}
+		row := Row{Fields: fields}
+		switch {
+		case err != nil:
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return rows, unknown, fmt.Errorf("read: %w", err)
+			}
+			row.Ref = fmt.Sprintf("line %d", pe.StartLine)
+			row.Err = fmt.Errorf("%s: malformed CSV: %v", row.Ref, pe.Err)
+		case len(fields) != len(header):
+			line, _ := r.FieldPos(0)
+			row.Ref = fmt.Sprintf("line %d", line)
+			row.Err = fmt.Errorf("%s: %d fields, the header has %d", row.Ref, len(fields), len(header))
+		default:
+			line, _ := r.FieldPos(0)
+			row.Ref = fmt.Sprintf("line %d", line)
+			for i, v := range fields {
+				if setters[i] == nil {
+					continue
+				}
+				if err := setters[i](&row.Record, strings.TrimSpace(v)); err != nil {
+					var fe *FieldError
+					if errors.As(err, &fe) {
+						fe.Record = row.Ref
+						if row.Record.EmployeeID != "" {
+							fe.Record = row.Record.EmployeeID + " (" + row.Ref + ")"
+						}
+					}
+					row.Err = err
+					break
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+}
