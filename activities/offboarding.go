@@ -105,7 +105,7 @@ func EscapeCSVField(s string) string {
 }
 
 // appendOffboardingRow appends row unless a row with the same workflow and
-// run id is there; the header goes in when the file is empty. O_APPEND plus
+// run id is there; the header goes in when the file has no row yet. O_APPEND plus
 // fsync: a row is on disk when the activity reports success.
 func appendOffboardingRow(path string, row []string) (bool, error) {
 	offboardingMu.Lock()
@@ -132,21 +132,21 @@ func appendOffboardingRow(path string, row []string) (bool, error) {
 	for i, v := range row {
 		escaped[i] = EscapeCSVField(v)
 	}
-	if len(existing) > 0 {
-		rows, err := csv.NewReader(bytes.NewReader(existing)).ReadAll()
-		if err != nil {
-			return false, fmt.Errorf("offboarding log %s is not valid CSV: %w", path, err)
-		}
+	rows, err := csv.NewReader(bytes.NewReader(existing)).ReadAll()
+	if err != nil {
+		return false, fmt.Errorf("offboarding log %s is not valid CSV: %w", path, err)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if len(rows) == 0 {
+		// New, or blank lines only: the header first.
+		_ = w.Write(OffboardingLogHeader)
+	} else {
 		for _, r := range rows[1:] {
 			if len(r) > run && r[wf] == escaped[wf] && r[run] == escaped[run] {
 				return false, nil
 			}
 		}
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if len(existing) == 0 {
-		_ = w.Write(OffboardingLogHeader)
 	}
 	_ = w.Write(escaped)
 	w.Flush()

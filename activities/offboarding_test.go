@@ -176,3 +176,30 @@ func TestOffboardingLogRefusesMissingIdentity(t *testing.T) {
 		t.Fatalf("want a BadInput error, got %v", err)
 	}
 }
+
+// TestOffboardingLogBlankFileGetsHeaderAndRow: a log file that exists but
+// holds no row (created empty by hand, or only a newline) takes the header
+// and the row; it neither panics nor loses the header.
+func TestOffboardingLogBlankFileGetsHeaderAndRow(t *testing.T) {
+	for name, content := range map[string]string{"empty": "", "newline": "\n"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, OffboardingLogPath)
+			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			a := &Activities{EvidenceDir: dir, Logger: zerolog.Nop()}
+			out, err := a.AppendOffboardingLog(context.Background(), logInput("employee/E0042/leaver/4"))
+			if err != nil || !out.Appended {
+				t.Fatalf("appended=%t err=%v", out.Appended, err)
+			}
+			rows := readCSV(t, path)
+			if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(OffboardingLogHeader, ",") || rows[1][8] != "employee/E0042/leaver/4" {
+				t.Fatalf("rows %q, want the header and the row", rows)
+			}
+		})
+	}
+}
