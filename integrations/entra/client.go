@@ -59,10 +59,8 @@ type Client struct {
 
 	mu     sync.Mutex
 	groups map[string]string // lower(displayName) -> id
-	skus   map[string]string // lower(skuPartNumber) -> skuId
-	skuIDs map[string]string // lower(skuId) -> skuPartNumber
-	roles  map[string]string // lower(displayName) -> roleDefinitionId
-	roleNm map[string]string // roleDefinitionId -> displayName
+	skus   *catalog          // skuPartNumber <-> lower(skuId)
+	roles  *catalog          // role displayName <-> roleDefinitionId
 
 	now func() time.Time
 }
@@ -150,12 +148,10 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 		graph:   msgraphsdk.NewGraphServiceClient(adapter),
 		baseURL: base,
 		groups:  map[string]string{},
-		skus:    map[string]string{},
-		skuIDs:  map[string]string{},
-		roles:   map[string]string{},
-		roleNm:  map[string]string{},
 		now:     time.Now,
 	}
+	c.skus = &catalog{kind: "license", fetch: c.fetchSkus}
+	c.roles = &catalog{kind: "role", fetch: c.fetchRoles}
 	for _, s := range []string{opts.Token, opts.ClientSecret} {
 		if s != "" {
 			c.secrets = append(c.secrets, s)

@@ -560,7 +560,7 @@ func TestPIMScopedAssignmentIsNotTenantWide(t *testing.T) {
 	ctx := context.Background()
 	acc, err := c.FindUser(ctx, "E0002", "")
 	require.NoError(t, err)
-	rid, err := c.roleID(ctx, "test", "Helpdesk Administrator")
+	rid, err := c.roles.id(ctx, "test", "Helpdesk Administrator")
 	require.NoError(t, err)
 	scoped := newScheduleRequest(models.ADMINASSIGN_UNIFIEDROLESCHEDULEREQUESTACTIONS, acc.ID, rid, "scoped")
 	au := "/administrativeUnits/5d2d4b3a-0f3e-4f43-9a57-8a8f2c4f1e11"

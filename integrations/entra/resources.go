@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -139,44 +140,79 @@ func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directo
 	return directory.Removed, nil
 }
 
-// ---- licenses ----
+// catalog is a tenant's name <-> id table (license SKUs, role definitions),
+// fetched on first use and kept; names match case-insensitively.
+type catalog struct {
+	kind  string                                                          // "license", "role": named in NotFound errors
+	fetch func(ctx context.Context, op string) (map[string]string, error) // id -> name
 
-func (c *Client) loadSkus(ctx context.Context, op string) error {
-	c.mu.Lock()
-	loaded := len(c.skus) > 0
-	c.mu.Unlock()
+	mu    sync.Mutex
+	ids   map[string]string // lower(name) -> id
+	names map[string]string // id -> name
+}
+
+// load fetches the table unless it is held (an empty one is asked for again).
+func (k *catalog) load(ctx context.Context, op string) error {
+	k.mu.Lock()
+	loaded := len(k.ids) > 0
+	k.mu.Unlock()
 	if loaded {
 		return nil
 	}
-	resp, err := c.graph.SubscribedSkus().Get(ctx, nil)
+	byID, err := k.fetch(ctx, op)
 	if err != nil {
-		return c.fail(op, err)
+		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, s := range resp.GetValue() {
-		if s.GetSkuId() == nil {
-			continue
-		}
-		id := strings.ToLower(s.GetSkuId().String())
-		name := str(s.GetSkuPartNumber())
-		c.skus[strings.ToLower(name)] = id
-		c.skuIDs[id] = name
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ids == nil {
+		k.ids, k.names = map[string]string{}, map[string]string{}
+	}
+	for id, name := range byID {
+		k.ids[strings.ToLower(name)] = id
+		k.names[id] = name
 	}
 	return nil
 }
 
-func (c *Client) skuID(ctx context.Context, op, name string) (string, error) {
-	if err := c.loadSkus(ctx, op); err != nil {
+// id resolves name, NotFound when the tenant has no such entry.
+func (k *catalog) id(ctx context.Context, op, name string) (string, error) {
+	if err := k.load(ctx, op); err != nil {
 		return "", err
 	}
-	c.mu.Lock()
-	id, ok := c.skus[strings.ToLower(name)]
-	c.mu.Unlock()
+	k.mu.Lock()
+	id, ok := k.ids[strings.ToLower(name)]
+	k.mu.Unlock()
 	if !ok {
-		return "", directory.NotFound(System, op, "license "+name)
+		return "", directory.NotFound(System, op, k.kind+" "+name)
 	}
 	return id, nil
+}
+
+// name returns the name of a loaded id, or the id itself when it has none.
+func (k *catalog) name(id string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n := k.names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// ---- licenses ----
+
+func (c *Client) fetchSkus(ctx context.Context, op string) (map[string]string, error) {
+	resp, err := c.graph.SubscribedSkus().Get(ctx, nil)
+	if err != nil {
+		return nil, c.fail(op, err)
+	}
+	out := map[string]string{}
+	for _, s := range resp.GetValue() {
+		if s.GetSkuId() != nil {
+			out[strings.ToLower(s.GetSkuId().String())] = str(s.GetSkuPartNumber())
+		}
+	}
+	return out, nil
 }
 
 func (c *Client) userSkus(ctx context.Context, op, id string) ([]string, error) {
@@ -198,7 +234,7 @@ func (c *Client) userSkus(ctx context.Context, op, id string) ([]string, error) 
 // ListLicenses returns the user's licenses by skuPartNumber.
 func (c *Client) ListLicenses(ctx context.Context, id string) ([]string, error) {
 	const op = "list_licenses"
-	if err := c.loadSkus(ctx, op); err != nil {
+	if err := c.skus.load(ctx, op); err != nil {
 		return nil, err
 	}
 	ids, err := c.userSkus(ctx, op, id)
@@ -206,15 +242,9 @@ func (c *Client) ListLicenses(ctx context.Context, id string) ([]string, error) 
 		return nil, err
 	}
 	out := []string{}
-	c.mu.Lock()
 	for _, s := range ids {
-		if n, ok := c.skuIDs[s]; ok {
-			out = append(out, n)
-		} else {
-			out = append(out, s)
-		}
+		out = append(out, c.skus.name(s))
 	}
-	c.mu.Unlock()
 	return out, nil
 }
 
@@ -229,7 +259,7 @@ func (c *Client) RemoveLicense(ctx context.Context, id, sku string) (directory.O
 }
 
 func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool) (directory.Outcome, error) {
-	skuID, err := c.skuID(ctx, op, sku)
+	skuID, err := c.skus.id(ctx, op, sku)
 	if err != nil {
 		return "", err
 	}
@@ -274,66 +304,34 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 
 // ---- admin roles (PIM) ----
 
-func (c *Client) loadRoles(ctx context.Context, op string) error {
-	c.mu.Lock()
-	loaded := len(c.roles) > 0
-	c.mu.Unlock()
-	if loaded {
-		return nil
-	}
+func (c *Client) fetchRoles(ctx context.Context, op string) (map[string]string, error) {
 	b := c.graph.RoleManagement().Directory().RoleDefinitions()
-	found := map[string]string{}
+	out := map[string]string{}
 	err := each(
 		func() (models.UnifiedRoleDefinitionCollectionResponseable, error) { return b.Get(ctx, nil) },
 		func(l string) (models.UnifiedRoleDefinitionCollectionResponseable, error) {
 			return b.WithUrl(l).Get(ctx, nil)
 		},
 		func(d models.UnifiedRoleDefinitionable) error {
-			found[str(d.GetId())] = str(d.GetDisplayName())
+			out[str(d.GetId())] = str(d.GetDisplayName())
 			return nil
 		})
 	if err != nil {
-		return c.fail(op, err)
+		return nil, c.fail(op, err)
 	}
-	c.mu.Lock()
-	for id, name := range found {
-		c.roles[strings.ToLower(name)] = id
-		c.roleNm[id] = name
-	}
-	c.mu.Unlock()
-	return nil
-}
-
-func (c *Client) roleID(ctx context.Context, op, name string) (string, error) {
-	if err := c.loadRoles(ctx, op); err != nil {
-		return "", err
-	}
-	c.mu.Lock()
-	id, ok := c.roles[strings.ToLower(name)]
-	c.mu.Unlock()
-	if !ok {
-		return "", directory.NotFound(System, op, "role "+name)
-	}
-	return id, nil
+	return out, nil
 }
 
 // ListAdminRoles lists the user's active directory roles from PIM's
 // schedule instances, which carry the end time of time-bound grants.
 func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.RoleAssignment, error) {
 	const op = "list_admin_roles"
-	if err := c.loadRoles(ctx, op); err != nil {
+	if err := c.roles.load(ctx, op); err != nil {
 		return nil, err
 	}
 	out := []directory.RoleAssignment{}
 	err := c.eachInstance(ctx, id, func(in models.UnifiedRoleAssignmentScheduleInstanceable) error {
-		ra := directory.RoleAssignment{ID: str(in.GetId())}
-		rid := str(in.GetRoleDefinitionId())
-		c.mu.Lock()
-		ra.Role = c.roleNm[rid]
-		c.mu.Unlock()
-		if ra.Role == "" {
-			ra.Role = rid
-		}
+		ra := directory.RoleAssignment{ID: str(in.GetId()), Role: c.roles.name(str(in.GetRoleDefinitionId()))}
 		if t := in.GetEndDateTime(); t != nil {
 			ra.ExpiresAt = t.UTC()
 		}
@@ -385,7 +383,7 @@ func (c *Client) activeRole(ctx context.Context, principal, roleID string) (mode
 // expires by itself at until (noExpiration when until is zero).
 func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (directory.RoleAssignment, directory.Outcome, error) {
 	const op = "grant_admin_role"
-	rid, err := c.roleID(ctx, op, role)
+	rid, err := c.roles.id(ctx, op, role)
 	if err != nil {
 		return directory.RoleAssignment{}, "", err
 	}
@@ -431,7 +429,7 @@ func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time
 // RevokeAdminRole ends the assignment through a PIM adminRemove request.
 func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (directory.Outcome, error) {
 	const op = "revoke_admin_role"
-	rid, err := c.roleID(ctx, op, role)
+	rid, err := c.roles.id(ctx, op, role)
 	if err != nil {
 		return "", err
 	}
