@@ -32,6 +32,7 @@ type Activities struct {
 	Directories   map[string]directory.Directory // "entra", "okta", "google"
 	Apps          map[string]directory.Directory // SCIM apps by name
 	Notifier      Notifier                       // nil: Slack disabled
+	Approvals     Approvals                      // nil: Slack disabled (elevation approvals)
 	Catalog       config.Catalog
 	EvidenceDir   string
 	Logger        zerolog.Logger
@@ -58,6 +59,13 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 		workflows.ActNotifyManager:        a.NotifyManager,
 		workflows.ActNotifyChannel:        a.NotifyChannel,
 		workflows.ActAppendOffboardingLog: a.AppendOffboardingLog,
+		workflows.ActResolvePerson:        a.ResolvePerson,
+		workflows.ActCheckGates:           a.CheckGates,
+		workflows.ActGrantAdminRole:       a.GrantAdminRole,
+		workflows.ActRevokeAdminRole:      a.RevokeAdminRole,
+		workflows.ActVerifyRoleRevoked:    a.VerifyAdminRoleRevoked,
+		workflows.ActPostApproval:         a.PostApproval,
+		workflows.ActUpdateApprovalMsg:    a.UpdateApprovalMessage,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jml-dev/jml/integrations/okta"
 	"github.com/jml-dev/jml/integrations/scim"
 	"github.com/jml-dev/jml/integrations/slack"
+	"github.com/jml-dev/jml/workflows"
 )
 
 // Deps are the integration clients one worker shares across all its
@@ -83,6 +84,24 @@ type Notifier struct {
 func (n Notifier) NotifyUser(ctx context.Context, email, text string) error {
 	_, _, err := n.Slack.DM(ctx, email, text, nil)
 	return err
+}
+
+// ApprovalMessage DMs an approval request with Approve and Deny buttons.
+func (n Notifier) ApprovalMessage(ctx context.Context, approverEmail, title string, fields []workflows.MessageField, approveValue, denyValue string) (string, string, error) {
+	return n.Slack.ApprovalMessage(ctx, approverEmail, title, slackFields(fields), approveValue, denyValue)
+}
+
+// UpdateApproval rewrites a decided approval: the outcome, no buttons.
+func (n Notifier) UpdateApproval(ctx context.Context, channel, ts, title string, fields []workflows.MessageField, outcome string) error {
+	return n.Slack.Update(ctx, channel, ts, title+": "+outcome, slack.DecisionBlocks(title, slackFields(fields), outcome))
+}
+
+func slackFields(fs []workflows.MessageField) []slack.Field {
+	out := make([]slack.Field, len(fs))
+	for i, f := range fs {
+		out[i] = slack.Field{Label: f.Label, Value: f.Value}
+	}
+	return out
 }
 
 // NotifyChannel posts to a channel.

@@ -38,6 +38,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 	}
 	if deps.Slack != nil {
 		acts.Notifier = Notifier{Slack: deps.Slack, Log: z}
+		acts.Approvals = Notifier{Slack: deps.Slack, Log: z}
 	}
 	acts.Register(r)
 }

@@ -29,6 +29,7 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(MoverWorkflow, workflow.RegisterOptions{Name: MoverWorkflowName})
 	r.RegisterWorkflowWithOptions(LeaverWorkflow, workflow.RegisterOptions{Name: LeaverWorkflowName})
 	r.RegisterWorkflowWithOptions(RehireWorkflow, workflow.RegisterOptions{Name: RehireWorkflowName})
+	r.RegisterWorkflowWithOptions(ElevationWorkflow, workflow.RegisterOptions{Name: ElevationWorkflowName})
 }
 
 // directoryOptions: directory calls are retried with backoff (throttling

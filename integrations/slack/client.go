@@ -118,6 +118,24 @@ func (c *Client) LookupByEmail(ctx context.Context, email string) (User, error) 
 	return User{ID: u.ID, Name: u.Name, RealName: u.RealName, Email: u.Profile.Email, Deleted: u.Deleted}, nil
 }
 
+// UserInfo returns the member with that user id (users.info), so a signed
+// callback's user id can be tied to an email. A deactivated member is a
+// NotFound error.
+func (c *Client) UserInfo(ctx context.Context, userID string) (User, error) {
+	const op = "users.info"
+	if strings.TrimSpace(userID) == "" {
+		return User{}, &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "user id is required"}
+	}
+	u, err := c.api.GetUserInfoContext(ctx, userID)
+	if err != nil {
+		return User{}, c.classify(op, err)
+	}
+	if u.Deleted {
+		return User{}, &directory.Error{System: System, Op: op, Kind: directory.KindNotFound, Code: "user_deleted", Message: "member is deactivated"}
+	}
+	return User{ID: u.ID, Name: u.Name, RealName: u.RealName, Email: u.Profile.Email, Deleted: u.Deleted}, nil
+}
+
 // DM sends a direct message from the bot to the member with that email
 // (users.lookupByEmail → conversations.open → chat.postMessage) and
 // returns the DM channel id and the message ts.

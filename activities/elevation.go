@@ -1,0 +1,271 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// Approvals is what the elevation activities need from Slack beyond
+// notices: an approval message with buttons, and its rewrite once decided.
+// The worker adapts the Slack client to it; nil means Slack is disabled.
+type Approvals interface {
+	ApprovalMessage(ctx context.Context, approverEmail, title string, fields []workflows.MessageField, approveValue, denyValue string) (channel, ts string, err error)
+	UpdateApproval(ctx context.Context, channel, ts, title string, fields []workflows.MessageField, outcome string) error
+}
+
+// ordered puts first in front of the other directories (each once).
+func ordered(first string, dirs []string) []string {
+	out := []string{}
+	if first != "" {
+		out = append(out, first)
+	}
+	for _, d := range dirs {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// findPerson finds the employee's account in the first directory that has it.
+func (a *Activities) findPerson(ctx context.Context, employeeID string, dirs []string) (string, directory.Account, error) {
+	if employeeID == "" {
+		return "", directory.Account{}, badInput("employee id is required")
+	}
+	if len(dirs) == 0 {
+		dirs = ordered("", sortedKeys(a.Directories))
+	}
+	for _, name := range dirs {
+		d, ok := a.Directories[name]
+		if !ok {
+			continue
+		}
+		acct, err := d.FindUser(ctx, employeeID, "")
+		if directory.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return "", directory.Account{}, temporalError(err)
+		}
+		return name, acct, nil
+	}
+	return "", directory.Account{}, nil
+}
+
+func sortedKeys(m map[string]directory.Directory) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ResolvePerson finds an employee's account; not found is an answer.
+func (a *Activities) ResolvePerson(ctx context.Context, in workflows.ResolvePersonInput) (workflows.ResolvePersonOutput, error) {
+	dir, acct, err := a.findPerson(ctx, in.EmployeeID, in.Directories)
+	if err != nil || dir == "" {
+		return workflows.ResolvePersonOutput{}, err
+	}
+	return workflows.ResolvePersonOutput{Found: true, Directory: dir, AccountID: acct.ID, Enabled: acct.Enabled}, nil
+}
+
+// CheckGates checks the requester's device compliance and MFA enrolment,
+// in the role's directory first, else in any enabled directory that can
+// tell. A required gate no directory can check fails closed.
+func (a *Activities) CheckGates(ctx context.Context, in workflows.CheckGatesInput) (workflows.GatesOutput, error) {
+	out := workflows.GatesOutput{
+		Device: workflows.GateResult{Required: in.RequireCompliantDevice},
+		MFA:    workflows.GateResult{Required: in.RequireMFA},
+	}
+	if in.EmployeeID == "" {
+		return out, badInput("employee id is required")
+	}
+	dirs := ordered(in.Directory, in.Directories)
+	if in.RequireCompliantDevice {
+		out.Device.Detail = "no directory can report devices"
+		for _, name := range dirs {
+			d, ok := a.Directories[name]
+			if !ok || !d.Supports(directory.CapDevices) {
+				continue
+			}
+			acct, err := d.FindUser(ctx, in.EmployeeID, "")
+			if directory.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return out, temporalError(err)
+			}
+			devs, err := d.ListDevices(ctx, acct.ID)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.Device.Checked, out.Device.Directory = true, name
+			var seen []string
+			for _, dev := range devs {
+				if dev.Retired {
+					continue
+				}
+				seen = append(seen, dev.Compliance)
+				if dev.Compliant() {
+					out.Device.Passed = true
+					out.Device.Detail = fmt.Sprintf("device %s is %s", dev.ID, dev.Compliance)
+					break
+				}
+			}
+			if !out.Device.Passed {
+				if len(seen) == 0 {
+					out.Device.Detail = "no managed device in " + name
+				} else {
+					out.Device.Detail = "devices in " + name + ": " + strings.Join(seen, ", ")
+				}
+			}
+			break
+		}
+	}
+	if in.RequireMFA {
+		out.MFA.Detail = "no directory can report MFA"
+		for _, name := range dirs {
+			d, ok := a.Directories[name]
+			if !ok || !d.Supports(directory.CapMFA) {
+				continue
+			}
+			acct, err := d.FindUser(ctx, in.EmployeeID, "")
+			if directory.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return out, temporalError(err)
+			}
+			m, err := d.MFAStatus(ctx, acct.ID)
+			if err != nil {
+				return out, temporalError(err)
+			}
+			out.MFA.Checked, out.MFA.Directory, out.MFA.Passed = true, name, m.Enrolled
+			if m.Enrolled {
+				out.MFA.Detail = "enrolled: " + strings.Join(m.Methods, ", ")
+			} else {
+				out.MFA.Detail = "no MFA method enrolled in " + name
+			}
+			break
+		}
+	}
+	a.Logger.Info().Str("employee_id", in.EmployeeID).Bool("device_ok", out.Device.Passed).Bool("mfa_ok", out.MFA.Passed).Msg("elevation gates")
+	return out, nil
+}
+
+func (a *Activities) roleDir(in workflows.AdminRoleInput) (directory.Directory, error) {
+	d, err := a.account(in.Directory, in.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Role == "" {
+		return nil, badInput("role is required")
+	}
+	if !d.Supports(directory.CapAdminRoles) {
+		return nil, badInput(fmt.Sprintf("directory %q cannot grant admin roles", in.Directory))
+	}
+	return d, nil
+}
+
+// GrantAdminRole grants the role until in.Until. Where the directory
+// expires grants itself (Entra PIM) and holds this one with an earlier end
+// (an extension), the grant is removed and made again with the new end.
+func (a *Activities) GrantAdminRole(ctx context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+	d, err := a.roleDir(in)
+	if err != nil {
+		return workflows.AdminRoleOutput{}, err
+	}
+	ra, o, err := d.GrantAdminRole(ctx, in.AccountID, in.Role, in.Until)
+	if err != nil {
+		return workflows.AdminRoleOutput{}, temporalError(err)
+	}
+	if o == directory.AlreadyPresent && d.Supports(directory.CapTimeBoundRoles) && !ra.ExpiresAt.IsZero() && ra.ExpiresAt.Before(in.Until) {
+		if _, err := d.RevokeAdminRole(ctx, in.AccountID, in.Role); err != nil {
+			return workflows.AdminRoleOutput{}, temporalError(err)
+		}
+		if ra, _, err = d.GrantAdminRole(ctx, in.AccountID, in.Role, in.Until); err != nil {
+			return workflows.AdminRoleOutput{}, temporalError(err)
+		}
+		o = directory.Updated
+	}
+	a.log(ctx, in.EmployeeID, in.Directory, "grant admin role").Str("outcome", string(o)).Msg("done")
+	return workflows.AdminRoleOutput{Outcome: string(o), ExpiresAt: ra.ExpiresAt}, nil
+}
+
+// RevokeAdminRole removes the role; already gone is success.
+func (a *Activities) RevokeAdminRole(ctx context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+	d, err := a.roleDir(in)
+	if err != nil {
+		return workflows.AdminRoleOutput{}, err
+	}
+	o, err := d.RevokeAdminRole(ctx, in.AccountID, in.Role)
+	if directory.IsNotFound(err) {
+		o, err = directory.WasAbsent, nil
+	}
+	if err != nil {
+		return workflows.AdminRoleOutput{}, temporalError(err)
+	}
+	a.log(ctx, in.EmployeeID, in.Directory, "revoke admin role").Str("outcome", string(o)).Msg("done")
+	return workflows.AdminRoleOutput{Outcome: string(o)}, nil
+}
+
+// VerifyAdminRoleRevoked reads the account's roles back: the role must be
+// gone (retried while the directory catches up).
+func (a *Activities) VerifyAdminRoleRevoked(ctx context.Context, in workflows.AdminRoleInput) error {
+	d, err := a.roleDir(in)
+	if err != nil {
+		return err
+	}
+	roles, err := d.ListAdminRoles(ctx, in.AccountID)
+	if err != nil {
+		return temporalError(err)
+	}
+	for _, r := range roles {
+		if strings.EqualFold(r.Role, in.Role) {
+			return temporalErrorVerify(fmt.Sprintf("%s: role %q of employee %s still assigned", in.Directory, in.Role, in.EmployeeID))
+		}
+	}
+	return nil
+}
+
+// PostApproval DMs the approver, found by employee id, the request with
+// Approve and Deny buttons.
+func (a *Activities) PostApproval(ctx context.Context, in workflows.PostApprovalInput) (workflows.ApprovalMessageOutput, error) {
+	if a.Approvals == nil {
+		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("slack disabled: approval request not sent")
+		return workflows.ApprovalMessageOutput{Detail: "slack disabled"}, nil
+	}
+	_, acct, err := a.findPerson(ctx, in.ApproverEmployeeID, in.Directories)
+	if err != nil {
+		return workflows.ApprovalMessageOutput{}, err
+	}
+	if acct.Login == "" {
+		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("approver not found in any directory: approval request not sent")
+		return workflows.ApprovalMessageOutput{Detail: "approver not found"}, nil
+	}
+	ch, ts, err := a.Approvals.ApprovalMessage(ctx, acct.Login, in.Title, in.Fields, in.ApproveValue, in.DenyValue)
+	if err != nil {
+		return workflows.ApprovalMessageOutput{}, temporalError(err)
+	}
+	return workflows.ApprovalMessageOutput{Delivered: true, Channel: ch, TS: ts}, nil
+}
+
+// UpdateApprovalMessage rewrites the approval with the outcome, no buttons.
+func (a *Activities) UpdateApprovalMessage(ctx context.Context, in workflows.UpdateApprovalInput) (workflows.NotifyOutput, error) {
+	if a.Approvals == nil {
+		return workflows.NotifyOutput{Detail: "slack disabled"}, nil
+	}
+	if in.Channel == "" || in.TS == "" {
+		return workflows.NotifyOutput{}, badInput("channel and ts are required")
+	}
+	if err := a.Approvals.UpdateApproval(ctx, in.Channel, in.TS, in.Title, in.Fields, in.Outcome); err != nil {
+		return workflows.NotifyOutput{}, temporalError(err)
+	}
+	return workflows.NotifyOutput{Delivered: true}, nil
+}
