@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/integrations/hr/bamboohr"
 	"github.com/jml-dev/jml/starters/codecserver"
+	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 	"github.com/jml-dev/jml/workflows"
 )
@@ -40,6 +43,18 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 			return nil, fmt.Errorf("hr.bamboohr: %w", err)
 		}
 		o.BambooHR = bc
+	}
+	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && len(cfg.Elevation.Roles) > 0 {
+		// The directories only answer "whose email is this" for Slack users.
+		deps, err := workers.BuildDeps(context.Background(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		o.SlackSigningSecret = cfg.Secrets.SlackSigningSecret.Reveal()
+		o.Elevation = elevation.Service{
+			Starter:       &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg},
+			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories()},
+		}
 	}
 	return New(o), nil
 }

@@ -1,5 +1,6 @@
-// Package intake is jml's HTTP front door: signed HR webhooks in, the codec
-// endpoint for the Temporal UI, health. Every route is hardened the same
+// Package intake is jml's HTTP front door: signed HR webhooks in, signed
+// Slack callbacks (approval buttons, /elevate), the codec endpoint for the
+// Temporal UI, health. Every route is hardened the same
 // way: body size limit, read/header timeouts, a rate limit per source
 // address, signature checks before any parsing, and short error texts that
 // never echo internals.
@@ -37,6 +38,10 @@ type Options struct {
 	BambooHR      EmployeeFetcher // mounts POST /hr/bamboohr when set
 	Sink          RecordSink
 	Codec         http.Handler // mounted at /codec/ when set
+	// SlackSigningSecret and Elevation mount POST /slack/interactivity
+	// (approval buttons) and POST /slack/commands (/elevate) when both are set.
+	SlackSigningSecret string
+	Elevation          ElevationService
 	Extra         map[string]http.Handler
 	Logger        zerolog.Logger
 	Now           func() time.Time
@@ -76,6 +81,10 @@ func New(o Options) *Server {
 	s.mux.Handle("POST /hr/records", s.limit(http.HandlerFunc(s.hrRecords)))
 	if o.BambooHR != nil {
 		s.mux.Handle("POST /hr/bamboohr", s.limit(http.HandlerFunc(s.bambooHR)))
+	}
+	if o.SlackSigningSecret != "" && o.Elevation != nil {
+		s.mux.Handle("POST /slack/interactivity", s.limit(http.HandlerFunc(s.slackInteractivity)))
+		s.mux.Handle("POST /slack/commands", s.limit(http.HandlerFunc(s.slackCommands)))
 	}
 	if o.Codec != nil {
 		s.mux.Handle("/codec/", s.limit(http.StripPrefix("/codec", o.Codec)))

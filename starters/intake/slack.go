@@ -1,0 +1,165 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	sl "github.com/slack-go/slack"
+
+	"github.com/jml-dev/jml/integrations/slack"
+	"github.com/jml-dev/jml/starters/elevation"
+	"github.com/jml-dev/jml/workflows"
+)
+
+// ElevationService is what the Slack routes need: who a Slack user is,
+// starting a request and delivering a decision (starters/elevation).
+type ElevationService interface {
+	Identify(ctx context.Context, slackUserID string) (workflows.Actor, error)
+	Request(ctx context.Context, r elevation.Request) (elevation.Started, error)
+	Decide(ctx context.Context, requestID, action string, d workflows.ElevationDecision) (workflows.ElevationDecisionResult, error)
+}
+
+// slackReplyTimeout keeps the answer inside Slack's 3-second window.
+const slackReplyTimeout = 2500 * time.Millisecond
+
+// ephemeral answers a Slack callback with a short message only the user sees.
+func ephemeral(w http.ResponseWriter, text string) {
+	writeJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": text})
+}
+
+// slackBody reads the body and checks Slack's v0 signature (and that it was
+// not seen before) BEFORE anything parses it. It answers and returns false
+// when the request must go no further.
+func (s *Server) slackBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "cannot read body")
+		return nil, false
+	}
+	if err := slack.VerifyRequest(r.Header, body, s.opts.SlackSigningSecret, s.opts.Now()); err != nil {
+		s.opts.Logger.Warn().Str("source", sourceOf(r)).Str("path", r.URL.Path).Str("reason", err.Error()).Msg("Slack callback refused")
+		writeError(w, http.StatusUnauthorized, "invalid Slack signature")
+		return nil, false
+	}
+	if err := s.replays.Check(r.Header.Get("X-Slack-Signature"), s.opts.Now()); err != nil {
+		writeError(w, http.StatusUnauthorized, "invalid Slack signature")
+		return nil, false
+	}
+	return body, true
+}
+
+// slackInteractivity turns a signed button press on an approval into the
+// approve or deny update of that request's workflow, with the presser's
+// identity. The workflow decides whether the presser may decide; a refusal
+// is recorded there and told to the presser here.
+func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.slackBody(w, r)
+	if !ok {
+		return
+	}
+	cb, err := slack.ParseInteraction(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed Slack payload")
+		return
+	}
+	if cb.Type != sl.InteractionTypeBlockActions {
+		w.WriteHeader(http.StatusOK) // other interactions are not jml's
+		return
+	}
+	if len(cb.ActionCallback.BlockActions) == 0 || cb.User.ID == "" {
+		writeError(w, http.StatusBadRequest, "malformed Slack payload")
+		return
+	}
+	a := cb.ActionCallback.BlockActions[0]
+	requestID, action, found := strings.Cut(a.Value, ":")
+	if !found || requestID == "" || (action != workflows.UpdateApprove && action != workflows.UpdateDeny) || a.ActionID != action {
+		ephemeral(w, "This button is not a jml approval.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
+	defer cancel()
+	actor, err := s.opts.Elevation.Identify(ctx, cb.User.ID)
+	if err != nil {
+		// Unresolved: the workflow records the attempt under the Slack id.
+		s.opts.Logger.Warn().Str("slack_user", cb.User.ID).Str("reason", err.Error()).Msg("Slack presser not resolved")
+	}
+	res, err := s.opts.Elevation.Decide(ctx, requestID, action, workflows.ElevationDecision{Actor: actor})
+	switch {
+	case errors.Is(err, elevation.ErrNotFound):
+		ephemeral(w, "Request not found: it may have ended.")
+	case errors.Is(err, elevation.ErrNotPending):
+		ephemeral(w, "This request is no longer waiting for a decision.")
+	case err != nil:
+		s.opts.Logger.Error().Str("request_id", requestID).Str("reason", err.Error()).Msg("deliver Slack decision")
+		ephemeral(w, "Your decision could not be recorded; try again in a minute.")
+	case res.Result == workflows.DecisionRefused:
+		ephemeral(w, "Refused: you are not the approver of this request. Your attempt was recorded.")
+	default:
+		ephemeral(w, fmt.Sprintf("Recorded: %s.", action))
+	}
+}
+
+// slashUsage answers a malformed /elevate.
+const slashUsage = "Usage: /elevate <role> <duration> <justification>, e.g. /elevate entra-user-admin 1h reset a locked account"
+
+// slackCommands starts an elevation from `/elevate <role> <duration>
+// <justification>`, as the employee the Slack user is.
+func (s *Server) slackCommands(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.slackBody(w, r)
+	if !ok {
+		return
+	}
+	sc, err := slack.ParseSlashCommand(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed Slack payload")
+		return
+	}
+	if sc.Command != "/elevate" {
+		ephemeral(w, "Unknown command "+sc.Command+".")
+		return
+	}
+	f := strings.Fields(sc.Text)
+	if len(f) < 3 {
+		ephemeral(w, slashUsage)
+		return
+	}
+	d, err := time.ParseDuration(f[1])
+	if err != nil || d <= 0 {
+		ephemeral(w, fmt.Sprintf("%q is not a duration (e.g. 30m, 1h). %s", f[1], slashUsage))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
+	defer cancel()
+	actor, err := s.opts.Elevation.Identify(ctx, sc.UserID)
+	if err != nil {
+		s.opts.Logger.Error().Str("slack_user", sc.UserID).Str("reason", err.Error()).Msg("Slack requester not resolved")
+		ephemeral(w, "Your request could not be made right now; try again in a minute.")
+		return
+	}
+	if actor.EmployeeID == "" {
+		ephemeral(w, "Your Slack account does not match an employee jml knows.")
+		return
+	}
+	st, err := s.opts.Elevation.Request(ctx, elevation.Request{EmployeeID: actor.EmployeeID, Role: f[0], Duration: d,
+		Justification: strings.Join(f[2:], " "), Via: "slack"})
+	var re *elevation.RequestError
+	switch {
+	case errors.As(err, &re):
+		ephemeral(w, "Not requested: "+re.Msg+".")
+	case err != nil:
+		s.opts.Logger.Error().Str("employee_id", actor.EmployeeID).Str("reason", err.Error()).Msg("start elevation")
+		ephemeral(w, "Your request could not be made right now; try again in a minute.")
+	default:
+		ephemeral(w, fmt.Sprintf("Requested %s for %s (request %s). Your approver has been asked in Slack.", f[0], st.Duration, st.RequestID))
+	}
+}
