@@ -90,7 +90,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	org := demoorg.New(cfg.Dev.Employees, cfg.Dev.Joiners)
 	emus, err := emulators.Start(emulators.Options{Org: org, Creds: creds,
-		SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity", BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr"})
+		SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity", SlashCommandURL: "http://" + intakeAddr + "/slack/commands",
+		BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr"})
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,12 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"import": {"import HR exports (CSV/JSON) into the Employee workflows; bad rows are quarantined", runImport},
-	"dev":    {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
-	"worker": {"run the Temporal worker (every jml workflow and activity)", runWorker},
-	"bench":  {"measure leaver latency end to end on this machine (dev server, worker, emulators)", runBench},
-	"serve":  {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
+	"elevate": {"request a just-in-time admin elevation (approved in Slack, device- and MFA-gated, revoked on a timer)", runElevate},
+	"import":  {"import HR exports (CSV/JSON) into the Employee workflows; bad rows are quarantined", runImport},
+	"dev":     {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
+	"worker":  {"run the Temporal worker (every jml workflow and activity)", runWorker},
+	"bench":   {"measure leaver latency end to end on this machine (dev server, worker, emulators)", runBench},
+	"serve":   {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
 }
 
 func main() {

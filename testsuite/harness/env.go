@@ -191,6 +191,7 @@ func New(o EnvOptions) (_ *Env, err error) {
 		_ = e.Intake.Shutdown(ctx)
 	})
 	e.Emulators.BambooHR.SetWebhook(e.IntakeURL()+"/hr/bamboohr", creds.HRWebhook)
+	e.Emulators.Slack.SetCallbackURLs(e.IntakeURL()+"/slack/interactivity", e.IntakeURL()+"/slack/commands")
 	return e, nil
 }
 

@@ -56,6 +56,25 @@ func (s *state) newHookLocked(base string, h hook) string {
 	return base + "/actions/" + TeamID + "/" + randomID(4) + "/" + tok
 }
 
+// SetCallbackURLs points button presses and slash commands at the app
+// (the intake, once it listens); an empty value leaves that URL as it is.
+func (e *Emulator) SetCallbackURLs(requestURL, slashCommandURL string) {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	if requestURL != "" {
+		e.st.cfg.RequestURL = requestURL
+	}
+	if slashCommandURL != "" {
+		e.st.cfg.SlashCommandURL = slashCommandURL
+	}
+}
+
+func (s *state) urls() (requestURL, slashCommandURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.RequestURL, s.cfg.SlashCommandURL
+}
+
 // ErrNoRequestURL is returned when a callback has nowhere to go.
 var ErrNoRequestURL = errors.New("slackemu: no Request URL configured")
 
@@ -67,7 +86,8 @@ func (e *Emulator) Press(ctx context.Context, messageTS, actionID, asUserEmail s
 }
 
 func (s *state) press(ctx context.Context, messageTS, actionID, asUserEmail string) (int, string, error) {
-	if s.cfg.RequestURL == "" {
+	requestURL, _ := s.urls()
+	if requestURL == "" {
 		return 0, "", ErrNoRequestURL
 	}
 	base := s.baseURL()
@@ -130,7 +150,7 @@ func (s *state) press(ctx context.Context, messageTS, actionID, asUserEmail stri
 		return 0, "", err
 	}
 	form := url.Values{"payload": {string(raw)}}
-	return s.postSigned(ctx, s.cfg.RequestURL, form)
+	return s.postSigned(ctx, requestURL, form)
 }
 
 // SlashCommand sends `command text` as the member asUserEmail to
@@ -141,7 +161,8 @@ func (e *Emulator) SlashCommand(ctx context.Context, asUserEmail, command, text 
 }
 
 func (s *state) slash(ctx context.Context, asUserEmail, command, text string) (int, string, error) {
-	if s.cfg.SlashCommandURL == "" {
+	_, slashURL := s.urls()
+	if slashURL == "" {
 		return 0, "", ErrNoRequestURL
 	}
 	if !strings.HasPrefix(command, "/") {
@@ -172,7 +193,7 @@ func (s *state) slash(ctx context.Context, asUserEmail, command, text string) (i
 		"trigger_id":            {fmt.Sprintf("%d.%s", now.UnixNano(), randomID(8))},
 	}
 	s.mu.Unlock()
-	status, body, err := s.postSigned(ctx, s.cfg.SlashCommandURL, form)
+	status, body, err := s.postSigned(ctx, slashURL, form)
 	if err == nil && status == http.StatusOK && strings.TrimSpace(body) != "" {
 		reply := struct {
 			Text   string          `json:"text"`
