@@ -1,0 +1,341 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/workflows"
+)
+
+// elevStubs are the mocked activities of the Elevation tests: calls are
+// recorded; the gates answer what the test sets.
+type elevStubs struct {
+	mu     sync.Mutex
+	gates  workflows.GatesOutput
+	grants []workflows.AdminRoleInput
+	revoke []workflows.AdminRoleInput
+	verify int
+	posts  []workflows.PostApprovalInput
+	msgs   []string // approval message outcomes
+	told   []string // DMs to the requester
+}
+
+func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
+	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	reg(workflows.ActPostApproval, func(_ context.Context, in workflows.PostApprovalInput) (workflows.ApprovalMessageOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.posts = append(s.posts, in)
+		return workflows.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
+	})
+	reg(workflows.ActUpdateApprovalMsg, func(_ context.Context, in workflows.UpdateApprovalInput) (workflows.NotifyOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.msgs = append(s.msgs, in.Outcome)
+		return workflows.NotifyOutput{Delivered: true}, nil
+	})
+	reg(workflows.ActNotifyEmployee, func(_ context.Context, in workflows.NotifyManagerInput) (workflows.NotifyOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.told = append(s.told, in.ManagerEmployeeID+": "+in.Text)
+		return workflows.NotifyOutput{Delivered: true}, nil
+	})
+	reg(workflows.ActNotifyChannel, func(_ context.Context, in workflows.NotifyChannelInput) (workflows.NotifyOutput, error) {
+		return workflows.NotifyOutput{Delivered: true}, nil
+	})
+	reg(workflows.ActCheckGates, func(_ context.Context, in workflows.CheckGatesInput) (workflows.GatesOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		g := s.gates
+		g.Device.Required, g.MFA.Required = in.RequireCompliantDevice, in.RequireMFA
+		return g, nil
+	})
+	reg(workflows.ActLookupAccount, func(_ context.Context, in workflows.LookupAccountInput) (workflows.AccountOutput, error) {
+		return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: "acct-" + in.EmployeeID, Enabled: true}, nil
+	})
+	reg(workflows.ActGrantAdminRole, func(_ context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.grants = append(s.grants, in)
+		return workflows.AdminRoleOutput{Outcome: "added", ExpiresAt: in.Until}, nil
+	})
+	reg(workflows.ActRevokeAdminRole, func(_ context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.revoke = append(s.revoke, in)
+		return workflows.AdminRoleOutput{Outcome: "removed"}, nil
+	})
+	reg(workflows.ActVerifyRoleRevoked, func(_ context.Context, in workflows.AdminRoleInput) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.verify++
+		return nil
+	})
+}
+
+const (
+	requester = "E0042"
+	manager   = "E0002"
+	stranger  = "E0077"
+)
+
+func elevInput() workflows.ElevationInput {
+	return workflows.ElevationInput{
+		RequestID: "0b6f3c2e-1d4a-4f7e-9a51-3c2d1e0f9a87", RequesterEmployeeID: requester, RoleName: "entra-user-admin",
+		Duration: time.Hour, Justification: "reset a locked account", ApproverEmployeeID: manager,
+		Policy: workflows.ElevationPolicy{Directory: "entra", Role: "User Administrator", MaxDuration: 4 * time.Hour,
+			DefaultDuration: time.Hour, ApprovalTimeout: 4 * time.Hour, Approver: "manager",
+			RequireCompliantDevice: true, RequireMFA: true, Directories: []string{"entra", "okta"}},
+	}
+}
+
+type elevRun struct {
+	t       *testing.T
+	env     *sdktest.TestWorkflowEnvironment
+	stubs   *elevStubs
+	results map[string]workflows.ElevationDecisionResult
+	errs    map[string]error
+	status  []string
+	seq     int
+}
+
+func newElevRun(t *testing.T) *elevRun {
+	var ts sdktest.WorkflowTestSuite
+	r := &elevRun{t: t, env: ts.NewTestWorkflowEnvironment(), results: map[string]workflows.ElevationDecisionResult{}, errs: map[string]error{},
+		stubs: &elevStubs{gates: workflows.GatesOutput{Device: workflows.GateResult{Checked: true, Passed: true}, MFA: workflows.GateResult{Checked: true, Passed: true}}}}
+	r.env.RegisterWorkflowWithOptions(workflows.ElevationWorkflow, workflow.RegisterOptions{Name: workflows.ElevationWorkflowName})
+	r.stubs.register(r.env)
+	r.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		if v, ok := sa.GetKeyword(workflows.ElevationStatusKey); ok {
+			r.status = append(r.status, v)
+		}
+	}).Return(nil)
+	return r
+}
+
+// at sends update action as actor at d after start; its answer is kept
+// under key.
+func (r *elevRun) at(d time.Duration, key, action, actor string, extend time.Duration) {
+	r.env.RegisterDelayedCallback(func() {
+		r.seq++
+		r.env.UpdateWorkflow(action, fmt.Sprintf("%s-%d", action, r.seq), &sdktest.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { r.errs[key] = err },
+			OnComplete: func(v any, err error) {
+				if err != nil {
+					r.errs[key] = err
+					return
+				}
+				r.results[key] = v.(workflows.ElevationDecisionResult)
+			},
+		}, workflows.ElevationDecision{Actor: workflows.Actor{EmployeeID: actor, Via: "slack"}, Extend: extend})
+	}, d)
+}
+
+func (r *elevRun) run(in workflows.ElevationInput) (workflows.ElevationState, error) {
+	r.env.ExecuteWorkflow(workflows.ElevationWorkflowName, in)
+	require.True(r.t, r.env.IsWorkflowCompleted())
+	var st workflows.ElevationState
+	err := r.env.GetWorkflowError()
+	if err == nil {
+		require.NoError(r.t, r.env.GetWorkflowResult(&st))
+	}
+	return st, err
+}
+
+func TestElevationApprovedGrantedThenRevokedAtExpiry(t *testing.T) {
+	r := newElevRun(t)
+	start := r.env.Now()
+	r.at(time.Minute, "approve", workflows.UpdateApprove, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, workflows.ElevationRevoked, st.Status)
+	assert.Equal(t, workflows.DecisionAccepted, r.results["approve"].Result)
+	require.Len(t, r.stubs.posts, 1)
+	assert.Equal(t, manager, r.stubs.posts[0].ApproverEmployeeID)
+	assert.Equal(t, "0b6f3c2e-1d4a-4f7e-9a51-3c2d1e0f9a87:approve", r.stubs.posts[0].ApproveValue)
+	require.Len(t, r.stubs.grants, 1)
+	g := r.stubs.grants[0]
+	assert.Equal(t, workflows.AdminRoleInput{Directory: "entra", AccountID: "acct-E0042", EmployeeID: requester, Role: "User Administrator", Until: g.Until}, g)
+	assert.WithinDuration(t, start.Add(time.Minute+time.Hour), g.Until, time.Second, "granted for the hour asked, from the approval")
+	assert.Equal(t, g.Until, st.GrantedUntil)
+	require.Len(t, r.stubs.revoke, 1, "revoked once, at expiry")
+	assert.Equal(t, "expiry", st.RevokeReason)
+	assert.False(t, st.RevokedAt.Before(st.GrantedUntil), "not revoked before the end")
+	assert.True(t, st.RevokeVerified)
+	assert.Equal(t, 1, r.stubs.verify)
+	require.Len(t, st.Decisions, 1)
+	assert.Equal(t, workflows.ElevationDecisionRecord{Action: "approve", Actor: workflows.Actor{EmployeeID: manager, Via: "slack"}, Result: "accepted", At: st.Decisions[0].At}, st.Decisions[0])
+	require.NotNil(t, st.Gates)
+	assert.True(t, st.Gates.Device.Required && st.Gates.Device.Passed && st.Gates.MFA.Passed)
+	assert.Equal(t, []string{workflows.ElevationPending, workflows.ElevationGranting, workflows.ElevationActive, workflows.ElevationRevoked}, r.status)
+	require.Len(t, r.stubs.msgs, 2)
+	assert.Contains(t, r.stubs.msgs[0], "Approved by E0002. Granted until")
+	assert.Contains(t, r.stubs.msgs[1], "Revoked at")
+	assert.Len(t, r.stubs.told, 2, "requester told of the grant and of its end")
+}
+
+func TestElevationDenied(t *testing.T) {
+	r := newElevRun(t)
+	r.at(time.Minute, "deny", workflows.UpdateDeny, manager, 0)
+	r.at(2*time.Minute, "late", workflows.UpdateApprove, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, workflows.ElevationDenied, st.Status)
+	assert.Equal(t, "denied by E0002", st.Reason)
+	assert.Empty(t, r.stubs.grants)
+	assert.Equal(t, []string{"Denied by E0002."}, r.stubs.msgs)
+	require.Len(t, r.stubs.told, 1)
+	assert.Contains(t, r.stubs.told[0], "was denied")
+}
+
+func TestElevationUnauthorisedApproverRefusedAndRecorded(t *testing.T) {
+	r := newElevRun(t)
+	r.at(time.Minute, "stranger", workflows.UpdateApprove, stranger, 0)
+	r.at(2*time.Minute, "self", workflows.UpdateApprove, requester, 0)
+	r.at(3*time.Minute, "manager", workflows.UpdateDeny, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, workflows.DecisionRefused, r.results["stranger"].Result)
+	assert.Contains(t, r.results["stranger"].Message, "only the approver (E0002")
+	assert.Equal(t, workflows.DecisionRefused, r.results["self"].Result)
+	assert.Equal(t, workflows.DecisionAccepted, r.results["manager"].Result)
+	require.Len(t, st.Decisions, 3, "both refusals are in the record")
+	assert.Equal(t, stranger, st.Decisions[0].Actor.EmployeeID)
+	assert.Equal(t, "refused", st.Decisions[0].Result)
+	assert.Equal(t, requester, st.Decisions[1].Actor.EmployeeID)
+	assert.Equal(t, "refused", st.Decisions[1].Result)
+	assert.Equal(t, workflows.ElevationDenied, st.Status, "the refusals decided nothing; the manager's deny did")
+	assert.Empty(t, r.stubs.grants)
+}
+
+func TestElevationApprovalTimesOut(t *testing.T) {
+	r := newElevRun(t)
+	start := r.env.Now()
+	r.at(5*time.Hour, "late", workflows.UpdateApprove, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, workflows.ElevationExpired, st.Status)
+	assert.Equal(t, "no decision within 4h0m0s", st.Reason)
+	assert.WithinDuration(t, start.Add(4*time.Hour), st.ApprovalDeadline, 0)
+	assert.Empty(t, r.stubs.grants)
+	require.Len(t, r.stubs.told, 1)
+	assert.Contains(t, r.stubs.told[0], "E0042: Your elevation request")
+	assert.Contains(t, r.stubs.told[0], "expired")
+	assert.Equal(t, []string{"Expired: no decision within 4h0m0s."}, r.stubs.msgs)
+}
+
+func TestElevationGateFailures(t *testing.T) {
+	for name, tc := range map[string]struct {
+		gates workflows.GatesOutput
+		want  string
+	}{
+		"non-compliant device": {workflows.GatesOutput{Device: workflows.GateResult{Checked: true, Detail: "devices in entra: noncompliant"}, MFA: workflows.GateResult{Checked: true, Passed: true}},
+			"gate failed: no compliant device (devices in entra: noncompliant)"},
+		"no MFA": {workflows.GatesOutput{Device: workflows.GateResult{Checked: true, Passed: true}, MFA: workflows.GateResult{Checked: true, Detail: "no MFA method enrolled in entra"}},
+			"gate failed: MFA not enrolled (no MFA method enrolled in entra)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := newElevRun(t)
+			r.stubs.gates = tc.gates
+			r.at(time.Minute, "approve", workflows.UpdateApprove, manager, 0)
+			st, err := r.run(elevInput())
+			require.NoError(t, err)
+			assert.Equal(t, workflows.ElevationDenied, st.Status)
+			assert.Equal(t, tc.want, st.Reason)
+			assert.Empty(t, r.stubs.grants, "nothing granted")
+			require.NotNil(t, st.Gates)
+			require.Len(t, r.stubs.msgs, 1)
+			assert.Contains(t, r.stubs.msgs[0], "Approved by E0002, but not granted")
+		})
+	}
+}
+
+func TestElevationRevokedEarlyByRequester(t *testing.T) {
+	r := newElevRun(t)
+	start := r.env.Now()
+	r.at(time.Minute, "approve", workflows.UpdateApprove, manager, 0)
+	r.at(10*time.Minute, "stranger", workflows.UpdateRevoke, stranger, 0)
+	r.at(11*time.Minute, "revoke", workflows.UpdateRevoke, requester, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, workflows.DecisionRefused, r.results["stranger"].Result)
+	assert.Equal(t, workflows.DecisionAccepted, r.results["revoke"].Result)
+	assert.Equal(t, "early, by E0042", st.RevokeReason)
+	assert.WithinDuration(t, start.Add(11*time.Minute), st.RevokedAt, 0)
+	require.Len(t, r.stubs.revoke, 1)
+	assert.True(t, st.RevokeVerified)
+}
+
+func TestElevationExtendWithinMaxAndBeyond(t *testing.T) {
+	r := newElevRun(t)
+	start := r.env.Now()
+	r.at(time.Minute, "approve", workflows.UpdateApprove, manager, 0)
+	r.at(30*time.Minute, "requester", workflows.UpdateExtend, requester, time.Hour)
+	r.at(31*time.Minute, "ok", workflows.UpdateExtend, manager, time.Hour)
+	r.at(32*time.Minute, "beyond", workflows.UpdateExtend, manager, 3*time.Hour)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, workflows.DecisionRefused, r.results["requester"].Result, "only the approver extends")
+	assert.Equal(t, workflows.DecisionAccepted, r.results["ok"].Result)
+	want := start.Add(time.Minute + 2*time.Hour)
+	assert.WithinDuration(t, want, r.results["ok"].Until, 0)
+	assert.Equal(t, workflows.DecisionRefused, r.results["beyond"].Result)
+	assert.Contains(t, r.results["beyond"].Message, "beyond the maximum 4h0m0s")
+	require.Len(t, r.stubs.grants, 2, "the directory is told the new end")
+	assert.WithinDuration(t, want, r.stubs.grants[1].Until, 0)
+	assert.WithinDuration(t, want, st.GrantedUntil, 0)
+	assert.Equal(t, "expiry", st.RevokeReason)
+	assert.WithinDuration(t, want, st.RevokedAt, 0, "revoked at the extended end")
+	var results []string
+	for _, d := range st.Decisions {
+		results = append(results, d.Action+":"+d.Actor.EmployeeID+":"+d.Result)
+	}
+	assert.Equal(t, []string{"approve:E0002:accepted", "extend:E0042:refused", "extend:E0002:accepted", "extend:E0002:refused"}, results)
+}
+
+func TestElevationRefusesDurationBeyondMax(t *testing.T) {
+	r := newElevRun(t)
+	in := elevInput()
+	in.Duration = 5 * time.Hour
+	_, err := r.run(in)
+	require.Error(t, err)
+	var app *temporal.ApplicationError
+	require.ErrorAs(t, err, &app)
+	assert.Equal(t, workflows.ErrBadInput, app.Type())
+	assert.True(t, app.NonRetryable())
+	assert.Contains(t, app.Error(), "5h0m0s is longer than the maximum 4h0m0s of entra-user-admin")
+	assert.Empty(t, r.stubs.posts, "no approval asked")
+}
+
+func TestElevationUpdateValidators(t *testing.T) {
+	r := newElevRun(t)
+	r.at(time.Minute, "noactor", workflows.UpdateApprove, "", 0)
+	r.at(2*time.Minute, "revoke-pending", workflows.UpdateRevoke, requester, 0)
+	r.at(3*time.Minute, "deny", workflows.UpdateDeny, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	require.Error(t, r.errs["noactor"])
+	assert.Contains(t, r.errs["noactor"].Error(), "actor is required")
+	require.Error(t, r.errs["revoke-pending"])
+	assert.True(t, strings.Contains(r.errs["revoke-pending"].Error(), "no active grant"))
+	assert.Len(t, st.Decisions, 1, "rejected updates decide nothing")
+}
+
+func TestElevationIDsCarryNoPII(t *testing.T) {
+	assert.Equal(t, "elevation/0b6f3c2e", workflows.ElevationWorkflowID("0b6f3c2e"))
+	assert.Equal(t, "0b6f3c2e:deny", workflows.ElevationButtonValue("0b6f3c2e", workflows.ElevationButtonDeny))
+}
