@@ -17,6 +17,7 @@ import (
 
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/testsuite/demoorg"
@@ -138,6 +139,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err := seedDemo(ctx, sink, org, time.Now()); err != nil {
 			z.Error().Err(err).Msg("demo records")
 		}
+		go demoElevation(ctx, sink, &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg}, org, stdout)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "jml dev: stopping...")
@@ -194,6 +196,42 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 		fmt.Fprintf(w, "  %-17s %s\n", n, urls[n])
 	}
 	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n\n")
+}
+
+// demoElevation sends one elevation request at start, so a visitor can
+// press Approve in the Slack emulator's page: an Engineering employee asks
+// for the first configured role; their manager gets the buttons.
+func demoElevation(ctx context.Context, sink employees.Sink, st *elevation.Starter, org demoorg.Org, stdout io.Writer) {
+	if len(st.Config.Elevation.Roles) == 0 || len(org.Employees) <= len(demoorg.Departments) {
+		return
+	}
+	var who demoorg.Employee
+	for _, e := range org.Employees[len(demoorg.Departments):] {
+		if e.Department == "Engineering" && e.DeviceOK && e.MFA {
+			who = e
+			break
+		}
+	}
+	if who.EmployeeID == "" {
+		return
+	}
+	if _, err := sink.Submit(ctx, who.Record); err != nil { // jml learns the manager from HR
+		return
+	}
+	req := elevation.Request{EmployeeID: who.EmployeeID, Role: st.Config.Elevation.Roles[0].Name, Justification: "demo: reset a locked account", Via: "dev"}
+	for range 30 { // until the Employee workflow holds the record
+		started, err := st.Request(ctx, req)
+		if err == nil {
+			fmt.Fprintf(stdout, "  Demo elevation: %s asks for %s; press Approve in the Slack page (DM to %s). Workflow %s\n\n",
+				who.EmployeeID, req.Role, started.ApproverEmployeeID, started.WorkflowID)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // seedDemo sends the demo's joiners (starting today) and one leaver.
