@@ -277,10 +277,12 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 func (c *Client) SetManager(ctx context.Context, id, managerID string) (directory.Outcome, error) {
 	const op = "set_manager"
 	cur, err := c.graph.Users().ByUserId(id).Manager().Get(ctx, nil)
-	if err != nil && !directory.IsNotFound(classify(op, err)) {
-		return "", c.fail(op, err)
-	}
-	if err == nil && cur != nil && str(cur.GetId()) == managerID {
+	if err != nil {
+		// 404: no manager yet
+		if ce := c.fail(op, err); !directory.IsNotFound(ce) {
+			return "", ce
+		}
+	} else if cur != nil && str(cur.GetId()) == managerID {
 		return directory.Unchanged, nil
 	}
 	ref := models.NewReferenceUpdate()
