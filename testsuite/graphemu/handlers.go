@@ -12,11 +12,7 @@ import (
 
 // serveAPI routes an authorised request.
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("request-id", uuid.NewString())
-	if c := r.Header.Get("client-request-id"); c != "" {
-		h.Set("client-request-id", c)
-	}
+	requestIDs(w, r)
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1.0/")
 	if !ok {
 		writeError(w, r, http.StatusBadRequest, "BadRequest", "Invalid version: "+r.URL.Path)
