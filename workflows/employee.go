@@ -453,7 +453,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		ch.Error = err.Error()
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {
-			e.alert(ctx, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
+			alertSecurity(ctx, e.policy, e.st.EmployeeID, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
 		}
 		if e.st.Status == StatusOffboarding {
 			e.st.Status = prevStatus
@@ -466,14 +466,6 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		e.st.History = append([]ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
 	}
 	e.upsert(ctx, item.Event)
-}
-
-func (e *employee) alert(ctx workflow.Context, text string) {
-	if e.policy.SecurityChannel == "" {
-		return
-	}
-	actx := workflow.WithActivityOptions(ctx, notifyOptions())
-	_ = workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: e.policy.SecurityChannel, Text: text}).Get(actx, nil)
 }
 
 // upsert writes the search attributes (no PII: ids and status words only).

@@ -249,16 +249,20 @@ func (l *lifecycle) appLanes(apps []string, step, activity string, person direct
 	return fns
 }
 
-// notify posts to the security channel; a failed notification is logged,
-// never fatal.
-func (l *lifecycle) notify(ctx workflow.Context, text string) {
-	if l.policy.SecurityChannel == "" {
+// alertSecurity posts to the policy's security channel (none configured:
+// nothing); a failed alert is logged, never fatal.
+func alertSecurity(ctx workflow.Context, p Policy, employeeID, text string) {
+	if p.SecurityChannel == "" {
 		return
 	}
 	actx := workflow.WithActivityOptions(ctx, notifyOptions())
-	if err := workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: l.policy.SecurityChannel, Text: text}).Get(actx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("security alert not delivered", "EmployeeID", l.employeeID, "Error", err.Error())
+	if err := workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: p.SecurityChannel, Text: text}).Get(actx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("security alert not delivered", "EmployeeID", employeeID, "Error", err.Error())
 	}
+}
+
+func (l *lifecycle) notify(ctx workflow.Context, text string) {
+	alertSecurity(ctx, l.policy, l.employeeID, text)
 }
 
 func (l *lifecycle) notifyManager(ctx workflow.Context, managerID, text string) {
