@@ -1028,6 +1028,11 @@ func deviceView(d *Device) map[string]any {
 	}
 }
 
+// deviceMissing is Intune's 404, whose message is itself a JSON string.
+func deviceMissing() *apiError {
+	return &apiError{http.StatusNotFound, "ResourceNotFound", "{\"Message\": \"Resource not found\"}"}
+}
+
 func deviceFields(d *Device) fields {
 	return func(n string) (any, bool) {
 		switch n {
@@ -1064,7 +1069,7 @@ func (e *Emulator) routeDevices(w http.ResponseWriter, r *http.Request, m string
 		}
 		e.mu.RUnlock()
 		if d == nil {
-			return &apiError{http.StatusNotFound, "ResourceNotFound", "{\"Message\": \"Resource not found\"}"}
+			return deviceMissing()
 		}
 		j["@odata.context"] = baseURL(r) + "/v1.0/$metadata#deviceManagement/managedDevices/$entity"
 		writeJSON(w, http.StatusOK, j)
@@ -1074,7 +1079,7 @@ func (e *Emulator) routeDevices(w http.ResponseWriter, r *http.Request, m string
 		defer e.mu.Unlock()
 		d := e.devices[seg[0]]
 		if d == nil {
-			return &apiError{http.StatusNotFound, "ResourceNotFound", "{\"Message\": \"Resource not found\"}"}
+			return deviceMissing()
 		}
 		if !d.Retired() {
 			d.ManagementState = "retirePending"
