@@ -152,23 +152,27 @@ func Classify(st *EmployeeState, r hr.Record) (Classification, string) {
 	return ClassNoOp, "nothing relevant changed"
 }
 
+// moverField is one HR field a mover follows, as it is in two records.
+type moverField struct{ name, a, b string }
+
+// moverFields are the HR fields a mover follows, the classification's and
+// the managers' message alike.
+func moverFields(a, b hr.Record) []moverField {
+	return []moverField{
+		{"department", a.Department, b.Department}, {"title", a.Title, b.Title}, {"location", a.Location, b.Location},
+		{"manager", a.ManagerEmployeeID, b.ManagerEmployeeID}, {"employment_type", a.EmploymentType, b.EmploymentType},
+	}
+}
+
 // relevantChanges lists the mover-relevant fields that differ.
 func relevantChanges(a, b hr.Record) string {
-	var out string
-	add := func(name string, x, y string) {
-		if x != y {
-			if out != "" {
-				out += ","
-			}
-			out += name
+	var names []string
+	for _, f := range moverFields(a, b) {
+		if f.a != f.b {
+			names = append(names, f.name)
 		}
 	}
-	add("department", a.Department, b.Department)
-	add("title", a.Title, b.Title)
-	add("location", a.Location, b.Location)
-	add("manager", a.ManagerEmployeeID, b.ManagerEmployeeID)
-	add("employment_type", a.EmploymentType, b.EmploymentType)
-	return out
+	return strings.Join(names, ",")
 }
 
 // accept classifies a record and queues the work. It runs in update and

@@ -193,12 +193,9 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 
 func moveSummary(a, b hr.Record) string {
 	var parts []string
-	for _, f := range []struct{ name, x, y string }{
-		{"department", a.Department, b.Department}, {"title", a.Title, b.Title}, {"location", a.Location, b.Location},
-		{"manager", a.ManagerEmployeeID, b.ManagerEmployeeID}, {"employment type", a.EmploymentType, b.EmploymentType},
-	} {
-		if f.x != f.y {
-			parts = append(parts, fmt.Sprintf("%s %q -> %q", f.name, f.x, f.y))
+	for _, f := range moverFields(a, b) {
+		if f.a != f.b {
+			parts = append(parts, fmt.Sprintf("%s %q -> %q", strings.ReplaceAll(f.name, "_", " "), f.a, f.b))
 		}
 	}
 	if len(parts) == 0 {
