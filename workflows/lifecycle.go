@@ -87,7 +87,6 @@ func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*li
 		return nil, err
 	}
 	for _, action := range []string{UpdateRetry, UpdateSkip} {
-		action := action
 		err := workflow.SetUpdateHandlerWithOptions(ctx, action,
 			func(ctx workflow.Context, d OperatorDecision) (DecisionRecord, error) {
 				b := l.blocked[d.Directory]
