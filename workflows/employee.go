@@ -117,6 +117,10 @@ func (e *employee) acceptSignal(ctx workflow.Context, in HRRecordInput) {
 	e.accept(ctx, in)
 }
 
+// reasonStale is Classify's reason for a record older than the one held:
+// accept keeps the newer record.
+const reasonStale = "stale: older than the record already accepted"
+
 // Classify decides what record r means for an employee in state st. It is
 // pure: the same state and record always give the same answer.
 func Classify(st *EmployeeState, r hr.Record) (Classification, string) {
@@ -128,7 +132,7 @@ func Classify(st *EmployeeState, r hr.Record) (Classification, string) {
 	}
 	prev := st.Record
 	if !r.UpdatedAt.IsZero() && !prev.UpdatedAt.IsZero() && r.UpdatedAt.Before(prev.UpdatedAt) {
-		return ClassNoOp, "stale: older than the record already accepted"
+		return ClassNoOp, reasonStale
 	}
 	pendingLeave := pendingIndex(st.Pending, EventLeaver) >= 0
 	if r.Status == hr.StatusTerminated {
@@ -152,23 +156,27 @@ func Classify(st *EmployeeState, r hr.Record) (Classification, string) {
 	return ClassNoOp, "nothing relevant changed"
 }
 
+// moverField is one HR field a mover follows, as it is in two records.
+type moverField struct{ name, a, b string }
+
+// moverFields are the HR fields a mover follows, the classification's and
+// the managers' message alike.
+func moverFields(a, b hr.Record) []moverField {
+	return []moverField{
+		{"department", a.Department, b.Department}, {"title", a.Title, b.Title}, {"location", a.Location, b.Location},
+		{"manager", a.ManagerEmployeeID, b.ManagerEmployeeID}, {"employment_type", a.EmploymentType, b.EmploymentType},
+	}
+}
+
 // relevantChanges lists the mover-relevant fields that differ.
 func relevantChanges(a, b hr.Record) string {
-	var out string
-	add := func(name string, x, y string) {
-		if x != y {
-			if out != "" {
-				out += ","
-			}
-			out += name
+	var names []string
+	for _, f := range moverFields(a, b) {
+		if f.a != f.b {
+			names = append(names, f.name)
 		}
 	}
-	add("department", a.Department, b.Department)
-	add("title", a.Title, b.Title)
-	add("location", a.Location, b.Location)
-	add("manager", a.ManagerEmployeeID, b.ManagerEmployeeID)
-	add("employment_type", a.EmploymentType, b.EmploymentType)
-	return out
+	return strings.Join(names, ",")
 }
 
 // accept classifies a record and queues the work. It runs in update and
@@ -182,15 +190,13 @@ func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordR
 	e.st.Received++
 	class, reason := Classify(&e.st, r)
 	res := ApplyHRRecordResult{Classification: class, Reason: reason}
-	if class == ClassNoOp && strings.HasPrefix(reason, "stale") {
+	if reason == reasonStale {
 		return res // keep the newer record
 	}
 	prev := e.st.Record
 	queue := func(event string, due time.Time) {
 		e.st.Seq++
-		if !due.After(now) {
-			due = time.Time{}
-		}
+		due = dueAfter(due, now)
 		e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now})
 		res.Seq, res.DueAt = e.st.Seq, due
 	}
@@ -259,19 +265,13 @@ func (e *employee) pendingStart(ctx workflow.Context, r hr.Record, now time.Time
 	if r.Status == hr.StatusTerminated || e.st.Terminated {
 		return false
 	}
-	due := func(t time.Time) time.Time {
-		if !t.After(now) {
-			return time.Time{}
-		}
-		return t
-	}
 	if i := slices.IndexFunc(e.st.Pending, func(w WorkItem) bool { return w.Event == EventJoiner || w.Event == EventRehire }); i >= 0 {
 		w := &e.st.Pending[i]
 		moved := !ActivateAt(w.Record).Equal(ActivateAt(r))
 		if (!moved && res.Classification == ClassNoOp) || !pendingStartV1(ctx) {
 			return false
 		}
-		w.Record, w.DueAt = r, due(e.provisionAt(r))
+		w.Record, w.DueAt = r, dueAfter(e.provisionAt(r), now)
 		res.Classification, res.Seq, res.DueAt = ClassJoin, w.Seq, w.DueAt
 		if w.Event == EventRehire {
 			res.Classification = ClassRehire
@@ -287,7 +287,7 @@ func (e *employee) pendingStart(ctx workflow.Context, r hr.Record, now time.Time
 		if ActivateAt(w.Record).Equal(ActivateAt(r)) || !pendingStartV1(ctx) {
 			return false
 		}
-		w.Record, w.DueAt = r, due(ActivateAt(r))
+		w.Record, w.DueAt = r, dueAfter(ActivateAt(r), now)
 		if res.Classification == ClassNoOp {
 			res.Seq, res.DueAt = w.Seq, w.DueAt
 			res.Reason = "start date moved: activation rescheduled"
@@ -296,6 +296,15 @@ func (e *employee) pendingStart(ctx workflow.Context, r hr.Record, now time.Time
 		}
 	}
 	return false
+}
+
+// dueAfter is a work item's due time: t, or zero (now) when t is not after
+// now.
+func dueAfter(t, now time.Time) time.Time {
+	if !t.After(now) {
+		return time.Time{}
+	}
+	return t
 }
 
 // provisionAt is when a joiner's accounts are created: the lead time before
@@ -453,7 +462,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		ch.Error = err.Error()
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {
-			e.alert(ctx, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
+			alertSecurity(ctx, e.policy, e.st.EmployeeID, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
 		}
 		if e.st.Status == StatusOffboarding {
 			e.st.Status = prevStatus
@@ -466,14 +475,6 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		e.st.History = append([]ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
 	}
 	e.upsert(ctx, item.Event)
-}
-
-func (e *employee) alert(ctx workflow.Context, text string) {
-	if e.policy.SecurityChannel == "" {
-		return
-	}
-	actx := workflow.WithActivityOptions(ctx, notifyOptions())
-	_ = workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: e.policy.SecurityChannel, Text: text}).Get(actx, nil)
 }
 
 // upsert writes the search attributes (no PII: ids and status words only).

@@ -45,10 +45,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 				if err != nil || id == "" {
 					return
 				}
-				var out StepOutput
-				if ok, _ := l.step(ctx, lane, "enable", directoryOptions(false), ActEnableAccount, AccountInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID}, &out); ok {
-					addActions(lane, out)
-				}
+				l.do(ctx, lane, "enable", directoryOptions(false), ActEnableAccount, AccountInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID})
 			})
 		}
 		parallel(ctx, fns...)
@@ -59,13 +56,9 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 		return l.finish(ctx, res), nil
 	}
 
-	plan, ok, err := l.plan(ctx, in.Record, in.Granted)
+	plan, err := l.plan(ctx, in.Record, in.Granted)
 	if err != nil {
 		return res, err
-	}
-	if !ok {
-		// Skipped by an operator: provision accounts without catalog access.
-		plan = PlanAccessOutput{Entitlements: in.Granted}
 	}
 	res.Changes = plan.Changes
 
@@ -81,48 +74,24 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 			}
 			lane.AccountID = acct.AccountID
 			lane.Actions = append(lane.Actions, Action{Step: "ensure account", Outcome: acct.Outcome})
-			ain := AccountInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID}
 			if in.Enable && !acct.Enabled {
 				// Found disabled (a rehire, or created during the lead time).
-				var out StepOutput
-				if ok, err := l.step(ctx, lane, "enable", directoryOptions(false), ActEnableAccount, ain, &out); err != nil {
+				if _, err := l.do(ctx, lane, "enable", directoryOptions(false), ActEnableAccount,
+					AccountInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID}); err != nil {
 					return
-				} else if ok {
-					addActions(lane, out)
 				}
 			}
 			if m := in.Record.ManagerEmployeeID; m != "" {
-				var out StepOutput
-				if ok, err := l.step(ctx, lane, "set manager", directoryOptions(false), ActSetManager,
-					SetManagerInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID, ManagerEmployeeID: m}, &out); err != nil {
+				if _, err := l.do(ctx, lane, "set manager", directoryOptions(false), ActSetManager,
+					SetManagerInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID, ManagerEmployeeID: m}); err != nil {
 					return
-				} else if ok {
-					addActions(lane, out)
 				}
 			}
-			if ch := changesFor(plan.Changes, dir); len(ch) > 0 {
-				var out StepOutput
-				if ok, _ := l.step(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
-					ApplyAccessInput{Directory: dir, AccountID: acct.AccountID, EmployeeID: in.EmployeeID, Changes: ch}, &out); ok {
-					addActions(lane, out)
-					l.accessDone[dir] = true
-				}
-			} else {
-				l.accessDone[dir] = true
-			}
+			l.applyAccess(ctx, lane, acct.AccountID, plan.Changes)
 		})
 	}
 	addApps, _ := appChanges(plan.Changes, in.Policy.Apps)
-	for _, app := range addApps {
-		lane := l.lane("scim:" + app)
-		fns = append(fns, func(ctx workflow.Context) {
-			var out StepOutput
-			if ok, _ := l.step(ctx, lane, "provision app", directoryOptions(false), ActProvisionApp, AppInput{App: app, Person: person}, &out); ok {
-				addActions(lane, out)
-				l.accessDone[lane.Directory] = true
-			}
-		})
-	}
+	fns = append(fns, l.appLanes(addApps, "provision app", ActProvisionApp, person)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -174,12 +143,9 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 	if err != nil {
 		return res, err
 	}
-	plan, ok, err := l.plan(ctx, in.New, in.Granted)
+	plan, err := l.plan(ctx, in.New, in.Granted)
 	if err != nil {
 		return res, err
-	}
-	if !ok {
-		plan = PlanAccessOutput{Entitlements: in.Granted}
 	}
 	res.Changes = plan.Changes
 	person := PersonFrom(in.New)
@@ -193,55 +159,22 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 			if err != nil || id == "" {
 				return
 			}
-			var out StepOutput
-			if ok, err := l.step(ctx, lane, "update profile", directoryOptions(false), ActUpdateProfile,
-				UpdateProfileInput{Directory: dir, AccountID: id, Person: person}, &out); err != nil {
+			if _, err := l.do(ctx, lane, "update profile", directoryOptions(false), ActUpdateProfile,
+				UpdateProfileInput{Directory: dir, AccountID: id, Person: person}); err != nil {
 				return
-			} else if ok {
-				addActions(lane, out)
 			}
 			if managerChanged {
-				out = StepOutput{}
-				if ok, err := l.step(ctx, lane, "set manager", directoryOptions(false), ActSetManager,
-					SetManagerInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID, ManagerEmployeeID: in.New.ManagerEmployeeID}, &out); err != nil {
+				if _, err := l.do(ctx, lane, "set manager", directoryOptions(false), ActSetManager,
+					SetManagerInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID, ManagerEmployeeID: in.New.ManagerEmployeeID}); err != nil {
 					return
-				} else if ok {
-					addActions(lane, out)
 				}
 			}
-			if ch := changesFor(plan.Changes, dir); len(ch) > 0 {
-				out = StepOutput{}
-				if ok, _ := l.step(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
-					ApplyAccessInput{Directory: dir, AccountID: id, EmployeeID: in.EmployeeID, Changes: ch}, &out); ok {
-					addActions(lane, out)
-					l.accessDone[dir] = true
-				}
-			} else {
-				l.accessDone[dir] = true
-			}
+			l.applyAccess(ctx, lane, id, plan.Changes)
 		})
 	}
 	addApps, removeApps := appChanges(plan.Changes, in.Policy.Apps)
-	for _, a := range addApps {
-		lane := l.lane("scim:" + a)
-		fns = append(fns, func(ctx workflow.Context) {
-			var out StepOutput
-			if ok, _ := l.step(ctx, lane, "provision app", directoryOptions(false), ActProvisionApp, AppInput{App: a, Person: person}, &out); ok {
-				addActions(lane, out)
-				l.accessDone[lane.Directory] = true
-			}
-		})
-	}
-	for _, a := range removeApps {
-		lane := l.lane("scim:" + a)
-		fns = append(fns, func(ctx workflow.Context) {
-			var out StepOutput
-			if ok, _ := l.step(ctx, lane, "deprovision app", directoryOptions(false), ActDeprovisionApp, AppInput{App: a, Person: person}, &out); ok {
-				addActions(lane, out)
-				l.accessDone[lane.Directory] = true
-			}
-		})
-	}
+	fns = append(fns, l.appLanes(addApps, "provision app", ActProvisionApp, person)...)
+	fns = append(fns, l.appLanes(removeApps, "deprovision app", ActDeprovisionApp, person)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -260,12 +193,9 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 
 func moveSummary(a, b hr.Record) string {
 	var parts []string
-	for _, f := range []struct{ name, x, y string }{
-		{"department", a.Department, b.Department}, {"title", a.Title, b.Title}, {"location", a.Location, b.Location},
-		{"manager", a.ManagerEmployeeID, b.ManagerEmployeeID}, {"employment type", a.EmploymentType, b.EmploymentType},
-	} {
-		if f.x != f.y {
-			parts = append(parts, fmt.Sprintf("%s %q -> %q", f.name, f.x, f.y))
+	for _, f := range moverFields(a, b) {
+		if f.a != f.b {
+			parts = append(parts, fmt.Sprintf("%s %q -> %q", strings.ReplaceAll(f.name, "_", " "), f.a, f.b))
 		}
 	}
 	if len(parts) == 0 {

@@ -54,17 +54,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 		lane := l.lane(dir)
 		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in) })
 	}
-	person := PersonFrom(in.Record)
-	for _, app := range in.Policy.Apps {
-		lane := l.lane("scim:" + app)
-		fns = append(fns, func(ctx workflow.Context) {
-			var out StepOutput
-			if ok, _ := l.step(ctx, lane, "deprovision app", directoryOptions(false), ActDeprovisionApp, AppInput{App: app, Person: person}, &out); ok {
-				addActions(lane, out)
-				l.accessDone[lane.Directory] = true
-			}
-		})
-	}
+	fns = append(fns, l.appLanes(in.Policy.Apps, "deprovision app", ActDeprovisionApp, PersonFrom(in.Record))...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		cancelSLA()
@@ -92,8 +82,6 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	if _, err := l.step(ctx, evidence, "offboarding log", directoryOptions(false), ActAppendOffboardingLog, logIn, &logOut); err != nil {
 		return res, err
 	}
-	res.Decisions = l.decisions
-	res.Directories = l.results()
 	final := l.finish(ctx, res)
 	final.CompletedAt = res.CompletedAt // the offboarding finished before the log row was written
 	return final, nil
@@ -108,31 +96,25 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResul
 	}
 	ain := AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
 	since := workflow.Now(ctx)
-	steps := []struct {
+	type offboardStep struct {
 		name, activity string
 		heartbeat      bool
-	}{
+	}
+	steps := []offboardStep{
 		{"disable", ActDisableAccount, false},
 		{"revoke sessions", ActRevokeSessions, false},
 		{"remove access", ActRemoveAllAccess, true},
 	}
 	if in.Policy.RetireDevices {
-		steps = append(steps, struct {
-			name, activity string
-			heartbeat      bool
-		}{"retire devices", ActRetireDevices, true})
+		steps = append(steps, offboardStep{"retire devices", ActRetireDevices, true})
 	}
 	for _, s := range steps {
-		var out StepOutput
-		ok, err := l.step(ctx, lane, s.name, directoryOptions(s.heartbeat), s.activity, ain, &out)
+		ok, err := l.do(ctx, lane, s.name, directoryOptions(s.heartbeat), s.activity, ain)
 		if err != nil {
 			return
 		}
-		if ok {
-			addActions(lane, out)
-			if s.activity == ActRemoveAllAccess {
-				l.accessDone[lane.Directory] = true
-			}
+		if ok && s.activity == ActRemoveAllAccess {
+			l.accessDone[lane.Directory] = true
 		}
 	}
 	var v VerifyOutput

@@ -88,7 +88,6 @@ func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*li
 		return nil, err
 	}
 	for _, action := range []string{UpdateRetry, UpdateSkip} {
-		action := action
 		err := workflow.SetUpdateHandlerWithOptions(ctx, action,
 			func(ctx workflow.Context, d OperatorDecision) (DecisionRecord, error) {
 				b := l.blocked[d.Directory]
@@ -210,16 +209,60 @@ func (l *lifecycle) step(ctx workflow.Context, lane *DirectoryResult, step strin
 	}
 }
 
-// notify posts to the security channel; a failed notification is logged,
-// never fatal.
-func (l *lifecycle) notify(ctx workflow.Context, text string) {
-	if l.policy.SecurityChannel == "" {
+// do runs a step whose output is a StepOutput and records its actions on
+// the lane; it answers as step does.
+func (l *lifecycle) do(ctx workflow.Context, lane *DirectoryResult, step string, opts workflow.ActivityOptions, activity string, in any) (bool, error) {
+	var out StepOutput
+	ok, err := l.step(ctx, lane, step, opts, activity, in, &out)
+	if ok {
+		lane.Actions = append(lane.Actions, out.Actions...)
+	}
+	return ok, err
+}
+
+// applyAccess applies the lane's part of the catalog diff to account id. A
+// lane with nothing to change has its access done already.
+func (l *lifecycle) applyAccess(ctx workflow.Context, lane *DirectoryResult, id string, changes []config.Change) {
+	ch := changesFor(changes, lane.Directory)
+	if len(ch) == 0 {
+		l.accessDone[lane.Directory] = true
+		return
+	}
+	if ok, _ := l.do(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
+		ApplyAccessInput{Directory: lane.Directory, AccountID: id, EmployeeID: l.employeeID, Changes: ch}); ok {
+		l.accessDone[lane.Directory] = true
+	}
+}
+
+// appLanes starts one lane per SCIM app that runs step (provision or
+// deprovision app) for the person, and returns the lanes' work.
+func (l *lifecycle) appLanes(apps []string, step, activity string, person directory.Person) []func(workflow.Context) {
+	var fns []func(workflow.Context)
+	for _, app := range apps {
+		lane := l.lane("scim:" + app)
+		fns = append(fns, func(ctx workflow.Context) {
+			if ok, _ := l.do(ctx, lane, step, directoryOptions(false), activity, AppInput{App: app, Person: person}); ok {
+				l.accessDone[lane.Directory] = true
+			}
+		})
+	}
+	return fns
+}
+
+// alertSecurity posts to the policy's security channel (none configured:
+// nothing); a failed alert is logged, never fatal.
+func alertSecurity(ctx workflow.Context, p Policy, employeeID, text string) {
+	if p.SecurityChannel == "" {
 		return
 	}
 	actx := workflow.WithActivityOptions(ctx, notifyOptions())
-	if err := workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: l.policy.SecurityChannel, Text: text}).Get(actx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("security alert not delivered", "EmployeeID", l.employeeID, "Error", err.Error())
+	if err := workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: p.SecurityChannel, Text: text}).Get(actx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("security alert not delivered", "EmployeeID", employeeID, "Error", err.Error())
 	}
+}
+
+func (l *lifecycle) notify(ctx workflow.Context, text string) {
+	alertSecurity(ctx, l.policy, l.employeeID, text)
 }
 
 func (l *lifecycle) notifyManager(ctx workflow.Context, managerID, text string) {
@@ -324,13 +367,18 @@ func summarize(changes []config.Change) string {
 }
 
 // plan evaluates the role catalog (activity: the catalog lives in the
-// worker's configuration) and diffs it against what is granted.
-func (l *lifecycle) plan(ctx workflow.Context, r hr.Record, granted config.Entitlements) (PlanAccessOutput, bool, error) {
+// worker's configuration) and diffs it against what is granted. Skipped by
+// an operator, the plan is what is granted: accounts are provisioned with no
+// catalog change.
+func (l *lifecycle) plan(ctx workflow.Context, r hr.Record, granted config.Entitlements) (PlanAccessOutput, error) {
 	var out PlanAccessOutput
 	lane := &DirectoryResult{Directory: "catalog", Result: ResultOK}
 	opts := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: NonRetryableErrorTypes}}
 	ok, err := l.step(ctx, lane, "plan access", opts, ActPlanAccess, PlanAccessInput{Attributes: AttributesOf(r), Granted: granted}, &out)
-	return out, ok, err
+	if err == nil && !ok {
+		out = PlanAccessOutput{Entitlements: granted}
+	}
+	return out, err
 }
 
 // account finds the account id for a lane: known, else looked up (never
@@ -352,10 +400,6 @@ func (l *lifecycle) account(ctx workflow.Context, lane *DirectoryResult, known m
 	}
 	lane.AccountID = out.AccountID
 	return out.AccountID, nil
-}
-
-func addActions(lane *DirectoryResult, out StepOutput) {
-	lane.Actions = append(lane.Actions, out.Actions...)
 }
 
 func accountsOf(lanes []*DirectoryResult) map[string]string {

@@ -3,6 +3,7 @@ package entra
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -267,10 +268,7 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 	if err != nil {
 		return "", err
 	}
-	has := false
-	for _, h := range held {
-		has = has || h == skuID
-	}
+	has := slices.Contains(held, skuID)
 	switch {
 	case add && has:
 		return directory.AlreadyPresent, nil

@@ -105,10 +105,7 @@ func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled boo
 	}
 	u := models.NewUser()
 	u.SetAccountEnabled(&enabled)
-	name := p.DisplayName
-	if name == "" {
-		name = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
-	}
+	name := displayName(p)
 	u.SetDisplayName(&name)
 	nick := mailNickname(p.Email)
 	u.SetMailNickname(&nick)
@@ -148,11 +145,23 @@ func setProfile(u models.Userable, p directory.Person) {
 	set(p.UsageLocation, u.SetUsageLocation)
 	set(employeeType(p.EmploymentType), u.SetEmployeeType)
 	if p.CostCenter != "" {
-		od := models.NewEmployeeOrgData()
-		cc := p.CostCenter
-		od.SetCostCenter(&cc)
-		u.SetEmployeeOrgData(od)
+		u.SetEmployeeOrgData(orgData(p.CostCenter))
 	}
+}
+
+// displayName is the person's display name, else given and family names.
+func displayName(p directory.Person) string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return strings.TrimSpace(p.GivenName + " " + p.FamilyName)
+}
+
+// orgData carries the cost centre, the one employeeOrgData field jml sets.
+func orgData(costCenter string) models.EmployeeOrgDataable {
+	od := models.NewEmployeeOrgData()
+	od.SetCostCenter(&costCenter)
+	return od
 }
 
 func employeeType(t string) string {
@@ -238,11 +247,7 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 			changed = true
 		}
 	}
-	name := p.DisplayName
-	if name == "" && (p.GivenName != "" || p.FamilyName != "") {
-		name = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
-	}
-	diff(name, cur.GetDisplayName(), patch.SetDisplayName)
+	diff(displayName(p), cur.GetDisplayName(), patch.SetDisplayName)
 	diff(p.GivenName, cur.GetGivenName(), patch.SetGivenName)
 	diff(p.FamilyName, cur.GetSurname(), patch.SetSurname)
 	diff(p.EmployeeID, cur.GetEmployeeId(), patch.SetEmployeeId)
@@ -256,10 +261,7 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 		haveCC = od.GetCostCenter()
 	}
 	if p.CostCenter != "" && p.CostCenter != str(haveCC) {
-		od := models.NewEmployeeOrgData()
-		cc := p.CostCenter
-		od.SetCostCenter(&cc)
-		patch.SetEmployeeOrgData(od)
+		patch.SetEmployeeOrgData(orgData(p.CostCenter))
 		changed = true
 	}
 	if !changed {
@@ -275,10 +277,12 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 func (c *Client) SetManager(ctx context.Context, id, managerID string) (directory.Outcome, error) {
 	const op = "set_manager"
 	cur, err := c.graph.Users().ByUserId(id).Manager().Get(ctx, nil)
-	if err != nil && !directory.IsNotFound(classify(op, err)) {
-		return "", c.fail(op, err)
-	}
-	if err == nil && cur != nil && str(cur.GetId()) == managerID {
+	if err != nil {
+		// 404: no manager yet
+		if ce := c.fail(op, err); !directory.IsNotFound(ce) {
+			return "", ce
+		}
+	} else if cur != nil && str(cur.GetId()) == managerID {
 		return directory.Unchanged, nil
 	}
 	ref := models.NewReferenceUpdate()

@@ -2,9 +2,6 @@ package intake
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/jml-dev/jml/integrations/hr"
@@ -20,14 +17,8 @@ type EmployeeFetcher interface {
 // bambooHR accepts BambooHR's signed employee events: verify, fetch the
 // record, validate, deliver to the Employee workflow.
 func (s *Server) bambooHR(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "cannot read body")
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	if err := bamboohr.VerifyWebhook(r.Header, body, s.opts.HRSecret, s.opts.Now()); err != nil {

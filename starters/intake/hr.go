@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -85,14 +84,8 @@ func ParseRecords(body []byte) ([]hr.Record, error) {
 // Employee workflow. An invalid record is refused with the field and the
 // record named; the valid ones of a batch still go through (207).
 func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "cannot read body")
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	if err := Verify(s.opts.HRSecret, r.Header, body, s.opts.Now(), s.opts.SignatureSkew); err != nil {

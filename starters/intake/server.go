@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -197,6 +199,22 @@ func (l *sourceLimiter) allow(src string) bool {
 	}
 	l.mu.Unlock()
 	return b.Allow()
+}
+
+// readBody reads the (size-limited) body, answering 413 or 400 itself when
+// it cannot.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err == nil {
+		return body, true
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+	} else {
+		writeError(w, http.StatusBadRequest, "cannot read body")
+	}
+	return nil, false
 }
 
 type errorBody struct {

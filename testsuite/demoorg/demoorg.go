@@ -67,9 +67,9 @@ type Employee struct {
 // Org is the generated organisation.
 type Org struct {
 	Domain    string
-	Employees []Employee   // already employed: accounts exist in every directory
-	Joiners   []hr.Record  // hired, starting soon: only in HR
-	Groups    []string     // every group name
+	Employees []Employee  // already employed: accounts exist in every directory
+	Joiners   []hr.Record // hired, starting soon: only in HR
+	Groups    []string    // every group name
 }
 
 // EmployeeID formats the demo's opaque employee ids.

@@ -53,7 +53,7 @@ func TestNoPIIOrSecretsLeak(t *testing.T) {
 
 	// Raw history, read without the codec: what the database stores.
 	ctx := context.Background()
-	raw, err := client.Dial(client.Options{HostPort: e.Config.Temporal.Address})
+	raw, err := client.Dial(client.Options{HostPort: e.Config.Temporal.Address, Namespace: e.Config.Temporal.Namespace})
 	require.NoError(t, err)
 	defer raw.Close()
 	ids := workflowIDs(t, raw, rec.EmployeeID)

@@ -15,7 +15,9 @@ import (
 // toyAPI answers like a tiny real API: bearer auth, JSON errors.
 type toyAPI struct{}
 
-func (toyAPI) Family(r *http.Request) string { return strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0] }
+func (toyAPI) Family(r *http.Request) string {
+	return strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0]
+}
 func (toyAPI) Throttled(w http.ResponseWriter, r *http.Request, d time.Duration, _ time.Time) {
 	w.Header().Set("Retry-After", RetryAfterSeconds(d))
 	WriteJSON(w, http.StatusTooManyRequests, map[string]string{"error": "throttled"})
@@ -30,8 +32,10 @@ func (toyAPI) Authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	return true
 }
-func (toyAPI) ServeAPI(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, map[string]string{"ok": r.URL.Path}) }
-func (toyAPI) Snapshot() any                                  { return map[string]int{"users": 3} }
+func (toyAPI) ServeAPI(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, 200, map[string]string{"ok": r.URL.Path})
+}
+func (toyAPI) Snapshot() any { return map[string]int{"users": 3} }
 
 func start(t *testing.T) *Server {
 	t.Helper()

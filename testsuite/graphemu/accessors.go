@@ -19,38 +19,34 @@ func (e *Emulator) User(idOrUPN string) (User, bool) {
 	if u == nil {
 		return User{}, false
 	}
+	return copyUser(u), true
+}
+
+func copyUser(u *User) User {
 	c := *u
 	c.Licenses = slices.Clone(u.Licenses)
-	return c, true
+	return c
 }
 
 // UserByEmployeeID returns the user with this employeeId.
 func (e *Emulator) UserByEmployeeID(employeeID string) (User, bool) {
 	e.mu.RLock()
-	var id string
-	for _, uid := range e.userList {
-		if strings.EqualFold(e.users[uid].EmployeeID, employeeID) {
-			id = uid
-			break
+	defer e.mu.RUnlock()
+	for _, id := range e.userList {
+		if u := e.users[id]; strings.EqualFold(u.EmployeeID, employeeID) {
+			return copyUser(u), true
 		}
 	}
-	e.mu.RUnlock()
-	if id == "" {
-		return User{}, false
-	}
-	return e.User(id)
+	return User{}, false
 }
 
 // Users returns every user in creation order.
 func (e *Emulator) Users() []User {
 	e.mu.RLock()
-	ids := slices.Clone(e.userList)
-	e.mu.RUnlock()
-	out := make([]User, 0, len(ids))
-	for _, id := range ids {
-		if u, ok := e.User(id); ok {
-			out = append(out, u)
-		}
+	defer e.mu.RUnlock()
+	out := make([]User, 0, len(e.userList))
+	for _, id := range e.userList {
+		out = append(out, copyUser(e.users[id]))
 	}
 	return out
 }

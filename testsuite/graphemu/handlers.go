@@ -12,11 +12,7 @@ import (
 
 // serveAPI routes an authorised request.
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("request-id", uuid.NewString())
-	if c := r.Header.Get("client-request-id"); c != "" {
-		h.Set("client-request-id", c)
-	}
+	requestIDs(w, r)
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1.0/")
 	if !ok {
 		writeError(w, r, http.StatusBadRequest, "BadRequest", "Invalid version: "+r.URL.Path)
@@ -1032,6 +1028,11 @@ func deviceView(d *Device) map[string]any {
 	}
 }
 
+// deviceMissing is Intune's 404, whose message is itself a JSON string.
+func deviceMissing() *apiError {
+	return &apiError{http.StatusNotFound, "ResourceNotFound", "{\"Message\": \"Resource not found\"}"}
+}
+
 func deviceFields(d *Device) fields {
 	return func(n string) (any, bool) {
 		switch n {
@@ -1068,7 +1069,7 @@ func (e *Emulator) routeDevices(w http.ResponseWriter, r *http.Request, m string
 		}
 		e.mu.RUnlock()
 		if d == nil {
-			return &apiError{http.StatusNotFound, "ResourceNotFound", "{\"Message\": \"Resource not found\"}"}
+			return deviceMissing()
 		}
 		j["@odata.context"] = baseURL(r) + "/v1.0/$metadata#deviceManagement/managedDevices/$entity"
 		writeJSON(w, http.StatusOK, j)
@@ -1078,7 +1079,7 @@ func (e *Emulator) routeDevices(w http.ResponseWriter, r *http.Request, m string
 		defer e.mu.Unlock()
 		d := e.devices[seg[0]]
 		if d == nil {
-			return &apiError{http.StatusNotFound, "ResourceNotFound", "{\"Message\": \"Resource not found\"}"}
+			return deviceMissing()
 		}
 		if !d.Retired() {
 			d.ManagementState = "retirePending"

@@ -32,18 +32,25 @@ func notFound(msg string) *apiError {
 	return &apiError{http.StatusNotFound, "Request_ResourceNotFound", msg}
 }
 
-// writeError writes Graph's ODataError body, innerError included.
-func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+// requestIDs sets Graph's request-id (unless already set) and echoes the
+// SDK's client-request-id; it returns both.
+func requestIDs(w http.ResponseWriter, r *http.Request) (rid, crid string) {
 	h := w.Header()
-	rid := h.Get("request-id")
+	rid = h.Get("request-id")
 	if rid == "" {
 		rid = uuid.NewString()
 		h.Set("request-id", rid)
 	}
-	crid := r.Header.Get("client-request-id")
+	crid = r.Header.Get("client-request-id")
 	if crid != "" {
 		h.Set("client-request-id", crid)
 	}
+	return rid, crid
+}
+
+// writeError writes Graph's ODataError body, innerError included.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	rid, crid := requestIDs(w, r)
 	body := map[string]any{"error": map[string]any{
 		"code":    code,
 		"message": msg,

@@ -91,6 +91,7 @@ type ServerOptions struct {
 	GRPCPort   int       // 0 = a free port
 	UIPort     int       // 0 = a free port; -1 = no UI
 	Output     io.Writer // the server's own output; nil = this process's
+	Namespaces []string  // created at start, besides "default", with jml's search attributes
 	DBFile     string    // empty = in memory
 	ExtraArgs  []string
 	LogLevel   string
@@ -115,6 +116,9 @@ func StartServer(ctx context.Context, o ServerOptions) (*sdktest.DevServer, erro
 	args := append(SearchAttributeArgs(),
 		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1")
+	for _, ns := range o.Namespaces {
+		args = append(args, "--namespace", ns)
+	}
 	args = append(args, o.ExtraArgs...)
 	ui := ""
 	if o.UIPort > 0 {

@@ -74,7 +74,13 @@ func (s *SyncBuffer) String() string {
 var (
 	sharedMu     sync.Mutex
 	sharedServer *sdktest.DevServer
+	// Each Env on the shared server gets a namespace of its own, so
+	// workflow ids (employee/E0042) never collide between tests.
+	namespaces []string
 )
+
+// maxEnvs is how many Envs one test package can start on its shared server.
+const maxEnvs = 32
 
 // SharedServer starts the package's dev server once; TestMain should call
 // StopSharedServer.
@@ -84,12 +90,28 @@ func SharedServer() (*sdktest.DevServer, error) {
 	if sharedServer != nil {
 		return sharedServer, nil
 	}
-	s, err := StartServer(context.Background(), ServerOptions{UIPort: -1})
+	var pool []string
+	for i := 1; i <= maxEnvs; i++ {
+		pool = append(pool, fmt.Sprintf("jml-test-%02d", i))
+	}
+	s, err := StartServer(context.Background(), ServerOptions{UIPort: -1, Namespaces: pool})
 	if err != nil {
 		return nil, err
 	}
-	sharedServer = s
+	sharedServer, namespaces = s, pool
 	return s, nil
+}
+
+// takeNamespace hands out the next unused namespace of the shared server.
+func takeNamespace() (string, error) {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if len(namespaces) == 0 {
+		return "", fmt.Errorf("more than %d environments in one test package: raise harness.maxEnvs", maxEnvs)
+	}
+	ns := namespaces[0]
+	namespaces = namespaces[1:]
+	return ns, nil
 }
 
 // StopSharedServer stops the package's dev server, if started.
@@ -141,6 +163,11 @@ func New(o EnvOptions) (_ *Env, err error) {
 	}
 	e.Config = cfg
 	cfg.Temporal.Address = e.Server.FrontendHostPort()
+	if o.Server == nil {
+		if cfg.Temporal.Namespace, err = takeNamespace(); err != nil {
+			return nil, err
+		}
+	}
 	cfg.Temporal.TaskQueue = "jml-test-" + uuid.NewString()
 	if cfg.Evidence.Dir, err = os.MkdirTemp("", "jml-evidence-"); err != nil {
 		return nil, err
