@@ -355,7 +355,7 @@ func (e *elevation) tell(ctx workflow.Context, text string) {
 }
 
 func (e *elevation) alert(ctx workflow.Context, text string) {
-	(&lifecycle{employeeID: e.in.RequesterEmployeeID, policy: Policy{SecurityChannel: e.in.Policy.SecurityChannel}}).notify(ctx, text)
+	alertSecurity(ctx, Policy{SecurityChannel: e.in.Policy.SecurityChannel}, e.in.RequesterEmployeeID, text)
 }
 
 func gateReason(g GatesOutput) string {
