@@ -8,6 +8,8 @@
 package workflows
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -587,8 +589,34 @@ func (a Actor) Who() string {
 type ElevationDecision struct {
 	Actor  Actor  `json:"actor"`
 	Reason string `json:"reason,omitempty"`
-	// Extend only: how much longer the grant should last.
-	Extend time.Duration `json:"extend,omitempty"`
+	// Extend only: how much longer the grant should last ("30m").
+	Extend Span `json:"extend,omitempty"`
+}
+
+// Span is a duration written in JSON as "30m" (a number of nanoseconds is
+// read too), so an operator can type it on the command line.
+type Span time.Duration
+
+// MarshalJSON writes the duration as Go's duration string.
+func (s Span) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(s).String()) }
+
+// UnmarshalJSON reads "30m" or a number of nanoseconds.
+func (s *Span) UnmarshalJSON(b []byte) error {
+	var text string
+	if err := json.Unmarshal(b, &text); err == nil {
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (e.g. 30m, 2h)", text)
+		}
+		*s = Span(d)
+		return nil
+	}
+	var ns int64
+	if err := json.Unmarshal(b, &ns); err != nil {
+		return errors.New("a duration is a string such as \"30m\"")
+	}
+	*s = Span(ns)
+	return nil
 }
 
 // ElevationDecisionRecord is one decision or refused attempt, as recorded.

@@ -277,10 +277,10 @@ func (e *elevation) decide(ctx workflow.Context, action string, d ElevationDecis
 		if !isApprover {
 			return refuse("only the approver may extend this elevation")
 		}
-		until := e.st.GrantedUntil.Add(d.Extend)
+		until := e.st.GrantedUntil.Add(time.Duration(d.Extend))
 		if until.Sub(e.st.GrantedAt) > e.in.Policy.MaxDuration {
 			return refuse(fmt.Sprintf("extending by %s would make %s in total, beyond the maximum %s of %s",
-				d.Extend, until.Sub(e.st.GrantedAt).Round(time.Second), e.in.Policy.MaxDuration, e.in.RoleName))
+				time.Duration(d.Extend), until.Sub(e.st.GrantedAt).Round(time.Second), e.in.Policy.MaxDuration, e.in.RoleName))
 		}
 		rec.Until = until
 		e.extendTo, e.extendQueued = until, true

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -141,7 +142,7 @@ func (r *elevRun) at(d time.Duration, key, action, actor string, extend time.Dur
 				}
 				r.results[key] = v.(workflows.ElevationDecisionResult)
 			},
-		}, workflows.ElevationDecision{Actor: workflows.Actor{EmployeeID: actor, Via: "slack"}, Extend: extend})
+		}, workflows.ElevationDecision{Actor: workflows.Actor{EmployeeID: actor, Via: "slack"}, Extend: workflows.Span(extend)})
 	}, d)
 }
 
@@ -338,4 +339,16 @@ func TestElevationUpdateValidators(t *testing.T) {
 func TestElevationIDsCarryNoPII(t *testing.T) {
 	assert.Equal(t, "elevation/0b6f3c2e", workflows.ElevationWorkflowID("0b6f3c2e"))
 	assert.Equal(t, "0b6f3c2e:deny", workflows.ElevationButtonValue("0b6f3c2e", workflows.ElevationButtonDeny))
+}
+
+func TestSpanReadsWhatOperatorsType(t *testing.T) {
+	var d workflows.ElevationDecision
+	require.NoError(t, json.Unmarshal([]byte(`{"extend":"30m"}`), &d))
+	assert.Equal(t, workflows.Span(30*time.Minute), d.Extend)
+	require.NoError(t, json.Unmarshal([]byte(`{"extend":1800000000000}`), &d))
+	assert.Equal(t, workflows.Span(30*time.Minute), d.Extend)
+	assert.ErrorContains(t, json.Unmarshal([]byte(`{"extend":"half an hour"}`), &d), `"half an hour" is not a duration`)
+	b, err := json.Marshal(workflows.ElevationDecision{Extend: workflows.Span(90 * time.Minute)})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"extend":"1h30m0s"`)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -36,14 +35,8 @@ func ephemeral(w http.ResponseWriter, text string) {
 // not seen before) BEFORE anything parses it. It answers and returns false
 // when the request must go no further.
 func (s *Server) slackBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
-			return nil, false
-		}
-		writeError(w, http.StatusBadRequest, "cannot read body")
+	body, ok := readBody(w, r)
+	if !ok {
 		return nil, false
 	}
 	if err := slack.VerifyRequest(r.Header, body, s.opts.SlackSigningSecret, s.opts.Now()); err != nil {

@@ -216,22 +216,29 @@ func (s *Server) ResetLog() {
 	s.mu.Unlock()
 }
 
+// statusWriter records the call when its status is decided, before any
+// byte reaches the client: a test that reads the log right after its call
+// returned always finds it.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	record func(status int)
+}
+
+func (w *statusWriter) decide(code int) {
+	if w.status == 0 {
+		w.status = code
+		w.record(code)
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.decide(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.decide(http.StatusOK)
 	return w.ResponseWriter.Write(b)
 }
 
@@ -242,21 +249,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fam := s.api.Family(r)
-	sw := &statusWriter{ResponseWriter: w}
 	now := time.Now()
-	defer func() {
+	record := func(status int) {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		if len(s.log) >= maxLog {
 			// keep the newest half: long dev runs and benchmarks stay bounded
 			s.log = append(s.log[:0], s.log[maxLog/2:]...)
 		}
-		s.log = append(s.log, Request{Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Family: fam, Status: sw.status})
+		s.log = append(s.log, Request{Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Family: fam, Status: status})
 		s.counts[fam]++
-		if sw.status == http.StatusTooManyRequests {
+		if status == http.StatusTooManyRequests {
 			s.throttle++
 		}
-		s.mu.Unlock()
-	}()
+	}
+	sw := &statusWriter{ResponseWriter: w, record: record}
+	// A handler that answers nothing (a dropped connection) is logged too.
+	defer sw.decide(-1)
 
 	f := s.matchFault(r, fam)
 	if f != nil {
@@ -271,7 +280,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if hj, ok := w.(http.Hijacker); ok {
 				if c, _, err := hj.Hijack(); err == nil {
 					_ = c.Close()
-					sw.status = -1
 					return
 				}
 			}
