@@ -37,6 +37,10 @@ type Activities struct {
 	EvidenceDir   string
 	Logger        zerolog.Logger
 	RetireDevices bool // the worker's leaver.retire_devices; the workflow policy decides whether the step runs
+	// Visibility and Namespace let the KPI report list the active Employee
+	// workflows and elevations; nil: the report needs an employee list.
+	Visibility Visibility
+	Namespace  string
 }
 
 // Register registers every activity under its name in workflows/api.go.
@@ -66,6 +70,14 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 		workflows.ActVerifyRoleRevoked:    a.VerifyAdminRoleRevoked,
 		workflows.ActPostApproval:         a.PostApproval,
 		workflows.ActUpdateApprovalMsg:    a.UpdateApprovalMessage,
+		workflows.ActExportIdentityLog:    a.ExportIdentityLog,
+		workflows.ActWriteLogManifest:     a.WriteIdentityLogManifest,
+		workflows.ActReadLogManifest:      a.ReadIdentityLogManifest,
+		workflows.ActListActiveEmployees:  a.ListActiveEmployees,
+		workflows.ActListActiveElevations: a.ListActiveElevations,
+		workflows.ActAssessEmployees:      a.AssessEmployees,
+		workflows.ActSummariseOffboarding: a.SummariseOffboarding,
+		workflows.ActWriteKPIReport:       a.WriteKPIReport,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/entra"
@@ -24,6 +25,9 @@ type Deps struct {
 	Directories map[string]directory.Directory // entra, okta, google
 	Apps        map[string]directory.Directory // SCIM apps by name
 	Slack       *slack.Client                  // nil when Slack is disabled
+	// Visibility lists workflows for the KPI report; New sets the
+	// worker's client when nil.
+	Visibility activities.Visibility
 }
 
 // BuildDeps builds every enabled integration from configuration.

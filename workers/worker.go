@@ -21,6 +21,11 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
+	if deps.Visibility == nil {
+		d := *deps
+		d.Visibility = c // the KPI report lists active employees and elevations
+		deps = &d
+	}
 	Register(w, cfg, deps, z)
 	return w
 }
@@ -35,6 +40,8 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		EvidenceDir:   cfg.Evidence.Dir,
 		Logger:        z.With().Str("component", "activities").Logger(),
 		RetireDevices: cfg.Leaver.RetireDevices,
+		Visibility:    deps.Visibility,
+		Namespace:     cfg.Temporal.Namespace,
 	}
 	if deps.Slack != nil {
 		acts.Notifier = Notifier{Slack: deps.Slack, Log: z}

@@ -30,6 +30,8 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(LeaverWorkflow, workflow.RegisterOptions{Name: LeaverWorkflowName})
 	r.RegisterWorkflowWithOptions(RehireWorkflow, workflow.RegisterOptions{Name: RehireWorkflowName})
 	r.RegisterWorkflowWithOptions(ElevationWorkflow, workflow.RegisterOptions{Name: ElevationWorkflowName})
+	r.RegisterWorkflowWithOptions(IdentityLogExportWorkflow, workflow.RegisterOptions{Name: IdentityLogExportWorkflowName})
+	r.RegisterWorkflowWithOptions(KPIReportWorkflow, workflow.RegisterOptions{Name: KPIReportWorkflowName})
 }
 
 // directoryOptions: directory calls are retried with backoff (throttling
