@@ -19,6 +19,7 @@ import (
 	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/testsuite/demoorg"
 	"github.com/jml-dev/jml/testsuite/emulators"
@@ -133,6 +134,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer shutdownIntake(srv)
 
+	if _, err := evidence.EnsureSchedules(ctx, c, cfg); err != nil {
+		return fmt.Errorf("evidence schedules: %w", err)
+	}
 	printDev(stdout, *uiPort, *grpcPort, intakeAddr, cfg, emus)
 	if !*noSeed {
 		sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)}
@@ -195,7 +199,9 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-17s %s\n", n, urls[n])
 	}
-	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n\n")
+	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n")
+	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  bin/jml report --config %s --month %s\n", cfg.Source, workflows.PreviousMonth(time.Now()))
+	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
 }
 
 // demoElevation sends one elevation request at start, so a visitor can

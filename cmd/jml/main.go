@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"dev":     {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
 	"worker":  {"run the Temporal worker (every jml workflow and activity)", runWorker},
 	"bench":   {"measure leaver latency end to end on this machine (dev server, worker, emulators)", runBench},
+	"report":  {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
 	"serve":   {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
 }
 

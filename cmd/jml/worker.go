@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 
+	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/workers"
 )
 
@@ -22,6 +24,13 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return usageError{err}
 	}
+	// The worker owns the schedules: every deployment runs it, and the
+	// schedules' input (directories, task queue) follows its configuration.
+	ids, err := evidence.EnsureSchedules(ctx, s.client, s.cfg)
+	if err != nil {
+		return fmt.Errorf("evidence schedules: %w", err)
+	}
+	s.log.Info().Strs("schedules", ids).Msg("evidence schedules ensured")
 	w := workers.New(s.client, s.cfg, deps, s.log)
 	s.log.Info().Str("task_queue", s.cfg.Temporal.TaskQueue).Str("namespace", s.cfg.Temporal.Namespace).Msg("worker started")
 	return workers.Run(ctx, w)
