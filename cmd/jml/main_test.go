@@ -23,8 +23,10 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/testsuite/emulators"
 	"github.com/jml-dev/jml/testsuite/harness"
+	"github.com/jml-dev/jml/workflows"
 )
 
 func TestUsageAndHelp(t *testing.T) {
@@ -101,13 +103,15 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			all.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "jml dev is running") {
+			if strings.Contains(sc.Text(), "Reports/KPI-YYYY-MM") { // the printout's last line
 				ready <- all.String()
 			}
 		}
 	}()
 	select {
-	case <-ready:
+	case banner := <-ready:
+		assert.Contains(t, banner, "jml dev is running")
+		assert.Contains(t, banner, "jml report --config", "the printout offers the evidence command")
 	case err := <-done:
 		t.Fatalf("jml dev exited early: %v", err)
 	case <-time.After(2 * time.Minute):
@@ -136,6 +140,34 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// jml dev ensured the evidence schedules, and `jml report` runs a
+	// month now against it and prints the files it wrote.
+	for _, id := range []string{evidence.IdentityLogsScheduleID, evidence.KPIScheduleID} {
+		_, err := c.ScheduleClient().GetHandle(context.Background(), id).Describe(context.Background())
+		assert.NoError(t, err, id)
+	}
+	report := exec.Command(bin, "report", "--config", filepath.Join(root, "config/demo.yaml"), "--kind", "logs",
+		"--month", time.Now().UTC().Format(workflows.MonthLayout))
+	report.Dir = root
+	report.Env = append(os.Environ(), "JML_TEMPORAL_ADDRESS="+fmt.Sprintf("127.0.0.1:%d", ports[0]), "JML_CODEC_KEYS_FILE="+filepath.Join(state, "codec-keys"))
+	for k, v := range emulators.DemoCredentials().Env() {
+		report.Env = append(report.Env, k+"="+v)
+	}
+	rout, err := report.CombinedOutput()
+	require.NoError(t, err, string(rout))
+	var manifest string
+	for _, l := range strings.Split(string(rout), "\n") {
+		if l = strings.TrimSpace(l); strings.HasSuffix(l, "manifest.json") {
+			manifest = l
+		}
+	}
+	require.NotEmpty(t, manifest, string(rout))
+	if !filepath.IsAbs(manifest) {
+		manifest = filepath.Join(root, manifest)
+	}
+	_, err = os.Stat(manifest)
+	assert.NoError(t, err, "the printed manifest exists")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	select {
