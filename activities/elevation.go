@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -34,15 +35,21 @@ func ordered(first string, dirs []string) []string {
 
 // findPerson finds the employee's account in the first directory that has it.
 func (a *Activities) findPerson(ctx context.Context, employeeID string, dirs []string) (string, directory.Account, error) {
+	return a.findPersonWith(ctx, employeeID, dirs, "")
+}
+
+// findPersonWith is findPerson among the directories that support c (any
+// when c is empty). An empty name means no such directory has the person.
+func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs []string, c directory.Capability) (string, directory.Account, error) {
 	if employeeID == "" {
 		return "", directory.Account{}, badInput("employee id is required")
 	}
 	if len(dirs) == 0 {
-		dirs = ordered("", sortedKeys(a.Directories))
+		dirs = slices.Sorted(maps.Keys(a.Directories))
 	}
 	for _, name := range dirs {
 		d, ok := a.Directories[name]
-		if !ok {
+		if !ok || (c != "" && !d.Supports(c)) {
 			continue
 		}
 		acct, err := d.FindUser(ctx, employeeID, "")
@@ -55,15 +62,6 @@ func (a *Activities) findPerson(ctx context.Context, employeeID string, dirs []s
 		return name, acct, nil
 	}
 	return "", directory.Account{}, nil
-}
-
-func sortedKeys(m map[string]directory.Directory) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // ResolvePerson finds an employee's account; not found is an answer.
@@ -89,19 +87,12 @@ func (a *Activities) CheckGates(ctx context.Context, in workflows.CheckGatesInpu
 	dirs := ordered(in.Directory, in.Directories)
 	if in.RequireCompliantDevice {
 		out.Device.Detail = "no directory can report devices"
-		for _, name := range dirs {
-			d, ok := a.Directories[name]
-			if !ok || !d.Supports(directory.CapDevices) {
-				continue
-			}
-			acct, err := d.FindUser(ctx, in.EmployeeID, "")
-			if directory.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return out, temporalError(err)
-			}
-			devs, err := d.ListDevices(ctx, acct.ID)
+		name, acct, err := a.findPersonWith(ctx, in.EmployeeID, dirs, directory.CapDevices)
+		if err != nil {
+			return out, err
+		}
+		if name != "" {
+			devs, err := a.Directories[name].ListDevices(ctx, acct.ID)
 			if err != nil {
 				return out, temporalError(err)
 			}
@@ -125,24 +116,16 @@ func (a *Activities) CheckGates(ctx context.Context, in workflows.CheckGatesInpu
 					out.Device.Detail = "devices in " + name + ": " + strings.Join(seen, ", ")
 				}
 			}
-			break
 		}
 	}
 	if in.RequireMFA {
 		out.MFA.Detail = "no directory can report MFA"
-		for _, name := range dirs {
-			d, ok := a.Directories[name]
-			if !ok || !d.Supports(directory.CapMFA) {
-				continue
-			}
-			acct, err := d.FindUser(ctx, in.EmployeeID, "")
-			if directory.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return out, temporalError(err)
-			}
-			m, err := d.MFAStatus(ctx, acct.ID)
+		name, acct, err := a.findPersonWith(ctx, in.EmployeeID, dirs, directory.CapMFA)
+		if err != nil {
+			return out, err
+		}
+		if name != "" {
+			m, err := a.Directories[name].MFAStatus(ctx, acct.ID)
 			if err != nil {
 				return out, temporalError(err)
 			}
@@ -152,7 +135,6 @@ func (a *Activities) CheckGates(ctx context.Context, in workflows.CheckGatesInpu
 			} else {
 				out.MFA.Detail = "no MFA method enrolled in " + name
 			}
-			break
 		}
 	}
 	a.Logger.Info().Str("employee_id", in.EmployeeID).Bool("device_ok", out.Device.Passed).Bool("mfa_ok", out.MFA.Passed).Msg("elevation gates")
