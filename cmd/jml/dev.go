@@ -36,7 +36,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	grpcPort := fs.Int("grpc-port", 0, "Temporal gRPC port (default: dev.grpc_port, 7233)")
 	intakePort := fs.Int("intake-port", 0, "intake server port (default: the port of intake.listen)")
 	stateDir := fs.String("state-dir", "", "folder for the dev server's SQLite file and the dev codec key (default: dev.state_dir)")
-	noSeed := fs.Bool("no-demo", false, "do not send the demo joiners and leaver at start")
+	noSeed := fs.Bool("no-demo", false, "do not send the demo joiners, leaver and elevation request at start")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
