@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,9 +13,12 @@ import (
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdktest "go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/workflows"
@@ -40,16 +44,58 @@ func TestReplayCommittedHistories(t *testing.T) {
 		}
 		kinds[strings.SplitN(filepath.Base(f), "-", 2)[0]] = true
 	}
-	for _, k := range []string{"employee", "joiner", "mover", "leaver"} {
+	for _, k := range []string{"employee", "joiner", "mover", "leaver", "elevation", "identitylogexport", "kpireport"} {
 		if !kinds[k] {
 			t.Errorf("no committed %s history", k)
 		}
 	}
+	// The versioned branch is only covered if its marker is in a history.
+	if v := versionMarker(t, filepath.Join("testdata", pendingStartHistory+".json"), "pending-start-follows-hr"); v < 1 {
+		t.Errorf("%s does not take the pending-start-follows-hr branch (version %d)", pendingStartHistory, v)
+	}
 }
 
+// versionMarker is the version a history recorded for changeID (-2 when it
+// recorded none).
+func versionMarker(t *testing.T, file, changeID string) workflow.Version {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	hist, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := converter.GetDefaultDataConverter()
+	for _, ev := range hist.Events {
+		m := ev.GetMarkerRecordedEventAttributes()
+		if m == nil || m.MarkerName != "Version" {
+			continue
+		}
+		var id string
+		var v workflow.Version
+		if err := dc.FromPayloads(m.Details["change-id"], &id); err != nil {
+			t.Fatal(err)
+		}
+		if err := dc.FromPayloads(m.Details["version"], &v); err != nil {
+			t.Fatal(err)
+		}
+		if id == changeID {
+			return v
+		}
+	}
+	return -2
+}
+
+const pendingStartHistory = "employee-pending-start-follows-hr"
+
 // TestRecordHistories runs a joiner, a mover and a leaver (with an operator
-// retry) on a real dev server with the stub activities and writes their
-// histories to testdata/. Run it when the workflows change shape on purpose.
+// retry), a pending joiner whose start date moves, an elevation (refused and
+// accepted approvals, grant, early revoke) and one month's identity-log
+// export and KPI report on a real dev server with stub activities, and
+// writes their histories to testdata/. Run it when the workflows change
+// shape on purpose.
 func TestRecordHistories(t *testing.T) {
 	if os.Getenv("JML_RECORD_HISTORIES") != "1" {
 		t.Skip("set JML_RECORD_HISTORIES=1 to record workflow histories into testdata/")
@@ -83,6 +129,27 @@ func TestRecordHistories(t *testing.T) {
 	}
 	defer w.Stop()
 
+	if err := os.MkdirAll("testdata", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	save := func(name, wid string) {
+		var hist historypb.History
+		it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist.Events = append(hist.Events, ev)
+		}
+		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&hist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata", name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	id := workflows.EmployeeWorkflowID("E0042")
 	policy := testPolicy()
 	state := func() workflows.EmployeeState {
@@ -154,29 +221,238 @@ func TestRecordHistories(t *testing.T) {
 	}
 	st = waitFor("leaver", func(st workflows.EmployeeState) bool { return st.Status == workflows.StatusTerminated })
 
-	if err := os.MkdirAll("testdata", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	save := func(name, wid string) {
-		var hist historypb.History
-		it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			hist.Events = append(hist.Events, ev)
-		}
-		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&hist)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("testdata", name+".json"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	save("employee-joiner-mover-leaver", id)
 	for _, ch := range st.History {
 		save(ch.Event+"-"+strings.ReplaceAll(ch.WorkflowID, "/", "_"), ch.WorkflowID)
 	}
+
+	recordPendingStart(ctx, t, c, tq, policy, save)
+
+	// Elevation and evidence on their own task queue, with their own stubs.
+	const tq2 = "record-histories-evidence"
+	w2 := worker.New(c, tq2, worker.Options{})
+	workflows.Register(w2)
+	registerRecordingStubs(w2)
+	if err := w2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Stop()
+	recordElevation(ctx, t, c, tq2, save)
+	recordEvidence(ctx, t, c, tq2, save)
+}
+
+// recordPendingStart: a pending joiner whose start date HR moves twice,
+// later then to today, so the queued joiner follows it (the
+// pending-start-follows-hr branch) and runs.
+func recordPendingStart(ctx context.Context, t *testing.T, c client.Client, tq string, policy workflows.Policy, save func(name, wid string)) {
+	id := workflows.EmployeeWorkflowID("E0043")
+	nyc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(nyc)
+	pending := func(days int) hr.Record {
+		return rec(func(r *hr.Record) {
+			r.EmployeeID, r.Email, r.Status = "E0043", "grace.hopper@demo.jml.test", hr.StatusPending
+			r.StartDate = today.AddDate(0, 0, days).Format(time.DateOnly)
+		})
+	}
+	_, err = c.SignalWithStartWorkflow(ctx, id, workflows.SignalHRRecord, workflows.HRRecordInput{Record: pending(30)},
+		client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: "E0043", Policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(r hr.Record) workflows.ApplyHRRecordResult {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateApplyHRRecord,
+			Args: []any{workflows.HRRecordInput{Record: r}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res workflows.ApplyHRRecordResult
+		if err := h.Get(ctx, &res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := apply(pending(40)); res.Classification != workflows.ClassJoin || res.Seq != 1 || res.DueAt.IsZero() {
+		t.Fatalf("start moved later: %+v", res)
+	}
+	if res := apply(pending(0)); res.Classification != workflows.ClassJoin || res.Seq != 1 || !res.DueAt.IsZero() {
+		t.Fatalf("start moved to today: %+v", res)
+	}
+	for {
+		v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st workflows.EmployeeState
+		if err := v.Get(&st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Status == workflows.StatusActive && len(st.Pending) == 0 && st.Current == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("pending joiner never ran: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	save(pendingStartHistory, id)
+}
+
+// registerRecordingStubs registers stub activities for the Elevation and
+// evidence workflows on w: fixed answers, no real system.
+func registerRecordingStubs(w worker.Worker) {
+	reg := func(name string, fn any) { w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	delivered := func(context.Context, any) (workflows.NotifyOutput, error) {
+		return workflows.NotifyOutput{Delivered: true}, nil
+	}
+	reg(workflows.ActPostApproval, func(context.Context, workflows.PostApprovalInput) (workflows.ApprovalMessageOutput, error) {
+		return workflows.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
+	})
+	reg(workflows.ActUpdateApprovalMsg, func(ctx context.Context, in workflows.UpdateApprovalInput) (workflows.NotifyOutput, error) {
+		return delivered(ctx, in)
+	})
+	reg(workflows.ActNotifyEmployee, func(ctx context.Context, in workflows.NotifyManagerInput) (workflows.NotifyOutput, error) {
+		return delivered(ctx, in)
+	})
+	reg(workflows.ActNotifyChannel, func(ctx context.Context, in workflows.NotifyChannelInput) (workflows.NotifyOutput, error) {
+		return delivered(ctx, in)
+	})
+	reg(workflows.ActCheckGates, func(_ context.Context, in workflows.CheckGatesInput) (workflows.GatesOutput, error) {
+		return workflows.GatesOutput{Device: workflows.GateResult{Required: in.RequireCompliantDevice, Checked: true, Passed: true},
+			MFA: workflows.GateResult{Required: in.RequireMFA, Checked: true, Passed: true}}, nil
+	})
+	reg(workflows.ActLookupAccount, func(_ context.Context, in workflows.LookupAccountInput) (workflows.AccountOutput, error) {
+		return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: "acct-" + in.EmployeeID, Enabled: true}, nil
+	})
+	reg(workflows.ActGrantAdminRole, func(_ context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+		return workflows.AdminRoleOutput{Outcome: "added", ExpiresAt: in.Until}, nil
+	})
+	reg(workflows.ActRevokeAdminRole, func(context.Context, workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+		return workflows.AdminRoleOutput{Outcome: "removed"}, nil
+	})
+	reg(workflows.ActVerifyRoleRevoked, func(context.Context, workflows.AdminRoleInput) error { return nil })
+
+	reg(workflows.ActExportIdentityLog, func(_ context.Context, in workflows.ExportLogInput) (workflows.LogFile, error) {
+		return workflows.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), Bytes: 100, SHA256: "h-" + in.Directory}, nil
+	})
+	reg(workflows.ActWriteLogManifest, func(_ context.Context, in workflows.LogManifestInput) (workflows.IdentityLogResult, error) {
+		return workflows.IdentityLogResult{Month: in.Month, Folder: "/ev/" + in.Month + "/IdentityLogs", Manifest: "/ev/" + in.Month + "/IdentityLogs/manifest.json"}, nil
+	})
+	reg(workflows.ActListActiveEmployees, func(context.Context) (workflows.PopulationOutput, error) {
+		var ids []string
+		for i := 1; i <= 150; i++ { // two assessment batches
+			ids = append(ids, fmt.Sprintf("E%04d", i))
+		}
+		return workflows.PopulationOutput{EmployeeIDs: ids, Source: "visibility"}, nil
+	})
+	reg(workflows.ActListActiveElevations, func(context.Context) ([]workflows.ActiveElevation, error) {
+		return []workflows.ActiveElevation{{EmployeeID: "E0042", RoleName: "entra-user-admin"}}, nil
+	})
+	reg(workflows.ActAssessEmployees, func(_ context.Context, in workflows.AssessInput) (workflows.AssessOutput, error) {
+		out := workflows.AssessOutput{Employees: len(in.EmployeeIDs), EnabledInAll: len(in.EmployeeIDs), MFAInAll: len(in.EmployeeIDs)}
+		for _, d := range in.Directories {
+			out.Directories = append(out.Directories, workflows.DirectoryFacts{Directory: d, Accounts: len(in.EmployeeIDs), Enabled: len(in.EmployeeIDs), MFAEnrolled: len(in.EmployeeIDs)})
+		}
+		return out, nil
+	})
+	reg(workflows.ActSummariseOffboarding, func(context.Context, workflows.MonthInput) (workflows.OffboardingSummary, error) {
+		return workflows.OffboardingSummary{Leavers: 3, Met: 3, P50Seconds: 60, P95Seconds: 120, MaxSeconds: 130}, nil
+	})
+	reg(workflows.ActReadLogManifest, func(context.Context, workflows.MonthInput) (workflows.LogManifestSummary, error) {
+		return workflows.LogManifestSummary{Present: true, Verified: true, Directories: []string{"entra", "google", "okta"}, TotalEvents: 15}, nil
+	})
+	reg(workflows.ActWriteKPIReport, func(_ context.Context, f workflows.KPIFacts) (workflows.KPIReportResult, error) {
+		return workflows.KPIReportResult{Month: f.Month, JSON: "/ev/Reports/KPI-" + f.Month + ".json", HTML: "/ev/Reports/KPI-" + f.Month + ".html"}, nil
+	})
+}
+
+// recordElevation: request, a refused approval by someone else, the
+// approver's approval, the grant, and an early revoke by the requester.
+func recordElevation(ctx context.Context, t *testing.T, c client.Client, tq string, save func(name, wid string)) {
+	in := workflows.ElevationInput{
+		RequestID: "3f1c9a2e-5b7d-4e10-8c2a-6d9e0f1a2b3c", RequesterEmployeeID: "E0042", RoleName: "entra-user-admin",
+		Duration: time.Hour, Justification: "reset a locked account", ApproverEmployeeID: "E0002",
+		Policy: workflows.ElevationPolicy{Directory: "entra", Role: "User Administrator", MaxDuration: 4 * time.Hour,
+			DefaultDuration: time.Hour, ApprovalTimeout: 4 * time.Hour, Approver: "manager",
+			RequireCompliantDevice: true, RequireMFA: true, Directories: []string{"entra", "okta"}, SecurityChannel: "#security-alerts"},
+	}
+	id := workflows.ElevationWorkflowID(in.RequestID)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.ElevationWorkflowName, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus := func(status string) {
+		for ctx.Err() == nil {
+			v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st workflows.ElevationState
+			if err := v.Get(&st); err != nil {
+				t.Fatal(err)
+			}
+			// Pending counts once the approval message is out.
+			if st.Status == status && (status != workflows.ElevationPending || st.ApprovalMessage.Delivered) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("elevation never reached %s", status)
+	}
+	decide := func(action, actor, want string) {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: action,
+			Args: []any{workflows.ElevationDecision{Actor: workflows.Actor{EmployeeID: actor, Via: "slack"}}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res workflows.ElevationDecisionResult
+		if err := h.Get(ctx, &res); err != nil || res.Result != want {
+			t.Fatalf("%s by %s: %+v (%v), want %s", action, actor, res, err, want)
+		}
+	}
+	waitStatus(workflows.ElevationPending)
+	decide(workflows.UpdateApprove, "E0077", workflows.DecisionRefused)
+	decide(workflows.UpdateApprove, "E0002", workflows.DecisionAccepted)
+	waitStatus(workflows.ElevationActive)
+	decide(workflows.UpdateRevoke, "E0042", workflows.DecisionAccepted)
+	var st workflows.ElevationState
+	if err := run.Get(ctx, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != workflows.ElevationRevoked || st.RevokeReason != "early, by E0042" || !st.RevokeVerified || len(st.Decisions) != 3 {
+		t.Fatalf("elevation ended %s (%s), decisions %+v", st.Status, st.RevokeReason, st.Decisions)
+	}
+	save("elevation-approve-grant-early-revoke", id)
+}
+
+// recordEvidence: the identity-log export and the KPI report of one month.
+func recordEvidence(ctx context.Context, t *testing.T, c client.Client, tq string, save func(name, wid string)) {
+	const month = "2026-11"
+	dirs := []string{"entra", "okta", "google"}
+	id := workflows.IdentityLogExportWorkflowID(month)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.IdentityLogExportWorkflowName,
+		workflows.EvidenceInput{Month: month, Directories: dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs workflows.IdentityLogResult
+	if err := run.Get(ctx, &logs); err != nil || len(logs.Files) != 3 || logs.Manifest == "" {
+		t.Fatalf("identity-log export: %+v (%v)", logs, err)
+	}
+	save("identitylogexport-"+month, id)
+
+	id = workflows.KPIReportWorkflowID(month)
+	run, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.KPIReportWorkflowName,
+		workflows.EvidenceInput{Month: month, Directories: dirs,
+			ElevationRoles: map[string]workflows.ElevationRoleRef{"entra-user-admin": {Directory: "entra", Role: "User Administrator"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kpi workflows.KPIReportResult
+	if err := run.Get(ctx, &kpi); err != nil || kpi.HTML == "" {
+		t.Fatalf("KPI report: %+v (%v)", kpi, err)
+	}
+	save("kpireport-"+month, id)
 }
