@@ -43,16 +43,26 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	l.mu.Lock()
 	until := l.pauseUntil
 	l.mu.Unlock()
-	if d := time.Until(until); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	if err := Sleep(ctx, time.Until(until)); err != nil {
+		return err
 	}
 	return l.lim.Wait(ctx)
+}
+
+// Sleep waits d (nothing when d <= 0) or until ctx ends, whichever is
+// first: the one wait every client's backoff and pause uses.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // PauseUntil holds every caller until t (a server-announced reset).

@@ -182,17 +182,6 @@ func (c *Client) backoff(err error, n int) time.Duration {
 	return d + time.Duration(mrand.Int64N(int64(d)/4+1))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // call runs an idempotent SDK call, retrying throttled and transient
 // failures up to maxRetries times. Errors come back classified.
 func call[T any](ctx context.Context, c *Client, op string, fn func() (T, error)) (T, error) {
@@ -215,7 +204,7 @@ func (c *Client) retry(ctx context.Context, de *directory.Error, n int) bool {
 	if !isRetryable(de) || n >= c.maxRetries {
 		return false
 	}
-	return sleep(ctx, c.backoff(de, n)) == nil
+	return directory.Sleep(ctx, c.backoff(de, n)) == nil
 }
 
 // do is call for SDK calls that return only an error.

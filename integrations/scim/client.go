@@ -95,7 +95,7 @@ func New(opts AppOptions) (*Client, error) {
 	c := &Client{
 		name: opts.Name, base: strings.TrimRight(opts.BaseURL, "/"), token: opts.Token, hc: hc,
 		deleteMode: opts.DeactivateBy == "delete", groups: !opts.NoGroups,
-		attempts: opts.MaxAttempts, maxWait: opts.MaxWait, now: time.Now, sleep: sleepCtx,
+		attempts: opts.MaxAttempts, maxWait: opts.MaxWait, now: time.Now, sleep: directory.Sleep,
 		groupIDs: map[string]string{},
 	}
 	if c.attempts <= 0 {
@@ -105,17 +105,6 @@ func New(opts AppOptions) (*Client, error) {
 		c.maxWait = time.Minute
 	}
 	return c, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Name is "scim:<app>".

@@ -49,7 +49,7 @@ func client(t *testing.T, e *scimemu.Emulator, app, token string, mod func(*AppO
 		w.mu.Lock()
 		w.ds = append(w.ds, d)
 		w.mu.Unlock()
-		return sleepCtx(ctx, d)
+		return directory.Sleep(ctx, d)
 	}
 	return c, w
 }

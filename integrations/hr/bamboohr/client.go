@@ -187,12 +187,8 @@ func (c *Client) do(ctx context.Context, op, method, path string, body []byte, o
 			if errors.As(err, &de) && de.RetryAfter > 0 {
 				d = de.RetryAfter
 			}
-			t := time.NewTimer(min(d, time.Minute))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
+			if err := directory.Sleep(ctx, min(d, time.Minute)); err != nil {
+				return err
 			}
 		}
 		err = c.once(ctx, op, method, path, body, out)
