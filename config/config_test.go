@@ -154,3 +154,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestListEntriesNeedUniqueNames(t *testing.T) {
+	demo, err := os.ReadFile("demo.yaml")
+	require.NoError(t, err)
+	doc := strings.Replace(string(demo), "  - name: salesforce\n", "  - name: github\n", 1)
+	doc = strings.Replace(doc, "    - name: okta-helpdesk\n", "    - name: \"\"\n", 1)
+	doc = strings.Replace(doc, "    - name: sales\n", "    - name: engineering\n", 1)
+	_, err = Parse("dup.yaml", []byte(doc), env(demoEnv))
+	var ce *Error
+	require.ErrorAs(t, err, &ce)
+	paths := map[string]string{}
+	for _, p := range ce.Problems {
+		paths[p.Path] = p.Msg
+	}
+	assert.Equal(t, `"github" is defined twice`, paths["scim_apps[1].name"])
+	assert.Equal(t, "is required", paths["elevation.roles[1].name"])
+	assert.Equal(t, `"engineering" is defined twice`, paths["catalog.rules[3].name"])
+}

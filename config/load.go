@@ -397,12 +397,7 @@ func (v *validator) semantics(c *Config) {
 	apps := map[string]bool{}
 	for i, a := range c.SCIMApps {
 		p := fmt.Sprintf("scim_apps[%d]", i)
-		if a.Name == "" {
-			v.add(0, p+".name", "is required")
-		} else if apps[a.Name] {
-			v.add(0, p+".name", fmt.Sprintf("%q is defined twice", a.Name))
-		}
-		apps[a.Name] = true
+		v.uniqueName(p+".name", a.Name, apps)
 		urlCheck(p+".base_url", a.BaseURL, true)
 		if a.DeactivateBy != "patch" && a.DeactivateBy != "delete" {
 			v.add(0, p+".deactivate_by", fmt.Sprintf("%q is not patch or delete", a.DeactivateBy))
@@ -426,12 +421,7 @@ func (v *validator) semantics(c *Config) {
 	roles := map[string]bool{}
 	for i, r := range c.Elevation.Roles {
 		p := fmt.Sprintf("elevation.roles[%d]", i)
-		if r.Name == "" {
-			v.add(0, p+".name", "is required")
-		} else if roles[r.Name] {
-			v.add(0, p+".name", fmt.Sprintf("%q is defined twice", r.Name))
-		}
-		roles[r.Name] = true
+		v.uniqueName(p+".name", r.Name, roles)
 		v.directory(p+".directory", r.Directory, enabled)
 		if r.Directory != "" && !slices.Contains(c.Catalog.AdminRoles[r.Directory], r.Role) {
 			v.add(0, p+".role", fmt.Sprintf("%q is not declared in catalog.admin_roles.%s", r.Role, r.Directory))
@@ -453,6 +443,17 @@ func (v *validator) semantics(c *Config) {
 	if !slices.Contains([]string{"webhook", "bamboohr"}, c.HR.Source) {
 		v.add(0, "hr.source", fmt.Sprintf("%q is not webhook or bamboohr", c.HR.Source))
 	}
+}
+
+// uniqueName checks that a list entry's name is set and not taken, and
+// records it in seen.
+func (v *validator) uniqueName(path, name string, seen map[string]bool) {
+	if name == "" {
+		v.add(0, path, "is required")
+	} else if seen[name] {
+		v.add(0, path, fmt.Sprintf("%q is defined twice", name))
+	}
+	seen[name] = true
 }
 
 func (v *validator) directory(path, name string, enabled []string) bool {
@@ -511,12 +512,7 @@ func (v *validator) catalog(c *Config, enabled []string, apps map[string]bool) {
 	names := map[string]bool{}
 	for i, r := range cat.Rules {
 		p := fmt.Sprintf("catalog.rules[%d]", i)
-		if r.Name == "" {
-			v.add(0, p+".name", "is required")
-		} else if names[r.Name] {
-			v.add(0, p+".name", fmt.Sprintf("%q is defined twice", r.Name))
-		}
-		names[r.Name] = true
+		v.uniqueName(p+".name", r.Name, names)
 		if r.Match.empty() {
 			v.add(0, p+".match", "is empty: a rule must match on at least one of departments, titles, locations, employment_types")
 		}
