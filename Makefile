@@ -40,7 +40,7 @@ $(WORKFLOWCHECK):
 ## bench: the measured numbers in README.md
 bench: build temporal
 	./bin/jml bench --config $(CONFIG)
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./testsuite/...
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./devstack/...
 
 clean:
 	rm -rf bin

@@ -18,10 +18,10 @@ import (
 
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulators"
+	"github.com/jml-dev/jml/devstack/slackemu"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulators"
-	"github.com/jml-dev/jml/testsuite/slackemu"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workflows"
 )

@@ -14,9 +14,10 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/devstack/devserver"
+	"github.com/jml-dev/jml/devstack/stack"
 	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/starters/intake"
-	"github.com/jml-dev/jml/testsuite/harness"
 	"github.com/jml-dev/jml/workflows"
 )
 
@@ -31,12 +32,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("--leavers must be between 1 and (--employees - 10) / 2")
 	}
 	fmt.Fprintln(stdout, "jml bench: starting the dev server, emulators and worker...")
-	server, err := harness.StartServer(ctx, harness.ServerOptions{UIPort: -1, Output: io.Discard})
+	server, err := devserver.StartServer(ctx, devserver.ServerOptions{UIPort: -1, Output: io.Discard})
 	if err != nil {
 		return err
 	}
 	defer server.Stop()
-	env, err := harness.New(harness.EnvOptions{Employees: *employees, Joiners: 1, Server: server, LogTo: io.Discard})
+	env, err := stack.New(stack.EnvOptions{Employees: *employees, Joiners: 1, Server: server, LogTo: io.Discard})
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func summary(took []time.Duration) string {
 
 // timeLeaver terminates rec now and waits for its Leaver workflow to finish,
 // then checks the directories really are disabled.
-func timeLeaver(ctx context.Context, env *harness.Env, rec hr.Record) (time.Duration, error) {
+func timeLeaver(ctx context.Context, env *stack.Env, rec hr.Record) (time.Duration, error) {
 	rec.Status = hr.StatusTerminated
 	rec.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
 	body, err := json.Marshal(rec)

@@ -16,14 +16,14 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/devserver"
+	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/intake"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulators"
-	"github.com/jml-dev/jml/testsuite/harness"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 	"github.com/jml-dev/jml/workflows"
@@ -101,7 +101,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	emus.Configure(cfg)
 
 	fmt.Fprintln(stdout, "jml dev: starting the Temporal dev server (first start takes a few seconds)...")
-	server, err := harness.StartServer(ctx, harness.ServerOptions{
+	server, err := devserver.StartServer(ctx, devserver.ServerOptions{
 		GRPCPort: *grpcPort, UIPort: *uiPort, DBFile: filepath.Join(*stateDir, "temporal.db"),
 		Output:    io.Discard,
 		ExtraArgs: []string{"--ui-codec-endpoint", "http://" + intakeAddr + "/codec"},

@@ -23,9 +23,9 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/devstack/devserver"
+	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/starters/evidence"
-	"github.com/jml-dev/jml/testsuite/emulators"
-	"github.com/jml-dev/jml/testsuite/harness"
 	"github.com/jml-dev/jml/workflows"
 )
 
@@ -68,9 +68,9 @@ func TestBrokenConfigExits2WithEveryProblem(t *testing.T) {
 // TestDevStartsAndStopsCleanly runs the real binary: `jml dev` brings up the
 // UI and a polling worker, and Ctrl-C leaves no process behind.
 func TestDevStartsAndStopsCleanly(t *testing.T) {
-	root, err := harness.RepoRoot()
+	root, err := devserver.RepoRoot()
 	require.NoError(t, err)
-	_, err = harness.TemporalBinary()
+	_, err = devserver.TemporalBinary()
 	require.NoError(t, err)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "jml")
@@ -81,7 +81,7 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 
 	ports := make([]int, 3)
 	for i := range ports {
-		ports[i], err = harness.FreePort()
+		ports[i], err = devserver.FreePort()
 		require.NoError(t, err)
 	}
 	state := filepath.Join(dir, "state")
@@ -200,7 +200,7 @@ func processesMentioning(t *testing.T, s string) []string {
 }
 
 func TestImportDryRunQuarantinesAndExits1(t *testing.T) {
-	root, err := harness.RepoRoot()
+	root, err := devserver.RepoRoot()
 	require.NoError(t, err)
 	for k, v := range emulators.DemoCredentials().Env() {
 		t.Setenv(k, v)

@@ -19,10 +19,10 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/graphemu"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulator"
-	"github.com/jml-dev/jml/testsuite/graphemu"
 )
 
 const token = "emulator-bearer-7f3c9a"

@@ -18,10 +18,10 @@ import (
 
 	"google.golang.org/api/googleapi"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/googleemu"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulator"
-	"github.com/jml-dev/jml/testsuite/googleemu"
 )
 
 const testToken = "ya29.test-token-do-not-leak"

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/googleemu"
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/googleemu"
 )
 
 func TestSessionsRevokedSinceNeedsSuspensionAndNoTokens(t *testing.T) {

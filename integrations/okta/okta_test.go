@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/oktaemu"
 	"github.com/jml-dev/jml/integrations/directory"
 	oktadir "github.com/jml-dev/jml/integrations/okta"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulator"
-	"github.com/jml-dev/jml/testsuite/oktaemu"
 )
 
 const token = "00TESTtokenNeverPrinted42"

@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/oktaemu"
 	oktadir "github.com/jml-dev/jml/integrations/okta"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/oktaemu"
 )
 
 func TestSessionsRevokedSinceNeedsDeactivation(t *testing.T) {

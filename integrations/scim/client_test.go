@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/scimemu"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulator"
-	"github.com/jml-dev/jml/testsuite/scimemu"
 )
 
 var org = demoorg.New(40, 3)

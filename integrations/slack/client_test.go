@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/slackemu"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulator"
-	"github.com/jml-dev/jml/testsuite/slackemu"
 )
 
 const (

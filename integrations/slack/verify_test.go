@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jml-dev/jml/testsuite/slackemu"
+	"github.com/jml-dev/jml/devstack/slackemu"
 )
 
 func urlEscape(s string) string { return url.QueryEscape(s) }

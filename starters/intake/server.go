@@ -44,9 +44,9 @@ type Options struct {
 	// (approval buttons) and POST /slack/commands (/elevate) when both are set.
 	SlackSigningSecret string
 	Elevation          ElevationService
-	Extra         map[string]http.Handler
-	Logger        zerolog.Logger
-	Now           func() time.Time
+	Extra              map[string]http.Handler
+	Logger             zerolog.Logger
+	Now                func() time.Time
 }
 
 // Server is the intake HTTP server.

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/devstack/slackemu"
 	"github.com/jml-dev/jml/starters/elevation"
-	"github.com/jml-dev/jml/testsuite/slackemu"
 	"github.com/jml-dev/jml/workflows"
 )
 

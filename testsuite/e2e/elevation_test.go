@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/jml-dev/jml/testsuite/demoorg"
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/slackemu"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/testsuite/slackemu"
 	"github.com/jml-dev/jml/workflows"
 )
 

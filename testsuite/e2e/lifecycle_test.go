@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/integrations/hr"
-	"github.com/jml-dev/jml/testsuite/demoorg"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
 

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/devstack/bamboohremu"
+	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/hr"
-	"github.com/jml-dev/jml/testsuite/bamboohremu"
-	"github.com/jml-dev/jml/testsuite/demoorg"
-	"github.com/jml-dev/jml/testsuite/emulator"
 )
 
 var (
