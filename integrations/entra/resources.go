@@ -16,6 +16,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -105,7 +106,7 @@ func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
 }
 
 // AddToGroup adds the user; Graph's 400 "already exist" means AlreadyPresent.
-func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "add_to_group"
 	gid, err := c.groupID(ctx, op, group)
 	if err != nil {
@@ -117,15 +118,15 @@ func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Ou
 	if err := c.graph.Groups().ByGroupId(gid).Members().Ref().Post(ctx, ref, nil); err != nil {
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Status == 400 && strings.Contains(de.Message, "already exist") {
-			return directory.AlreadyPresent, nil
+			return domain.AlreadyPresent, nil
 		}
 		return "", ce
 	}
-	return directory.Added, nil
+	return domain.Added, nil
 }
 
 // RemoveFromGroup removes the user; Graph's 404 means WasAbsent.
-func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "remove_from_group"
 	gid, err := c.groupID(ctx, op, group)
 	if err != nil {
@@ -134,11 +135,11 @@ func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directo
 	if err := c.graph.Groups().ByGroupId(gid).Members().ByDirectoryObjectId(id).Ref().Delete(ctx, nil); err != nil {
 		ce := c.fail(op, err)
 		if directory.IsNotFound(ce) {
-			return directory.WasAbsent, nil
+			return domain.WasAbsent, nil
 		}
 		return "", ce
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }
 
 // catalog is a tenant's name <-> id table (license SKUs, role definitions),
@@ -250,16 +251,16 @@ func (c *Client) ListLicenses(ctx context.Context, id string) ([]string, error) 
 }
 
 // AssignLicense adds the SKU unless the user already holds it.
-func (c *Client) AssignLicense(ctx context.Context, id, sku string) (directory.Outcome, error) {
+func (c *Client) AssignLicense(ctx context.Context, id, sku string) (domain.Outcome, error) {
 	return c.changeLicense(ctx, "assign_license", id, sku, true)
 }
 
 // RemoveLicense removes the SKU unless the user does not hold it.
-func (c *Client) RemoveLicense(ctx context.Context, id, sku string) (directory.Outcome, error) {
+func (c *Client) RemoveLicense(ctx context.Context, id, sku string) (domain.Outcome, error) {
 	return c.changeLicense(ctx, "remove_license", id, sku, false)
 }
 
-func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool) (directory.Outcome, error) {
+func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool) (domain.Outcome, error) {
 	skuID, err := c.skus.id(ctx, op, sku)
 	if err != nil {
 		return "", err
@@ -271,9 +272,9 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 	has := slices.Contains(held, skuID)
 	switch {
 	case add && has:
-		return directory.AlreadyPresent, nil
+		return domain.AlreadyPresent, nil
 	case !add && !has:
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	uid, err := uuid.Parse(skuID)
 	if err != nil {
@@ -295,9 +296,9 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 		return "", c.fail(op, err)
 	}
 	if add {
-		return directory.Added, nil
+		return domain.Added, nil
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }
 
 // ---- admin roles (PIM) ----
@@ -322,14 +323,14 @@ func (c *Client) fetchRoles(ctx context.Context, op string) (map[string]string, 
 
 // ListAdminRoles lists the user's active directory roles from PIM's
 // schedule instances, which carry the end time of time-bound grants.
-func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.RoleAssignment, error) {
+func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAssignment, error) {
 	const op = "list_admin_roles"
 	if err := c.roles.load(ctx, op); err != nil {
 		return nil, err
 	}
-	out := []directory.RoleAssignment{}
+	out := []domain.RoleAssignment{}
 	err := c.eachInstance(ctx, id, func(in models.UnifiedRoleAssignmentScheduleInstanceable) error {
-		ra := directory.RoleAssignment{ID: str(in.GetId()), Role: c.roles.name(str(in.GetRoleDefinitionId()))}
+		ra := domain.RoleAssignment{ID: str(in.GetId()), Role: c.roles.name(str(in.GetRoleDefinitionId()))}
 		if t := in.GetEndDateTime(); t != nil {
 			ra.ExpiresAt = t.UTC()
 		}
@@ -379,24 +380,24 @@ func (c *Client) activeRole(ctx context.Context, principal, roleID string) (mode
 
 // GrantAdminRole activates the role through a PIM adminAssign request that
 // expires by itself at until (noExpiration when until is zero).
-func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (directory.RoleAssignment, directory.Outcome, error) {
+func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (domain.RoleAssignment, domain.Outcome, error) {
 	const op = "grant_admin_role"
 	rid, err := c.roles.id(ctx, op, role)
 	if err != nil {
-		return directory.RoleAssignment{}, "", err
+		return domain.RoleAssignment{}, "", err
 	}
 	if cur, err := c.activeRole(ctx, id, rid); err != nil {
-		return directory.RoleAssignment{}, "", c.fail(op, err)
+		return domain.RoleAssignment{}, "", c.fail(op, err)
 	} else if cur != nil {
-		ra := directory.RoleAssignment{ID: str(cur.GetId()), Role: role}
+		ra := domain.RoleAssignment{ID: str(cur.GetId()), Role: role}
 		if t := cur.GetEndDateTime(); t != nil {
 			ra.ExpiresAt = t.UTC()
 		}
-		return ra, directory.AlreadyPresent, nil
+		return ra, domain.AlreadyPresent, nil
 	}
 	now := c.now().UTC()
 	if !until.IsZero() && !until.After(now) {
-		return directory.RoleAssignment{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "grant would already have expired"}
+		return domain.RoleAssignment{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "grant would already have expired"}
 	}
 	req := newScheduleRequest(models.ADMINASSIGN_UNIFIEDROLESCHEDULEREQUESTACTIONS, id, rid, "jml: just-in-time elevation")
 	sched := models.NewRequestSchedule()
@@ -417,15 +418,15 @@ func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time
 	if err != nil {
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Code == "RoleAssignmentExists" {
-			return directory.RoleAssignment{Role: role, ExpiresAt: until}, directory.AlreadyPresent, nil
+			return domain.RoleAssignment{Role: role, ExpiresAt: until}, domain.AlreadyPresent, nil
 		}
-		return directory.RoleAssignment{}, "", ce
+		return domain.RoleAssignment{}, "", ce
 	}
-	return directory.RoleAssignment{ID: str(resp.GetTargetScheduleId()), Role: role, ExpiresAt: until.UTC()}, directory.Added, nil
+	return domain.RoleAssignment{ID: str(resp.GetTargetScheduleId()), Role: role, ExpiresAt: until.UTC()}, domain.Added, nil
 }
 
 // RevokeAdminRole ends the assignment through a PIM adminRemove request.
-func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (directory.Outcome, error) {
+func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.Outcome, error) {
 	const op = "revoke_admin_role"
 	rid, err := c.roles.id(ctx, op, role)
 	if err != nil {
@@ -436,17 +437,17 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (director
 		return "", c.fail(op, err)
 	}
 	if cur == nil {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	req := newScheduleRequest(models.ADMINREMOVE_UNIFIEDROLESCHEDULEREQUESTACTIONS, id, rid, "jml: elevation ended")
 	if _, err := c.graph.RoleManagement().Directory().RoleAssignmentScheduleRequests().Post(ctx, req, nil); err != nil {
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Code == "RoleAssignmentDoesNotExist" {
-			return directory.WasAbsent, nil
+			return domain.WasAbsent, nil
 		}
 		return "", ce
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }
 
 func newScheduleRequest(action models.UnifiedRoleScheduleRequestActions, principal, roleID, why string) models.UnifiedRoleAssignmentScheduleRequestable {
@@ -462,8 +463,8 @@ func newScheduleRequest(action models.UnifiedRoleScheduleRequestActions, princip
 
 // ---- devices ----
 
-func toDevice(d models.ManagedDeviceable) directory.Device {
-	out := directory.Device{ID: str(d.GetId()), Name: str(d.GetDeviceName()), OS: str(d.GetOperatingSystem()), Compliance: "unknown"}
+func toDevice(d models.ManagedDeviceable) domain.Device {
+	out := domain.Device{ID: str(d.GetId()), Name: str(d.GetDeviceName()), OS: str(d.GetOperatingSystem()), Compliance: "unknown"}
 	if cs := d.GetComplianceState(); cs != nil {
 		out.Compliance = cs.String()
 	}
@@ -477,10 +478,10 @@ func toDevice(d models.ManagedDeviceable) directory.Device {
 }
 
 // ListDevices returns the user's Intune managed devices.
-func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device, error) {
+func (c *Client) ListDevices(ctx context.Context, id string) ([]domain.Device, error) {
 	f := "userId eq " + quote(id)
 	b := c.graph.DeviceManagement().ManagedDevices()
-	out := []directory.Device{}
+	out := []domain.Device{}
 	err := each(
 		func() (models.ManagedDeviceCollectionResponseable, error) {
 			return b.Get(ctx, &devicemanagement.ManagedDevicesRequestBuilderGetRequestConfiguration{
@@ -499,7 +500,7 @@ func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device
 }
 
 // RetireDevice issues an Intune retire unless one is already pending.
-func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.Outcome, error) {
+func (c *Client) RetireDevice(ctx context.Context, deviceID string) (domain.Outcome, error) {
 	const op = "retire_device"
 	item := c.graph.DeviceManagement().ManagedDevices().ByManagedDeviceId(deviceID)
 	d, err := item.Get(ctx, nil)
@@ -507,12 +508,12 @@ func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.O
 		return "", c.fail(op, err)
 	}
 	if toDevice(d).Retired {
-		return directory.AlreadyRetired, nil
+		return domain.AlreadyRetired, nil
 	}
 	if err := item.Retire().Post(ctx, nil); err != nil {
 		return "", c.fail(op, err)
 	}
-	return directory.Retired, nil
+	return domain.Retired, nil
 }
 
 // ---- MFA ----
@@ -525,9 +526,9 @@ var weakMethods = map[string]bool{
 }
 
 // MFAStatus reports the user's registered strong authentication methods.
-func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error) {
+func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	b := c.graph.Users().ByUserId(id).Authentication().Methods()
-	out := directory.MFA{Methods: []string{}}
+	out := domain.MFA{Methods: []string{}}
 	err := each(
 		func() (models.AuthenticationMethodCollectionResponseable, error) { return b.Get(ctx, nil) },
 		func(l string) (models.AuthenticationMethodCollectionResponseable, error) {
@@ -542,7 +543,7 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error
 			return nil
 		})
 	if err != nil {
-		return directory.MFA{}, c.fail("mfa_status", err)
+		return domain.MFA{}, c.fail("mfa_status", err)
 	}
 	out.Enrolled = len(out.Methods) > 0
 	return out, nil
@@ -551,13 +552,13 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error
 // ---- events ----
 
 // SignInEvents pages through sign-ins, then directory audits, in [from, to).
-func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(directory.Event) error) error {
+func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(domain.AuditEvent) error) error {
 	const op = "sign_in_events"
 	span := func(field string) string {
 		return field + " ge " + from.UTC().Format(time.RFC3339) + " and " + field + " lt " + to.UTC().Format(time.RFC3339)
 	}
 	var cbErr error
-	call := func(ev directory.Event) error {
+	call := func(ev domain.AuditEvent) error {
 		if err := fn(ev); err != nil {
 			cbErr = err
 			return err
@@ -574,7 +575,7 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 		},
 		func(l string) (models.SignInCollectionResponseable, error) { return sb.WithUrl(l).Get(ctx, nil) },
 		func(s models.SignInable) error {
-			ev := directory.Event{ID: str(s.GetId()), Actor: str(s.GetUserPrincipalName()), Action: "sign-in",
+			ev := domain.AuditEvent{ID: str(s.GetId()), Actor: str(s.GetUserPrincipalName()), Action: "sign-in",
 				App: str(s.GetAppDisplayName()), IP: str(s.GetIpAddress()), Result: "success",
 				Raw: map[string]any{"userId": str(s.GetUserId())}}
 			if t := s.GetCreatedDateTime(); t != nil {
@@ -604,7 +605,7 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 			return ab.WithUrl(l).Get(ctx, nil)
 		},
 		func(a models.DirectoryAuditable) error {
-			ev := directory.Event{ID: str(a.GetId()), Action: str(a.GetActivityDisplayName()), Result: "unknown",
+			ev := domain.AuditEvent{ID: str(a.GetId()), Action: str(a.GetActivityDisplayName()), Result: "unknown",
 				Raw: map[string]any{"category": str(a.GetCategory())}}
 			if t := a.GetActivityDateTime(); t != nil {
 				ev.Time = t.UTC()
