@@ -18,7 +18,7 @@ func TestTemporalErrorMapping(t *testing.T) {
 	cases := []struct {
 		name         string
 		err          error
-		wantType     string
+		wantType     domain.ErrorType
 		nonRetryable bool
 		delay        time.Duration
 	}{
@@ -37,7 +37,7 @@ func TestTemporalErrorMapping(t *testing.T) {
 			if !errors.As(got, &app) {
 				t.Fatalf("got %T %v, want *temporal.ApplicationError", got, got)
 			}
-			if app.Type() != c.wantType || app.NonRetryable() != c.nonRetryable || app.NextRetryDelay() != c.delay {
+			if app.Type() != string(c.wantType) || app.NonRetryable() != c.nonRetryable || app.NextRetryDelay() != c.delay {
 				t.Fatalf("type=%s nonRetryable=%t delay=%s, want %s %t %s", app.Type(), app.NonRetryable(), app.NextRetryDelay(), c.wantType, c.nonRetryable, c.delay)
 			}
 		})
@@ -49,17 +49,17 @@ func TestTemporalErrorMapping(t *testing.T) {
 		t.Fatal("cancellation must pass through unchanged")
 	}
 	// Every non-retryable type is in the list the workflows' retry policies use.
-	for _, typ := range []string{domain.ErrDirectoryPermanent, domain.ErrDirectoryNotFound, domain.ErrDirectoryUnsupported, domain.ErrBadInput} {
+	for _, typ := range []domain.ErrorType{domain.ErrDirectoryPermanent, domain.ErrDirectoryNotFound, domain.ErrDirectoryUnsupported, domain.ErrBadInput} {
 		found := false
 		for _, n := range contract.NonRetryableErrorTypes {
-			found = found || n == typ
+			found = found || n == string(typ)
 		}
 		if !found {
 			t.Errorf("%s missing from contract.NonRetryableErrorTypes", typ)
 		}
 	}
 	var app *temporal.ApplicationError
-	if !errors.As(badInput("x"), &app) || !app.NonRetryable() || app.Type() != domain.ErrBadInput {
+	if !errors.As(badInput("x"), &app) || !app.NonRetryable() || app.Type() != string(domain.ErrBadInput) {
 		t.Fatal("badInput must be a non-retryable BadInput")
 	}
 }

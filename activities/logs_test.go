@@ -17,7 +17,6 @@ import (
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // syncBuffer is a log sink written by the activity and SDK goroutines.
@@ -86,8 +85,8 @@ func TestFailureLogsCarryNoEmail(t *testing.T) {
 
 	// Real Okta through the SDK: the login belongs to another employee, and
 	// Okta's integration says whose login it is.
-	app := run(workflows.ActLookupAccount, contract.LookupAccountInput{Directory: config.Okta, EmployeeID: "E9999", Email: emp.Email})
-	if app.Type() != domain.ErrDirectoryPermanent || !strings.Contains(app.Error(), "login_conflict") {
+	app := run(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Okta, EmployeeID: "E9999", Email: emp.Email})
+	if app.Type() != string(domain.ErrDirectoryPermanent) || !strings.Contains(app.Error(), "login_conflict") {
 		t.Errorf("okta conflict: %s [%s], want the code login_conflict and type %s", app.Error(), app.Type(), domain.ErrDirectoryPermanent)
 	}
 	var detail string
@@ -95,12 +94,12 @@ func TestFailureLogsCarryNoEmail(t *testing.T) {
 		t.Errorf("okta conflict details %q (%v): want the message with the email scrubbed", detail, err)
 	}
 
-	app = run(workflows.ActNotifyManager, contract.NotifyManagerInput{ManagerEmployeeID: mgr.EmployeeID, Directories: []string{config.Okta}, Text: "hello"})
+	app = run(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: mgr.EmployeeID, Directories: []string{config.Okta}, Text: "hello"})
 	if !strings.Contains(app.Error(), "users_not_found") {
 		t.Errorf("slack: %s, want the code users_not_found", app.Error())
 	}
-	app = run(workflows.ActNotifyChannel, contract.NotifyChannelInput{Channel: "#security", Text: "alert"})
-	if app.Type() != domain.ErrDirectoryTransient {
+	app = run(contract.NotifyChannel.Name, contract.NotifyChannelInput{Channel: "#security", Text: "alert"})
+	if app.Type() != string(domain.ErrDirectoryTransient) {
 		t.Errorf("unclassified: %s [%s], want %s", app.Error(), app.Type(), domain.ErrDirectoryTransient)
 	}
 

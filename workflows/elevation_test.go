@@ -37,50 +37,50 @@ type elevStubs struct {
 
 func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
 	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg(workflows.ActPostApproval, func(_ context.Context, in contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
+	reg(contract.PostApproval.Name, func(_ context.Context, in contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.posts = append(s.posts, in)
 		return contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
 	})
-	reg(workflows.ActUpdateApprovalMsg, func(_ context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
+	reg(contract.UpdateApprovalMessage.Name, func(_ context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.msgs = append(s.msgs, in.Outcome)
 		return contract.NotifyOutput{Delivered: true}, nil
 	})
-	reg(workflows.ActNotifyEmployee, func(_ context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
+	reg(contract.NotifyEmployee.Name, func(_ context.Context, in contract.NotifyEmployeeInput) (contract.NotifyOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.told = append(s.told, in.ManagerEmployeeID+": "+in.Text)
+		s.told = append(s.told, in.EmployeeID+": "+in.Text)
 		return contract.NotifyOutput{Delivered: true}, nil
 	})
-	reg(workflows.ActNotifyChannel, func(_ context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
+	reg(contract.NotifyChannel.Name, func(_ context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
 		return contract.NotifyOutput{Delivered: true}, nil
 	})
-	reg(workflows.ActCheckGates, func(_ context.Context, in contract.CheckGatesInput) (contract.GatesOutput, error) {
+	reg(contract.CheckGates.Name, func(_ context.Context, in contract.CheckGatesInput) (contract.GatesOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		g := s.gates
 		g.Device.Required, g.MFA.Required = in.RequireCompliantDevice, in.RequireMFA
 		return g, nil
 	})
-	reg(workflows.ActLookupAccount, func(_ context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
+	reg(contract.LookupAccount.Name, func(_ context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
 		return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: "acct-" + in.EmployeeID, Enabled: true}, nil
 	})
-	reg(workflows.ActGrantAdminRole, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
+	reg(contract.GrantAdminRole.Name, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.grants = append(s.grants, in)
 		return contract.AdminRoleOutput{Outcome: "added", ExpiresAt: in.Until}, nil
 	})
-	reg(workflows.ActRevokeAdminRole, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
+	reg(contract.RevokeAdminRole.Name, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.revoke = append(s.revoke, in)
 		return contract.AdminRoleOutput{Outcome: "removed"}, nil
 	})
-	reg(workflows.ActVerifyRoleRevoked, func(_ context.Context, in contract.AdminRoleInput) error {
+	reg(contract.VerifyAdminRoleRevoked.Name, func(_ context.Context, in contract.AdminRoleInput) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.verify++
@@ -184,7 +184,7 @@ func TestElevationApprovedGrantedThenRevokedAtExpiry(t *testing.T) {
 	assert.Equal(t, contract.ElevationDecisionRecord{Action: "approve", Actor: contract.Actor{EmployeeID: manager, Via: "slack"}, Result: "accepted", At: st.Decisions[0].At}, st.Decisions[0])
 	require.NotNil(t, st.Gates)
 	assert.True(t, st.Gates.Device.Required && st.Gates.Device.Passed && st.Gates.MFA.Passed)
-	assert.Equal(t, []string{domain.ElevationPending, domain.ElevationGranting, domain.ElevationActive, domain.ElevationRevoked}, r.status)
+	assert.Equal(t, []string{string(domain.ElevationPending), string(domain.ElevationGranting), string(domain.ElevationActive), string(domain.ElevationRevoked)}, r.status)
 	require.Len(t, r.stubs.msgs, 2)
 	assert.Contains(t, r.stubs.msgs[0], "Approved by E0002. Granted until")
 	assert.Contains(t, r.stubs.msgs[1], "Revoked at")
@@ -218,9 +218,9 @@ func TestElevationUnauthorisedApproverRefusedAndRecorded(t *testing.T) {
 	assert.Equal(t, domain.DecisionAccepted, r.results["manager"].Result)
 	require.Len(t, st.Decisions, 3, "both refusals are in the record")
 	assert.Equal(t, stranger, st.Decisions[0].Actor.EmployeeID)
-	assert.Equal(t, "refused", st.Decisions[0].Result)
+	assert.Equal(t, domain.DecisionRefused, st.Decisions[0].Result)
 	assert.Equal(t, requester, st.Decisions[1].Actor.EmployeeID)
-	assert.Equal(t, "refused", st.Decisions[1].Result)
+	assert.Equal(t, domain.DecisionRefused, st.Decisions[1].Result)
 	assert.Equal(t, domain.ElevationDenied, st.Status, "the refusals decided nothing; the manager's deny did")
 	assert.Empty(t, r.stubs.grants)
 }
@@ -305,7 +305,7 @@ func TestElevationExtendWithinMaxAndBeyond(t *testing.T) {
 	assert.WithinDuration(t, want, st.RevokedAt, 0, "revoked at the extended end")
 	var results []string
 	for _, d := range st.Decisions {
-		results = append(results, d.Action+":"+d.Actor.EmployeeID+":"+d.Result)
+		results = append(results, d.Action+":"+d.Actor.EmployeeID+":"+string(d.Result))
 	}
 	assert.Equal(t, []string{"approve:E0002:accepted", "extend:E0042:refused", "extend:E0002:accepted", "extend:E0002:refused"}, results)
 }
@@ -318,7 +318,7 @@ func TestElevationRefusesDurationBeyondMax(t *testing.T) {
 	require.Error(t, err)
 	var app *temporal.ApplicationError
 	require.ErrorAs(t, err, &app)
-	assert.Equal(t, domain.ErrBadInput, app.Type())
+	assert.Equal(t, string(domain.ErrBadInput), app.Type())
 	assert.True(t, app.NonRetryable())
 	assert.Contains(t, app.Error(), "5h0m0s is longer than the maximum 4h0m0s of entra-user-admin")
 	assert.Empty(t, r.stubs.posts, "no approval asked")

@@ -16,7 +16,6 @@ import (
 	sdktest "go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/workflows"
@@ -24,16 +23,16 @@ import (
 
 var dirs = []string{"entra", "okta", "google"}
 
-func testCatalog() config.Catalog {
+func testCatalog() domain.Catalog {
 	all := func(g string) map[string][]string {
 		return map[string][]string{"entra": {g}, "okta": {g}, "google": {g}}
 	}
-	return config.Catalog{
-		Birthright: config.Grant{Groups: all("all-staff"), Apps: []string{"zoom"}},
-		Rules: []config.Rule{
-			{Name: "e3", Match: config.Match{EmploymentTypes: []string{"full_time"}}, Grant: config.Grant{Licenses: map[string][]string{"entra": {"SPE_E3"}}}},
-			{Name: "engineering", Match: config.Match{Departments: []string{"Engineering"}}, Grant: config.Grant{Groups: all("dept-engineering"), Apps: []string{"github"}}},
-			{Name: "sales", Match: config.Match{Departments: []string{"Sales"}}, Grant: config.Grant{Groups: all("dept-sales"), Apps: []string{"salesforce"}}},
+	return domain.Catalog{
+		Birthright: domain.Grant{Groups: all("all-staff"), Apps: []string{"zoom"}},
+		Rules: []domain.Rule{
+			{Name: "e3", Match: domain.Match{EmploymentTypes: []string{"full_time"}}, Grant: domain.Grant{Licenses: map[string][]string{"entra": {"SPE_E3"}}}},
+			{Name: "engineering", Match: domain.Match{Departments: []string{"Engineering"}}, Grant: domain.Grant{Groups: all("dept-engineering"), Apps: []string{"github"}}},
+			{Name: "sales", Match: domain.Match{Departments: []string{"Sales"}}, Grant: domain.Grant{Groups: all("dept-sales"), Apps: []string{"salesforce"}}},
 		},
 	}
 }
@@ -78,7 +77,7 @@ func TestEmployee(t *testing.T) { suite.Run(t, new(EmployeeSuite)) }
 func (s *EmployeeSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.SetStartTime(t0)
-	contract.Register(s.env)
+	workflows.Register(s.env)
 	s.stubs = newStubs(testCatalog())
 	s.stubs.register(s.env)
 	s.sas = nil
@@ -163,16 +162,16 @@ func (s *EmployeeSuite) TestJoinerProvisionsEveryDirectoryAndTellsTheManager() {
 	s.run(time.Hour, contract.EmployeeInput{})
 
 	for _, d := range dirs {
-		s.Equal(1, s.stubs.count(workflows.ActEnsureAccount, d), d)
-		s.Equal(1, s.stubs.count(workflows.ActSetManager, d), d)
+		s.Equal(1, s.stubs.count(contract.EnsureAccount.Name, d), d)
+		s.Equal(1, s.stubs.count(contract.SetManager.Name, d), d)
 		s.Equal([]string{"all-staff", "dept-engineering"}, s.stubs.groupsOf(d, "E0042"), d)
 	}
-	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+	for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
 		s.True(c.In.(contract.EnsureAccountInput).Enabled, "start date is past: created enabled")
 	}
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:github"))
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:zoom"))
-	s.Equal(0, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:github"))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:zoom"))
+	s.Equal(0, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
 	msgs := s.stubs.messages("manager:E0007")
 	s.Require().Len(msgs, 1)
 	s.Contains(msgs[0], "provisioned")
@@ -187,20 +186,20 @@ func (s *EmployeeSuite) TestJoinerLeadTimeCreatesDisabledThenEnablesOnStartDate(
 		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRPending; r.StartDate = "2026-03-12" }))
 	})
 	s.at(start.Add(-72*time.Hour).Sub(t0)-time.Minute, func() {
-		s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""), "no account before the lead time")
+		s.Equal(0, s.stubs.count(contract.EnsureAccount.Name, ""), "no account before the lead time")
 	})
 	s.at(start.Add(-72*time.Hour).Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""))
+		s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""))
 		s.Equal(domain.StatusPendingStart, s.state().Status)
-		s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""))
+		s.Equal(0, s.stubs.count(contract.EnableAccount.Name, ""))
 	})
-	s.at(start.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnableAccount, "")) })
+	s.at(start.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(contract.EnableAccount.Name, "")) })
 	s.at(start.Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
+		s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""))
 		s.Equal(domain.StatusActive, s.state().Status)
 	})
 	s.run(start.Sub(t0)+time.Hour, contract.EmployeeInput{})
-	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+	for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
 		s.False(c.In.(contract.EnsureAccountInput).Enabled, "created disabled during the lead time")
 	}
 }
@@ -216,11 +215,11 @@ func (s *EmployeeSuite) TestFutureDatedTerminationFiresAtItsTimeAndNotBefore() {
 		})
 	})
 	s.at(effective.Sub(t0)-time.Second, func() {
-		s.Equal(0, s.stubs.count(workflows.ActDisableAccount, ""), "nothing disabled before the effective time")
+		s.Equal(0, s.stubs.count(contract.DisableAccount.Name, ""), "nothing disabled before the effective time")
 		s.Equal(domain.StatusTerminationScheduled, s.state().Status)
 	})
 	s.at(effective.Sub(t0)+time.Second, func() {
-		s.Equal(3, s.stubs.count(workflows.ActDisableAccount, ""))
+		s.Equal(3, s.stubs.count(contract.DisableAccount.Name, ""))
 	})
 	s.run(effective.Sub(t0)+2*time.Hour, contract.EmployeeInput{State: s.employed()})
 
@@ -231,11 +230,11 @@ func (s *EmployeeSuite) TestFutureDatedTerminationFiresAtItsTimeAndNotBefore() {
 	for _, d := range dirs {
 		s.False(s.stubs.enabled[d+"/E0042"], d)
 		s.Empty(s.stubs.groupsOf(d, "E0042"), d)
-		s.Equal(1, s.stubs.count(workflows.ActRetireDevices, d))
-		s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, d))
+		s.Equal(1, s.stubs.count(contract.RetireDevices.Name, d))
+		s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, d))
 	}
 	for _, app := range []string{"github", "salesforce", "zoom"} {
-		s.Equal(1, s.stubs.count(workflows.ActDeprovisionApp, "scim:"+app))
+		s.Equal(1, s.stubs.count(contract.DeprovisionApp.Name, "scim:"+app))
 	}
 	s.Require().Len(s.stubs.logRows, 1)
 	row := s.stubs.logRows[0]
@@ -264,7 +263,7 @@ func (s *EmployeeSuite) TestTerminationCancelledBeforeEffectiveTimeRevokesNothin
 	})
 	s.run(effective.Sub(t0)+48*time.Hour, contract.EmployeeInput{State: s.employed()})
 
-	for _, name := range []string{workflows.ActDisableAccount, workflows.ActRevokeSessions, workflows.ActRemoveAllAccess, workflows.ActDeprovisionApp, workflows.ActAppendOffboardingLog} {
+	for _, name := range []string{contract.DisableAccount.Name, contract.RevokeSessions.Name, contract.RemoveAllAccess.Name, contract.DeprovisionApp.Name, contract.AppendOffboardingLog.Name} {
 		s.Equal(0, s.stubs.count(name, ""), name)
 	}
 	st := s.state()
@@ -302,8 +301,8 @@ func (s *EmployeeSuite) TestRehireReenablesAndGrantsTheNewRole() {
 		s.True(s.stubs.enabled[d+"/E0042"], "%s re-enabled", d)
 		s.Equal([]string{"all-staff", "dept-sales"}, s.stubs.groupsOf(d, "E0042"))
 	}
-	s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+	s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
 }
 
 func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
@@ -325,18 +324,18 @@ func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
 	for _, d := range dirs {
 		s.Equal([]string{"all-staff", "dept-sales", "tier0-admins"}, s.stubs.groupsOf(d, "E0042"), d)
 	}
-	for _, c := range s.stubs.callsOf(workflows.ActApplyAccess) {
+	for _, c := range s.stubs.callsOf(contract.ApplyAccess.Name) {
 		for _, ch := range c.In.(contract.ApplyAccessInput).Changes {
 			s.NotContains(ch.Remove, "tier0-admins")
 		}
 	}
-	s.Equal(3, s.stubs.count(workflows.ActSetManager, ""))
-	for _, c := range s.stubs.callsOf(workflows.ActSetManager) {
+	s.Equal(3, s.stubs.count(contract.SetManager.Name, ""))
+	for _, c := range s.stubs.callsOf(contract.SetManager.Name) {
 		s.Equal("E0009", c.In.(contract.SetManagerInput).ManagerEmployeeID)
 	}
-	s.Equal(1, s.stubs.count(workflows.ActDeprovisionApp, "scim:github"))
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
-	s.Equal(0, s.stubs.count(workflows.ActProvisionApp, "scim:zoom"), "birthright app unchanged")
+	s.Equal(1, s.stubs.count(contract.DeprovisionApp.Name, "scim:github"))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
+	s.Equal(0, s.stubs.count(contract.ProvisionApp.Name, "scim:zoom"), "birthright app unchanged")
 	s.Len(s.stubs.messages("manager:E0007"), 1, "old manager told")
 	s.Len(s.stubs.messages("manager:E0009"), 1, "new manager told")
 	s.Contains(s.stubs.messages("manager:E0009")[0], `department "Engineering" -> "Sales"`)
@@ -372,7 +371,7 @@ func (s *EmployeeSuite) operator(action, lane, who string, check func(error)) {
 }
 
 func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
-	s.stubs.fail[workflows.ActDisableAccount+"/okta"] = 1
+	s.stubs.fail[contract.DisableAccount.Name+"/okta"] = 1
 	s.at(time.Minute, func() {
 		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = t0 }))
 	})
@@ -390,7 +389,7 @@ func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
 	breached := false
 	for _, sa := range s.sas {
 		ev, _ := sa.GetKeyword(contract.LifecycleEventKey)
-		if b, ok := sa.GetBool(contract.SLABreachedKey); ok && b && ev == domain.EventLeaver {
+		if b, ok := sa.GetBool(contract.SLABreachedKey); ok && b && ev == string(domain.EventLeaver) {
 			breached = true
 		}
 	}
@@ -405,15 +404,15 @@ func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
 }
 
 func (s *EmployeeSuite) TestPartialFailureWaitsForOperatorRetryAndSkip() {
-	s.stubs.fail[workflows.ActDisableAccount+"/entra"] = 1
-	s.stubs.fail[workflows.ActRemoveAllAccess+"/google"] = 5
+	s.stubs.fail[contract.DisableAccount.Name+"/entra"] = 1
+	s.stubs.fail[contract.RemoveAllAccess.Name+"/google"] = 5
 	s.at(time.Minute, func() {
 		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = t0 }))
 	})
 	s.at(10*time.Minute, func() {
 		// okta finished on its own: one directory failing does not stop the others.
-		s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, "okta"))
-		s.Equal(0, s.stubs.count(workflows.ActVerifyDisabled, "entra"))
+		s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, "okta"))
+		s.Equal(0, s.stubs.count(contract.VerifyDisabled.Name, "entra"))
 		alerts := s.stubs.messages("channel:#security-alerts")
 		s.True(slices.ContainsFunc(alerts, func(m string) bool {
 			return strings.Contains(m, "entra disable failed") && strings.Contains(m, "forbidden")
@@ -426,9 +425,9 @@ func (s *EmployeeSuite) TestPartialFailureWaitsForOperatorRetryAndSkip() {
 	})
 	s.run(2*time.Hour, contract.EmployeeInput{State: s.employed()})
 
-	s.Equal(2, s.stubs.count(workflows.ActDisableAccount, "entra"), "retried once on the operator's word")
-	s.Equal(1, s.stubs.count(workflows.ActRemoveAllAccess, "google"), "skipped, not retried")
-	s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, "google"), "steps after the skipped one still run")
+	s.Equal(2, s.stubs.count(contract.DisableAccount.Name, "entra"), "retried once on the operator's word")
+	s.Equal(1, s.stubs.count(contract.RemoveAllAccess.Name, "google"), "skipped, not retried")
+	s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, "google"), "steps after the skipped one still run")
 	s.Require().Len(s.stubs.logRows, 1)
 	row := s.stubs.logRows[0]
 	byDir := map[string]contract.DirectoryResult{}
@@ -478,11 +477,11 @@ func (s *EmployeeSuite) TestContinueAsNewKeepsStateAndLosesNoSignal() {
 	s.Equal(1, got.Runs)
 	s.Equal("Staff Engineer", got.Record.Title)
 	s.True(got.Terminated)
-	var events []string
+	var events []domain.Event
 	for _, w := range got.Pending {
 		events = append(events, w.Event)
 	}
-	s.Equal([]string{domain.EventMover, domain.EventLeaver}, events, "both records' work queued for the next run")
+	s.Equal([]domain.Event{domain.EventMover, domain.EventLeaver}, events, "both records' work queued for the next run")
 	s.Equal(9, got.Seq)
 	s.Equal(testPolicy().Directories, next.Policy.Directories)
 }

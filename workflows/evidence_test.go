@@ -35,29 +35,29 @@ type evidenceStubs struct {
 
 func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
 	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg(workflows.ActExportIdentityLog, func(_ context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
+	reg(contract.ExportIdentityLog.Name, func(_ context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.exports = append(s.exports, in)
 		if in.Directory == s.failDir {
-			return contract.LogFile{}, temporal.NewNonRetryableApplicationError("forbidden", domain.ErrDirectoryPermanent, nil)
+			return contract.LogFile{}, temporal.NewNonRetryableApplicationError("forbidden", string(domain.ErrDirectoryPermanent), nil)
 		}
 		return contract.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), SHA256: "h-" + in.Directory}, nil
 	})
-	reg(workflows.ActWriteLogManifest, func(_ context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
+	reg(contract.WriteIdentityLogManifest.Name, func(_ context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.manifest = &in
 		return contract.IdentityLogResult{Month: in.Month, Folder: "/ev/IdentityLogs", Manifest: "/ev/IdentityLogs/manifest.json"}, nil
 	})
-	reg(workflows.ActListActiveEmployees, func(context.Context) (contract.PopulationOutput, error) {
+	reg(contract.ListActiveEmployees.Name, func(context.Context, contract.Empty) (contract.PopulationOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.listed++
 		return contract.PopulationOutput{EmployeeIDs: s.active, Source: "visibility"}, nil
 	})
-	reg(workflows.ActListActiveElevations, func(context.Context) ([]contract.ActiveElevation, error) { return s.elevation, nil })
-	reg(workflows.ActAssessEmployees, func(_ context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
+	reg(contract.ListActiveElevations.Name, func(context.Context, contract.Empty) ([]contract.ActiveElevation, error) { return s.elevation, nil })
+	reg(contract.AssessEmployees.Name, func(_ context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.batches = append(s.batches, in)
@@ -68,13 +68,13 @@ func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
 		out.StandingAdmins = []contract.StandingAdmin{{EmployeeID: in.EmployeeIDs[0], Directory: in.Directories[0], Role: "User Administrator"}}
 		return out, nil
 	})
-	reg(workflows.ActSummariseOffboarding, func(_ context.Context, in contract.MonthInput) (contract.OffboardingSummary, error) {
+	reg(contract.SummariseOffboarding.Name, func(_ context.Context, in contract.MonthInput) (contract.OffboardingSummary, error) {
 		return contract.OffboardingSummary{Leavers: 3, Met: 2, Breached: 1}, nil
 	})
-	reg(workflows.ActReadLogManifest, func(_ context.Context, in contract.MonthInput) (contract.LogManifestSummary, error) {
+	reg(contract.ReadIdentityLogManifest.Name, func(_ context.Context, in contract.MonthInput) (contract.LogManifestSummary, error) {
 		return contract.LogManifestSummary{Present: true, Verified: true, TotalEvents: 42}, nil
 	})
-	reg(workflows.ActWriteKPIReport, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
+	reg(contract.WriteKPIReport.Name, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.facts = &f
@@ -133,7 +133,7 @@ func TestEvidenceRejectsABadMonth(t *testing.T) {
 	env.ExecuteWorkflow(contract.KPIReportWorkflowName, contract.EvidenceInput{Month: "2026-13", Directories: threeDirs})
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(env.GetWorkflowError(), &app))
-	assert.Equal(t, domain.ErrBadInput, app.Type())
+	assert.Equal(t, string(domain.ErrBadInput), app.Type())
 }
 
 // A scheduled run (no month) on 1 December reports on November, as the

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // decide sends an operator's retry or skip to a lifecycle child.
@@ -40,29 +39,29 @@ func (s *EmployeeSuite) TestStartDateMovedLaterReschedulesThePendingJoiner() {
 		})
 	})
 	s.at(oldStart.Add(-lead).Sub(t0)+time.Minute, func() {
-		s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""), "nothing at the old lead time")
+		s.Equal(0, s.stubs.count(contract.EnsureAccount.Name, ""), "nothing at the old lead time")
 		s.Equal(domain.StatusPendingStart, s.state().Status)
 	})
-	s.at(oldStart.Sub(t0)+time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""), "nothing at the old start") })
-	s.at(newStart.Add(-lead).Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, "")) })
+	s.at(oldStart.Sub(t0)+time.Minute, func() { s.Equal(0, s.stubs.count(contract.EnsureAccount.Name, ""), "nothing at the old start") })
+	s.at(newStart.Add(-lead).Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(contract.EnsureAccount.Name, "")) })
 	s.at(newStart.Add(-lead).Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""), "provisioned at the new lead time")
-		s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""))
+		s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""), "provisioned at the new lead time")
+		s.Equal(0, s.stubs.count(contract.EnableAccount.Name, ""))
 	})
-	s.at(newStart.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""), "not enabled before the new start") })
+	s.at(newStart.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(contract.EnableAccount.Name, ""), "not enabled before the new start") })
 	s.at(newStart.Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
+		s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""))
 		s.Equal(domain.StatusActive, s.state().Status)
 	})
 	s.run(newStart.Sub(t0)+time.Hour, contract.EmployeeInput{})
-	s.Equal(0, s.stubs.count(workflows.ActUpdateProfile, ""), "no mover for a start date")
-	s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""), "one joiner")
+	s.Equal(0, s.stubs.count(contract.UpdateProfile.Name, ""), "no mover for a start date")
+	s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""), "one joiner")
 }
 
 func (s *EmployeeSuite) TestStartDateMovedToTodayRunsTheJoinerNowEnabled() {
 	s.at(0, func() { s.signal(rec(pendingFrom("2026-03-20"))) })
 	s.at(time.Hour, func() {
-		s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""))
+		s.Equal(0, s.stubs.count(contract.EnsureAccount.Name, ""))
 		// Moved to today, and to Sales: the queued joiner takes both.
 		s.apply(rec(pendingFrom("2026-03-02"), func(r *domain.HRRecord) { r.Department = "Sales" }), func(res contract.ApplyHRRecordResult, err error) {
 			s.NoError(err)
@@ -71,16 +70,16 @@ func (s *EmployeeSuite) TestStartDateMovedToTodayRunsTheJoinerNowEnabled() {
 		})
 	})
 	s.at(time.Hour+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""))
-		for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+		s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""))
+		for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
 			s.True(c.In.(contract.EnsureAccountInput).Enabled, "the start date has come: created enabled")
 		}
 		s.Equal(domain.StatusActive, s.state().Status)
 	})
 	s.run(30*24*time.Hour, contract.EmployeeInput{})
-	s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""), "one joiner")
-	s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""), "no activation left queued")
-	s.Equal(0, s.stubs.count(workflows.ActUpdateProfile, ""), "no mover before the joiner")
+	s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""), "one joiner")
+	s.Equal(0, s.stubs.count(contract.EnableAccount.Name, ""), "no activation left queued")
+	s.Equal(0, s.stubs.count(contract.UpdateProfile.Name, ""), "no mover before the joiner")
 	for _, d := range dirs {
 		s.Equal([]string{"all-staff", "dept-sales"}, s.stubs.groupsOf(d, "E0042"), d)
 	}
@@ -92,7 +91,7 @@ func (s *EmployeeSuite) TestStartDateMovedEarlierReschedulesTheActivation() {
 	provisioned := oldStart.Add(-testPolicy().JoinerLeadTime)
 	s.at(0, func() { s.signal(rec(pendingFrom("2026-03-12"))) })
 	s.at(provisioned.Sub(t0)+time.Hour, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""), "created disabled during the lead time")
+		s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""), "created disabled during the lead time")
 		s.apply(rec(pendingFrom("2026-03-10")), func(res contract.ApplyHRRecordResult, err error) {
 			s.NoError(err)
 			s.Equal(domain.ClassNoOp, res.Classification)
@@ -100,20 +99,20 @@ func (s *EmployeeSuite) TestStartDateMovedEarlierReschedulesTheActivation() {
 			s.True(res.DueAt.Equal(newStart), "due %v", res.DueAt)
 		})
 	})
-	s.at(newStart.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnableAccount, "")) })
+	s.at(newStart.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(contract.EnableAccount.Name, "")) })
 	s.at(newStart.Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""), "enabled on the new start date")
+		s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""), "enabled on the new start date")
 		s.Equal(domain.StatusActive, s.state().Status)
 	})
 	s.run(oldStart.Sub(t0)+time.Hour, contract.EmployeeInput{})
-	s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""), "and not again at the old one")
+	s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""), "and not again at the old one")
 	s.Empty(s.state().Pending)
 }
 
 func (s *EmployeeSuite) TestTerminatedWhileTheJoinerRunsIsNeverEnabled() {
 	start := time.Date(2026, 3, 12, 0, 0, 0, 0, ny)
 	provisioned := start.Add(-testPolicy().JoinerLeadTime)
-	s.stubs.fail[workflows.ActEnsureAccount+"/okta"] = 1
+	s.stubs.fail[contract.EnsureAccount.Name+"/okta"] = 1
 	s.at(0, func() { s.signal(rec(pendingFrom("2026-03-12"))) })
 	s.at(provisioned.Sub(t0)+time.Hour, func() {
 		// The joiner waits for an operator on okta; HR withdraws the offer.
@@ -122,7 +121,7 @@ func (s *EmployeeSuite) TestTerminatedWhileTheJoinerRunsIsNeverEnabled() {
 	})
 	s.at(provisioned.Sub(t0)+2*time.Hour, func() { s.decide("employee/E0042/joiner/1", contract.UpdateSkip, "okta") })
 	s.run(start.Sub(t0)+48*time.Hour, contract.EmployeeInput{})
-	s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""), "a terminated joiner is never enabled")
+	s.Equal(0, s.stubs.count(contract.EnableAccount.Name, ""), "a terminated joiner is never enabled")
 	st := s.state()
 	s.Equal(domain.StatusTerminated, st.Status)
 	s.Empty(st.Pending)
@@ -132,8 +131,8 @@ func (s *EmployeeSuite) TestTerminatedWhileTheJoinerRunsIsNeverEnabled() {
 }
 
 func (s *EmployeeSuite) TestSkippedAccessIsNotRecordedAndTheNextMoverRetriesIt() {
-	s.stubs.fail[workflows.ActApplyAccess+"/okta"] = 1
-	s.stubs.fail[workflows.ActProvisionApp+"/scim:salesforce"] = 1
+	s.stubs.fail[contract.ApplyAccess.Name+"/okta"] = 1
+	s.stubs.fail[contract.ProvisionApp.Name+"/scim:salesforce"] = 1
 	sales := rec(func(r *domain.HRRecord) { r.Department = "Sales" })
 	s.at(time.Minute, func() { s.apply(sales, func(_ contract.ApplyHRRecordResult, err error) { s.NoError(err) }) })
 	s.at(10*time.Minute, func() {
@@ -151,12 +150,12 @@ func (s *EmployeeSuite) TestSkippedAccessIsNotRecordedAndTheNextMoverRetriesIt()
 	})
 	s.run(time.Hour, contract.EmployeeInput{State: s.employed()})
 
-	applies := s.stubs.callsOf(workflows.ActApplyAccess)
+	applies := s.stubs.callsOf(contract.ApplyAccess.Name)
 	s.Require().Len(applies, 4, "3 by the first mover, the okta retry by the second")
 	last := applies[3].In.(contract.ApplyAccessInput)
 	s.Equal("okta", last.Directory)
 	s.Equal([]domain.Change{{Directory: "okta", Kind: "group", Add: []string{"dept-sales"}, Remove: []string{"dept-engineering"}}}, last.Changes)
-	s.Equal(2, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"), "the skipped app is provisioned by the next mover")
+	s.Equal(2, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"), "the skipped app is provisioned by the next mover")
 	for _, d := range dirs {
 		s.Equal([]string{"all-staff", "dept-sales"}, s.stubs.groupsOf(d, "E0042"), d)
 	}
@@ -166,7 +165,7 @@ func (s *EmployeeSuite) TestSkippedAccessIsNotRecordedAndTheNextMoverRetriesIt()
 }
 
 func (s *EmployeeSuite) TestSkippedLeaverRemovalStaysRecorded() {
-	s.stubs.fail[workflows.ActRemoveAllAccess+"/google"] = 1
+	s.stubs.fail[contract.RemoveAllAccess.Name+"/google"] = 1
 	s.at(time.Minute, func() {
 		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = t0 }))
 	})

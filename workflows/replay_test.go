@@ -124,7 +124,7 @@ func TestRecordHistories(t *testing.T) {
 	workflows.Register(w)
 	stubs := newStubs(testCatalog())
 	stubs.register(w)
-	stubs.fail[workflows.ActDisableAccount+"/okta"] = 1
+	stubs.fail[contract.DisableAccount.Name+"/okta"] = 1
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := waitFor("leaver blocked", func(st contract.EmployeeState) bool {
-		return st.Current != nil && stubs.count(workflows.ActDisableAccount, "okta") == 1
+		return st.Current != nil && stubs.count(contract.DisableAccount.Name, "okta") == 1
 	})
 	child := st.Current.WorkflowID
 	for ctx.Err() == nil {
@@ -224,7 +224,7 @@ func TestRecordHistories(t *testing.T) {
 
 	save("employee-joiner-mover-leaver", id)
 	for _, ch := range st.History {
-		save(ch.Event+"-"+strings.ReplaceAll(ch.WorkflowID, "/", "_"), ch.WorkflowID)
+		save(string(ch.Event)+"-"+strings.ReplaceAll(ch.WorkflowID, "/", "_"), ch.WorkflowID)
 	}
 
 	recordPendingStart(ctx, t, c, tq, policy, save)
@@ -308,63 +308,63 @@ func registerRecordingStubs(w worker.Worker) {
 	delivered := func(context.Context, any) (contract.NotifyOutput, error) {
 		return contract.NotifyOutput{Delivered: true}, nil
 	}
-	reg(workflows.ActPostApproval, func(context.Context, contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
+	reg(contract.PostApproval.Name, func(context.Context, contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
 		return contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
 	})
-	reg(workflows.ActUpdateApprovalMsg, func(ctx context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
+	reg(contract.UpdateApprovalMessage.Name, func(ctx context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
 		return delivered(ctx, in)
 	})
-	reg(workflows.ActNotifyEmployee, func(ctx context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
+	reg(contract.NotifyEmployee.Name, func(ctx context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
 		return delivered(ctx, in)
 	})
-	reg(workflows.ActNotifyChannel, func(ctx context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
+	reg(contract.NotifyChannel.Name, func(ctx context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
 		return delivered(ctx, in)
 	})
-	reg(workflows.ActCheckGates, func(_ context.Context, in contract.CheckGatesInput) (contract.GatesOutput, error) {
+	reg(contract.CheckGates.Name, func(_ context.Context, in contract.CheckGatesInput) (contract.GatesOutput, error) {
 		return contract.GatesOutput{Device: contract.GateResult{Required: in.RequireCompliantDevice, Checked: true, Passed: true},
 			MFA: contract.GateResult{Required: in.RequireMFA, Checked: true, Passed: true}}, nil
 	})
-	reg(workflows.ActLookupAccount, func(_ context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
+	reg(contract.LookupAccount.Name, func(_ context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
 		return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: "acct-" + in.EmployeeID, Enabled: true}, nil
 	})
-	reg(workflows.ActGrantAdminRole, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
+	reg(contract.GrantAdminRole.Name, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
 		return contract.AdminRoleOutput{Outcome: "added", ExpiresAt: in.Until}, nil
 	})
-	reg(workflows.ActRevokeAdminRole, func(context.Context, contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
+	reg(contract.RevokeAdminRole.Name, func(context.Context, contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
 		return contract.AdminRoleOutput{Outcome: "removed"}, nil
 	})
-	reg(workflows.ActVerifyRoleRevoked, func(context.Context, contract.AdminRoleInput) error { return nil })
+	reg(contract.VerifyAdminRoleRevoked.Name, func(context.Context, contract.AdminRoleInput) error { return nil })
 
-	reg(workflows.ActExportIdentityLog, func(_ context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
+	reg(contract.ExportIdentityLog.Name, func(_ context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
 		return contract.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), Bytes: 100, SHA256: "h-" + in.Directory}, nil
 	})
-	reg(workflows.ActWriteLogManifest, func(_ context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
+	reg(contract.WriteIdentityLogManifest.Name, func(_ context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
 		return contract.IdentityLogResult{Month: in.Month, Folder: "/ev/" + in.Month + "/IdentityLogs", Manifest: "/ev/" + in.Month + "/IdentityLogs/manifest.json"}, nil
 	})
-	reg(workflows.ActListActiveEmployees, func(context.Context) (contract.PopulationOutput, error) {
+	reg(contract.ListActiveEmployees.Name, func(context.Context) (contract.PopulationOutput, error) {
 		var ids []string
 		for i := 1; i <= 150; i++ { // two assessment batches
 			ids = append(ids, fmt.Sprintf("E%04d", i))
 		}
 		return contract.PopulationOutput{EmployeeIDs: ids, Source: "visibility"}, nil
 	})
-	reg(workflows.ActListActiveElevations, func(context.Context) ([]contract.ActiveElevation, error) {
+	reg(contract.ListActiveElevations.Name, func(context.Context) ([]contract.ActiveElevation, error) {
 		return []contract.ActiveElevation{{EmployeeID: "E0042", RoleName: "entra-user-admin"}}, nil
 	})
-	reg(workflows.ActAssessEmployees, func(_ context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
+	reg(contract.AssessEmployees.Name, func(_ context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
 		out := contract.AssessOutput{Employees: len(in.EmployeeIDs), EnabledInAll: len(in.EmployeeIDs), MFAInAll: len(in.EmployeeIDs)}
 		for _, d := range in.Directories {
 			out.Directories = append(out.Directories, contract.DirectoryFacts{Directory: d, Accounts: len(in.EmployeeIDs), Enabled: len(in.EmployeeIDs), MFAEnrolled: len(in.EmployeeIDs)})
 		}
 		return out, nil
 	})
-	reg(workflows.ActSummariseOffboarding, func(context.Context, contract.MonthInput) (contract.OffboardingSummary, error) {
+	reg(contract.SummariseOffboarding.Name, func(context.Context, contract.MonthInput) (contract.OffboardingSummary, error) {
 		return contract.OffboardingSummary{Leavers: 3, Met: 3, P50Seconds: 60, P95Seconds: 120, MaxSeconds: 130}, nil
 	})
-	reg(workflows.ActReadLogManifest, func(context.Context, contract.MonthInput) (contract.LogManifestSummary, error) {
+	reg(contract.ReadIdentityLogManifest.Name, func(context.Context, contract.MonthInput) (contract.LogManifestSummary, error) {
 		return contract.LogManifestSummary{Present: true, Verified: true, Directories: []string{"entra", "google", "okta"}, TotalEvents: 15}, nil
 	})
-	reg(workflows.ActWriteKPIReport, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
+	reg(contract.WriteKPIReport.Name, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
 		return contract.KPIReportResult{Month: f.Month, JSON: "/ev/Reports/KPI-" + f.Month + ".json", HTML: "/ev/Reports/KPI-" + f.Month + ".html"}, nil
 	})
 }
@@ -384,7 +384,7 @@ func recordElevation(ctx context.Context, t *testing.T, c client.Client, tq stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus := func(status string) {
+	waitStatus := func(status domain.ElevationStatus) {
 		for ctx.Err() == nil {
 			v, err := c.QueryWorkflow(ctx, id, "", contract.QueryState)
 			if err != nil {
@@ -402,7 +402,7 @@ func recordElevation(ctx context.Context, t *testing.T, c client.Client, tq stri
 		}
 		t.Fatalf("elevation never reached %s", status)
 	}
-	decide := func(action, actor, want string) {
+	decide := func(action, actor string, want domain.DecisionResult) {
 		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: action,
 			Args: []any{contract.ElevationDecision{Actor: contract.Actor{EmployeeID: actor, Via: "slack"}}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err != nil {

@@ -99,7 +99,7 @@ func TestElevationThroughSlack(t *testing.T) {
 	assert.WithinDuration(t, approvedAt.Add(time.Hour), ra.End, time.Minute, "the assignment expires after the hour asked")
 	eventually(t, e, who.EmployeeID, "workflow active", func() (bool, string) {
 		st = elevationState(t, e, wid)
-		return st.Status == domain.ElevationActive, st.Status
+		return st.Status == domain.ElevationActive, string(st.Status)
 	})
 	assert.True(t, st.Gates.Device.Passed && st.Gates.MFA.Passed, "%+v", st.Gates)
 	assert.WithinDuration(t, ra.End, st.GrantedUntil, time.Second)
@@ -120,7 +120,7 @@ func TestElevationThroughSlack(t *testing.T) {
 	assert.Empty(t, emu.Graph.RoleAssignments(who.Email), "the assignment is gone")
 	var actions []string
 	for _, d := range final.Decisions {
-		actions = append(actions, d.Action+":"+d.Actor.EmployeeID+":"+d.Result)
+		actions = append(actions, d.Action+":"+d.Actor.EmployeeID+":"+string(d.Result))
 	}
 	assert.Equal(t, []string{"approve:" + stranger.EmployeeID + ":refused", "approve:" + mgr.EmployeeID + ":accepted", "revoke:" + who.EmployeeID + ":accepted"}, actions)
 

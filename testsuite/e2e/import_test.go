@@ -15,7 +15,6 @@ import (
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/importer"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // TestImportCSVProvisionsAndQuarantines: a scheduled export with a new hire,
