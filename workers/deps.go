@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
@@ -81,7 +79,6 @@ func BuildDeps(ctx context.Context, cfg *config.Config) (*Deps, error) {
 // person (by email) or to a channel.
 type Notifier struct {
 	Slack *slack.Client
-	Log   zerolog.Logger
 }
 
 // NotifyUser DMs the person with that email.

@@ -43,8 +43,8 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		Namespace:   cfg.Temporal.Namespace,
 	}
 	if deps.Slack != nil {
-		acts.Notifier = Notifier{Slack: deps.Slack, Log: z}
-		acts.Approvals = Notifier{Slack: deps.Slack, Log: z}
+		acts.Notifier = Notifier{Slack: deps.Slack}
+		acts.Approvals = Notifier{Slack: deps.Slack}
 	}
 	acts.Register(r)
 }

@@ -295,7 +295,7 @@ func (e *elevation) decide(ctx workflow.Context, action string, d contract.Eleva
 		rec.Result, rec.Reason = domain.DecisionRefused, why
 		e.st.Decisions = append(e.st.Decisions, rec)
 		e.refusals++
-		workflow.GetLogger(ctx).Warn("elevation decision refused", "RequestID", e.in.RequestID, "Action", action, "Actor", d.Actor.Who())
+		workflow.GetLogger(ctx).Warn("elevation decision refused", "request_id", e.in.RequestID, "action", action, "actor", d.Actor.Who())
 		return contract.ElevationDecisionResult{Result: domain.DecisionRefused, Message: why, Status: e.st.Status}
 	}
 	isApprover := d.Actor.EmployeeID != "" && d.Actor.EmployeeID == e.in.ApproverEmployeeID

@@ -82,7 +82,7 @@ func EmployeeWorkflow(ctx workflow.Context, in contract.EmployeeInput) error {
 		}
 		// A durable timer for the next future-dated item, cancelled when a
 		// new record arrives first (it may cancel or move that item).
-		logger.Debug("waiting for the next due item", "EmployeeID", e.st.EmployeeID, "Wait", wait)
+		logger.Debug("waiting for the next due item", "employee_id", e.st.EmployeeID, "wait", wait)
 		tctx, cancel := workflow.WithCancel(ctx)
 		timer := workflow.NewTimer(tctx, wait)
 		err := workflow.Await(ctx, func() bool { return changed() || timer.IsReady() })
@@ -110,7 +110,7 @@ func (e *employee) acceptSignal(ctx workflow.Context, in contract.HRRecordInput)
 	if err := e.validate(in); err != nil {
 		// A signal has no caller to answer; the intake validates before
 		// signalling, so this is a bug upstream: keep the reason, drop it.
-		workflow.GetLogger(ctx).Warn("HR record rejected", "EmployeeID", e.st.EmployeeID, "Error", err.Error())
+		workflow.GetLogger(ctx).Warn("HR record rejected", "employee_id", e.st.EmployeeID, "error", err.Error())
 		e.st.Received++
 		return
 	}
@@ -533,7 +533,7 @@ func (e *employee) upsert(ctx workflow.Context, event domain.Event) {
 		ups = append(ups, contract.EffectiveAtKey.ValueSet(e.st.Current.Record.TerminationAt()))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
-		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "EmployeeID", e.st.EmployeeID, "Error", err.Error())
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "employee_id", e.st.EmployeeID, "error", err.Error())
 	}
 }
 
