@@ -199,11 +199,13 @@ func processesMentioning(t *testing.T, s string) []string {
 	return out
 }
 
+// TestImportDryRunQuarantinesAndExits1 runs with no credential at all: a
+// dry-run needs none.
 func TestImportDryRunQuarantinesAndExits1(t *testing.T) {
 	root, err := devserver.RepoRoot()
 	require.NoError(t, err)
-	for k, v := range emulators.DemoCredentials().Env() {
-		t.Setenv(k, v)
+	for k := range emulators.DemoCredentials().Env() {
+		t.Setenv(k, "")
 	}
 	evidence := t.TempDir()
 	t.Setenv("JML_EVIDENCE_DIR", evidence)
