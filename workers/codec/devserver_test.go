@@ -350,11 +350,11 @@ func TestWorkerMissingKeyRetriesTask(t *testing.T) {
 	if !strings.Contains(msg, "payload encrypted with unknown key id key-a: configure it in JML_CODEC_KEYS") {
 		t.Fatalf("workflow task failure %q does not explain the missing key", msg)
 	}
-	desc, err := starter.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	desc, err := starter.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	if st := desc.RawResponse.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Fatalf("workflow status %v, want RUNNING", st)
 	}
 
@@ -436,11 +436,11 @@ func TestRequiredWorkerRefusesPlaintextStart(t *testing.T) {
 			t.Fatalf("history has %v: the plaintext start was processed (events %v)", e, events)
 		}
 	}
-	desc, err := plain.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	desc, err := plain.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	if st := desc.RawResponse.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Fatalf("workflow status %v, want RUNNING (the task fails, not the workflow)", st)
 	}
 	mu.Lock()
