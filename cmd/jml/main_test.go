@@ -23,7 +23,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/starters/evidence"

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // readmeShellBlocks returns every ```sh block of README.md, in order.
@@ -120,11 +120,11 @@ func awaitRecord(t *testing.T, c client.Client, employeeID string) {
 	require.Eventually(t, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		v, err := c.QueryWorkflow(ctx, workflows.EmployeeWorkflowID(employeeID), "", workflows.QueryState)
+		v, err := c.QueryWorkflow(ctx, contract.EmployeeWorkflowID(employeeID), "", contract.QueryState)
 		if err != nil {
 			return false
 		}
-		var st workflows.EmployeeState
+		var st contract.EmployeeState
 		return v.Get(&st) == nil && st.Record != nil
 	}, time.Minute, 200*time.Millisecond, "employee/%s took its HR record", employeeID)
 }

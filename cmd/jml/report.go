@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/evidence"
 )
 
