@@ -14,7 +14,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 )
 
 // NoDate is how BambooHR renders an empty date field.
@@ -108,7 +108,7 @@ func (e *Emulator) Seed(org demoorg.Org) {
 	a := e.api
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	recs := make([]hr.Record, 0, len(org.Employees)+len(org.Joiners))
+	recs := make([]domain.HRRecord, 0, len(org.Employees)+len(org.Joiners))
 	for _, emp := range org.Employees {
 		recs = append(recs, emp.Record)
 	}
@@ -124,7 +124,7 @@ func (e *Emulator) Seed(org demoorg.Org) {
 	}
 }
 
-func (a *api) add(r hr.Record) *employee {
+func (a *api) add(r domain.HRRecord) *employee {
 	a.nextID++
 	id := strconv.Itoa(a.nextID)
 	emp := &employee{id: id, f: fieldsOf(r), lastChanged: a.cfg.Now().UTC()}
@@ -153,17 +153,17 @@ func (a *api) supervisorName(mid string) string {
 	return ""
 }
 
-func fieldsOf(r hr.Record) map[string]string {
+func fieldsOf(r domain.HRRecord) map[string]string {
 	ehs := map[string]string{"full_time": "Full-Time", "part_time": "Part-Time", "contractor": "Contractor", "intern": "Intern"}[r.EmploymentType]
 	if ehs == "" {
 		ehs = "Full-Time"
 	}
 	status := "Active"
 	term := NoDate
-	if r.Status == hr.StatusTerminated {
+	if r.Status == domain.HRTerminated {
 		status, ehs, term = "Inactive", "Terminated", r.TerminationDate
 	}
-	if r.Status == hr.StatusOnLeave {
+	if r.Status == domain.HROnLeave {
 		ehs = "Leave of Absence"
 	}
 	hire := r.StartDate

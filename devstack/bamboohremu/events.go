@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 )
 
 // Deliveries returns the webhooks sent so far.
@@ -26,7 +26,7 @@ func (e *Emulator) Deliveries() []Delivery {
 
 // Hire adds an employee and sends employee.created followed by
 // employee.updated, as BambooHR does. It returns the new BambooHR id.
-func (e *Emulator) Hire(r hr.Record) (string, error) {
+func (e *Emulator) Hire(r domain.HRRecord) (string, error) {
 	a := e.api
 	a.mu.Lock()
 	if _, dup := a.byNum[r.EmployeeID]; dup && r.EmployeeID != "" {

@@ -3,16 +3,15 @@ package entra
 import (
 	"context"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/microsoftgraph/msgraph-sdk-go/devicemanagement"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // ---- devices ----
 
-func toDevice(d models.ManagedDeviceable) directory.Device {
-	out := directory.Device{ID: str(d.GetId()), Name: str(d.GetDeviceName()), OS: str(d.GetOperatingSystem()), Compliance: "unknown"}
+func toDevice(d models.ManagedDeviceable) domain.Device {
+	out := domain.Device{ID: str(d.GetId()), Name: str(d.GetDeviceName()), OS: str(d.GetOperatingSystem()), Compliance: "unknown"}
 	if cs := d.GetComplianceState(); cs != nil {
 		out.Compliance = cs.String()
 	}
@@ -26,10 +25,10 @@ func toDevice(d models.ManagedDeviceable) directory.Device {
 }
 
 // ListDevices returns the user's Intune managed devices.
-func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device, error) {
+func (c *Client) ListDevices(ctx context.Context, id string) ([]domain.Device, error) {
 	f := "userId eq " + quote(id)
 	b := c.graph.DeviceManagement().ManagedDevices()
-	out := []directory.Device{}
+	out := []domain.Device{}
 	err := each(
 		func() (models.ManagedDeviceCollectionResponseable, error) {
 			return b.Get(ctx, &devicemanagement.ManagedDevicesRequestBuilderGetRequestConfiguration{
@@ -48,7 +47,7 @@ func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device
 }
 
 // RetireDevice issues an Intune retire unless one is already pending.
-func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.Outcome, error) {
+func (c *Client) RetireDevice(ctx context.Context, deviceID string) (domain.Outcome, error) {
 	const op = "retire_device"
 	item := c.graph.DeviceManagement().ManagedDevices().ByManagedDeviceId(deviceID)
 	d, err := item.Get(ctx, nil)
@@ -56,10 +55,10 @@ func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.O
 		return "", c.fail(op, err)
 	}
 	if toDevice(d).Retired {
-		return directory.AlreadyRetired, nil
+		return domain.AlreadyRetired, nil
 	}
 	if err := item.Retire().Post(ctx, nil); err != nil {
 		return "", c.fail(op, err)
 	}
-	return directory.Retired, nil
+	return domain.Retired, nil
 }

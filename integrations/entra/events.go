@@ -4,22 +4,21 @@ import (
 	"context"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // ---- events ----
 
 // SignInEvents pages through sign-ins, then directory audits, in [from, to).
-func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(directory.Event) error) error {
+func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(domain.AuditEvent) error) error {
 	const op = "sign_in_events"
 	span := func(field string) string {
 		return field + " ge " + from.UTC().Format(time.RFC3339) + " and " + field + " lt " + to.UTC().Format(time.RFC3339)
 	}
 	var cbErr error
-	call := func(ev directory.Event) error {
+	call := func(ev domain.AuditEvent) error {
 		if err := fn(ev); err != nil {
 			cbErr = err
 			return err
@@ -36,7 +35,7 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 		},
 		func(l string) (models.SignInCollectionResponseable, error) { return sb.WithUrl(l).Get(ctx, nil) },
 		func(s models.SignInable) error {
-			ev := directory.Event{ID: str(s.GetId()), Actor: str(s.GetUserPrincipalName()), Action: "sign-in",
+			ev := domain.AuditEvent{ID: str(s.GetId()), Actor: str(s.GetUserPrincipalName()), Action: "sign-in",
 				App: str(s.GetAppDisplayName()), IP: str(s.GetIpAddress()), Result: "success",
 				Raw: map[string]any{"userId": str(s.GetUserId())}}
 			if t := s.GetCreatedDateTime(); t != nil {
@@ -66,7 +65,7 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 			return ab.WithUrl(l).Get(ctx, nil)
 		},
 		func(a models.DirectoryAuditable) error {
-			ev := directory.Event{ID: str(a.GetId()), Action: str(a.GetActivityDisplayName()), Result: "unknown",
+			ev := domain.AuditEvent{ID: str(a.GetId()), Action: str(a.GetActivityDisplayName()), Result: "unknown",
 				Raw: map[string]any{"category": str(a.GetCategory())}}
 			if t := a.GetActivityDateTime(); t != nil {
 				ev.Time = t.UTC()

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -55,7 +56,7 @@ func TestGatewayAnswersClassifiedByStatus(t *testing.T) {
 	e.AddFault(emulator.Fault{Family: "groups", Method: "DELETE", Status: 404, Gateway: "text", Times: 1})
 	out, err := c.RemoveFromGroup(ctx, acc.ID, "all-staff")
 	require.NoError(t, err)
-	require.Equal(t, directory.WasAbsent, out)
+	require.Equal(t, domain.WasAbsent, out)
 }
 
 // "Already a member" is decided by reading the membership back, not by the
@@ -72,7 +73,7 @@ func TestAddToGroupAlreadyMemberByReadBack(t *testing.T) {
 	e.AddFault(emulator.Fault{Family: "groups", Method: "POST", Status: 400, Times: 1})
 	out, err := c.AddToGroup(ctx, acc.ID, "all-staff")
 	require.NoError(t, err)
-	require.Equal(t, directory.AlreadyPresent, out)
+	require.Equal(t, domain.AlreadyPresent, out)
 
 	// a 400 for a user who is not a member is an error, whatever it says
 	e.AddGroup("extra-x")

@@ -8,6 +8,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -67,7 +68,7 @@ func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
 // AddToGroup adds the user. Graph answers a duplicate add with a generic 400
 // Request_BadRequest whose only distinguishing mark is English prose, so a
 // 400 is AlreadyPresent only when a read-back finds the direct membership.
-func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "add_to_group"
 	gid, err := c.groupID(ctx, op, group)
 	if err != nil {
@@ -80,12 +81,12 @@ func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Ou
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Status == http.StatusBadRequest {
 			if member, rerr := c.directMember(ctx, id, gid); rerr == nil && member {
-				return directory.AlreadyPresent, nil
+				return domain.AlreadyPresent, nil
 			}
 		}
 		return "", ce
 	}
-	return directory.Added, nil
+	return domain.Added, nil
 }
 
 // directMember reports whether the user is a direct member of the group,
@@ -112,7 +113,7 @@ func (c *Client) directMember(ctx context.Context, id, gid string) (bool, error)
 }
 
 // RemoveFromGroup removes the user; Graph's 404 means WasAbsent.
-func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "remove_from_group"
 	gid, err := c.groupID(ctx, op, group)
 	if err != nil {
@@ -121,9 +122,9 @@ func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directo
 	if err := c.graph.Groups().ByGroupId(gid).Members().ByDirectoryObjectId(id).Ref().Delete(ctx, nil); err != nil {
 		ce := c.fail(op, err)
 		if directory.IsNotFound(ce) {
-			return directory.WasAbsent, nil
+			return domain.WasAbsent, nil
 		}
 		return "", ce
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }

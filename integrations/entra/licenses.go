@@ -9,6 +9,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -62,16 +63,16 @@ func (c *Client) ListLicenses(ctx context.Context, id string) ([]string, error) 
 }
 
 // AssignLicense adds the SKU unless the user already holds it.
-func (c *Client) AssignLicense(ctx context.Context, id, sku string) (directory.Outcome, error) {
+func (c *Client) AssignLicense(ctx context.Context, id, sku string) (domain.Outcome, error) {
 	return c.changeLicense(ctx, "assign_license", id, sku, true)
 }
 
 // RemoveLicense removes the SKU unless the user does not hold it.
-func (c *Client) RemoveLicense(ctx context.Context, id, sku string) (directory.Outcome, error) {
+func (c *Client) RemoveLicense(ctx context.Context, id, sku string) (domain.Outcome, error) {
 	return c.changeLicense(ctx, "remove_license", id, sku, false)
 }
 
-func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool) (directory.Outcome, error) {
+func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool) (domain.Outcome, error) {
 	skuID, err := c.skus.id(ctx, op, sku)
 	if err != nil {
 		return "", err
@@ -83,9 +84,9 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 	has := slices.Contains(held, skuID)
 	switch {
 	case add && has:
-		return directory.AlreadyPresent, nil
+		return domain.AlreadyPresent, nil
 	case !add && !has:
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	uid, err := uuid.Parse(skuID)
 	if err != nil {
@@ -107,7 +108,7 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 		return "", c.fail(op, err)
 	}
 	if add {
-		return directory.Added, nil
+		return domain.Added, nil
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }

@@ -4,9 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // ---- MFA ----
@@ -19,9 +18,9 @@ var weakMethods = map[string]bool{
 }
 
 // MFAStatus reports the user's registered strong authentication methods.
-func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error) {
+func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	b := c.graph.Users().ByUserId(id).Authentication().Methods()
-	out := directory.MFA{Methods: []string{}}
+	out := domain.MFA{Methods: []string{}}
 	err := each(
 		func() (models.AuthenticationMethodCollectionResponseable, error) { return b.Get(ctx, nil) },
 		func(l string) (models.AuthenticationMethodCollectionResponseable, error) {
@@ -36,7 +35,7 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error
 			return nil
 		})
 	if err != nil {
-		return directory.MFA{}, c.fail("mfa_status", err)
+		return domain.MFA{}, c.fail("mfa_status", err)
 	}
 	out.Enrolled = len(out.Methods) > 0
 	return out, nil

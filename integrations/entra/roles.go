@@ -8,6 +8,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -33,14 +34,14 @@ func (c *Client) fetchRoles(ctx context.Context, op string) (map[string]string, 
 
 // ListAdminRoles lists the user's active directory roles from PIM's
 // schedule instances, which carry the end time of time-bound grants.
-func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.RoleAssignment, error) {
+func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAssignment, error) {
 	const op = "list_admin_roles"
 	if err := c.roles.load(ctx, op); err != nil {
 		return nil, err
 	}
-	out := []directory.RoleAssignment{}
+	out := []domain.RoleAssignment{}
 	err := c.eachInstance(ctx, id, func(in models.UnifiedRoleAssignmentScheduleInstanceable) error {
-		ra := directory.RoleAssignment{ID: str(in.GetId()), Role: c.roles.name(str(in.GetRoleDefinitionId()))}
+		ra := domain.RoleAssignment{ID: str(in.GetId()), Role: c.roles.name(str(in.GetRoleDefinitionId()))}
 		if t := in.GetEndDateTime(); t != nil {
 			ra.ExpiresAt = t.UTC()
 		}
@@ -90,24 +91,24 @@ func (c *Client) activeRole(ctx context.Context, principal, roleID string) (mode
 
 // GrantAdminRole activates the role through a PIM adminAssign request that
 // expires by itself at until (noExpiration when until is zero).
-func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (directory.RoleAssignment, directory.Outcome, error) {
+func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (domain.RoleAssignment, domain.Outcome, error) {
 	const op = "grant_admin_role"
 	rid, err := c.roles.id(ctx, op, role)
 	if err != nil {
-		return directory.RoleAssignment{}, "", err
+		return domain.RoleAssignment{}, "", err
 	}
 	if cur, err := c.activeRole(ctx, id, rid); err != nil {
-		return directory.RoleAssignment{}, "", c.fail(op, err)
+		return domain.RoleAssignment{}, "", c.fail(op, err)
 	} else if cur != nil {
-		ra := directory.RoleAssignment{ID: str(cur.GetId()), Role: role}
+		ra := domain.RoleAssignment{ID: str(cur.GetId()), Role: role}
 		if t := cur.GetEndDateTime(); t != nil {
 			ra.ExpiresAt = t.UTC()
 		}
-		return ra, directory.AlreadyPresent, nil
+		return ra, domain.AlreadyPresent, nil
 	}
 	now := c.now().UTC()
 	if !until.IsZero() && !until.After(now) {
-		return directory.RoleAssignment{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "grant would already have expired"}
+		return domain.RoleAssignment{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "grant would already have expired"}
 	}
 	req := newScheduleRequest(models.ADMINASSIGN_UNIFIEDROLESCHEDULEREQUESTACTIONS, id, rid, "jml: just-in-time elevation")
 	sched := models.NewRequestSchedule()
@@ -128,15 +129,15 @@ func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time
 	if err != nil {
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Code == "RoleAssignmentExists" {
-			return directory.RoleAssignment{Role: role, ExpiresAt: until}, directory.AlreadyPresent, nil
+			return domain.RoleAssignment{Role: role, ExpiresAt: until}, domain.AlreadyPresent, nil
 		}
-		return directory.RoleAssignment{}, "", ce
+		return domain.RoleAssignment{}, "", ce
 	}
-	return directory.RoleAssignment{ID: str(resp.GetTargetScheduleId()), Role: role, ExpiresAt: until.UTC()}, directory.Added, nil
+	return domain.RoleAssignment{ID: str(resp.GetTargetScheduleId()), Role: role, ExpiresAt: until.UTC()}, domain.Added, nil
 }
 
 // RevokeAdminRole ends the assignment through a PIM adminRemove request.
-func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (directory.Outcome, error) {
+func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.Outcome, error) {
 	const op = "revoke_admin_role"
 	rid, err := c.roles.id(ctx, op, role)
 	if err != nil {
@@ -147,17 +148,17 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (director
 		return "", c.fail(op, err)
 	}
 	if cur == nil {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	req := newScheduleRequest(models.ADMINREMOVE_UNIFIEDROLESCHEDULEREQUESTACTIONS, id, rid, "jml: elevation ended")
 	if _, err := c.graph.RoleManagement().Directory().RoleAssignmentScheduleRequests().Post(ctx, req, nil); err != nil {
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Code == "RoleAssignmentDoesNotExist" {
-			return directory.WasAbsent, nil
+			return domain.WasAbsent, nil
 		}
 		return "", ce
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }
 
 func newScheduleRequest(action models.UnifiedRoleScheduleRequestActions, principal, roleID, why string) models.UnifiedRoleAssignmentScheduleRequestable {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/googleemu"
-	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/domain"
 )
 
 // demoGoogleRoles reads the Google admin roles that jml dev's configuration
@@ -54,14 +54,14 @@ func TestDemoConfigGoogleRolesGrant(t *testing.T) {
 	id := org.Employees[3].Email
 	for _, role := range demoGoogleRoles(t) {
 		_, out, err := c.GrantAdminRole(ctx, id, role, time.Time{})
-		if err == nil && out != directory.Added && out != directory.AlreadyPresent {
+		if err == nil && out != domain.Added && out != domain.AlreadyPresent {
 			t.Fatalf("grant %q: outcome %q", role, out)
 		}
 		if err != nil {
 			t.Fatalf("grant %q: %v", role, err)
 		}
 		out, err = c.RevokeAdminRole(ctx, id, role)
-		wantOutcome(t, out, err, directory.Removed)
+		wantOutcome(t, out, err, domain.Removed)
 	}
 	if got := e.RoleAssignments(id); len(got) != 0 {
 		t.Fatalf("left assigned: %+v", got)

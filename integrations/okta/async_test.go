@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/devstack/oktaemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	oktadir "github.com/jml-dev/jml/integrations/okta"
 )
@@ -48,7 +49,7 @@ func TestAsyncLifecycleAndLaggingSearch(t *testing.T) {
 		t.Fatalf("find %+v %v", acct, err)
 	}
 	if o, err := en.c.Disable(ctx, acct.ID); true {
-		en.must(t, o, err, directory.Disabled)
+		en.must(t, o, err, domain.Disabled)
 	}
 	if u, _ := en.emu.User(acct.ID); u.Status != oktaemu.StatusDeprovisioned || u.Transitioning != "" {
 		t.Fatalf("Disable returned before the deactivation completed: %s → %q", u.Status, u.Transitioning)
@@ -59,7 +60,7 @@ func TestAsyncLifecycleAndLaggingSearch(t *testing.T) {
 		t.Fatalf("after disable, find says %+v %v", got, err)
 	}
 	if o, err := en.c.Disable(ctx, acct.ID); true {
-		en.must(t, o, err, directory.AlreadyDisabled)
+		en.must(t, o, err, domain.AlreadyDisabled)
 	}
 	if n := en.deactivates(acct.ID); n != 1 {
 		t.Fatalf("%d deactivates sent, want 1", n)
@@ -73,7 +74,7 @@ func TestAsyncLifecycleAndLaggingSearch(t *testing.T) {
 	}
 	en.deactivateBehindClient(t, other.ID)
 	if o, err := en.c.Disable(ctx, other.ID); true {
-		en.must(t, o, err, directory.AlreadyDisabled)
+		en.must(t, o, err, domain.AlreadyDisabled)
 	}
 	if n := en.deactivates(other.ID); n != 1 {
 		t.Fatalf("%d deactivates sent, want 1", n)
@@ -85,7 +86,7 @@ func TestAsyncLifecycleAndLaggingSearch(t *testing.T) {
 
 	// activation is asynchronous too
 	if o, err := en.c.Enable(ctx, acct.ID); true {
-		en.must(t, o, err, directory.Enabled)
+		en.must(t, o, err, domain.Enabled)
 	}
 	if u, _ := en.emu.User(acct.ID); u.Transitioning != "" || u.Status == oktaemu.StatusDeprovisioned {
 		t.Fatalf("Enable returned before the activation completed: %s → %q", u.Status, u.Transitioning)
@@ -125,7 +126,7 @@ func TestRevokeSessionsRevokesOAuthTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o, err := en.c.RevokeSessions(ctx, acct.ID); true {
-		en.must(t, o, err, directory.Revoked)
+		en.must(t, o, err, domain.Revoked)
 	}
 	if u, _ := en.emu.User(acct.ID); u.SessionsCleared != 1 || u.TokensRevoked != 1 {
 		t.Fatalf("sessions cleared %d, token revocations %d", u.SessionsCleared, u.TokensRevoked)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -125,12 +126,12 @@ func (c *Client) unsupported(cp directory.Capability) error {
 }
 
 // SetManager is Unsupported: SCIM apps do not hold the reporting line here.
-func (c *Client) SetManager(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) SetManager(context.Context, string, string) (domain.Outcome, error) {
 	return "", c.unsupported(directory.CapSetManager)
 }
 
 // RevokeSessions is Unsupported by SCIM.
-func (c *Client) RevokeSessions(context.Context, string) (directory.Outcome, error) {
+func (c *Client) RevokeSessions(context.Context, string) (domain.Outcome, error) {
 	return "", c.unsupported(directory.CapRevokeSessions)
 }
 
@@ -140,46 +141,46 @@ func (c *Client) ListLicenses(context.Context, string) ([]string, error) {
 }
 
 // AssignLicense is Unsupported by SCIM.
-func (c *Client) AssignLicense(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) AssignLicense(context.Context, string, string) (domain.Outcome, error) {
 	return "", c.unsupported(directory.CapLicenses)
 }
 
 // RemoveLicense is Unsupported by SCIM.
-func (c *Client) RemoveLicense(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) RemoveLicense(context.Context, string, string) (domain.Outcome, error) {
 	return "", c.unsupported(directory.CapLicenses)
 }
 
 // ListAdminRoles is Unsupported by SCIM.
-func (c *Client) ListAdminRoles(context.Context, string) ([]directory.RoleAssignment, error) {
+func (c *Client) ListAdminRoles(context.Context, string) ([]domain.RoleAssignment, error) {
 	return nil, c.unsupported(directory.CapAdminRoles)
 }
 
 // GrantAdminRole is Unsupported by SCIM.
-func (c *Client) GrantAdminRole(context.Context, string, string, time.Time) (directory.RoleAssignment, directory.Outcome, error) {
-	return directory.RoleAssignment{}, "", c.unsupported(directory.CapAdminRoles)
+func (c *Client) GrantAdminRole(context.Context, string, string, time.Time) (domain.RoleAssignment, domain.Outcome, error) {
+	return domain.RoleAssignment{}, "", c.unsupported(directory.CapAdminRoles)
 }
 
 // RevokeAdminRole is Unsupported by SCIM.
-func (c *Client) RevokeAdminRole(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) RevokeAdminRole(context.Context, string, string) (domain.Outcome, error) {
 	return "", c.unsupported(directory.CapAdminRoles)
 }
 
 // ListDevices is Unsupported by SCIM.
-func (c *Client) ListDevices(context.Context, string) ([]directory.Device, error) {
+func (c *Client) ListDevices(context.Context, string) ([]domain.Device, error) {
 	return nil, c.unsupported(directory.CapDevices)
 }
 
 // RetireDevice is Unsupported by SCIM.
-func (c *Client) RetireDevice(context.Context, string) (directory.Outcome, error) {
+func (c *Client) RetireDevice(context.Context, string) (domain.Outcome, error) {
 	return "", c.unsupported(directory.CapDevices)
 }
 
 // MFAStatus is Unsupported by SCIM.
-func (c *Client) MFAStatus(context.Context, string) (directory.MFA, error) {
-	return directory.MFA{}, c.unsupported(directory.CapMFA)
+func (c *Client) MFAStatus(context.Context, string) (domain.MFA, error) {
+	return domain.MFA{}, c.unsupported(directory.CapMFA)
 }
 
 // SignInEvents is Unsupported by SCIM.
-func (c *Client) SignInEvents(context.Context, time.Time, time.Time, func(directory.Event) error) error {
+func (c *Client) SignInEvents(context.Context, time.Time, time.Time, func(domain.AuditEvent) error) error {
 	return c.unsupported(directory.CapSignInLog)
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -78,7 +79,7 @@ func (c *Client) memberOf(ctx context.Context, op, id, gid string) (bool, error)
 }
 
 // AddToGroup adds the user to the named group with PATCH /Groups/{id}.
-func (c *Client) AddToGroup(ctx context.Context, id, groupName string) (directory.Outcome, error) {
+func (c *Client) AddToGroup(ctx context.Context, id, groupName string) (domain.Outcome, error) {
 	gid, err := c.groupID(ctx, "add_to_group", groupName)
 	if err != nil {
 		return "", err
@@ -88,34 +89,34 @@ func (c *Client) AddToGroup(ctx context.Context, id, groupName string) (director
 		return "", err
 	}
 	if in {
-		return directory.AlreadyPresent, nil
+		return domain.AlreadyPresent, nil
 	}
 	p := newPatch(patchOp{Op: "add", Path: "members", Value: []ref{{Value: id}}})
 	if err := c.call(ctx, "add_to_group", http.MethodPatch, "/Groups/"+url.PathEscape(gid), p, nil); err != nil {
 		return "", err
 	}
-	return directory.Added, nil
+	return domain.Added, nil
 }
 
 // RemoveFromGroup removes the user from the named group.
-func (c *Client) RemoveFromGroup(ctx context.Context, id, groupName string) (directory.Outcome, error) {
+func (c *Client) RemoveFromGroup(ctx context.Context, id, groupName string) (domain.Outcome, error) {
 	gid, err := c.groupID(ctx, "remove_from_group", groupName)
 	if err != nil {
 		return "", err
 	}
 	in, err := c.memberOf(ctx, "remove_from_group", id, gid)
 	if directory.IsNotFound(err) {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	if err != nil {
 		return "", err
 	}
 	if !in {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	p := newPatch(patchOp{Op: "remove", Path: "members[value eq " + quote(id) + "]"})
 	if err := c.call(ctx, "remove_from_group", http.MethodPatch, "/Groups/"+url.PathEscape(gid), p, nil); err != nil {
 		return "", err
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }

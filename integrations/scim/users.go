@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -73,8 +74,8 @@ type patch struct {
 
 func newPatch(ops ...patchOp) patch { return patch{Schemas: []string{schemaPatchOp}, Operations: ops} }
 
-func (u user) account() directory.Account {
-	a := directory.Account{ID: u.ID, Login: u.UserName, EmployeeID: u.ExternalID, Enabled: u.Active == nil || *u.Active, Title: u.Title}
+func (u user) account() domain.Account {
+	a := domain.Account{ID: u.ID, Login: u.UserName, EmployeeID: u.ExternalID, Enabled: u.Active == nil || *u.Active, Title: u.Title}
 	a.Status = "active"
 	if !a.Enabled {
 		a.Status = "inactive"
@@ -110,24 +111,24 @@ func (c *Client) findBy(ctx context.Context, attr, value string) (*user, error) 
 }
 
 // FindUser looks the user up by externalId (employee id), then userName (email).
-func (c *Client) FindUser(ctx context.Context, employeeID, email string) (directory.Account, error) {
+func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain.Account, error) {
 	for _, by := range [...]struct{ attr, value string }{{"externalId", employeeID}, {"userName", email}} {
 		if by.value == "" {
 			continue
 		}
 		u, err := c.findBy(ctx, by.attr, by.value)
 		if err != nil {
-			return directory.Account{}, err
+			return domain.Account{}, err
 		}
 		if u != nil {
 			return u.account(), nil
 		}
 	}
-	return directory.Account{}, directory.NotFound(c.Name(), "find_user", "user "+employeeID)
+	return domain.Account{}, directory.NotFound(c.Name(), "find_user", "user "+employeeID)
 }
 
 // ListUsers pages through every user (startIndex/count), calling fn for each.
-func (c *Client) ListUsers(ctx context.Context, pageSize int, fn func(directory.Account) error) error {
+func (c *Client) ListUsers(ctx context.Context, pageSize int, fn func(domain.Account) error) error {
 	if pageSize <= 0 {
 		pageSize = 100
 	}
@@ -159,7 +160,7 @@ func (c *Client) getUser(ctx context.Context, op, id string) (user, error) {
 // CreateUser finds the user first and creates it only when absent. The POST
 // is not blindly retried: after a failed attempt the lookup runs again, so a
 // create that landed but whose answer was lost is not sent twice.
-func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled bool) (directory.Account, directory.Outcome, error) {
+func (c *Client) CreateUser(ctx context.Context, p domain.Person, enabled bool) (domain.Account, domain.Outcome, error) {
 	active := enabled
 	in := user{
 		Schemas:    []string{schemaUser, schemaEnterprise},
@@ -173,37 +174,37 @@ func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled boo
 	for attempt := 0; attempt < c.attempts; attempt++ {
 		if attempt > 0 {
 			if werr := c.sleep(ctx, c.wait(err, attempt)); werr != nil {
-				return directory.Account{}, "", werr
+				return domain.Account{}, "", werr
 			}
 		}
 		acct, ferr := c.FindUser(ctx, p.EmployeeID, p.Email)
 		if ferr == nil {
-			return acct, directory.AlreadyExisted, nil
+			return acct, domain.AlreadyExisted, nil
 		}
 		if !directory.IsNotFound(ferr) {
-			return directory.Account{}, "", ferr
+			return domain.Account{}, "", ferr
 		}
 		var out user
 		err = c.send(ctx, "create_user", http.MethodPost, "/Users", in, &out)
 		if err == nil {
-			return out.account(), directory.Created, nil
+			return out.account(), domain.Created, nil
 		}
 		var de *directory.Error
 		if errors.As(err, &de) && de.Status == http.StatusConflict {
 			// someone else created it between our lookup and POST
 			if acct, ferr := c.FindUser(ctx, p.EmployeeID, p.Email); ferr == nil {
-				return acct, directory.AlreadyExisted, nil
+				return acct, domain.AlreadyExisted, nil
 			}
-			return directory.Account{}, "", err
+			return domain.Account{}, "", err
 		}
 		if !retryable(err) {
-			return directory.Account{}, "", err
+			return domain.Account{}, "", err
 		}
 	}
-	return directory.Account{}, "", err
+	return domain.Account{}, "", err
 }
 
-func displayName(p directory.Person) string {
+func displayName(p domain.Person) string {
 	if p.DisplayName != "" {
 		return p.DisplayName
 	}
@@ -212,7 +213,7 @@ func displayName(p directory.Person) string {
 
 // UpdateProfile patches name, title and department (enterprise extension)
 // when they differ.
-func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Person) (directory.Outcome, error) {
+func (c *Client) UpdateProfile(ctx context.Context, id string, p domain.Person) (domain.Outcome, error) {
 	u, err := c.getUser(ctx, "update_profile", id)
 	if err != nil {
 		return "", err
@@ -233,59 +234,59 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 	set("title", u.Title, p.Title)
 	set(schemaEnterprise+":department", dept, p.Department)
 	if len(ops) == 0 {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	if err := c.call(ctx, "update_profile", http.MethodPatch, "/Users/"+url.PathEscape(id), newPatch(ops...), nil); err != nil {
 		return "", err
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 // Disable deactivates the account: PATCH active=false, or DELETE where the
 // app is configured to deprovision by deletion. An account that is not there
 // is nothing to deactivate (WasAbsent).
-func (c *Client) Disable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error) {
 	if c.deleteMode {
 		err := c.call(ctx, "disable", http.MethodDelete, "/Users/"+url.PathEscape(id), nil, nil)
 		if directory.IsNotFound(err) {
-			return directory.WasAbsent, nil
+			return domain.WasAbsent, nil
 		}
 		if err != nil {
 			return "", err
 		}
-		return directory.Disabled, nil
+		return domain.Disabled, nil
 	}
 	return c.setActive(ctx, "disable", id, false)
 }
 
 // Enable re-activates the account.
-func (c *Client) Enable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) {
 	return c.setActive(ctx, "enable", id, true)
 }
 
-func (c *Client) setActive(ctx context.Context, op, id string, active bool) (directory.Outcome, error) {
+func (c *Client) setActive(ctx context.Context, op, id string, active bool) (domain.Outcome, error) {
 	u, err := c.getUser(ctx, op, id)
 	if directory.IsNotFound(err) && !active {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	if err != nil {
 		return "", err
 	}
 	if u.Active != nil && *u.Active == active {
 		if active {
-			return directory.AlreadyEnabled, nil
+			return domain.AlreadyEnabled, nil
 		}
-		return directory.AlreadyDisabled, nil
+		return domain.AlreadyDisabled, nil
 	}
 	err = c.call(ctx, op, http.MethodPatch, "/Users/"+url.PathEscape(id), newPatch(patchOp{Op: "replace", Path: "active", Value: active}), nil)
 	if directory.IsNotFound(err) && !active {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	if err != nil {
 		return "", err
 	}
 	if active {
-		return directory.Enabled, nil
+		return domain.Enabled, nil
 	}
-	return directory.Disabled, nil
+	return domain.Disabled, nil
 }
