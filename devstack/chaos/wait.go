@@ -1,0 +1,101 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/jml-dev/jml/workflows"
+)
+
+// waitAll waits for every person's lifecycle workflow to close and returns
+// the results of those that completed; a failed one is a problem. It stops
+// early when ctx ends or the supervisor gives up on the worker.
+func waitAll(ctx context.Context, c client.Client, people []person, rep *Report, say func(string, ...any), gaveUp <-chan struct{}) (map[string]workflows.LifecycleResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-gaveUp:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var mu sync.Mutex
+	results := map[string]workflows.LifecycleResult{}
+	var wg sync.WaitGroup
+	for _, p := range people {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := waitOne(ctx, c, p.workflow)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				results[p.workflow] = res
+				rep.Completed++
+				if rep.Completed%10 == 0 || rep.Completed == len(people) {
+					say("%d of %d lifecycle workflows completed", rep.Completed, len(people))
+				}
+			case ctx.Err() == nil:
+				rep.problem("%s did not complete: %v", p.workflow, err)
+			default:
+				rep.problem("%s had not completed when the run ended: %s", p.workflow, describe(ctx, c, p))
+			}
+		}()
+	}
+	wg.Wait()
+	return results, ctx.Err()
+}
+
+// waitOne waits for a workflow to exist, then for its result.
+func waitOne(ctx context.Context, c client.Client, id string) (workflows.LifecycleResult, error) {
+	for {
+		var res workflows.LifecycleResult
+		err := c.GetWorkflow(ctx, id, "").Get(ctx, &res)
+		var nf *serviceerror.NotFound
+		if !errors.As(err, &nf) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// describe says where an unfinished workflow stands: its status and the
+// activities it waits on, with their last failure.
+func describe(ctx context.Context, c client.Client, p person) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	d, err := c.DescribeWorkflowExecution(ctx, p.workflow, "")
+	if err != nil {
+		return "not started: " + err.Error()
+	}
+	out := []string{"status " + d.GetWorkflowExecutionInfo().GetStatus().String()}
+	if v, err := c.QueryWorkflow(ctx, p.workflow, "", workflows.QueryState); err == nil {
+		var st workflows.LifecycleState
+		if v.Get(&st) == nil {
+			for _, b := range st.Blocked {
+				out = append(out, fmt.Sprintf("blocked %+v", b))
+			}
+		}
+	}
+	for _, a := range d.GetPendingActivities() {
+		s := fmt.Sprintf("pending %s attempt %d", a.GetActivityType().GetName(), a.GetAttempt())
+		if f := a.GetLastFailure(); f != nil {
+			s += ": " + f.GetMessage()
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "; ")
+}
