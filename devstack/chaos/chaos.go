@@ -267,17 +267,10 @@ func pick(org demoorg.Org, o Options, rng *rand.Rand, rep *Report) []person {
 // server and a fresh task queue, for the worker process to load as in
 // production; the credentials go to it as environment variables.
 func writeConfig(o Options, emus *emulators.Set, creds emulators.Credentials) (*config.Config, string, error) {
-	root, err := devserver.RepoRoot()
+	cfg, err := demoConfig(emus, creds)
 	if err != nil {
 		return nil, "", err
 	}
-	env := creds.Env()
-	getenv := func(k string) string { return env[k] }
-	cfg, err := config.LoadWithEnv(filepath.Join(root, "config", "demo.yaml"), getenv)
-	if err != nil {
-		return nil, "", fmt.Errorf("demo config: %w", err)
-	}
-	emus.Configure(cfg)
 	cfg.Temporal.Address = o.Server.FrontendHostPort()
 	if o.Namespace != "" {
 		cfg.Temporal.Namespace = o.Namespace
@@ -294,11 +287,27 @@ func writeConfig(o Options, emus *emulators.Set, creds emulators.Credentials) (*
 		return nil, "", err
 	}
 	// Read back exactly as the worker will, so a bad file fails here.
-	back, err := config.LoadWithEnv(path, getenv)
+	env := creds.Env()
+	back, err := config.LoadWithEnv(path, func(k string) string { return env[k] })
 	if err != nil {
 		return nil, "", fmt.Errorf("generated config: %w", err)
 	}
 	return back, path, nil
+}
+
+// demoConfig is config/demo.yaml pointed at the emulators.
+func demoConfig(emus *emulators.Set, creds emulators.Credentials) (*config.Config, error) {
+	root, err := devserver.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	env := creds.Env()
+	cfg, err := config.LoadWithEnv(filepath.Join(root, "config", "demo.yaml"), func(k string) string { return env[k] })
+	if err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	emus.Configure(cfg)
+	return cfg, nil
 }
 
 // workerEnv is this process's environment without jml's own variables
@@ -318,15 +327,16 @@ func workerEnv(creds emulators.Credentials) []string {
 }
 
 // killPoints are the emulator-call counts at which to kill: random gaps
-// spread over about half the calls the workload makes at the least, so
-// every kill lands while work is in flight.
+// spread over well under half the calls the workload makes, so every kill
+// lands while work is in flight.
 // Each kill is followed by up to 1.5 s with no worker at all.
 func killPoints(rng *rand.Rand, kills, people int) []killPoint {
 	if kills == 0 {
 		return nil
 	}
-	// A leaver or joiner makes at least ~25 calls across the directories.
-	span := 25 * people / 2
+	// A leaver or joiner makes some 50 calls across the directories with
+	// no fault at all (more with them); kills spread over 20 a person.
+	span := 20 * people
 	mean := max(span/(kills+1), 2)
 	var out []killPoint
 	at := 0
