@@ -55,13 +55,26 @@ func waitAll(ctx context.Context, c client.Client, people []person, rep *Report,
 	return results, ctx.Err()
 }
 
-// waitOne waits for a workflow to exist, then for its result.
+// waitOne waits for a workflow to exist, then for its result. A run with a
+// step blocked on an operator's retry or skip never finishes on its own:
+// that is reported at once rather than at the deadline.
 func waitOne(ctx context.Context, c client.Client, id string) (workflows.LifecycleResult, error) {
 	for {
 		var res workflows.LifecycleResult
-		err := c.GetWorkflow(ctx, id, "").Get(ctx, &res)
+		pollCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := c.GetWorkflow(pollCtx, id, "").Get(pollCtx, &res)
+		cancel()
 		var nf *serviceerror.NotFound
-		if !errors.As(err, &nf) {
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return res, err
+		case errors.As(err, &nf):
+		case pollCtx.Err() != nil:
+			if b := blocked(ctx, c, id); b != "" {
+				return res, errors.New(b)
+			}
+			continue
+		default:
 			return res, err
 		}
 		select {
@@ -70,6 +83,25 @@ func waitOne(ctx context.Context, c client.Client, id string) (workflows.Lifecyc
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// blocked names the steps of a run that wait for an operator, if any.
+func blocked(ctx context.Context, c client.Client, id string) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+	if err != nil {
+		return ""
+	}
+	var st workflows.LifecycleState
+	if v.Get(&st) != nil {
+		return ""
+	}
+	var out []string
+	for _, b := range st.Blocked {
+		out = append(out, fmt.Sprintf("%s %q blocked for an operator since %s: %s", b.Directory, b.Step, b.Since.Format(time.TimeOnly), b.Error))
+	}
+	return strings.Join(out, "; ")
 }
 
 // describe says where an unfinished workflow stands: its status and the
@@ -82,13 +114,8 @@ func describe(ctx context.Context, c client.Client, p person) string {
 		return "not started: " + err.Error()
 	}
 	out := []string{"status " + d.GetWorkflowExecutionInfo().GetStatus().String()}
-	if v, err := c.QueryWorkflow(ctx, p.workflow, "", workflows.QueryState); err == nil {
-		var st workflows.LifecycleState
-		if v.Get(&st) == nil {
-			for _, b := range st.Blocked {
-				out = append(out, fmt.Sprintf("blocked %+v", b))
-			}
-		}
+	if b := blocked(ctx, c, p.workflow); b != "" {
+		out = append(out, b)
 	}
 	for _, a := range d.GetPendingActivities() {
 		s := fmt.Sprintf("pending %s attempt %d", a.GetActivityType().GetName(), a.GetAttempt())

@@ -57,6 +57,7 @@ func (s *supervisor) startLocked() error {
 	}
 	cmd := exec.Command(s.bin, "worker", "--config", s.config)
 	cmd.Env, cmd.Stdout, cmd.Stderr = s.env, f, f
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return fmt.Errorf("start the worker %s: %w", s.bin, err)
