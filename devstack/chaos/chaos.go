@@ -26,13 +26,13 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Options describe one run.
@@ -120,7 +120,7 @@ func (r *Report) Print(w io.Writer) {
 
 // person is one employee of the workload and their lifecycle workflow.
 type person struct {
-	rec      hr.Record
+	rec      domain.HRRecord
 	emp      demoorg.Employee // a leaver's seeded accounts
 	leaver   bool
 	workflow string
@@ -164,7 +164,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer sup.stop()
 
 	start := time.Now()
-	sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)}
+	sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 	for _, p := range people {
 		if _, err := sink.Submit(ctx, p.rec); err != nil {
 			return nil, err
@@ -248,14 +248,14 @@ func pick(org demoorg.Org, o Options, rng *rand.Rand, rep *Report) []person {
 	for _, i := range rng.Perm(len(pool))[:o.Leavers] {
 		e := pool[i]
 		rec := e.Record
-		rec.Status = hr.StatusTerminated
+		rec.Status = domain.HRTerminated
 		rec.TerminationEffectiveAt = now.UTC().Truncate(time.Second)
-		people = append(people, person{rec: rec, emp: e, leaver: true, workflow: workflows.LifecycleWorkflowID(rec.EmployeeID, workflows.EventLeaver, 1)})
+		people = append(people, person{rec: rec, emp: e, leaver: true, workflow: contract.LifecycleWorkflowID(rec.EmployeeID, domain.EventLeaver, 1)})
 		rep.Leavers = append(rep.Leavers, rec.EmployeeID)
 	}
 	for _, rec := range org.Joiners {
 		rec.StartDate = now.In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly)
-		people = append(people, person{rec: rec, workflow: workflows.LifecycleWorkflowID(rec.EmployeeID, workflows.EventJoiner, 1)})
+		people = append(people, person{rec: rec, workflow: contract.LifecycleWorkflowID(rec.EmployeeID, domain.EventJoiner, 1)})
 		rep.Joiners = append(rep.Joiners, rec.EmployeeID)
 	}
 	sort.Strings(rep.Leavers)

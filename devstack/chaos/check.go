@@ -14,15 +14,16 @@ import (
 
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/emulators"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/domain"
 )
 
 // check compares what the directories hold with what each person's
 // lifecycle intends, looks for duplicates anywhere, and counts the
 // offboarding rows. Every finding becomes a problem in the report.
-func check(rep *Report, cfg *config.Config, emus *emulators.Set, people []person, results map[string]workflows.LifecycleResult) {
+func check(rep *Report, cfg *config.Config, emus *emulators.Set, people []person, results map[string]contract.LifecycleResult) {
 	for _, p := range people {
 		if res, ok := results[p.workflow]; ok {
 			checkLanes(rep, cfg, p, res)
@@ -39,12 +40,12 @@ func check(rep *Report, cfg *config.Config, emus *emulators.Set, people []person
 
 // checkLanes: every lane of a completed run finished ok, nothing skipped,
 // and a leaver's directories read back disabled with sessions revoked.
-func checkLanes(rep *Report, cfg *config.Config, p person, res workflows.LifecycleResult) {
+func checkLanes(rep *Report, cfg *config.Config, p person, res contract.LifecycleResult) {
 	id := p.rec.EmployeeID
 	want := len(cfg.EnabledDirectories())
 	dirs := 0
 	for _, d := range res.Directories {
-		if d.Result != workflows.ResultOK || len(d.Skipped) > 0 {
+		if d.Result != domain.ResultOK || len(d.Skipped) > 0 {
 			rep.problem("%s: %s lane ended %q (skipped %v, errors %v)", p.workflow, d.Directory, d.Result, d.Skipped, d.Errors)
 		}
 		if slices.Contains(cfg.EnabledDirectories(), d.Directory) {
@@ -130,7 +131,7 @@ func checkJoiner(rep *Report, cfg *config.Config, emus *emulators.Set, p person)
 	bad := func(dir, format string, a ...any) {
 		rep.problem("joiner %s: %s: %s", id, dir, fmt.Sprintf(format, a...))
 	}
-	want := cfg.Catalog.Evaluate(config.Attributes{Department: p.rec.Department, Title: p.rec.Title, Location: p.rec.Location, EmploymentType: p.rec.EmploymentType})
+	want := cfg.Catalog.Domain().Evaluate(domain.AttributesOf(p.rec))
 
 	if u, ok := emus.Graph.UserByEmployeeID(id); !ok {
 		bad("entra", "no account")

@@ -10,9 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/activities"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulators"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/domain"
 )
 
 // The checks must see what a broken run leaves behind: a leaver still
@@ -37,8 +38,8 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 	log := filepath.Join(cfg.Evidence.Dir, activities.OffboardingLogPath)
 	require.NoError(t, os.MkdirAll(filepath.Dir(log), 0o700))
 	require.NoError(t, os.WriteFile(log, []byte("employee_id,workflow_id\nE0013,a\nE0013,b\nE0005,c\n"), 0o600))
-	results := map[string]workflows.LifecycleResult{
-		leaver.workflow: {Directories: []workflows.DirectoryResult{{Directory: "entra", Result: workflows.ResultSkipped, Skipped: []string{"disable"}}}},
+	results := map[string]contract.LifecycleResult{
+		leaver.workflow: {Directories: []contract.DirectoryResult{{Directory: "entra", Result: domain.ResultSkipped, Skipped: []string{"disable"}}}},
 	}
 
 	rep := &Report{}

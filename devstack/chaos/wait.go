@@ -11,13 +11,13 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
 )
 
 // waitAll waits for every person's lifecycle workflow to close and returns
 // the results of those that completed; a failed one is a problem. It stops
 // early when ctx ends or the supervisor gives up on the worker.
-func waitAll(ctx context.Context, c client.Client, people []person, rep *Report, say func(string, ...any), gaveUp <-chan struct{}) (map[string]workflows.LifecycleResult, error) {
+func waitAll(ctx context.Context, c client.Client, people []person, rep *Report, say func(string, ...any), gaveUp <-chan struct{}) (map[string]contract.LifecycleResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -28,7 +28,7 @@ func waitAll(ctx context.Context, c client.Client, people []person, rep *Report,
 		}
 	}()
 	var mu sync.Mutex
-	results := map[string]workflows.LifecycleResult{}
+	results := map[string]contract.LifecycleResult{}
 	var wg sync.WaitGroup
 	for _, p := range people {
 		wg.Add(1)
@@ -58,9 +58,9 @@ func waitAll(ctx context.Context, c client.Client, people []person, rep *Report,
 // waitOne waits for a workflow to exist, then for its result. A run with a
 // step blocked on an operator's retry or skip never finishes on its own:
 // that is reported at once rather than at the deadline.
-func waitOne(ctx context.Context, c client.Client, id string) (workflows.LifecycleResult, error) {
+func waitOne(ctx context.Context, c client.Client, id string) (contract.LifecycleResult, error) {
 	for {
-		var res workflows.LifecycleResult
+		var res contract.LifecycleResult
 		pollCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := c.GetWorkflow(pollCtx, id, "").Get(pollCtx, &res)
 		cancel()
@@ -89,11 +89,11 @@ func waitOne(ctx context.Context, c client.Client, id string) (workflows.Lifecyc
 func blocked(ctx context.Context, c client.Client, id string) string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+	v, err := c.QueryWorkflow(ctx, id, "", contract.QueryState)
 	if err != nil {
 		return ""
 	}
-	var st workflows.LifecycleState
+	var st contract.LifecycleState
 	if v.Get(&st) != nil {
 		return ""
 	}
