@@ -306,6 +306,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			panic(http.ErrAbortHandler)
 		}
+		if f.Status != 0 && f.After {
+			s.serveAPI(&discardWriter{h: http.Header{}}, r, fam, now)
+		}
 		if f.Status != 0 && f.Gateway != "" {
 			writeGateway(sw, f)
 			return
@@ -317,9 +320,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			s.api.Throttled(sw, r, ra, time.Now().Add(ra))
 			return
-		}
-		if f.Status != 0 && f.After {
-			s.serveAPI(&discardWriter{h: http.Header{}}, r, fam, now)
 		}
 		if f.Status != 0 {
 			if f.RetryAfter > 0 {
