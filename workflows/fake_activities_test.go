@@ -24,6 +24,7 @@ type stubActivities struct {
 	fail    map[string]int             // "Activity/lane" -> failures left (permanent)
 	enabled map[string]bool            // "dir/employee" -> account enabled
 	groups  map[string]map[string]bool // "dir/employee" -> groups (catalog or not)
+	apps    map[string]bool            // "scim:app/employee" -> app account active
 	logRows []workflows.OffboardingLogInput
 	texts   map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
@@ -34,7 +35,7 @@ type call struct {
 }
 
 func newStubs(c config.Catalog) *stubActivities {
-	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, texts: map[string][]string{}}
+	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, apps: map[string]bool{}, texts: map[string][]string{}}
 }
 
 type registrar interface {
@@ -196,11 +197,29 @@ func (s *stubActivities) register(r registrar) {
 		}
 		return workflows.StepOutput{Directory: in.Directory}, nil
 	})
-	for _, name := range []string{workflows.ActProvisionApp, workflows.ActDeprovisionApp} {
-		reg(name, func(_ context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
-			return workflows.StepOutput{Directory: "scim:" + in.App}, s.record(name, "scim:"+in.App, in)
-		})
-	}
+	reg(workflows.ActProvisionApp, func(_ context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
+		if err := s.record(workflows.ActProvisionApp, "scim:"+in.App, in); err != nil {
+			return workflows.StepOutput{}, err
+		}
+		s.mu.Lock()
+		s.apps["scim:"+in.App+"/"+in.Person.EmployeeID] = true
+		s.mu.Unlock()
+		return workflows.StepOutput{Directory: "scim:" + in.App}, nil
+	})
+	reg(workflows.ActDeprovisionApp, func(_ context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
+		if err := s.record(workflows.ActDeprovisionApp, "scim:"+in.App, in); err != nil {
+			return workflows.StepOutput{}, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		k := "scim:" + in.App + "/" + in.Person.EmployeeID
+		outcome := "was_absent"
+		if s.apps[k] {
+			outcome = "disabled"
+			s.apps[k] = false
+		}
+		return workflows.StepOutput{Directory: "scim:" + in.App, Actions: []workflows.Action{{Step: "deprovision app", Target: in.App, Outcome: outcome}}}, nil
+	})
 	reg(workflows.ActVerifyDisabled, func(_ context.Context, in workflows.AccountInput) (workflows.VerifyOutput, error) {
 		if err := s.record(workflows.ActVerifyDisabled, in.Directory, in); err != nil {
 			return workflows.VerifyOutput{}, err

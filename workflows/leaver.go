@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // LeaverWorkflow offboards an employee in every enabled directory at once:
@@ -28,6 +29,11 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	}
 	res.SLADeadline = in.EffectiveAt.Add(sla)
 
+	// leaverNoAccounts guards the no-accounts outcome: a termination of
+	// someone with no account anywhere writes a no_accounts row and raises
+	// no SLA breach.
+	noAccountsV1 := workflow.GetVersion(ctx, changeLeaverNoAccounts, workflow.DefaultVersion, 1) >= 1
+	seen := &presence{}
 	done := false
 	alerting := false
 	slaCtx, cancelSLA := workflow.WithCancel(ctx)
@@ -39,6 +45,14 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 		}
 		if done {
 			return
+		}
+		if noAccountsV1 {
+			// An effective time long past makes the deadline fire at once:
+			// first learn whether there is anything to offboard at all.
+			_ = workflow.Await(ctx, func() bool { return done || seen.open == 0 || seen.some || len(l.blocked) > 0 })
+			if done || (seen.open == 0 && !seen.some) {
+				return
+			}
 		}
 		alerting = true
 		defer func() { alerting = false }()
@@ -52,9 +66,16 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
-		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in) })
+		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in, seen) })
 	}
-	fns = append(fns, l.appLanes(in.Policy.Apps, "deprovision app", ActDeprovisionApp, PersonFrom(in.Record))...)
+	for i, fn := range l.appLanes(in.Policy.Apps, "deprovision app", ActDeprovisionApp, PersonFrom(in.Record)) {
+		lane := l.lanes[len(in.Policy.Directories)+i]
+		fns = append(fns, func(ctx workflow.Context) {
+			fn(ctx)
+			seen.resolved(appHadAccount(lane))
+		})
+	}
+	seen.open = len(fns)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		cancelSLA()
@@ -68,6 +89,9 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	res.CompletedAt = workflow.Now(ctx)
 	res.SLABreached = l.breached
 	res.SLAMet = !l.breached && !res.CompletedAt.After(res.SLADeadline)
+	if noAccountsV1 && !seen.some {
+		res.NoAccounts, res.SLAMet = true, true
+	}
 	res.Accounts = accountsOf(l.lanes)
 	// Nothing the catalog granted remains, except where removing it was
 	// skipped: a rehire's diff starts from the truth.
@@ -76,7 +100,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	res.Decisions = l.decisions
 
 	evidence := &DirectoryResult{Directory: "evidence", Result: ResultOK}
-	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, Directories: res.Directories, Decisions: res.Decisions,
+	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	var logOut OffboardingLogOutput
 	if _, err := l.step(ctx, evidence, "offboarding log", directoryOptions(false), ActAppendOffboardingLog, logIn, &logOut); err != nil {
@@ -87,10 +111,42 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	return final, nil
 }
 
+const changeLeaverNoAccounts = "leaver-no-accounts"
+
+// presence counts the leaver's lanes that have not yet said whether the
+// person has an account there, and whether any has.
+type presence struct {
+	open int
+	some bool
+}
+
+func (p *presence) resolved(hasAccount bool) {
+	p.open--
+	p.some = p.some || hasAccount
+}
+
+// appHadAccount: the app lane found an account to deprovision, or could not
+// tell (failed, skipped).
+func appHadAccount(lane *DirectoryResult) bool {
+	if lane.Result != ResultOK || len(lane.Actions) == 0 {
+		return true
+	}
+	for _, a := range lane.Actions {
+		if a.Outcome != string(directory.WasAbsent) {
+			return true
+		}
+	}
+	return false
+}
+
 // offboardDirectory is one directory's lane. Disable first (no new sign-in),
 // then revoke what is already signed in, then strip access.
-func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResult, in LeaverInput) {
+func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResult, in LeaverInput, seen *presence) {
 	id, err := l.account(ctx, lane, in.Accounts, in.Record)
+	if err == nil {
+		// Found, or known not to exist; a skipped look-up may hide one.
+		seen.resolved(id != "" || lane.Result != ResultNoAccount)
+	}
 	if err != nil || id == "" {
 		return
 	}
