@@ -275,10 +275,10 @@ func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 	e := r.employee("E0009")
 	var acct workflows.AccountOutput
 	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Okta, EmployeeID: e.EmployeeID}, &acct)
-	err := r.run(workflows.ActSetManager, workflows.SetManagerInput{Directory: config.Okta, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, nil)
+	err := r.run(workflows.ActUpdateProfile, workflows.UpdateProfileInput{Directory: config.Okta, AccountID: "00u-no-such-user", Person: workflows.PersonFrom(e.Record)}, nil)
 	var app *temporal.ApplicationError
 	if !errors.As(err, &app) || app.Type() != workflows.ErrDirectoryNotFound || !app.NonRetryable() {
-		t.Fatalf("unknown manager: got %v, want non-retryable %s", err, workflows.ErrDirectoryNotFound)
+		t.Fatalf("unknown account: got %v, want non-retryable %s", err, workflows.ErrDirectoryNotFound)
 	}
 	err = r.run(workflows.ActDisableAccount, workflows.AccountInput{Directory: "ldap", AccountID: "x", EmployeeID: e.EmployeeID}, nil)
 	if !errors.As(err, &app) || app.Type() != workflows.ErrBadInput || !app.NonRetryable() {
@@ -288,6 +288,23 @@ func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Google, EmployeeID: "E9999"}, &none)
 	if none.Found {
 		t.Fatal("lookup of a missing employee must answer found=false, not an error")
+	}
+}
+
+// TestSetManagerOfAManagerWithNoAccountYetIsPending: HR sent the report
+// before the manager. That is an answer the workflow acts on later, never a
+// failure that blocks the joiner.
+func TestSetManagerOfAManagerWithNoAccountYetIsPending(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0009")
+	for _, d := range dirs {
+		var acct workflows.AccountOutput
+		r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: d, EmployeeID: e.EmployeeID}, &acct)
+		var out workflows.StepOutput
+		r.must(workflows.ActSetManager, workflows.SetManagerInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, &out)
+		if len(out.Actions) != 1 || out.Actions[0].Outcome != workflows.OutcomeManagerPending {
+			t.Fatalf("%s: %+v, want %s", d, out, workflows.OutcomeManagerPending)
+		}
 	}
 }
 

@@ -87,6 +87,9 @@ const (
 	EventMover    = "mover"
 	EventLeaver   = "leaver"
 	EventRehire   = "rehire"
+	// EventManager sets a manager whose account did not exist yet when the
+	// joiner or mover ran (an activity of the Employee workflow, no child).
+	EventManager = "manager"
 )
 
 // Classification of one HR record against the employee's state.
@@ -111,6 +114,10 @@ const (
 	StatusTerminated           = "terminated"
 	StatusBlocked              = "blocked" // a step waits for an operator's retry/skip
 )
+
+// OutcomeManagerPending is SetManager's answer when the manager has no
+// account in that directory yet: the Employee workflow sets it later.
+const OutcomeManagerPending = "manager_pending"
 
 // Per-directory lane results.
 const (
@@ -138,6 +145,9 @@ type Policy struct {
 	RetireDevices   bool          `json:"retire_devices"`
 	SecurityChannel string        `json:"security_channel"`
 	ITChannel       string        `json:"it_channel"`
+	// DefaultUsageLocation is the usage location (ISO 3166 alpha-2) of a
+	// person whose HR record has no country yet.
+	DefaultUsageLocation string `json:"default_usage_location,omitempty"`
 	// HistoryThreshold: continue-as-new past this many history events even
 	// when the server does not suggest it (0 = DefaultHistoryThreshold).
 	HistoryThreshold int `json:"history_threshold,omitempty"`
@@ -156,6 +166,8 @@ func PolicyFromConfig(c *config.Config) Policy {
 		RetireDevices:   c.Leaver.RetireDevices,
 		SecurityChannel: c.Slack.SecurityChannel,
 		ITChannel:       c.Slack.ITChannel,
+		// Entra is the directory that licenses by usage location.
+		DefaultUsageLocation: c.Directories.Entra.DefaultUsageLocation,
 	}
 	for _, a := range c.SCIMApps {
 		p.Apps = append(p.Apps, a.Name)
@@ -236,8 +248,19 @@ type EmployeeState struct {
 	History     []ChangeRecord      `json:"history,omitempty"` // the last few, newest last
 	Seq         int                 `json:"seq"`
 	SLABreached bool                `json:"sla_breached,omitempty"`
-	Received    int                 `json:"received"` // HR records received, all runs
-	Runs        int                 `json:"runs"`     // continue-as-new count
+	// ManagerWait: the manager HR names has no account yet in some
+	// directories; a durable retry sets it there once it has.
+	ManagerWait *ManagerWait `json:"manager_wait,omitempty"`
+	Received    int          `json:"received"` // HR records received, all runs
+	Runs        int          `json:"runs"`     // continue-as-new count
+}
+
+// ManagerWait is a manager still to be set: HR sent the report first.
+type ManagerWait struct {
+	ManagerEmployeeID string    `json:"manager_employee_id"`
+	Directories       []string  `json:"directories"` // where it is still to be set
+	Since             time.Time `json:"since"`
+	Attempts          int       `json:"attempts"`
 }
 
 // ---- Lifecycle children ----
@@ -270,6 +293,10 @@ type LifecycleResult struct {
 	SLADeadline time.Time `json:"sla_deadline,omitzero"`
 	SLABreached bool      `json:"sla_breached,omitempty"`
 	SLAMet      bool      `json:"sla_met,omitempty"`
+	// ManagerPending lists the directories where the manager had no account
+	// yet (joiner, rehire, mover); ManagerTried: the run tried to set it.
+	ManagerPending []string `json:"manager_pending,omitempty"`
+	ManagerTried   bool     `json:"manager_tried,omitempty"`
 	// NoAccounts: no directory or app had an account for the person (a
 	// termination of someone who never joined): nothing to offboard, no SLA
 	// to breach.

@@ -369,6 +369,10 @@ func nextDue(items []WorkItem, now time.Time) (int, time.Duration) {
 
 // run executes one work item as a child workflow and folds the result in.
 func (e *employee) run(ctx workflow.Context, item WorkItem) {
+	if item.Event == EventManager {
+		e.retryManager(ctx, item)
+		return
+	}
 	now := workflow.Now(ctx)
 	item.WorkflowID = LifecycleWorkflowID(e.st.EmployeeID, item.Event, item.Seq)
 	e.st.Current = &item
@@ -406,6 +410,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 				e.st.Access = res.Granted
 				e.st.Applied = &item.Record
 			}
+			e.followManager(workflow.Now(ctx), item.Record.ManagerEmployeeID, res)
 			switch {
 			case e.st.Terminated && pendingStartV1(ctx):
 				// Terminated while the joiner ran: never enable; the
@@ -437,6 +442,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		if err == nil {
 			e.st.Access = res.Granted
 			e.st.Applied = &item.Record
+			e.followManager(workflow.Now(ctx), item.Record.ManagerEmployeeID, res)
 		}
 	case EventLeaver:
 		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
@@ -447,6 +453,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		if err == nil {
 			e.st.Access = res.Granted // nothing the catalog granted remains
 			e.st.Applied = &item.Record
+			e.st.ManagerWait = nil
 			e.st.Status = StatusTerminated
 			e.st.SLABreached = e.st.SLABreached || res.SLABreached
 		}
@@ -469,12 +476,17 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		}
 	}
 	e.st.Current = nil
+	e.record(ch)
+	e.upsert(ctx, item.Event)
+}
+
+// record keeps what one work item did (the last few, newest last).
+func (e *employee) record(ch ChangeRecord) {
 	e.st.LastChange = &ch
 	e.st.History = append(e.st.History, ch)
 	if len(e.st.History) > historyKeep {
 		e.st.History = append([]ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
 	}
-	e.upsert(ctx, item.Event)
 }
 
 // upsert writes the search attributes (no PII: ids and status words only).

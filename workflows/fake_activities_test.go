@@ -25,8 +25,11 @@ type stubActivities struct {
 	enabled map[string]bool            // "dir/employee" -> account enabled
 	groups  map[string]map[string]bool // "dir/employee" -> groups (catalog or not)
 	apps    map[string]bool            // "scim:app/employee" -> app account active
-	logRows []workflows.OffboardingLogInput
-	texts   map[string][]string // "manager:<id>" or "channel:<name>" -> messages
+	// noManager: "dir/manager" has no account yet; managers: account -> manager set
+	noManager map[string]bool
+	managers  map[string]string
+	logRows   []workflows.OffboardingLogInput
+	texts     map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
 
 type call struct {
@@ -35,7 +38,7 @@ type call struct {
 }
 
 func newStubs(c config.Catalog) *stubActivities {
-	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, apps: map[string]bool{}, texts: map[string][]string{}}
+	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, apps: map[string]bool{}, noManager: map[string]bool{}, managers: map[string]string{}, texts: map[string][]string{}}
 }
 
 type registrar interface {
@@ -171,7 +174,18 @@ func (s *stubActivities) register(r registrar) {
 		return workflows.StepOutput{Directory: in.Directory}, s.record(workflows.ActUpdateProfile, in.Directory, in)
 	})
 	reg(workflows.ActSetManager, func(_ context.Context, in workflows.SetManagerInput) (workflows.StepOutput, error) {
-		return workflows.StepOutput{Directory: in.Directory}, s.record(workflows.ActSetManager, in.Directory, in)
+		if err := s.record(workflows.ActSetManager, in.Directory, in); err != nil {
+			return workflows.StepOutput{}, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		outcome := "updated"
+		if s.noManager[in.Directory+"/"+in.ManagerEmployeeID] {
+			outcome = workflows.OutcomeManagerPending
+		} else {
+			s.managers[in.AccountID] = in.ManagerEmployeeID
+		}
+		return workflows.StepOutput{Directory: in.Directory, Actions: []workflows.Action{{Step: "set manager", Outcome: outcome}}}, nil
 	})
 	reg(workflows.ActApplyAccess, func(_ context.Context, in workflows.ApplyAccessInput) (workflows.StepOutput, error) {
 		if err := s.record(workflows.ActApplyAccess, in.Directory, in); err != nil {
@@ -255,4 +269,17 @@ func (s *stubActivities) messages(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.texts[key])
+}
+
+// setNoManager says whether manager has an account in dir yet.
+func (s *stubActivities) setNoManager(dir, manager string, missing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noManager[dir+"/"+manager] = missing
+}
+
+func (s *stubActivities) managerOf(accountID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.managers[accountID]
 }

@@ -74,3 +74,107 @@ func (s *EmployeeSuite) TestTerminationWithOnlyAnAppAccountIsOffboarded() {
 	s.False(s.stubs.logRows[0].NoAccounts)
 	s.Len(s.breaches(), 1)
 }
+
+// HR sends the report before the manager: the joiner completes without
+// waiting, and the manager is set once their account exists.
+func (s *EmployeeSuite) TestUnknownManagerIsSetWhenTheyArriveAndNeverBlocks() {
+	for _, d := range dirs {
+		s.stubs.setNoManager(d, "E0007", true)
+	}
+	s.at(0, func() { s.signal(rec()) })
+	s.at(30*time.Second, func() {
+		st := s.state()
+		s.Equal(workflows.StatusActive, st.Status, "the joiner did not wait for the manager")
+		s.Equal(workflows.EventJoiner, st.LastChange.Event)
+		s.Require().NotNil(st.ManagerWait)
+		s.Equal("E0007", st.ManagerWait.ManagerEmployeeID)
+		s.Equal(dirs, st.ManagerWait.Directories)
+		s.Empty(s.stubs.messages("channel:#security-alerts"), "nothing blocked, nobody paged")
+	})
+	s.at(3*time.Hour, func() {
+		s.Empty(s.stubs.managerOf("okta/E0042"))
+		for _, d := range dirs {
+			s.stubs.setNoManager(d, "E0007", false) // the manager's record arrived, their accounts exist
+		}
+	})
+	s.run(6*time.Hour, workflows.EmployeeInput{})
+
+	st := s.state()
+	s.Nil(st.ManagerWait)
+	s.Equal(workflows.EventManager, st.LastChange.Event)
+	s.Empty(st.LastChange.Error)
+	for _, d := range dirs {
+		s.Equal("E0007", s.stubs.managerOf(d+"/E0042"), d)
+	}
+	s.Greater(s.stubs.count(workflows.ActSetManager, "okta"), 2, "tried again, then set")
+	s.Empty(st.Pending, "no retry left queued")
+}
+
+// A manager who never arrives: after the wait, IT is told and the retries
+// stop.
+func (s *EmployeeSuite) TestManagerWhoNeverArrivesIsHandedToIT() {
+	s.stubs.setNoManager("google", "E0007", true)
+	in := workflows.EmployeeInput{Policy: testPolicy()}
+	in.Policy.ITChannel = "#it-ops"
+	s.at(0, func() { s.signal(rec()) })
+	s.at(time.Hour, func() {
+		st := s.state()
+		s.Require().NotNil(st.ManagerWait)
+		s.Equal([]string{"google"}, st.ManagerWait.Directories, "set where the manager exists, waiting where not")
+	})
+	s.run(16*24*time.Hour, in)
+
+	st := s.state()
+	s.Nil(st.ManagerWait)
+	s.Empty(st.Pending)
+	s.Contains(st.LastChange.Error, "E0007 still has no account in google")
+	msgs := s.stubs.messages("channel:#it-ops")
+	s.Require().Len(msgs, 1)
+	s.Contains(msgs[0], "employee E0042")
+	s.Equal("E0007", s.stubs.managerOf("entra/E0042"))
+	s.Empty(s.stubs.managerOf("google/E0042"))
+}
+
+// A record with no country yet takes the policy's default usage location
+// before anything is licensed; a country HR has wins.
+func (s *EmployeeSuite) TestMissingCountryTakesTheDefaultUsageLocation() {
+	in := workflows.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy()}
+	in.Policy.DefaultUsageLocation = "GB"
+	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Country = "" })) })
+	s.run(time.Hour, in)
+	s.Require().Len(s.stubs.callsOf(workflows.ActEnsureAccount), 3)
+	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+		s.Equal("GB", c.In.(workflows.EnsureAccountInput).Person.UsageLocation)
+	}
+	s.Equal(workflows.StatusActive, s.state().Status)
+}
+
+func (s *EmployeeSuite) TestCountryFromHRWinsOverTheDefault() {
+	in := workflows.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy()}
+	in.Policy.DefaultUsageLocation = "GB"
+	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Country = "US" })) })
+	s.run(time.Hour, in)
+	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
+		s.Equal("US", c.In.(workflows.EnsureAccountInput).Person.UsageLocation)
+	}
+}
+
+// A joiner that finds an account (created by hand, or left from before
+// jml) writes HR's profile onto it; one it creates needs no update.
+func (s *EmployeeSuite) TestJoinerReconcilesTheProfileOfAnAccountItFinds() {
+	s.stubs.enabled["okta/E0042"] = true // exists already, with whatever profile
+	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Department, r.Title = "Engineering", "Staff Engineer" })) })
+	s.run(time.Hour, workflows.EmployeeInput{})
+
+	s.Equal(0, s.stubs.count(workflows.ActUpdateProfile, "entra"), "created from HR: nothing to reconcile")
+	s.Equal(0, s.stubs.count(workflows.ActUpdateProfile, "google"))
+	ups := s.stubs.callsOf(workflows.ActUpdateProfile)
+	s.Require().Len(ups, 1)
+	up := ups[0].In.(workflows.UpdateProfileInput)
+	s.Equal("okta", up.Directory)
+	s.Equal("okta/E0042", up.AccountID)
+	s.Equal("Ada Lovelace", up.Person.DisplayName)
+	s.Equal("Engineering", up.Person.Department)
+	s.Equal("Staff Engineer", up.Person.Title)
+	s.Equal(workflows.StatusActive, s.state().Status)
+}

@@ -6,8 +6,13 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/hr"
 )
+
+// changeJoinerReconcilesProfile guards the joiner's profile update of an
+// account it finds rather than creates.
+const changeJoinerReconcilesProfile = "joiner-reconciles-profile"
 
 // JoinerWorkflow provisions a new employee in every enabled directory at
 // once: find-or-create the account (disabled during the lead time), set the
@@ -34,7 +39,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 	if err != nil {
 		return res, err
 	}
-	person := PersonFrom(in.Record)
+	person := personFor(in.Record, in.Policy)
 
 	if in.ActivateOnly {
 		var fns []func(workflow.Context)
@@ -61,6 +66,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 		return res, err
 	}
 	res.Changes = plan.Changes
+	reconcile := workflow.GetVersion(ctx, changeJoinerReconcilesProfile, workflow.DefaultVersion, 1) >= 1
 
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
@@ -74,6 +80,15 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 			}
 			lane.AccountID = acct.AccountID
 			lane.Actions = append(lane.Actions, Action{Step: "ensure account", Outcome: acct.Outcome})
+			if reconcile && acct.Outcome != string(directory.Created) {
+				// Found, not created: HR is the source of truth for the
+				// profile (name, department, title, usage location) before
+				// anything is licensed.
+				if _, err := l.do(ctx, lane, "update profile", directoryOptions(false), ActUpdateProfile,
+					UpdateProfileInput{Directory: dir, AccountID: acct.AccountID, Person: person}); err != nil {
+					return
+				}
+			}
 			if in.Enable && !acct.Enabled {
 				// Found disabled (a rehire, or created during the lead time).
 				if _, err := l.do(ctx, lane, "enable", directoryOptions(false), ActEnableAccount,
@@ -98,6 +113,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 	}
 	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
+	res.ManagerTried, res.ManagerPending = managerOutcome(l.lanes)
 
 	state := "enabled"
 	if !in.Enable {
@@ -106,6 +122,23 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 	l.notifyManager(ctx, in.Record.ManagerEmployeeID, fmt.Sprintf("%s (employee %s) is provisioned (%s) in %s: %s.%s",
 		in.Record.Name(), in.EmployeeID, state, strings.Join(in.Policy.Directories, ", "), summarize(plan.Changes), laneProblems(l.lanes)))
 	return l.finish(ctx, res), nil
+}
+
+// managerOutcome: whether a lane tried to set the manager, and the lanes
+// where the manager has no account yet.
+func managerOutcome(lanes []*DirectoryResult) (tried bool, pending []string) {
+	for _, r := range lanes {
+		for _, a := range r.Actions {
+			if a.Step != "set manager" {
+				continue
+			}
+			tried = true
+			if a.Outcome == OutcomeManagerPending {
+				pending = append(pending, r.Directory)
+			}
+		}
+	}
+	return tried, pending
 }
 
 // laneProblems tells a reader which lanes did not complete.
@@ -148,7 +181,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 		return res, err
 	}
 	res.Changes = plan.Changes
-	person := PersonFrom(in.New)
+	person := personFor(in.New, in.Policy)
 	managerChanged := in.Old.ManagerEmployeeID != in.New.ManagerEmployeeID && in.New.ManagerEmployeeID != ""
 
 	var fns []func(workflow.Context)
@@ -181,6 +214,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 	}
 	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
+	res.ManagerTried, res.ManagerPending = managerOutcome(l.lanes)
 
 	text := fmt.Sprintf("%s (employee %s) moved: %s. Access: %s.%s", in.New.Name(), in.EmployeeID,
 		moveSummary(in.Old, in.New), summarize(plan.Changes), laneProblems(l.lanes))

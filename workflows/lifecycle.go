@@ -317,6 +317,17 @@ func PersonFrom(r hr.Record) directory.Person {
 	}
 }
 
+// personFor is the profile jml writes: the HR record, with the policy's
+// default usage location where HR has no country yet (a licence cannot be
+// assigned without one, and the joiner must not wait for HR).
+func personFor(r hr.Record, p Policy) directory.Person {
+	out := PersonFrom(r)
+	if out.UsageLocation == "" {
+		out.UsageLocation = p.DefaultUsageLocation
+	}
+	return out
+}
+
 // AttributesOf is what the role catalog looks at.
 func AttributesOf(r hr.Record) config.Attributes {
 	return config.Attributes{Department: r.Department, Title: r.Title, Location: r.Location, EmploymentType: r.EmploymentType}
