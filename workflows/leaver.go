@@ -46,16 +46,19 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 		if done {
 			return
 		}
+		alerting = true
+		defer func() { alerting = false }()
 		if noAccountsV1 {
 			// An effective time long past makes the deadline fire at once:
-			// first learn whether there is anything to offboard at all.
-			_ = workflow.Await(ctx, func() bool { return done || seen.open == 0 || seen.some || len(l.blocked) > 0 })
-			if done || (seen.open == 0 && !seen.some) {
+			// first learn whether there is anything to offboard at all. The
+			// leaver waits for this decision (alerting), so cancelling the
+			// SLA timer does not cut the wait short.
+			wctx, _ := workflow.NewDisconnectedContext(ctx)
+			_ = workflow.Await(wctx, func() bool { return seen.open == 0 || seen.some || len(l.blocked) > 0 })
+			if seen.open == 0 && !seen.some {
 				return
 			}
 		}
-		alerting = true
-		defer func() { alerting = false }()
 		l.breached = true
 		l.upsert(ctx, l.status)
 		nctx, _ := workflow.NewDisconnectedContext(ctx)
