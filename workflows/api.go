@@ -224,6 +224,9 @@ type ChangeRecord struct {
 	CompletedAt time.Time         `json:"completed_at"`
 	Error       string            `json:"error,omitempty"`
 	SLABreached bool              `json:"sla_breached,omitempty"`
+	// Preempted: a termination fell due while this run was going and
+	// cancelled it; Directories say what it had done by then.
+	Preempted   bool              `json:"preempted,omitempty"`
 	Directories []DirectoryResult `json:"directories,omitempty"`
 	Changes     []config.Change   `json:"changes,omitempty"`
 }
@@ -251,6 +254,9 @@ type EmployeeState struct {
 	// ManagerWait: the manager HR names has no account yet in some
 	// directories; a durable retry sets it there once it has.
 	ManagerWait *ManagerWait `json:"manager_wait,omitempty"`
+	// Preempted names the run a due termination cancelled ("joiner
+	// employee/E0042/joiner/1"); the leaver that follows records it.
+	Preempted string `json:"preempted,omitempty"`
 	Received    int          `json:"received"` // HR records received, all runs
 	Runs        int          `json:"runs"`     // continue-as-new count
 }
@@ -323,6 +329,8 @@ type LeaverInput struct {
 	// Granted is the catalog access held before the leaver; what a skipped
 	// removal leaves in place stays recorded.
 	Granted config.Entitlements `json:"granted,omitzero"`
+	// Preempted names the run this termination cancelled to start at once.
+	Preempted string `json:"preempted,omitempty"`
 }
 
 // DirectoryResult is one directory's (or SCIM app's) lane in a child.

@@ -65,6 +65,7 @@ func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
 		if e.shouldContinueAsNew(ctx) {
 			return e.continueAsNew(ctx, signals)
 		}
+		e.leaverFirst(ctx, workflow.Now(ctx))
 		idx, wait := nextDue(e.st.Pending, workflow.Now(ctx))
 		if idx >= 0 {
 			item := e.st.Pending[idx]
@@ -382,14 +383,16 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 	}
 	e.upsert(ctx, item.Event)
 
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+	opts := workflow.ChildWorkflowOptions{
 		WorkflowID: item.WorkflowID,
 		// If an operator terminates the Employee workflow, a running
 		// offboarding still finishes.
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
-	})
+	}
+	cctx := workflow.WithChildOptions(ctx, opts)
 	var res LifecycleResult
 	var err error
+	preempted := false
 	switch item.Event {
 	case EventJoiner, EventRehire, EventActivate:
 		start := ActivateAt(item.Record)
@@ -404,7 +407,7 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 			wf = RehireWorkflowName
 			jin.Granted = e.st.Access // emptied by the leaver
 		}
-		err = workflow.ExecuteChildWorkflow(cctx, wf, jin).Get(ctx, &res)
+		preempted, err = e.execPreemptible(ctx, opts, wf, jin, &res)
 		if err == nil {
 			if item.Event != EventActivate {
 				e.st.Access = res.Granted
@@ -438,14 +441,21 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 			old = *e.st.Applied
 		}
 		min := MoverInput{EmployeeID: e.st.EmployeeID, Old: old, New: item.Record, Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
-		err = workflow.ExecuteChildWorkflow(cctx, MoverWorkflowName, min).Get(ctx, &res)
+		preempted, err = e.execPreemptible(ctx, opts, MoverWorkflowName, min, &res)
 		if err == nil {
 			e.st.Access = res.Granted
 			e.st.Applied = &item.Record
 			e.followManager(workflow.Now(ctx), item.Record.ManagerEmployeeID, res)
 		}
 	case EventLeaver:
-		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
+		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access,
+			Preempted: e.st.Preempted}
+		e.st.Preempted = ""
+		if lin.EffectiveAt.IsZero() {
+			// No effective time from HR: it took effect when jml accepted
+			// it, however long anything before it took.
+			lin.EffectiveAt = item.AcceptedAt
+		}
 		if lin.EffectiveAt.IsZero() {
 			lin.EffectiveAt = now
 		}
@@ -465,8 +475,15 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		Seq: item.Seq, Event: item.Event, WorkflowID: item.WorkflowID, StartedAt: now,
 		CompletedAt: workflow.Now(ctx), SLABreached: res.SLABreached, Directories: res.Directories, Changes: res.Changes,
 	}
+	if preempted {
+		e.preempted(item, res)
+		ch.Preempted, ch.Directories = true, res.Directories
+	}
 	if err != nil {
 		ch.Error = err.Error()
+		if preempted {
+			ch.Error = "pre-empted: the termination fell due; the leaver runs now"
+		}
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {
 			alertSecurity(ctx, e.policy, e.st.EmployeeID, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))

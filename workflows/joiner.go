@@ -55,7 +55,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 		}
 		parallel(ctx, fns...)
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return l.stopped(ctx, res, in.Granted, nil, err)
 		}
 		l.notifyManager(ctx, in.Record.ManagerEmployeeID, fmt.Sprintf("%s (employee %s) starts today: their accounts are now enabled.", in.Record.Name(), in.EmployeeID))
 		return l.finish(ctx, res), nil
@@ -63,7 +63,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 
 	plan, err := l.plan(ctx, in.Record, in.Granted)
 	if err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, nil, err)
 	}
 	res.Changes = plan.Changes
 	reconcile := workflow.GetVersion(ctx, changeJoinerReconcilesProfile, workflow.DefaultVersion, 1) >= 1
@@ -109,7 +109,7 @@ func provision(ctx workflow.Context, event string, in JoinerInput) (LifecycleRes
 	fns = append(fns, l.appLanes(addApps, "provision app", ActProvisionApp, person)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, &plan.Entitlements, err)
 	}
 	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
@@ -178,7 +178,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 	}
 	plan, err := l.plan(ctx, in.New, in.Granted)
 	if err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, nil, err)
 	}
 	res.Changes = plan.Changes
 	person := personFor(in.New, in.Policy)
@@ -210,7 +210,7 @@ func MoverWorkflow(ctx workflow.Context, in MoverInput) (LifecycleResult, error)
 	fns = append(fns, l.appLanes(removeApps, "deprovision app", ActDeprovisionApp, person)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, &plan.Entitlements, err)
 	}
 	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)

@@ -103,7 +103,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	res.Decisions = l.decisions
 
 	evidence := &DirectoryResult{Directory: "evidence", Result: ResultOK}
-	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Directories: res.Directories, Decisions: res.Decisions,
+	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	var logOut OffboardingLogOutput
 	if _, err := l.step(ctx, evidence, "offboarding log", directoryOptions(false), ActAppendOffboardingLog, logIn, &logOut); err != nil {

@@ -20,6 +20,7 @@ import (
 const (
 	StatusRunning   = "running"
 	StatusCompleted = "completed"
+	StatusCancelled = "cancelled" // stopped part-way: a termination fell due
 )
 
 // Register registers every workflow of this package under its name.
