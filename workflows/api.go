@@ -217,13 +217,13 @@ type WorkItem struct {
 
 // ChangeRecord is what one work item did.
 type ChangeRecord struct {
-	Seq         int               `json:"seq"`
-	Event       string            `json:"event"`
-	WorkflowID  string            `json:"workflow_id,omitempty"`
-	StartedAt   time.Time         `json:"started_at"`
-	CompletedAt time.Time         `json:"completed_at"`
-	Error       string            `json:"error,omitempty"`
-	SLABreached bool              `json:"sla_breached,omitempty"`
+	Seq         int       `json:"seq"`
+	Event       string    `json:"event"`
+	WorkflowID  string    `json:"workflow_id,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	CompletedAt time.Time `json:"completed_at"`
+	Error       string    `json:"error,omitempty"`
+	SLABreached bool      `json:"sla_breached,omitempty"`
 	// Preempted: a termination fell due while this run was going and
 	// cancelled it; Directories say what it had done by then.
 	Preempted   bool              `json:"preempted,omitempty"`
@@ -257,8 +257,8 @@ type EmployeeState struct {
 	// Preempted names the run a due termination cancelled ("joiner
 	// employee/E0042/joiner/1"); the leaver that follows records it.
 	Preempted string `json:"preempted,omitempty"`
-	Received    int          `json:"received"` // HR records received, all runs
-	Runs        int          `json:"runs"`     // continue-as-new count
+	Received  int    `json:"received"` // HR records received, all runs
+	Runs      int    `json:"runs"`     // continue-as-new count
 }
 
 // ManagerWait is a manager still to be set: HR sent the report first.
