@@ -12,22 +12,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/rs/zerolog"
 	sdktest "go.temporal.io/sdk/testsuite"
-
-	"github.com/jml-dev/jml/workflows"
 )
 
-func logInput(wf string) workflows.OffboardingLogInput {
+func logInput(wf string) contract.OffboardingLogInput {
 	eff := time.Date(2026, 3, 6, 22, 0, 0, 0, time.UTC)
-	return workflows.OffboardingLogInput{
+	return contract.OffboardingLogInput{
 		EmployeeID: "E0042", EffectiveAt: eff, CompletedAt: eff.Add(90 * time.Second), SLAMet: true,
 		WorkflowID: wf, RunID: "run-1",
-		Directories: []workflows.DirectoryResult{
-			{Directory: "entra", Result: "ok", Verified: true, Actions: []workflows.Action{{Step: "disable", Outcome: "disabled"}, {Step: "remove group", Target: "all-staff", Outcome: "removed"}}},
+		Directories: []contract.DirectoryResult{
+			{Directory: "entra", Result: "ok", Verified: true, Actions: []contract.Action{{Step: "disable", Outcome: "disabled"}, {Step: "remove group", Target: "all-staff", Outcome: "removed"}}},
 			{Directory: "google", Result: "skipped", Skipped: []string{"remove access"}},
 		},
-		Decisions: []workflows.DecisionRecord{{Directory: "google", Step: "remove access", Action: "skip", Operator: "bob", At: eff.Add(time.Minute)}},
+		Decisions: []contract.DecisionRecord{{Directory: "google", Step: "remove access", Action: "skip", Operator: "bob", At: eff.Add(time.Minute)}},
 	}
 }
 
@@ -57,7 +56,7 @@ func TestOffboardingLogOneRowEvenWhenRetried(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out workflows.OffboardingLogOutput
+		var out contract.OffboardingLogOutput
 		if err := v.Get(&out); err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +110,7 @@ func TestOffboardingLogEscapesFormulaInjection(t *testing.T) {
 	in := logInput("employee/E0042/leaver/3")
 	// A hostile operator name and group name arrive through the payload.
 	in.Decisions[0].Operator = "x\"\n=cmd|' /C calc'!A0"
-	in.Directories = []workflows.DirectoryResult{{Directory: "=evil", Result: "ok", Actions: []workflows.Action{{Step: "remove group", Target: "a,b\"c", Outcome: "removed"}}}}
+	in.Directories = []contract.DirectoryResult{{Directory: "=evil", Result: "ok", Actions: []contract.Action{{Step: "remove group", Target: "a,b\"c", Outcome: "removed"}}}}
 	if _, err := a.AppendOffboardingLog(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +258,7 @@ func TestOffboardingLogStartedByAnOlderVersion(t *testing.T) {
 	a := &Activities{EvidenceDir: dir, Logger: zerolog.Nop()}
 	gone := logInput("employee/E9014/leaver/1")
 	gone.NoAccounts = true
-	for _, in := range []workflows.OffboardingLogInput{logInput("employee/E0042/leaver/2"), gone, logInput("employee/E0042/leaver/2")} {
+	for _, in := range []contract.OffboardingLogInput{logInput("employee/E0042/leaver/2"), gone, logInput("employee/E0042/leaver/2")} {
 		if _, err := a.AppendOffboardingLog(context.Background(), in); err != nil {
 			t.Fatal(err)
 		}
@@ -271,11 +270,11 @@ func TestOffboardingLogStartedByAnOlderVersion(t *testing.T) {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(a.SummariseOffboarding)
-	v, err := env.ExecuteActivity(a.SummariseOffboarding, workflows.MonthInput{Month: "2026-03"})
+	v, err := env.ExecuteActivity(a.SummariseOffboarding, contract.MonthInput{Month: "2026-03"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum workflows.OffboardingSummary
+	var sum contract.OffboardingSummary
 	if err := v.Get(&sum); err != nil {
 		t.Fatal(err)
 	}

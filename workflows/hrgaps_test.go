@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jml-dev/jml/integrations/hr"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
 
 // breaches are the SLA breach alerts posted to the security channel.
@@ -20,12 +20,12 @@ func (s *EmployeeSuite) breaches() []string {
 func (s *EmployeeSuite) TestTerminationOfSomeoneWhoNeverJoinedIsNoBreach() {
 	effective := t0.Add(-959671 * time.Second)
 	s.at(time.Minute, func() {
-		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = effective }))
+		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = effective }))
 	})
-	s.run(3*time.Hour, workflows.EmployeeInput{})
+	s.run(3*time.Hour, contract.EmployeeInput{})
 
 	s.Empty(s.breaches(), "nothing to offboard, nothing breached")
-	s.Equal(0, s.stubs.count(workflows.ActDisableAccount, ""))
+	s.Equal(0, s.stubs.count(contract.DisableAccount.Name, ""))
 	s.Require().Len(s.stubs.logRows, 1)
 	row := s.stubs.logRows[0]
 	s.True(row.NoAccounts, "the row says there were no accounts")
@@ -33,15 +33,15 @@ func (s *EmployeeSuite) TestTerminationOfSomeoneWhoNeverJoinedIsNoBreach() {
 	s.True(row.EffectiveAt.Equal(effective))
 	for _, d := range row.Directories {
 		if !strings.HasPrefix(d.Directory, "scim:") {
-			s.Equal(workflows.ResultNoAccount, d.Result, d.Directory)
+			s.Equal(domain.ResultNoAccount, d.Result, d.Directory)
 		}
 	}
 	st := s.state()
 	s.False(st.SLABreached)
 	s.False(st.LastChange.SLABreached)
-	s.Equal(workflows.StatusTerminated, st.Status)
+	s.Equal(domain.StatusTerminated, st.Status)
 	for _, sa := range s.sas {
-		b, ok := sa.GetBool(workflows.SLABreachedKey)
+		b, ok := sa.GetBool(contract.SLABreachedKey)
 		s.False(ok && b, "SLABreached never set")
 	}
 }
@@ -50,9 +50,12 @@ func (s *EmployeeSuite) TestTerminationOfSomeoneWhoNeverJoinedIsNoBreach() {
 // SLA counts from the effective time.
 func (s *EmployeeSuite) TestLateTerminationWithAccountsIsABreach() {
 	s.at(time.Minute, func() {
-		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = t0.Add(-48 * time.Hour) }))
+		s.signal(rec(func(r *domain.HRRecord) {
+			r.Status = domain.HRTerminated
+			r.TerminationEffectiveAt = t0.Add(-48 * time.Hour)
+		}))
 	})
-	s.run(3*time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(3*time.Hour, contract.EmployeeInput{State: s.employed()})
 
 	s.Len(s.breaches(), 1)
 	s.Require().Len(s.stubs.logRows, 1)
@@ -65,9 +68,12 @@ func (s *EmployeeSuite) TestLateTerminationWithAccountsIsABreach() {
 func (s *EmployeeSuite) TestTerminationWithOnlyAnAppAccountIsOffboarded() {
 	s.stubs.apps["scim:zoom/E0042"] = true
 	s.at(time.Minute, func() {
-		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = t0.Add(-48 * time.Hour) }))
+		s.signal(rec(func(r *domain.HRRecord) {
+			r.Status = domain.HRTerminated
+			r.TerminationEffectiveAt = t0.Add(-48 * time.Hour)
+		}))
 	})
-	s.run(3*time.Hour, workflows.EmployeeInput{})
+	s.run(3*time.Hour, contract.EmployeeInput{})
 
 	s.False(s.stubs.apps["scim:zoom/E0042"], "deprovisioned")
 	s.Require().Len(s.stubs.logRows, 1)
@@ -84,8 +90,8 @@ func (s *EmployeeSuite) TestUnknownManagerIsSetWhenTheyArriveAndNeverBlocks() {
 	s.at(0, func() { s.signal(rec()) })
 	s.at(30*time.Second, func() {
 		st := s.state()
-		s.Equal(workflows.StatusActive, st.Status, "the joiner did not wait for the manager")
-		s.Equal(workflows.EventJoiner, st.LastChange.Event)
+		s.Equal(domain.StatusActive, st.Status, "the joiner did not wait for the manager")
+		s.Equal(domain.EventJoiner, st.LastChange.Event)
 		s.Require().NotNil(st.ManagerWait)
 		s.Equal("E0007", st.ManagerWait.ManagerEmployeeID)
 		s.Equal(dirs, st.ManagerWait.Directories)
@@ -97,16 +103,16 @@ func (s *EmployeeSuite) TestUnknownManagerIsSetWhenTheyArriveAndNeverBlocks() {
 			s.stubs.setNoManager(d, "E0007", false) // the manager's record arrived, their accounts exist
 		}
 	})
-	s.run(6*time.Hour, workflows.EmployeeInput{})
+	s.run(6*time.Hour, contract.EmployeeInput{})
 
 	st := s.state()
 	s.Nil(st.ManagerWait)
-	s.Equal(workflows.EventManager, st.LastChange.Event)
+	s.Equal(domain.EventManager, st.LastChange.Event)
 	s.Empty(st.LastChange.Error)
 	for _, d := range dirs {
 		s.Equal("E0007", s.stubs.managerOf(d+"/E0042"), d)
 	}
-	s.Greater(s.stubs.count(workflows.ActSetManager, "okta"), 2, "tried again, then set")
+	s.Greater(s.stubs.count(contract.SetManager.Name, "okta"), 2, "tried again, then set")
 	s.Empty(st.Pending, "no retry left queued")
 }
 
@@ -114,7 +120,7 @@ func (s *EmployeeSuite) TestUnknownManagerIsSetWhenTheyArriveAndNeverBlocks() {
 // stop.
 func (s *EmployeeSuite) TestManagerWhoNeverArrivesIsHandedToIT() {
 	s.stubs.setNoManager("google", "E0007", true)
-	in := workflows.EmployeeInput{Policy: testPolicy()}
+	in := contract.EmployeeInput{Policy: testPolicy()}
 	in.Policy.ITChannel = "#it-ops"
 	s.at(0, func() { s.signal(rec()) })
 	s.at(time.Hour, func() {
@@ -138,24 +144,24 @@ func (s *EmployeeSuite) TestManagerWhoNeverArrivesIsHandedToIT() {
 // A record with no country yet takes the policy's default usage location
 // before anything is licensed; a country HR has wins.
 func (s *EmployeeSuite) TestMissingCountryTakesTheDefaultUsageLocation() {
-	in := workflows.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy()}
+	in := contract.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy()}
 	in.Policy.DefaultUsageLocation = "GB"
-	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Country = "" })) })
+	s.at(0, func() { s.signal(rec(func(r *domain.HRRecord) { r.Country = "" })) })
 	s.run(time.Hour, in)
-	s.Require().Len(s.stubs.callsOf(workflows.ActEnsureAccount), 3)
-	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
-		s.Equal("GB", c.In.(workflows.EnsureAccountInput).Person.UsageLocation)
+	s.Require().Len(s.stubs.callsOf(contract.EnsureAccount.Name), 3)
+	for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
+		s.Equal("GB", c.In.(contract.EnsureAccountInput).Person.UsageLocation)
 	}
-	s.Equal(workflows.StatusActive, s.state().Status)
+	s.Equal(domain.StatusActive, s.state().Status)
 }
 
 func (s *EmployeeSuite) TestCountryFromHRWinsOverTheDefault() {
-	in := workflows.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy()}
+	in := contract.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy()}
 	in.Policy.DefaultUsageLocation = "GB"
-	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Country = "US" })) })
+	s.at(0, func() { s.signal(rec(func(r *domain.HRRecord) { r.Country = "US" })) })
 	s.run(time.Hour, in)
-	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
-		s.Equal("US", c.In.(workflows.EnsureAccountInput).Person.UsageLocation)
+	for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
+		s.Equal("US", c.In.(contract.EnsureAccountInput).Person.UsageLocation)
 	}
 }
 
@@ -163,18 +169,20 @@ func (s *EmployeeSuite) TestCountryFromHRWinsOverTheDefault() {
 // jml) writes HR's profile onto it; one it creates needs no update.
 func (s *EmployeeSuite) TestJoinerReconcilesTheProfileOfAnAccountItFinds() {
 	s.stubs.enabled["okta/E0042"] = true // exists already, with whatever profile
-	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Department, r.Title = "Engineering", "Staff Engineer" })) })
-	s.run(time.Hour, workflows.EmployeeInput{})
+	s.at(0, func() {
+		s.signal(rec(func(r *domain.HRRecord) { r.Department, r.Title = "Engineering", "Staff Engineer" }))
+	})
+	s.run(time.Hour, contract.EmployeeInput{})
 
-	s.Equal(0, s.stubs.count(workflows.ActUpdateProfile, "entra"), "created from HR: nothing to reconcile")
-	s.Equal(0, s.stubs.count(workflows.ActUpdateProfile, "google"))
-	ups := s.stubs.callsOf(workflows.ActUpdateProfile)
+	s.Equal(0, s.stubs.count(contract.UpdateProfile.Name, "entra"), "created from HR: nothing to reconcile")
+	s.Equal(0, s.stubs.count(contract.UpdateProfile.Name, "google"))
+	ups := s.stubs.callsOf(contract.UpdateProfile.Name)
 	s.Require().Len(ups, 1)
-	up := ups[0].In.(workflows.UpdateProfileInput)
+	up := ups[0].In.(contract.UpdateProfileInput)
 	s.Equal("okta", up.Directory)
 	s.Equal("okta/E0042", up.AccountID)
 	s.Equal("Ada Lovelace", up.Person.DisplayName)
 	s.Equal("Engineering", up.Person.Department)
 	s.Equal("Staff Engineer", up.Person.Title)
-	s.Equal(workflows.StatusActive, s.state().Status)
+	s.Equal(domain.StatusActive, s.state().Status)
 }

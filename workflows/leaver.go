@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/jml-dev/jml/config"
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // LeaverWorkflow offboards an employee in every enabled directory at once:
@@ -17,9 +16,9 @@ import (
 // from the effective time alerts the security channel and sets SLABreached
 // on breach; the work keeps going until done. One row goes to the
 // offboarding log.
-func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, error) {
-	res := LifecycleResult{StartedAt: workflow.Now(ctx), EffectiveAt: in.EffectiveAt}
-	l, err := newLifecycle(ctx, EventLeaver, in.EmployeeID, in.Policy)
+func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.LifecycleResult, error) {
+	res := contract.LifecycleResult{StartedAt: workflow.Now(ctx), EffectiveAt: in.EffectiveAt}
+	l, err := newLifecycle(ctx, domain.EventLeaver, in.EmployeeID, in.Policy)
 	if err != nil {
 		return res, err
 	}
@@ -29,9 +28,9 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	}
 	res.SLADeadline = in.EffectiveAt.Add(sla)
 
-	// leaverNoAccounts guards the no-accounts outcome: a termination of
-	// someone with no account anywhere writes a no_accounts row and raises
-	// no SLA breach.
+	// changeLeaverNoAccounts guards the no-accounts outcome: a termination
+	// of someone with no account anywhere writes a no_accounts row and
+	// raises no SLA breach.
 	noAccountsV1 := workflow.GetVersion(ctx, changeLeaverNoAccounts, workflow.DefaultVersion, 1) >= 1
 	seen := &presence{}
 	done := false
@@ -39,7 +38,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	slaCtx, cancelSLA := workflow.WithCancel(ctx)
 	workflow.Go(slaCtx, func(ctx workflow.Context) {
 		if d := res.SLADeadline.Sub(workflow.Now(ctx)); d > 0 {
-			if err := workflow.NewTimer(ctx, d).Get(ctx, nil); err != nil {
+			if err := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "leaver SLA"}).Get(ctx, nil); err != nil {
 				return // cancelled: finished in time
 			}
 		}
@@ -71,7 +70,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 		lane := l.lane(dir)
 		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in, seen) })
 	}
-	for i, fn := range l.appLanes(in.Policy.Apps, "deprovision app", ActDeprovisionApp, PersonFrom(in.Record)) {
+	for i, fn := range l.appLanes(in.Policy.Apps, "deprovision app", contract.DeprovisionApp, domain.PersonFrom(in.Record)) {
 		lane := l.lanes[len(in.Policy.Directories)+i]
 		fns = append(fns, func(ctx workflow.Context) {
 			fn(ctx)
@@ -98,15 +97,14 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	res.Accounts = accountsOf(l.lanes)
 	// Nothing the catalog granted remains, except where removing it was
 	// skipped: a rehire's diff starts from the truth.
-	res.Granted = l.granted(in.Granted, config.Entitlements{})
+	res.Granted = l.granted(in.Granted, domain.Entitlements{})
 	res.Directories = l.results()
 	res.Decisions = l.decisions
 
-	evidence := &DirectoryResult{Directory: "evidence", Result: ResultOK}
-	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Directories: res.Directories, Decisions: res.Decisions,
+	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
+	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
-	var logOut OffboardingLogOutput
-	if _, err := l.step(ctx, evidence, "offboarding log", directoryOptions(false), ActAppendOffboardingLog, logIn, &logOut); err != nil {
+	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err
 	}
 	final := l.finish(ctx, res)
@@ -130,12 +128,12 @@ func (p *presence) resolved(hasAccount bool) {
 
 // appHadAccount: the app lane found an account to deprovision, or could not
 // tell (failed, skipped).
-func appHadAccount(lane *DirectoryResult) bool {
-	if lane.Result != ResultOK || len(lane.Actions) == 0 {
+func appHadAccount(lane *contract.DirectoryResult) bool {
+	if lane.Result != domain.ResultOK || len(lane.Actions) == 0 {
 		return true
 	}
 	for _, a := range lane.Actions {
-		if a.Outcome != string(directory.WasAbsent) {
+		if a.Outcome != string(domain.WasAbsent) {
 			return true
 		}
 	}
@@ -143,42 +141,45 @@ func appHadAccount(lane *DirectoryResult) bool {
 }
 
 // offboardDirectory is one directory's lane. Disable first (no new sign-in),
-// then revoke what is already signed in, then strip access.
-func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResult, in LeaverInput, seen *presence) {
+// then revoke what is already signed in, then strip access, retire devices
+// where the policy says so, and read the account back.
+func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, seen *presence) {
 	id, err := l.account(ctx, lane, in.Accounts, in.Record)
 	if err == nil {
 		// Found, or known not to exist; a skipped look-up may hide one.
-		seen.resolved(id != "" || lane.Result != ResultNoAccount)
+		seen.resolved(id != "" || lane.Result != domain.ResultNoAccount)
 	}
 	if err != nil || id == "" {
 		return
 	}
-	ain := AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
+	ain := contract.AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
 	since := workflow.Now(ctx)
-	type offboardStep struct {
-		name, activity string
-		heartbeat      bool
+	if _, err := do(ctx, l, lane, "disable", contract.DisableAccount, ain); err != nil {
+		return
 	}
-	steps := []offboardStep{
-		{"disable", ActDisableAccount, false},
-		{"revoke sessions", ActRevokeSessions, false},
-		{"remove access", ActRemoveAllAccess, true},
+	if _, err := do(ctx, l, lane, "revoke sessions", contract.RevokeSessions, ain); err != nil {
+		return
+	}
+	ok, err := do(ctx, l, lane, "remove access", contract.RemoveAllAccess, ain)
+	if err != nil {
+		return
+	}
+	if ok {
+		l.accessDone[lane.Directory] = true
 	}
 	if in.Policy.RetireDevices {
-		steps = append(steps, offboardStep{"retire devices", ActRetireDevices, true})
-	}
-	for _, s := range steps {
-		ok, err := l.do(ctx, lane, s.name, directoryOptions(s.heartbeat), s.activity, ain)
-		if err != nil {
+		if _, err := do(ctx, l, lane, "retire devices", contract.RetireDevices, ain); err != nil {
 			return
 		}
-		if ok && s.activity == ActRemoveAllAccess {
-			l.accessDone[lane.Directory] = true
-		}
 	}
-	var v VerifyOutput
+	l.verifyOffboarded(ctx, lane, ain, since)
+}
+
+// verifyOffboarded reads the account back: disabled, and sessions issued
+// before the lane began refused.
+func (l *lifecycle) verifyOffboarded(ctx workflow.Context, lane *contract.DirectoryResult, ain contract.AccountInput, since time.Time) {
 	ain.Since = since
-	ok, err := l.step(ctx, lane, "verify", directoryOptions(false), ActVerifyDisabled, ain, &v)
+	v, ok, err := step(ctx, l, lane, "verify", "", contract.VerifyDisabled, ain)
 	if err != nil || !ok {
 		return
 	}
@@ -187,5 +188,5 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResul
 	if v.Evidence != "" {
 		outcome += " (" + v.Evidence + ")"
 	}
-	lane.Actions = append(lane.Actions, Action{Step: "verify", Outcome: outcome})
+	lane.Actions = append(lane.Actions, contract.Action{Step: "verify", Outcome: outcome})
 }

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
 
 // A manager HR names before their own record arrives has no account yet.
@@ -32,23 +35,23 @@ func managerRetryDelay(n int) time.Duration {
 // followManager folds a joiner's, rehire's or mover's manager outcome into
 // the wait: a run that set the manager decides it (pending somewhere: wait
 // there; nowhere: done).
-func (e *employee) followManager(now time.Time, managerID string, res LifecycleResult) {
+func (e *employee) followManager(now time.Time, managerID string, res contract.LifecycleResult) {
 	if !res.ManagerTried {
 		return
 	}
-	e.st.Pending = dropPending(e.st.Pending, func(w WorkItem) bool { return w.Event == EventManager })
+	e.st.Pending = dropPending(e.st.Pending, func(w contract.WorkItem) bool { return w.Event == domain.EventManager })
 	if len(res.ManagerPending) == 0 || managerID == "" {
 		e.st.ManagerWait = nil
 		return
 	}
-	e.st.ManagerWait = &ManagerWait{ManagerEmployeeID: managerID, Directories: slices.Clone(res.ManagerPending), Since: now}
+	e.st.ManagerWait = &contract.ManagerWait{ManagerEmployeeID: managerID, Directories: slices.Clone(res.ManagerPending), Since: now}
 	e.queueManagerRetry(now)
 }
 
 func (e *employee) queueManagerRetry(now time.Time) {
 	e.st.Seq++
-	e.st.Pending = append(e.st.Pending, WorkItem{
-		Seq: e.st.Seq, Event: EventManager, DueAt: now.Add(managerRetryDelay(e.st.ManagerWait.Attempts)),
+	e.st.Pending = append(e.st.Pending, contract.WorkItem{
+		Seq: e.st.Seq, Event: domain.EventManager, DueAt: now.Add(managerRetryDelay(e.st.ManagerWait.Attempts)),
 		Record: *e.st.Record, AcceptedAt: now,
 	})
 	e.version++
@@ -56,7 +59,7 @@ func (e *employee) queueManagerRetry(now time.Time) {
 
 // retryManager tries to set the awaited manager where it is still missing.
 // It is no child workflow: a few SetManager calls, each with its summary.
-func (e *employee) retryManager(ctx workflow.Context, item WorkItem) {
+func (e *employee) retryManager(ctx workflow.Context, item contract.WorkItem) {
 	w := e.st.ManagerWait
 	if w == nil || e.st.Terminated || e.st.Record == nil || e.st.Record.ManagerEmployeeID != w.ManagerEmployeeID {
 		// Left, or HR names another manager now: the mover that follows sets it.
@@ -65,7 +68,7 @@ func (e *employee) retryManager(ctx workflow.Context, item WorkItem) {
 	}
 	now := workflow.Now(ctx)
 	var still []string
-	var lanes []DirectoryResult
+	var lanes []contract.DirectoryResult
 	var fns []func(workflow.Context)
 	for _, dir := range w.Directories {
 		id := e.st.Accounts[dir]
@@ -73,18 +76,14 @@ func (e *employee) retryManager(ctx workflow.Context, item WorkItem) {
 			continue // no account of the employee there any more
 		}
 		fns = append(fns, func(ctx workflow.Context) {
-			opts := notifyOptions()
-			opts.Summary = "set manager " + dir
-			actx := workflow.WithActivityOptions(ctx, opts)
-			var out StepOutput
-			err := workflow.ExecuteActivity(actx, ActSetManager, SetManagerInput{
+			out, err := contract.SetManager.Execute(ctx, summary("set manager", w.ManagerEmployeeID, dir), contract.SetManagerInput{
 				Directory: dir, AccountID: id, EmployeeID: e.st.EmployeeID, ManagerEmployeeID: w.ManagerEmployeeID,
-			}).Get(ctx, &out)
-			lane := DirectoryResult{Directory: dir, AccountID: id, Result: ResultOK, Actions: out.Actions}
+			})
+			lane := contract.DirectoryResult{Directory: dir, AccountID: id, Result: domain.ResultOK, Actions: out.Actions}
 			if err != nil {
 				lane.Errors = []string{"set manager: " + failureMessage(err)}
 			}
-			if err != nil || slices.ContainsFunc(out.Actions, func(a Action) bool { return a.Outcome == OutcomeManagerPending }) {
+			if err != nil || slices.ContainsFunc(out.Actions, func(a contract.Action) bool { return a.Outcome == string(domain.ManagerPending) }) {
 				still = append(still, dir)
 			}
 			lanes = append(lanes, lane)
@@ -92,10 +91,10 @@ func (e *employee) retryManager(ctx workflow.Context, item WorkItem) {
 	}
 	parallel(ctx, fns...)
 	slices.Sort(still)
-	slices.SortFunc(lanes, func(a, b DirectoryResult) int { return strings.Compare(a.Directory, b.Directory) })
+	slices.SortFunc(lanes, func(a, b contract.DirectoryResult) int { return strings.Compare(a.Directory, b.Directory) })
 	w.Attempts++
 	w.Directories = still
-	ch := ChangeRecord{Seq: item.Seq, Event: EventManager, StartedAt: now, CompletedAt: workflow.Now(ctx), Directories: lanes}
+	ch := contract.ChangeRecord{Seq: item.Seq, Event: domain.EventManager, StartedAt: now, CompletedAt: workflow.Now(ctx), Directories: lanes}
 	switch {
 	case len(still) == 0:
 		e.st.ManagerWait = nil
@@ -112,9 +111,10 @@ func (e *employee) retryManager(ctx workflow.Context, item WorkItem) {
 }
 
 // tellIT posts to the IT channel (the security channel when none is set).
-func tellIT(ctx workflow.Context, p Policy, employeeID, text string) {
-	if p.ITChannel != "" {
-		p.SecurityChannel = p.ITChannel
+func tellIT(ctx workflow.Context, p contract.Policy, employeeID, text string) {
+	channel := p.ITChannel
+	if channel == "" {
+		channel = p.SecurityChannel
 	}
-	alertSecurity(ctx, p, employeeID, text)
+	alertSecurity(ctx, channel, employeeID, text)
 }

@@ -8,7 +8,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
 
 // changeTerminationPreempts guards (workflow.GetVersion) the pre-emption of
@@ -23,8 +24,8 @@ func preemptV1(ctx workflow.Context) bool {
 
 // terminationDue reports whether a queued termination is due at now, or
 // else how long until it is (0: none queued).
-func terminationDue(items []WorkItem, now time.Time) (bool, time.Duration) {
-	i := pendingIndex(items, EventLeaver)
+func terminationDue(items []contract.WorkItem, now time.Time) (bool, time.Duration) {
+	i := pendingIndex(items, domain.EventLeaver)
 	if i < 0 {
 		return false, 0
 	}
@@ -38,7 +39,7 @@ func terminationDue(items []WorkItem, now time.Time) (bool, time.Duration) {
 // it, unless a termination falls due first (already queued, accepted while
 // the child runs, or reaching its effective time): then it cancels the
 // child and waits for its partial result. It reports whether it did.
-func (e *employee) execPreemptible(ctx workflow.Context, opts workflow.ChildWorkflowOptions, name string, in any, res *LifecycleResult) (bool, error) {
+func (e *employee) execPreemptible(ctx workflow.Context, opts workflow.ChildWorkflowOptions, name string, in any, res *contract.LifecycleResult) (bool, error) {
 	if !preemptV1(ctx) {
 		return false, workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), name, in).Get(ctx, res)
 	}
@@ -72,7 +73,7 @@ func (e *employee) execPreemptible(ctx workflow.Context, opts workflow.ChildWork
 		return false, err // finished before the cancellation reached it
 	}
 	if canceled.HasDetails() {
-		var partial LifecycleResult
+		var partial contract.LifecycleResult
 		if derr := canceled.Details(&partial); derr == nil {
 			*res = partial
 		}
@@ -83,7 +84,7 @@ func (e *employee) execPreemptible(ctx workflow.Context, opts workflow.ChildWork
 // preempted folds in what a cancelled child had done: its accounts (after
 // the switch in run) and the access it had granted, so the leaver that
 // follows knows them without a look-up.
-func (e *employee) preempted(item WorkItem, res LifecycleResult) {
+func (e *employee) preempted(item contract.WorkItem, res contract.LifecycleResult) {
 	if res.Granted.Groups != nil || res.Granted.Licenses != nil || res.Granted.Apps != nil {
 		e.st.Access = res.Granted
 	}
@@ -100,13 +101,13 @@ func (e *employee) leaverFirst(ctx workflow.Context, now time.Time) {
 	if e.st.Preempted == "" && !preemptV1(ctx) {
 		return
 	}
-	e.st.Pending = dropPending(e.st.Pending, func(w WorkItem) bool { return w.Event != EventLeaver })
+	e.st.Pending = dropPending(e.st.Pending, func(w contract.WorkItem) bool { return w.Event != domain.EventLeaver })
 }
 
 // stopped is a lifecycle child's answer when its context is cancelled: the
 // partial result (accounts, lanes, access granted so far) as the details of
 // the cancellation, its status recorded on a disconnected context.
-func (l *lifecycle) stopped(ctx workflow.Context, res LifecycleResult, before config.Entitlements, plan *config.Entitlements, err error) (LifecycleResult, error) {
+func (l *lifecycle) stopped(ctx workflow.Context, res contract.LifecycleResult, before domain.Entitlements, plan *domain.Entitlements, err error) (contract.LifecycleResult, error) {
 	if !preemptV1(ctx) {
 		return res, err
 	}
@@ -118,6 +119,6 @@ func (l *lifecycle) stopped(ctx workflow.Context, res LifecycleResult, before co
 	res.Decisions = l.decisions
 	res.CompletedAt = workflow.Now(ctx)
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	l.upsert(dctx, StatusCancelled)
+	l.upsert(dctx, domain.StatusCancelled)
 	return res, temporal.NewCanceledError(res)
 }

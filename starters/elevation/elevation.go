@@ -25,9 +25,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/slack"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Request is one elevation request.
@@ -81,7 +81,7 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 		}
 		return Started{}, refused("unknown role %q (requestable: %s)", r.Role, strings.Join(names, ", "))
 	}
-	p := workflows.ElevationPolicyFor(s.Config, role)
+	p := s.Config.ElevationPolicy(role)
 	if r.Duration == 0 {
 		r.Duration = p.DefaultDuration
 	}
@@ -107,18 +107,18 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 		newID = uuid.NewString
 	}
 	id := newID()
-	in := workflows.ElevationInput{RequestID: id, RequesterEmployeeID: r.EmployeeID, RoleName: role.Name, Duration: r.Duration,
+	in := contract.ElevationInput{RequestID: id, RequesterEmployeeID: r.EmployeeID, RoleName: role.Name, Duration: r.Duration,
 		Justification: r.Justification, ApproverEmployeeID: approver, Policy: p, RequestedVia: r.Via}
-	wid := workflows.ElevationWorkflowID(id)
+	wid := contract.ElevationWorkflowID(id)
 	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: wid, TaskQueue: s.TaskQueue,
 		// Only opaque ids and words: search attributes are not encrypted.
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.EmployeeIDKey.ValueSet(r.EmployeeID),
-			workflows.ElevationRoleKey.ValueSet(role.Name),
-			workflows.ElevationStatusKey.ValueSet("requested"),
+			contract.EmployeeIDKey.ValueSet(r.EmployeeID),
+			contract.ElevationRoleKey.ValueSet(role.Name),
+			contract.ElevationStatusKey.ValueSet("requested"),
 		),
-	}, workflows.ElevationWorkflowName, in)
+	}, contract.ElevationWorkflowName, in)
 	if err != nil {
 		return Started{}, fmt.Errorf("start %s: %w", wid, err)
 	}
@@ -130,7 +130,7 @@ func (s *Starter) approver(ctx context.Context, employeeID, rule string) (string
 	if id, ok := strings.CutPrefix(rule, "employee:"); ok {
 		return id, nil
 	}
-	v, err := s.Client.QueryWorkflow(ctx, workflows.EmployeeWorkflowID(employeeID), "", workflows.QueryState)
+	v, err := s.Client.QueryWorkflow(ctx, contract.EmployeeWorkflowID(employeeID), "", contract.QueryState)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -138,7 +138,7 @@ func (s *Starter) approver(ctx context.Context, employeeID, rule string) (string
 		}
 		return "", fmt.Errorf("read the HR record of %s: %w", employeeID, err)
 	}
-	var st workflows.EmployeeState
+	var st contract.EmployeeState
 	if err := v.Get(&st); err != nil {
 		return "", fmt.Errorf("read the HR record of %s: %w", employeeID, err)
 	}
@@ -155,13 +155,13 @@ func (s *Starter) approver(ctx context.Context, employeeID, rule string) (string
 
 // Decide sends one decision (approve, deny, revoke, extend) and returns the
 // workflow's answer: accepted, or refused and recorded.
-func (s *Starter) Decide(ctx context.Context, requestID, action string, d workflows.ElevationDecision) (workflows.ElevationDecisionResult, error) {
-	var out workflows.ElevationDecisionResult
-	if !slices.Contains([]string{workflows.UpdateApprove, workflows.UpdateDeny, workflows.UpdateRevoke, workflows.UpdateExtend}, action) {
+func (s *Starter) Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision) (contract.ElevationDecisionResult, error) {
+	var out contract.ElevationDecisionResult
+	if !slices.Contains([]string{contract.UpdateApprove, contract.UpdateDeny, contract.UpdateRevoke, contract.UpdateExtend}, action) {
 		return out, fmt.Errorf("%w: unknown action %q", ErrNotPending, action)
 	}
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ElevationWorkflowID(requestID), UpdateName: action, Args: []any{d},
+		WorkflowID: contract.ElevationWorkflowID(requestID), UpdateName: action, Args: []any{d},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
@@ -192,8 +192,8 @@ type SlackIdentity struct {
 // Identify returns the actor behind a Slack user id. EmployeeID is empty
 // when the member matches no employee; the workflow then refuses (and
 // records) whatever they attempt.
-func (i SlackIdentity) Identify(ctx context.Context, slackUserID string) (workflows.Actor, error) {
-	a := workflows.Actor{SlackUserID: slackUserID, Via: "slack"}
+func (i SlackIdentity) Identify(ctx context.Context, slackUserID string) (contract.Actor, error) {
+	a := contract.Actor{SlackUserID: slackUserID, Via: "slack"}
 	if i.Slack == nil {
 		return a, nil
 	}

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/jml-dev/jml/integrations/hr"
 )
 
 const secret = "test-hr-secret-0d5e"
@@ -23,11 +22,11 @@ const secret = "test-hr-secret-0d5e"
 // end-to-end tests use the real one.
 type recordingSink struct {
 	mu   sync.Mutex
-	got  []hr.Record
+	got  []domain.HRRecord
 	fail bool
 }
 
-func (s *recordingSink) Submit(_ context.Context, r hr.Record) (string, error) {
+func (s *recordingSink) Submit(_ context.Context, r domain.HRRecord) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {

@@ -20,13 +20,14 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 )
 
 // RecordSink hands a validated HR record to the Employee workflow of that
 // employee (signal-with-start), returning the workflow id.
 type RecordSink interface {
-	Submit(ctx context.Context, rec hr.Record) (workflowID string, err error)
+	Submit(ctx context.Context, rec domain.HRRecord) (workflowID string, err error)
 }
 
 // Options configure the server.

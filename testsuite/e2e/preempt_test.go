@@ -17,10 +17,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/jml-dev/jml/activities"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/emulator"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // TestTerminationPreemptsABlockedJoiner: a joiner waits for an operator
@@ -37,7 +37,7 @@ func TestTerminationPreemptsABlockedJoiner(t *testing.T) {
 	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly)
 	rec.ManagerEmployeeID = e.Org.Employees[0].EmployeeID
 	sendHR(t, e, rec)
-	joinerID := workflows.LifecycleWorkflowID(rec.EmployeeID, workflows.EventJoiner, 1)
+	joinerID := contract.LifecycleWorkflowID(rec.EmployeeID, domain.EventJoiner, 1)
 	eventually(t, e, rec.EmployeeID, "joiner blocked on okta with every account created", func() (bool, string) {
 		st, err := childState(e, joinerID)
 		if err != nil || len(st.Blocked) == 0 {
@@ -50,7 +50,7 @@ func TestTerminationPreemptsABlockedJoiner(t *testing.T) {
 	})
 
 	leave := rec
-	leave.Status = hr.StatusTerminated
+	leave.Status = domain.HRTerminated
 	leave.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
 	sendHR(t, e, leave)
 	eventually(t, e, rec.EmployeeID, "every account disabled", func() (bool, string) {
@@ -84,22 +84,22 @@ func TestTerminationPreemptsABlockedJoiner(t *testing.T) {
 	d, err := e.Client.DescribeWorkflowExecution(ctx, joinerID, "")
 	require.NoError(t, err)
 	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, d.WorkflowExecutionInfo.Status, "the joiner was cancelled, not left waiting")
-	var st workflows.EmployeeState
+	var st contract.EmployeeState
 	eventually(t, e, rec.EmployeeID, "leaver folded into the Employee workflow", func() (bool, string) {
-		st = workflows.EmployeeState{}
+		st = contract.EmployeeState{}
 		err := json.Unmarshal([]byte(stateOf(e, rec.EmployeeID)), &st)
-		return err == nil && st.Status == workflows.StatusTerminated, fmt.Sprintf("status %q %v", st.Status, err)
+		return err == nil && st.Status == domain.StatusTerminated, fmt.Sprintf("status %q %v", st.Status, err)
 	})
 	require.NotEmpty(t, st.History)
 	assert.True(t, st.History[0].Preempted, "the Employee workflow records the pre-emption")
 }
 
 // childState queries a lifecycle child's state.
-func childState(e *harness.Env, id string) (workflows.LifecycleState, error) {
+func childState(e *harness.Env, id string) (contract.LifecycleState, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var st workflows.LifecycleState
-	v, err := e.Client.QueryWorkflow(ctx, id, "", workflows.QueryState)
+	var st contract.LifecycleState
+	v, err := e.Client.QueryWorkflow(ctx, id, "", contract.QueryState)
 	if err != nil {
 		return st, err
 	}
