@@ -52,15 +52,19 @@ type RateHeaders interface {
 // matching calls; Probability in (0,1] fires at random (seeded, so a test's
 // run is repeatable); with neither it fires on every match until cleared.
 type Fault struct {
-	Method      string        `json:"method,omitempty"`      // empty matches any
-	PathPrefix  string        `json:"path_prefix,omitempty"` // empty matches any
-	Family      string        `json:"family,omitempty"`      // empty matches any
-	Status      int           `json:"status,omitempty"`      // 429, 500, 503, ...
-	RetryAfter  time.Duration `json:"retry_after,omitempty"` // for 429/503
-	Latency     time.Duration `json:"latency,omitempty"`
-	Drop        bool          `json:"drop,omitempty"` // close the connection without answering
-	Times       int           `json:"times,omitempty"`
-	Probability float64       `json:"probability,omitempty"`
+	Method     string        `json:"method,omitempty"`      // empty matches any
+	PathPrefix string        `json:"path_prefix,omitempty"` // empty matches any
+	Family     string        `json:"family,omitempty"`      // empty matches any
+	Status     int           `json:"status,omitempty"`      // 429, 500, 503, ...
+	RetryAfter time.Duration `json:"retry_after,omitempty"` // for 429/503
+	Latency    time.Duration `json:"latency,omitempty"`
+	Drop       bool          `json:"drop,omitempty"` // close the connection without answering
+	// Gateway answers Status as a proxy or load balancer in front of the API
+	// would, not the API itself: "html" (an HTML error page) or "text" (a
+	// plain-text line). Clients must classify such answers by status alone.
+	Gateway     string  `json:"gateway,omitempty"`
+	Times       int     `json:"times,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
 }
 
 // Limit is a per-family fixed-window rate limit.
@@ -285,6 +289,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			panic(http.ErrAbortHandler)
 		}
+		if f.Status != 0 && f.Gateway != "" {
+			writeGateway(sw, f)
+			return
+		}
 		if f.Status == http.StatusTooManyRequests {
 			ra := f.RetryAfter
 			if ra <= 0 {
@@ -314,6 +322,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.api.ServeAPI(sw, r)
+}
+
+// writeGateway answers like a gateway in front of the API: its own body,
+// never the API's error format (Retry-After kept, as gateways pass it on).
+func writeGateway(w http.ResponseWriter, f *Fault) {
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", secs(f.RetryAfter))
+	}
+	text := itoa(f.Status) + " " + http.StatusText(f.Status)
+	if f.Gateway == "html" {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(f.Status)
+		_, _ = w.Write([]byte("<html><head><title>" + text + "</title></head><body><center><h1>" + text + "</h1></center><hr><center>gateway</center></body></html>\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(f.Status)
+	_, _ = w.Write([]byte(text + "\n"))
 }
 
 func secs(d time.Duration) string {
