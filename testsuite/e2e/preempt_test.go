@@ -81,9 +81,9 @@ func TestTerminationPreemptsABlockedJoiner(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := e.Client.DescribeWorkflowExecution(ctx, joinerID, "")
+	d, err := e.Client.DescribeWorkflow(ctx, joinerID, "")
 	require.NoError(t, err)
-	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, d.WorkflowExecutionInfo.Status, "the joiner was cancelled, not left waiting")
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, d.Status, "the joiner was cancelled, not left waiting")
 	var st contract.EmployeeState
 	eventually(t, e, rec.EmployeeID, "leaver folded into the Employee workflow", func() (bool, string) {
 		st = contract.EmployeeState{}
