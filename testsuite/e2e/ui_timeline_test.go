@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/testsuite/harness"
@@ -85,33 +86,41 @@ func TestLeaverTimelineNamesDirectories(t *testing.T) {
 	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, desc.Status)
 	runID := desc.WorkflowExecution.RunID
 
-	// What the timeline must say: each step of each enabled directory and
-	// the deprovisioning of each SCIM app.
+	// What the timeline must say, one row per activity: its type, then its
+	// summary, the step and the directory ("DisableAccount • disable · entra").
+	// Each enabled directory's steps, each SCIM app's deprovisioning.
 	pol := e.Config.Policy()
 	require.Subset(t, pol.Directories, []string{"entra", "okta", "google"})
 	require.NotEmpty(t, pol.Apps)
+	require.True(t, pol.RetireDevices, "the demo retires devices: issue 9's three RetireDevices rows")
+	row := func(activity, summary string) string { return activity + " • " + summary }
 	var want []string
 	for _, d := range pol.Directories {
-		for _, s := range []string{"disable", "revoke sessions", "remove access", "verify"} {
-			want = append(want, s+" · "+d)
-		}
+		want = append(want,
+			row(contract.LookupAccount.Name, "lookup account · "+d),
+			row(contract.DisableAccount.Name, "disable · "+d),
+			row(contract.RevokeSessions.Name, "revoke sessions · "+d),
+			row(contract.RemoveAllAccess.Name, "remove access · "+d),
+			row(contract.RetireDevices.Name, "retire devices · "+d),
+			row(contract.VerifyDisabled.Name, "verify · "+d))
 	}
 	for _, a := range pol.Apps {
-		want = append(want, "deprovision app · scim:"+a)
+		want = append(want, row(contract.DeprovisionApp.Name, "deprovision app · scim:"+a))
 	}
-
-	// The summaries are user metadata payloads: encrypted at rest, so the
-	// text the UI shows came through the codec endpoint.
-	assertSummariesEncrypted(t, e, leaverID, runID)
+	want = append(want, row(contract.AppendOffboardingLog.Name, "offboarding log · evidence"))
 
 	page := fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", uiURL,
 		url.PathEscape(e.Config.Temporal.Namespace), url.PathEscape(leaverID), url.PathEscape(runID))
-	text, shot := readUI(t, page, want)
+	rows, shot := timelineRows(t, page, want)
 	for _, w := range want {
-		assert.Contains(t, text, w, "the leaver's timeline in the UI names the step and the directory")
+		assert.Contains(t, rows, w, "the leaver's timeline in the UI names the step and the directory")
 	}
 	require.NoError(t, os.WriteFile("/tmp/leaver-ui.png", shot, 0o644))
-	t.Logf("UI page %s; screenshot at /tmp/leaver-ui.png", page)
+	t.Logf("UI page %s; screenshot copied to /tmp/leaver-ui.png", page)
+
+	// The summaries are user metadata payloads, encrypted at rest like
+	// every payload: the UI's text came through the codec endpoint.
+	assertSummariesEncrypted(t, e, leaverID, runID)
 }
 
 // assertSummariesEncrypted reads the raw history without the codec: every
@@ -138,10 +147,14 @@ func assertSummariesEncrypted(t *testing.T, e *harness.Env, id, runID string) {
 	require.NotZero(t, n, "the leaver scheduled activities")
 }
 
-// readUI opens page in headless Chromium, waits until it shows every
-// string of want (or times out), and returns the page's text and a
-// screenshot, also saved in the test's temp folder.
-func readUI(t *testing.T, page string, want []string) (string, []byte) {
+// timelineID is the element of UI 2.42's event history timeline (an SVG
+// with one text label per activity: "<type> • <summary>").
+const timelineID = "event-history-timeline-graph"
+
+// timelineRows opens page in headless Chromium, waits until its timeline
+// shows every string of want (or times out) and returns the timeline's
+// labels and a screenshot of the page, also saved in the test's temp folder.
+func timelineRows(t *testing.T, page string, want []string) ([]string, []byte) {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -166,24 +179,28 @@ func readUI(t *testing.T, page string, want []string) (string, []byte) {
 
 	wantJSON, err := json.Marshal(want)
 	require.NoError(t, err)
+	labels := fmt.Sprintf(`[...(document.getElementById(%q)?.querySelectorAll("text") ?? [])].map(e => e.textContent.trim())`, timelineID)
 	// The history loads, and is decoded through the codec, after the page
-	// does: poll its text until every summary is there.
-	all := fmt.Sprintf(`%s.every(w => document.body && document.body.innerText.includes(w))`, wantJSON)
+	// does: poll the timeline until every row is there.
+	all := fmt.Sprintf(`(() => { const got = %s; return %s.every(w => got.includes(w)); })()`, labels, wantJSON)
 	waitErr := chromedp.Do(ctx,
+		// Tall enough for the header and the whole timeline: the UI scrolls
+		// inside its own panes, which a screenshot does not follow.
+		chromedp.EmulateViewport(1600, 2000),
 		chromedp.Navigate(page),
 		ignore(chromedp.Poll[bool](all, chromedp.WithPollingInterval(250*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second))),
 	)
-	// Whatever the wait said, keep what the page shows, for the message.
-	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
-	require.NoError(t, err, "reading the page")
+	// Whatever the wait said, keep what the timeline shows, for the message.
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](labels))
+	require.NoError(t, err, "reading the timeline")
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err, "screenshot")
 	require.NoError(t, os.WriteFile(filepath.Join(t.TempDir(), "leaver-ui.png"), shot, 0o644))
 	if waitErr != nil {
 		_ = os.WriteFile("/tmp/leaver-ui.png", shot, 0o644)
-		t.Fatalf("the UI did not show every summary: %v\npage text:\n%s", waitErr, strings.TrimSpace(text))
+		t.Fatalf("the UI's timeline did not show every summary: %v\ntimeline rows:\n%s", waitErr, strings.Join(rows, "\n"))
 	}
-	return text, shot
+	return rows, shot
 }
 
 // ignore drops a valued action's value.
