@@ -33,8 +33,9 @@ const chromiumPath = "/usr/bin/chromium"
 // TestLeaverTimelineNamesDirectories is issue 9's proof that the Temporal UI
 // tells an operator the story: a leaver runs to completion with payload
 // encryption on, and the Web UI, reading the history through the intake's
-// codec endpoint as `jml dev` sets it up, shows one "<step> · <directory>"
-// summary per step and directory.
+// codec endpoint as `jml dev` sets it up, labels each activity on its
+// timeline "<type> • <step> · <directory>", so three RetireDevices rows say
+// which directory each is.
 func TestLeaverTimelineNamesDirectories(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("headless UI test needs Chromium at %s (Debian: apt-get install -y chromium): %v", chromiumPath, err)
