@@ -22,6 +22,7 @@ type stubActivities struct {
 	catalog domain.Catalog
 	calls   []call
 	fail    map[string]int             // "Activity/lane" -> failures left (permanent)
+	flaky   map[string]int             // "Activity/lane" -> failures left (transient, retryable)
 	enabled map[string]bool            // "dir/employee" -> account enabled
 	groups  map[string]map[string]bool // "dir/employee" -> groups (catalog or not)
 	logRows []contract.OffboardingLogInput
@@ -34,7 +35,7 @@ type call struct {
 }
 
 func newStubs(c domain.Catalog) *stubActivities {
-	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, texts: map[string][]string{}}
+	return &stubActivities{catalog: c, fail: map[string]int{}, flaky: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, texts: map[string][]string{}}
 }
 
 type registrar interface {
@@ -49,6 +50,10 @@ func (s *stubActivities) record(name, lane string, in any) error {
 	if s.fail[k] > 0 {
 		s.fail[k]--
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s %s: Permanent (HTTP 403 Authorization_RequestDenied): forbidden", lane, name), string(domain.ErrDirectoryPermanent), nil)
+	}
+	if s.flaky[k] > 0 {
+		s.flaky[k]--
+		return temporal.NewApplicationError(fmt.Sprintf("%s %s: Transient (HTTP 502)", lane, name), string(domain.ErrDirectoryTransient))
 	}
 	return nil
 }
