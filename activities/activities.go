@@ -196,9 +196,13 @@ func (a *Activities) SetManager(ctx context.Context, in contract.SetManagerInput
 				return "unsupported", nil
 			}
 			m, err := d.FindUser(ctx, in.ManagerEmployeeID, "")
+			if directory.IsNotFound(err) {
+				// HR sent the report before the manager: an answer, not a
+				// failure. The Employee workflow sets it once the manager's
+				// account exists.
+				return domain.ManagerPending, nil
+			}
 			if err != nil {
-				// A manager with no account yet is final for this attempt:
-				// the operator decides (retry once the manager exists, or skip).
 				return "", err
 			}
 			return ms.SetManager(ctx, in.AccountID, m.ID)

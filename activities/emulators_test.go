@@ -276,10 +276,10 @@ func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 	e := r.employee("E0009")
 	var acct contract.AccountOutput
 	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Okta, EmployeeID: e.EmployeeID}, &acct)
-	err := r.run(contract.SetManager.Name, contract.SetManagerInput{Directory: config.Okta, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, nil)
+	err := r.run(contract.UpdateProfile.Name, contract.UpdateProfileInput{Directory: config.Okta, AccountID: "00u-no-such-user", Person: domain.PersonFrom(e.Record)}, nil)
 	var app *temporal.ApplicationError
 	if !errors.As(err, &app) || app.Type() != string(domain.ErrDirectoryNotFound) || !app.NonRetryable() {
-		t.Fatalf("unknown manager: got %v, want non-retryable %s", err, domain.ErrDirectoryNotFound)
+		t.Fatalf("unknown account: got %v, want non-retryable %s", err, domain.ErrDirectoryNotFound)
 	}
 	err = r.run(contract.DisableAccount.Name, contract.AccountInput{Directory: "ldap", AccountID: "x", EmployeeID: e.EmployeeID}, nil)
 	if !errors.As(err, &app) || app.Type() != string(domain.ErrBadInput) || !app.NonRetryable() {
@@ -289,6 +289,23 @@ func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Google, EmployeeID: "E9999"}, &none)
 	if none.Found {
 		t.Fatal("lookup of a missing employee must answer found=false, not an error")
+	}
+}
+
+// TestSetManagerOfAManagerWithNoAccountYetIsPending: HR sent the report
+// before the manager. That is an answer the workflow acts on later, never a
+// failure that blocks the joiner.
+func TestSetManagerOfAManagerWithNoAccountYetIsPending(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0009")
+	for _, d := range dirs {
+		var acct contract.AccountOutput
+		r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: d, EmployeeID: e.EmployeeID}, &acct)
+		var out contract.StepOutput
+		r.must(contract.SetManager.Name, contract.SetManagerInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, &out)
+		if len(out.Actions) != 1 || out.Actions[0].Outcome != string(domain.ManagerPending) {
+			t.Fatalf("%s: %+v, want %s", d, out, domain.ManagerPending)
+		}
 	}
 }
 

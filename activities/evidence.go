@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -446,7 +445,7 @@ func (a *Activities) SummariseOffboarding(_ context.Context, in contract.MonthIn
 	}
 	defer f.Close()
 	offboardingMu.Lock() // a consistent read against this process's writers
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := readOffboardingRows(f)
 	offboardingMu.Unlock()
 	if err != nil {
 		return contract.OffboardingSummary{}, temporalError(fmt.Errorf("offboarding log is not valid CSV: %w", err))
@@ -470,10 +469,16 @@ func SummariseOffboardingRows(rows [][]string, from, to time.Time) (contract.Off
 			return out, badInput("offboarding log has no column " + need)
 		}
 	}
+	if _, ok := col["outcome"]; !ok && len(rows[0]) <= colOutcome {
+		col["outcome"] = colOutcome // appended after this file's header was written
+	}
 	var durations []int64
 	for _, r := range rows[1:] {
-		if len(r) != len(rows[0]) {
+		if len(r) < len(rows[0]) {
 			continue
+		}
+		if i, ok := col["outcome"]; ok && i < len(r) && unescapeCSVField(r[i]) == OutcomeNoAccounts {
+			continue // nobody to deprovision: not a leaver of the SLA
 		}
 		at, err := time.Parse(time.RFC3339, unescapeCSVField(r[col["effective_at"]]))
 		if err != nil || at.Before(from) || !at.Before(to) {
