@@ -183,6 +183,11 @@ type HRRecordInput struct {
 	// Policy, when set, replaces the policy the workflow holds (the worker's
 	// configuration changed since the workflow started).
 	Policy *Policy `json:"policy,omitempty"`
+	// DeliveryID names the signed delivery that carried the record (an
+	// opaque hash, never the signature). The workflow remembers the last
+	// few and ignores a repeat, so a replayed webhook is a no-op whichever
+	// intake replica it reaches, restarted or not.
+	DeliveryID string `json:"delivery_id,omitempty"`
 }
 
 // ApplyHRRecordResult tells the caller what the record means.
@@ -237,7 +242,10 @@ type EmployeeState struct {
 	Seq         int                 `json:"seq"`
 	SLABreached bool                `json:"sla_breached,omitempty"`
 	Received    int                 `json:"received"` // HR records received, all runs
-	Runs        int                 `json:"runs"`     // continue-as-new count
+	// Deliveries are the ids of the last signed deliveries accepted
+	// (HRRecordInput.DeliveryID), newest last, kept across runs.
+	Deliveries []string `json:"deliveries,omitempty"`
+	Runs       int      `json:"runs"` // continue-as-new count
 }
 
 // ---- Lifecycle children ----
@@ -563,11 +571,19 @@ type ElevationInput struct {
 	ApproverEmployeeID string          `json:"approver_employee_id"`
 	Policy             ElevationPolicy `json:"policy"`
 	RequestedVia       string          `json:"requested_via,omitempty"` // cli, slack
+	// ApproverEmail and RequesterEmail are the work emails of their HR
+	// records as jml holds them (never a directory's, which its admins can
+	// edit): the approval DM and the Slack ids a press is checked against
+	// are found by them. PII: payload only (encrypted by the codec), never
+	// in the state query, ids or search attributes.
+	ApproverEmail  string `json:"approver_email,omitempty"`
+	RequesterEmail string `json:"requester_email,omitempty"`
 }
 
 // Actor is who sends a decision. The intake fills it from Slack's signed
-// callback (the presser's Slack user id, resolved to an employee id through
-// their Slack email and the directories); operators fill it themselves.
+// callback (the presser's Slack user id, resolved to an employee id by
+// matching their Slack email with the HR records jml holds); operators fill
+// it themselves. A Slack press is judged by its Slack user id.
 type Actor struct {
 	EmployeeID  string `json:"employee_id,omitempty"`
 	SlackUserID string `json:"slack_user_id,omitempty"`
@@ -734,12 +750,16 @@ type MessageField struct {
 // PostApprovalInput DMs the approver (found by employee id) the request
 // with Approve and Deny buttons.
 type PostApprovalInput struct {
-	ApproverEmployeeID string         `json:"approver_employee_id"`
-	Directories        []string       `json:"directories"`
-	Title              string         `json:"title"`
-	Fields             []MessageField `json:"fields"`
-	ApproveValue       string         `json:"approve_value"`
-	DenyValue          string         `json:"deny_value"`
+	ApproverEmployeeID string `json:"approver_employee_id"`
+	// ApproverEmail (HR) is where the DM goes; RequesterEmail (HR) finds
+	// the requester's Slack id, so their own press is refused.
+	ApproverEmail  string         `json:"approver_email,omitempty"`
+	RequesterEmail string         `json:"requester_email,omitempty"`
+	Directories    []string       `json:"directories"`
+	Title          string         `json:"title"`
+	Fields         []MessageField `json:"fields"`
+	ApproveValue   string         `json:"approve_value"`
+	DenyValue      string         `json:"deny_value"`
 }
 
 // ApprovalMessageOutput is where the approval landed.
@@ -748,6 +768,10 @@ type ApprovalMessageOutput struct {
 	Channel   string `json:"channel,omitempty"`
 	TS        string `json:"ts,omitempty"`
 	Detail    string `json:"detail,omitempty"`
+	// The Slack members of the approver's and the requester's HR emails
+	// (users.lookupByEmail): a Slack press approves only from the first.
+	ApproverSlackUserID  string `json:"approver_slack_user_id,omitempty"`
+	RequesterSlackUserID string `json:"requester_slack_user_id,omitempty"`
 }
 
 // UpdateApprovalInput rewrites the approval message with the outcome and

@@ -62,7 +62,8 @@ func ElevationWorkflow(ctx workflow.Context, in ElevationInput) (ElevationState,
 	e.st.ApprovalDeadline = workflow.Now(ctx).Add(p.ApprovalTimeout)
 	nctx := workflow.WithActivityOptions(ctx, notifyOptions())
 	if err := workflow.ExecuteActivity(nctx, ActPostApproval, PostApprovalInput{
-		ApproverEmployeeID: in.ApproverEmployeeID, Directories: p.Directories, Title: e.title, Fields: e.fields(),
+		ApproverEmployeeID: in.ApproverEmployeeID, ApproverEmail: in.ApproverEmail, RequesterEmail: in.RequesterEmail,
+		Directories: p.Directories, Title: e.title, Fields: e.fields(),
 		ApproveValue: ElevationButtonValue(in.RequestID, ElevationButtonApprove), DenyValue: ElevationButtonValue(in.RequestID, ElevationButtonDeny),
 	}).Get(nctx, &e.st.ApprovalMessage); err != nil {
 		// An operator can still decide with the approve/deny update.
@@ -259,8 +260,9 @@ func (e *elevation) decide(ctx workflow.Context, action string, d ElevationDecis
 		workflow.GetLogger(ctx).Warn("elevation decision refused", "RequestID", e.in.RequestID, "Action", action, "Actor", d.Actor.Who())
 		return ElevationDecisionResult{Result: DecisionRefused, Message: why, Status: e.st.Status}
 	}
-	isApprover := d.Actor.EmployeeID != "" && d.Actor.EmployeeID == e.in.ApproverEmployeeID
-	isRequester := d.Actor.EmployeeID != "" && d.Actor.EmployeeID == e.in.RequesterEmployeeID
+	parties := ElevationParties{RequesterEmployeeID: e.in.RequesterEmployeeID, ApproverEmployeeID: e.in.ApproverEmployeeID,
+		RequesterSlackUserID: e.st.ApprovalMessage.RequesterSlackUserID, ApproverSlackUserID: e.st.ApprovalMessage.ApproverSlackUserID}
+	isApprover, isRequester := parties.IsApprover(d.Actor), parties.IsRequester(d.Actor)
 	switch action {
 	case UpdateApprove, UpdateDeny:
 		if !isApprover {

@@ -117,6 +117,14 @@ func (e *employee) acceptSignal(ctx workflow.Context, in HRRecordInput) {
 	e.accept(ctx, in)
 }
 
+// reasonReplayed answers a delivery already accepted; maxDeliveries is how
+// many delivery ids are remembered (far more than one employee's records
+// within a signature's validity window).
+const (
+	reasonReplayed = "replayed delivery: already accepted"
+	maxDeliveries  = 32
+)
+
 // reasonStale is Classify's reason for a record older than the one held:
 // accept keeps the newer record.
 const reasonStale = "stale: older than the record already accepted"
@@ -185,6 +193,15 @@ func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordR
 	now := workflow.Now(ctx)
 	if in.Policy != nil {
 		e.policy = *in.Policy
+	}
+	if in.DeliveryID != "" {
+		if slices.Contains(e.st.Deliveries, in.DeliveryID) {
+			return ApplyHRRecordResult{Classification: ClassNoOp, Reason: reasonReplayed}
+		}
+		e.st.Deliveries = append(e.st.Deliveries, in.DeliveryID)
+		if n := len(e.st.Deliveries); n > maxDeliveries {
+			e.st.Deliveries = slices.Clone(e.st.Deliveries[n-maxDeliveries:])
+		}
 	}
 	r := in.Record
 	e.st.Received++

@@ -24,6 +24,13 @@ type Sink struct {
 // Submit delivers rec to employee/<id>, starting the workflow if needed,
 // and returns the workflow id. The record must already be valid.
 func (s Sink) Submit(ctx context.Context, rec hr.Record) (string, error) {
+	return s.Deliver(ctx, rec, "")
+}
+
+// Deliver is Submit for a record that came in a signed delivery:
+// deliveryID (opaque, from the signature) lets the Employee workflow
+// ignore a replay of it, whichever intake replica receives the replay.
+func (s Sink) Deliver(ctx context.Context, rec hr.Record, deliveryID string) (string, error) {
 	id := workflows.EmployeeWorkflowID(rec.EmployeeID)
 	policy := s.Policy
 	opts := client.StartWorkflowOptions{
@@ -36,7 +43,7 @@ func (s Sink) Submit(ctx context.Context, rec hr.Record) (string, error) {
 		),
 	}
 	_, err := s.Client.SignalWithStartWorkflow(ctx, id, workflows.SignalHRRecord,
-		workflows.HRRecordInput{Record: rec, Policy: &policy}, opts,
+		workflows.HRRecordInput{Record: rec, Policy: &policy, DeliveryID: deliveryID}, opts,
 		workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: rec.EmployeeID, Policy: s.Policy})
 	if err != nil {
 		return "", fmt.Errorf("deliver HR record of %s to %s: %w", rec.EmployeeID, id, err)

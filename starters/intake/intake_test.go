@@ -27,7 +27,7 @@ type recordingSink struct {
 	fail bool
 }
 
-func (s *recordingSink) Submit(_ context.Context, r hr.Record) (string, error) {
+func (s *recordingSink) Deliver(_ context.Context, r hr.Record, _ string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {

@@ -48,7 +48,7 @@ func (f *fakeElevation) Request(_ context.Context, r elevation.Request) (elevati
 	return elevation.Started{RequestID: "req-1", WorkflowID: "elevation/req-1", Duration: r.Duration}, nil
 }
 
-func (f *fakeElevation) Decide(_ context.Context, id, action string, d workflows.ElevationDecision) (workflows.ElevationDecisionResult, error) {
+func (f *fakeElevation) Decide(_ context.Context, id, action string, d workflows.ElevationDecision, _ string) (workflows.ElevationDecisionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch id {
