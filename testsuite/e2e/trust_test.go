@@ -276,3 +276,24 @@ func TestReplayAcrossIntakeReplicas(t *testing.T) {
 	assert.Equal(t, workflows.ElevationPending, el.Status)
 	assert.Equal(t, mgr.EmployeeID, el.ApproverEmployeeID)
 }
+
+// TestJoinerDMShowsHRMarkupAsTyped: an HR name carrying Slack markup
+// reaches the manager's joiner DM as text, not as a live link and an @here.
+func TestJoinerDMShowsHRMarkupAsTyped(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{})
+	rec := e.Org.Joiners[0]
+	manager := e.Org.Employees[1]
+	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly)
+	rec.ManagerEmployeeID = manager.EmployeeID
+	rec.GivenName = "<http://evil.example|Click to approve> <!here>"
+	sendHR(t, e, rec)
+	eventually(t, e, rec.EmployeeID, "manager told", func() (bool, string) {
+		return len(e.Emulators.Slack.MessagesTo(manager.Email)) > 0, "not yet"
+	})
+	for _, m := range e.Emulators.Slack.MessagesTo(manager.Email) {
+		all := m.Text + string(m.Blocks)
+		assert.NotContains(t, all, "<http://evil.example")
+		assert.NotContains(t, all, "<!here>")
+		assert.Contains(t, m.Text, "&lt;http://evil.example|Click to approve&gt; &lt;!here&gt;")
+	}
+}
