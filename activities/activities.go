@@ -13,11 +13,10 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Notifier is what the activities need from Slack; the worker adapts the
@@ -29,58 +28,17 @@ type Notifier interface {
 
 // Activities is the receiver of every activity.
 type Activities struct {
-	Directories   map[string]directory.Directory // "entra", "okta", "google"
-	Apps          map[string]directory.Directory // SCIM apps by name
-	Notifier      Notifier                       // nil: Slack disabled
-	Approvals     Approvals                      // nil: Slack disabled (elevation approvals)
-	Catalog       config.Catalog
-	EvidenceDir   string
-	Logger        zerolog.Logger
-	RetireDevices bool // the worker's leaver.retire_devices; the workflow policy decides whether the step runs
+	Directories map[string]directory.Directory // "entra", "okta", "google"
+	Apps        map[string]directory.Directory // SCIM apps by name
+	Notifier    Notifier                       // nil: Slack disabled
+	Approvals   Approvals                      // nil: Slack disabled (elevation approvals)
+	Catalog     domain.Catalog
+	EvidenceDir string
+	Logger      zerolog.Logger
 	// Visibility and Namespace let the KPI report list the active Employee
 	// workflows and elevations; nil: the report needs an employee list.
 	Visibility Visibility
 	Namespace  string
-}
-
-// Register registers every activity under its name in workflows/api.go.
-func (a *Activities) Register(r worker.ActivityRegistry) {
-	for name, fn := range map[string]any{
-		workflows.ActPlanAccess:           a.PlanAccess,
-		workflows.ActEnsureAccount:        a.EnsureAccount,
-		workflows.ActLookupAccount:        a.LookupAccount,
-		workflows.ActEnableAccount:        a.EnableAccount,
-		workflows.ActUpdateProfile:        a.UpdateProfile,
-		workflows.ActSetManager:           a.SetManager,
-		workflows.ActApplyAccess:          a.ApplyAccess,
-		workflows.ActProvisionApp:         a.ProvisionApp,
-		workflows.ActDeprovisionApp:       a.DeprovisionApp,
-		workflows.ActDisableAccount:       a.DisableAccount,
-		workflows.ActRevokeSessions:       a.RevokeSessions,
-		workflows.ActRemoveAllAccess:      a.RemoveAllAccess,
-		workflows.ActRetireDevices:        a.RetireDevicesForUser,
-		workflows.ActVerifyDisabled:       a.VerifyDisabled,
-		workflows.ActNotifyManager:        a.NotifyManager,
-		workflows.ActNotifyChannel:        a.NotifyChannel,
-		workflows.ActAppendOffboardingLog: a.AppendOffboardingLog,
-		workflows.ActResolvePerson:        a.ResolvePerson,
-		workflows.ActCheckGates:           a.CheckGates,
-		workflows.ActGrantAdminRole:       a.GrantAdminRole,
-		workflows.ActRevokeAdminRole:      a.RevokeAdminRole,
-		workflows.ActVerifyRoleRevoked:    a.VerifyAdminRoleRevoked,
-		workflows.ActPostApproval:         a.PostApproval,
-		workflows.ActUpdateApprovalMsg:    a.UpdateApprovalMessage,
-		workflows.ActExportIdentityLog:    a.ExportIdentityLog,
-		workflows.ActWriteLogManifest:     a.WriteIdentityLogManifest,
-		workflows.ActReadLogManifest:      a.ReadIdentityLogManifest,
-		workflows.ActListActiveEmployees:  a.ListActiveEmployees,
-		workflows.ActListActiveElevations: a.ListActiveElevations,
-		workflows.ActAssessEmployees:      a.AssessEmployees,
-		workflows.ActSummariseOffboarding: a.SummariseOffboarding,
-		workflows.ActWriteKPIReport:       a.WriteKPIReport,
-	} {
-		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
-	}
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {
@@ -128,84 +86,84 @@ func heartbeat(ctx context.Context, details ...any) {
 // each applies fn to every target of the account in turn, heartbeating (a
 // long list outlives the heartbeat timeout otherwise), and records one
 // action per target.
-func each(ctx context.Context, out *workflows.StepOutput, accountID, kind, step string, targets []string, fn func(context.Context, string, string) (directory.Outcome, error)) error {
+func each(ctx context.Context, out *contract.StepOutput, accountID, kind, step string, targets []string, fn func(context.Context, string, string) (domain.Outcome, error)) error {
 	for _, t := range targets {
 		heartbeat(ctx, kind, t)
 		o, err := fn(ctx, accountID, t)
 		if err != nil {
 			return temporalError(err)
 		}
-		out.Actions = append(out.Actions, workflows.Action{Step: step, Target: t, Outcome: string(o)})
+		out.Actions = append(out.Actions, contract.Action{Step: step, Target: t, Outcome: string(o)})
 	}
 	return nil
 }
 
 // PlanAccess evaluates the role catalog for the attributes and diffs it
 // against what the catalog granted before.
-func (a *Activities) PlanAccess(_ context.Context, in workflows.PlanAccessInput) (workflows.PlanAccessOutput, error) {
+func (a *Activities) PlanAccess(_ context.Context, in contract.PlanAccessInput) (contract.PlanAccessOutput, error) {
 	e := a.Catalog.Evaluate(in.Attributes)
-	return workflows.PlanAccessOutput{Entitlements: e, Changes: config.Diff(in.Granted, e)}, nil
+	return contract.PlanAccessOutput{Entitlements: e, Changes: domain.Diff(in.Granted, e)}, nil
 }
 
 // EnsureAccount finds or creates the account (disabled during lead time).
-func (a *Activities) EnsureAccount(ctx context.Context, in workflows.EnsureAccountInput) (workflows.AccountOutput, error) {
+func (a *Activities) EnsureAccount(ctx context.Context, in contract.EnsureAccountInput) (contract.AccountOutput, error) {
 	d, err := a.dir(in.Directory)
 	if err != nil {
-		return workflows.AccountOutput{}, err
+		return contract.AccountOutput{}, err
 	}
 	if in.Person.EmployeeID == "" || in.Person.Email == "" {
-		return workflows.AccountOutput{}, badInput("employee id and email are required to create an account")
+		return contract.AccountOutput{}, badInput("employee id and email are required to create an account")
 	}
 	acct, outcome, err := d.CreateUser(ctx, in.Person, in.Enabled)
 	if err != nil {
-		return workflows.AccountOutput{}, temporalError(err)
+		return contract.AccountOutput{}, temporalError(err)
 	}
 	a.log(ctx, in.Person.EmployeeID, in.Directory, "ensure account").Str("outcome", string(outcome)).Msg("account")
-	return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled, Outcome: string(outcome)}, nil
+	return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled, Outcome: string(outcome)}, nil
 }
 
 // LookupAccount finds the account; not found is an answer, not an error.
-func (a *Activities) LookupAccount(ctx context.Context, in workflows.LookupAccountInput) (workflows.AccountOutput, error) {
+func (a *Activities) LookupAccount(ctx context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
 	d, err := a.dir(in.Directory)
 	if err != nil {
-		return workflows.AccountOutput{}, err
+		return contract.AccountOutput{}, err
 	}
 	acct, err := d.FindUser(ctx, in.EmployeeID, in.Email)
 	if directory.IsNotFound(err) {
-		return workflows.AccountOutput{Directory: in.Directory}, nil
+		return contract.AccountOutput{Directory: in.Directory}, nil
 	}
 	if err != nil {
-		return workflows.AccountOutput{}, temporalError(err)
+		return contract.AccountOutput{}, temporalError(err)
 	}
-	return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled}, nil
+	return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled}, nil
 }
 
-func (a *Activities) accountStep(ctx context.Context, in workflows.AccountInput, step string, fn func(directory.Directory) (directory.Outcome, error)) (workflows.StepOutput, error) {
+func (a *Activities) accountStep(ctx context.Context, in contract.AccountInput, step string, fn func(directory.Directory) (domain.Outcome, error)) (contract.StepOutput, error) {
 	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
-		return workflows.StepOutput{}, err
+		return contract.StepOutput{}, err
 	}
 	o, err := fn(d)
 	if err != nil {
-		return workflows.StepOutput{}, temporalError(err)
+		return contract.StepOutput{}, temporalError(err)
 	}
 	a.log(ctx, in.EmployeeID, in.Directory, step).Str("outcome", string(o)).Msg("done")
-	return workflows.StepOutput{Directory: in.Directory, Actions: []workflows.Action{{Step: step, Outcome: string(o)}}}, nil
+	return contract.StepOutput{Directory: in.Directory, Actions: []contract.Action{{Step: step, Outcome: string(o)}}}, nil
 }
 
 // EnableAccount enables the account (start date, rehire).
-func (a *Activities) EnableAccount(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
-	return a.accountStep(ctx, in, "enable", func(d directory.Directory) (directory.Outcome, error) { return d.Enable(ctx, in.AccountID) })
+func (a *Activities) EnableAccount(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
+	return a.accountStep(ctx, in, "enable", func(d directory.Directory) (domain.Outcome, error) { return d.Enable(ctx, in.AccountID) })
 }
 
 // DisableAccount blocks sign-in.
-func (a *Activities) DisableAccount(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
-	return a.accountStep(ctx, in, "disable", func(d directory.Directory) (directory.Outcome, error) { return d.Disable(ctx, in.AccountID) })
+func (a *Activities) DisableAccount(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
+	return a.accountStep(ctx, in, "disable", func(d directory.Directory) (domain.Outcome, error) { return d.Disable(ctx, in.AccountID) })
 }
 
 // RevokeSessions revokes sessions and refresh tokens where the directory can.
-func (a *Activities) RevokeSessions(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
-	return a.accountStep(ctx, in, "revoke sessions", func(d directory.Directory) (directory.Outcome, error) {
+func (a *Activities) RevokeSessions(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
+	return a.accountStep(ctx, in, "revoke sessions", func(d directory.Directory) (domain.Outcome, error) {
 		if !d.Supports(directory.CapRevokeSessions) {
 			return "unsupported", nil
 		}
@@ -214,9 +172,9 @@ func (a *Activities) RevokeSessions(ctx context.Context, in workflows.AccountInp
 }
 
 // UpdateProfile writes the HR attributes to the account.
-func (a *Activities) UpdateProfile(ctx context.Context, in workflows.UpdateProfileInput) (workflows.StepOutput, error) {
-	return a.accountStep(ctx, workflows.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.Person.EmployeeID}, "update profile",
-		func(d directory.Directory) (directory.Outcome, error) {
+func (a *Activities) UpdateProfile(ctx context.Context, in contract.UpdateProfileInput) (contract.StepOutput, error) {
+	return a.accountStep(ctx, contract.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.Person.EmployeeID}, "update profile",
+		func(d directory.Directory) (domain.Outcome, error) {
 			if !d.Supports(directory.CapUpdateProfile) {
 				return "unsupported", nil
 			}
@@ -225,9 +183,9 @@ func (a *Activities) UpdateProfile(ctx context.Context, in workflows.UpdateProfi
 }
 
 // SetManager resolves the manager by employee id in the same directory.
-func (a *Activities) SetManager(ctx context.Context, in workflows.SetManagerInput) (workflows.StepOutput, error) {
-	return a.accountStep(ctx, workflows.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.EmployeeID}, "set manager",
-		func(d directory.Directory) (directory.Outcome, error) {
+func (a *Activities) SetManager(ctx context.Context, in contract.SetManagerInput) (contract.StepOutput, error) {
+	return a.accountStep(ctx, contract.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.EmployeeID}, "set manager",
+		func(d directory.Directory) (domain.Outcome, error) {
 			if !d.Supports(directory.CapSetManager) {
 				return "unsupported", nil
 			}
@@ -243,29 +201,29 @@ func (a *Activities) SetManager(ctx context.Context, in workflows.SetManagerInpu
 
 // ApplyAccess adds and removes groups and licenses for one directory. Only
 // the names in the changes are touched.
-func (a *Activities) ApplyAccess(ctx context.Context, in workflows.ApplyAccessInput) (workflows.StepOutput, error) {
+func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInput) (contract.StepOutput, error) {
 	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
-		return workflows.StepOutput{}, err
+		return contract.StepOutput{}, err
 	}
-	out := workflows.StepOutput{Directory: in.Directory}
+	out := contract.StepOutput{Directory: in.Directory}
 	for _, c := range in.Changes {
 		if c.Directory != in.Directory {
 			return out, badInput(fmt.Sprintf("change for %q sent to %q", c.Directory, in.Directory))
 		}
-		var add, remove func(context.Context, string, string) (directory.Outcome, error)
+		var add, remove func(context.Context, string, string) (domain.Outcome, error)
 		switch c.Kind {
-		case "group":
+		case domain.KindGroup:
 			add, remove = d.AddToGroup, d.RemoveFromGroup
-		case "license":
+		case domain.KindLicense:
 			add, remove = d.AssignLicense, d.RemoveLicense
 		default:
 			return out, badInput(fmt.Sprintf("unknown access kind %q", c.Kind))
 		}
-		if err := each(ctx, &out, in.AccountID, c.Kind, "add "+c.Kind, c.Add, add); err != nil {
+		if err := each(ctx, &out, in.AccountID, string(c.Kind), "add "+string(c.Kind), c.Add, add); err != nil {
 			return out, err
 		}
-		if err := each(ctx, &out, in.AccountID, c.Kind, "remove "+c.Kind, c.Remove, remove); err != nil {
+		if err := each(ctx, &out, in.AccountID, string(c.Kind), "remove "+string(c.Kind), c.Remove, remove); err != nil {
 			return out, err
 		}
 	}
@@ -274,22 +232,22 @@ func (a *Activities) ApplyAccess(ctx context.Context, in workflows.ApplyAccessIn
 }
 
 // ProvisionApp finds or creates (and enables) the SCIM app account.
-func (a *Activities) ProvisionApp(ctx context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
+func (a *Activities) ProvisionApp(ctx context.Context, in contract.AppInput) (contract.StepOutput, error) {
 	d, err := a.app(in.App)
 	if err != nil {
-		return workflows.StepOutput{}, err
+		return contract.StepOutput{}, err
 	}
 	acct, o, err := d.CreateUser(ctx, in.Person, true)
 	if err != nil {
-		return workflows.StepOutput{}, temporalError(err)
+		return contract.StepOutput{}, temporalError(err)
 	}
-	out := workflows.StepOutput{Directory: "scim:" + in.App, Actions: []workflows.Action{{Step: "provision app", Target: in.App, Outcome: string(o)}}}
+	out := contract.StepOutput{Directory: "scim:" + in.App, Actions: []contract.Action{{Step: "provision app", Target: in.App, Outcome: string(o)}}}
 	if !acct.Enabled {
 		eo, err := d.Enable(ctx, acct.ID)
 		if err != nil {
 			return out, temporalError(err)
 		}
-		out.Actions = append(out.Actions, workflows.Action{Step: "enable", Target: in.App, Outcome: string(eo)})
+		out.Actions = append(out.Actions, contract.Action{Step: "enable", Target: in.App, Outcome: string(eo)})
 	}
 	a.log(ctx, in.Person.EmployeeID, "scim:"+in.App, "provision app").Str("outcome", string(o)).Msg("done")
 	return out, nil
@@ -297,15 +255,15 @@ func (a *Activities) ProvisionApp(ctx context.Context, in workflows.AppInput) (w
 
 // DeprovisionApp deactivates (or deletes, per app config) the SCIM account;
 // no account is success.
-func (a *Activities) DeprovisionApp(ctx context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
+func (a *Activities) DeprovisionApp(ctx context.Context, in contract.AppInput) (contract.StepOutput, error) {
 	d, err := a.app(in.App)
 	if err != nil {
-		return workflows.StepOutput{}, err
+		return contract.StepOutput{}, err
 	}
-	out := workflows.StepOutput{Directory: "scim:" + in.App}
+	out := contract.StepOutput{Directory: "scim:" + in.App}
 	acct, err := d.FindUser(ctx, in.Person.EmployeeID, in.Person.Email)
 	if directory.IsNotFound(err) {
-		out.Actions = append(out.Actions, workflows.Action{Step: "deprovision app", Target: in.App, Outcome: string(directory.WasAbsent)})
+		out.Actions = append(out.Actions, contract.Action{Step: "deprovision app", Target: in.App, Outcome: string(domain.WasAbsent)})
 		return out, nil
 	}
 	if err != nil {
@@ -313,24 +271,24 @@ func (a *Activities) DeprovisionApp(ctx context.Context, in workflows.AppInput) 
 	}
 	o, err := d.Disable(ctx, acct.ID)
 	if directory.IsNotFound(err) {
-		o, err = directory.WasAbsent, nil
+		o, err = domain.WasAbsent, nil
 	}
 	if err != nil {
 		return out, temporalError(err)
 	}
-	out.Actions = append(out.Actions, workflows.Action{Step: "deprovision app", Target: in.App, Outcome: string(o)})
+	out.Actions = append(out.Actions, contract.Action{Step: "deprovision app", Target: in.App, Outcome: string(o)})
 	a.log(ctx, in.Person.EmployeeID, "scim:"+in.App, "deprovision app").Str("outcome", string(o)).Msg("done")
 	return out, nil
 }
 
 // RemoveAllAccess removes every group membership, license and admin role the
 // account holds, catalog-granted or not: the person has left.
-func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+func (a *Activities) RemoveAllAccess(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
 	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
-		return workflows.StepOutput{}, err
+		return contract.StepOutput{}, err
 	}
-	out := workflows.StepOutput{Directory: in.Directory}
+	out := contract.StepOutput{Directory: in.Directory}
 	if d.Supports(directory.CapAdminRoles) {
 		roles, err := d.ListAdminRoles(ctx, in.AccountID)
 		if err != nil {
@@ -368,14 +326,14 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in workflows.AccountIn
 
 // RetireDevicesForUser retires every managed device of the account
 // (registered as the RetireDevices activity).
-func (a *Activities) RetireDevicesForUser(ctx context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+func (a *Activities) RetireDevices(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
 	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
-		return workflows.StepOutput{}, err
+		return contract.StepOutput{}, err
 	}
-	out := workflows.StepOutput{Directory: in.Directory}
+	out := contract.StepOutput{Directory: in.Directory}
 	if !d.Supports(directory.CapDevices) {
-		out.Actions = append(out.Actions, workflows.Action{Step: "retire devices", Outcome: "unsupported"})
+		out.Actions = append(out.Actions, contract.Action{Step: "retire devices", Outcome: "unsupported"})
 		return out, nil
 	}
 	devs, err := d.ListDevices(ctx, in.AccountID)
@@ -385,14 +343,14 @@ func (a *Activities) RetireDevicesForUser(ctx context.Context, in workflows.Acco
 	for _, dev := range devs {
 		heartbeat(ctx, "device", dev.ID)
 		if dev.Retired {
-			out.Actions = append(out.Actions, workflows.Action{Step: "retire device", Target: dev.ID, Outcome: string(directory.AlreadyRetired)})
+			out.Actions = append(out.Actions, contract.Action{Step: "retire device", Target: dev.ID, Outcome: string(domain.AlreadyRetired)})
 			continue
 		}
 		o, err := d.RetireDevice(ctx, dev.ID)
 		if err != nil {
 			return out, temporalError(err)
 		}
-		out.Actions = append(out.Actions, workflows.Action{Step: "retire device", Target: dev.ID, Outcome: string(o)})
+		out.Actions = append(out.Actions, contract.Action{Step: "retire device", Target: dev.ID, Outcome: string(o)})
 	}
 	a.log(ctx, in.EmployeeID, in.Directory, "retire devices").Int("devices", len(devs)).Msg("done")
 	return out, nil
@@ -401,12 +359,12 @@ func (a *Activities) RetireDevicesForUser(ctx context.Context, in workflows.Acco
 // VerifyDisabled reads the account back: it must be disabled. Sessions are
 // revoked once more (idempotent) so a token minted between disable and now
 // does not survive; the directory API has no way to list sessions.
-func (a *Activities) VerifyDisabled(ctx context.Context, in workflows.AccountInput) (workflows.VerifyOutput, error) {
+func (a *Activities) VerifyDisabled(ctx context.Context, in contract.AccountInput) (contract.VerifyOutput, error) {
 	d, err := a.dir(in.Directory)
 	if err != nil {
-		return workflows.VerifyOutput{}, err
+		return contract.VerifyOutput{}, err
 	}
-	out := workflows.VerifyOutput{Directory: in.Directory}
+	out := contract.VerifyOutput{Directory: in.Directory}
 	acct, err := d.FindUser(ctx, in.EmployeeID, "")
 	if err != nil {
 		return out, temporalError(err)
@@ -446,12 +404,22 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in workflows.AccountInp
 
 // NotifyManager DMs the manager, found by employee id in the first directory
 // that has them.
-func (a *Activities) NotifyManager(ctx context.Context, in workflows.NotifyManagerInput) (workflows.NotifyOutput, error) {
+func (a *Activities) NotifyManager(ctx context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
+	return a.dm(ctx, "manager", in.ManagerEmployeeID, in.Directories, in.Text)
+}
+
+// NotifyEmployee DMs an employee (an elevation's requester) found by id.
+func (a *Activities) NotifyEmployee(ctx context.Context, in contract.NotifyEmployeeInput) (contract.NotifyOutput, error) {
+	return a.dm(ctx, "employee", in.EmployeeID, in.Directories, in.Text)
+}
+
+// dm finds the employee's login in the first directory that has them and
+// sends them a Slack DM there.
+func (a *Activities) dm(ctx context.Context, who, employeeID string, dirs []string, text string) (contract.NotifyOutput, error) {
 	if a.Notifier == nil {
-		a.Logger.Info().Str("manager_employee_id", in.ManagerEmployeeID).Msg("slack disabled: manager notification not sent")
-		return workflows.NotifyOutput{Detail: "slack disabled"}, nil
+		a.Logger.Info().Str("employee_id", employeeID).Str("recipient", who).Msg("slack disabled: notification not sent")
+		return contract.NotifyOutput{Detail: "slack disabled"}, nil
 	}
-	dirs := in.Directories
 	if len(dirs) == 0 {
 		dirs = slices.Sorted(maps.Keys(a.Directories))
 	}
@@ -460,36 +428,36 @@ func (a *Activities) NotifyManager(ctx context.Context, in workflows.NotifyManag
 		if !ok {
 			continue
 		}
-		acct, err := d.FindUser(ctx, in.ManagerEmployeeID, "")
+		acct, err := d.FindUser(ctx, employeeID, "")
 		if directory.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return workflows.NotifyOutput{}, temporalError(err)
+			return contract.NotifyOutput{}, temporalError(err)
 		}
 		if acct.Login == "" {
 			continue
 		}
-		if err := a.Notifier.NotifyUser(ctx, acct.Login, in.Text); err != nil {
-			return workflows.NotifyOutput{}, temporalError(err)
+		if err := a.Notifier.NotifyUser(ctx, acct.Login, text); err != nil {
+			return contract.NotifyOutput{}, temporalError(err)
 		}
-		return workflows.NotifyOutput{Delivered: true}, nil
+		return contract.NotifyOutput{Delivered: true}, nil
 	}
-	a.Logger.Warn().Str("manager_employee_id", in.ManagerEmployeeID).Msg("manager not found in any directory: notification not sent")
-	return workflows.NotifyOutput{Detail: "manager not found"}, nil
+	a.Logger.Warn().Str("employee_id", employeeID).Str("recipient", who).Msg(who + " not found in any directory: notification not sent")
+	return contract.NotifyOutput{Detail: who + " not found"}, nil
 }
 
 // NotifyChannel posts to a channel (security alerts).
-func (a *Activities) NotifyChannel(ctx context.Context, in workflows.NotifyChannelInput) (workflows.NotifyOutput, error) {
+func (a *Activities) NotifyChannel(ctx context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
 	if a.Notifier == nil {
 		a.Logger.Warn().Str("channel", in.Channel).Msg("slack disabled: channel message not sent")
-		return workflows.NotifyOutput{Detail: "slack disabled"}, nil
+		return contract.NotifyOutput{Detail: "slack disabled"}, nil
 	}
 	if in.Channel == "" {
-		return workflows.NotifyOutput{}, badInput("channel is required")
+		return contract.NotifyOutput{}, badInput("channel is required")
 	}
 	if err := a.Notifier.NotifyChannel(ctx, in.Channel, in.Text); err != nil {
-		return workflows.NotifyOutput{}, temporalError(err)
+		return contract.NotifyOutput{}, temporalError(err)
 	}
-	return workflows.NotifyOutput{Delivered: true}, nil
+	return contract.NotifyOutput{Delivered: true}, nil
 }

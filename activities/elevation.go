@@ -7,16 +7,17 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Approvals is what the elevation activities need from Slack beyond
 // notices: an approval message with buttons, and its rewrite once decided.
 // The worker adapts the Slack client to it; nil means Slack is disabled.
 type Approvals interface {
-	ApprovalMessage(ctx context.Context, approverEmail, title string, fields []workflows.MessageField, approveValue, denyValue string) (channel, ts string, err error)
-	UpdateApproval(ctx context.Context, channel, ts, title string, fields []workflows.MessageField, outcome string) error
+	ApprovalMessage(ctx context.Context, approverEmail, title string, fields []contract.MessageField, approveValue, denyValue string) (channel, ts string, err error)
+	UpdateApproval(ctx context.Context, channel, ts, title string, fields []contract.MessageField, outcome string) error
 	// SlackUserID is the member with that email (users.lookupByEmail); a
 	// missing or deactivated member is a NotFound *directory.Error.
 	SlackUserID(ctx context.Context, email string) (string, error)
@@ -37,15 +38,15 @@ func ordered(first string, dirs []string) []string {
 }
 
 // findPerson finds the employee's account in the first directory that has it.
-func (a *Activities) findPerson(ctx context.Context, employeeID string, dirs []string) (string, directory.Account, error) {
+func (a *Activities) findPerson(ctx context.Context, employeeID string, dirs []string) (string, domain.Account, error) {
 	return a.findPersonWith(ctx, employeeID, dirs, "")
 }
 
 // findPersonWith is findPerson among the directories that support c (any
 // when c is empty). An empty name means no such directory has the person.
-func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs []string, c directory.Capability) (string, directory.Account, error) {
+func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs []string, c directory.Capability) (string, domain.Account, error) {
 	if employeeID == "" {
-		return "", directory.Account{}, badInput("employee id is required")
+		return "", domain.Account{}, badInput("employee id is required")
 	}
 	if len(dirs) == 0 {
 		dirs = slices.Sorted(maps.Keys(a.Directories))
@@ -60,29 +61,29 @@ func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs
 			continue
 		}
 		if err != nil {
-			return "", directory.Account{}, temporalError(err)
+			return "", domain.Account{}, temporalError(err)
 		}
 		return name, acct, nil
 	}
-	return "", directory.Account{}, nil
+	return "", domain.Account{}, nil
 }
 
 // ResolvePerson finds an employee's account; not found is an answer.
-func (a *Activities) ResolvePerson(ctx context.Context, in workflows.ResolvePersonInput) (workflows.ResolvePersonOutput, error) {
+func (a *Activities) ResolvePerson(ctx context.Context, in contract.ResolvePersonInput) (contract.ResolvePersonOutput, error) {
 	dir, acct, err := a.findPerson(ctx, in.EmployeeID, in.Directories)
 	if err != nil || dir == "" {
-		return workflows.ResolvePersonOutput{}, err
+		return contract.ResolvePersonOutput{}, err
 	}
-	return workflows.ResolvePersonOutput{Found: true, Directory: dir, AccountID: acct.ID, Enabled: acct.Enabled}, nil
+	return contract.ResolvePersonOutput{Found: true, Directory: dir, AccountID: acct.ID, Enabled: acct.Enabled}, nil
 }
 
 // CheckGates checks the requester's device compliance and MFA enrolment,
 // in the role's directory first, else in any enabled directory that can
 // tell. A required gate no directory can check fails closed.
-func (a *Activities) CheckGates(ctx context.Context, in workflows.CheckGatesInput) (workflows.GatesOutput, error) {
-	out := workflows.GatesOutput{
-		Device: workflows.GateResult{Required: in.RequireCompliantDevice},
-		MFA:    workflows.GateResult{Required: in.RequireMFA},
+func (a *Activities) CheckGates(ctx context.Context, in contract.CheckGatesInput) (contract.GatesOutput, error) {
+	out := contract.GatesOutput{
+		Device: contract.GateResult{Required: in.RequireCompliantDevice},
+		MFA:    contract.GateResult{Required: in.RequireMFA},
 	}
 	if in.EmployeeID == "" {
 		return out, badInput("employee id is required")
@@ -144,7 +145,7 @@ func (a *Activities) CheckGates(ctx context.Context, in workflows.CheckGatesInpu
 	return out, nil
 }
 
-func (a *Activities) roleDir(in workflows.AdminRoleInput) (directory.Directory, error) {
+func (a *Activities) roleDir(in contract.AdminRoleInput) (directory.Directory, error) {
 	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
 		return nil, err
@@ -161,62 +162,62 @@ func (a *Activities) roleDir(in workflows.AdminRoleInput) (directory.Directory, 
 // GrantAdminRole grants the role until in.Until. Where the directory
 // expires grants itself (Entra PIM) and holds this one with an earlier end
 // (an extension), the grant is removed and made again with the new end.
-func (a *Activities) GrantAdminRole(ctx context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+func (a *Activities) GrantAdminRole(ctx context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
 	d, err := a.roleDir(in)
 	if err != nil {
-		return workflows.AdminRoleOutput{}, err
+		return contract.AdminRoleOutput{}, err
 	}
 	ra, o, err := d.GrantAdminRole(ctx, in.AccountID, in.Role, in.Until)
 	if err != nil {
-		return workflows.AdminRoleOutput{}, temporalError(err)
+		return contract.AdminRoleOutput{}, temporalError(err)
 	}
-	if o == directory.AlreadyPresent && d.Supports(directory.CapTimeBoundRoles) && !ra.ExpiresAt.IsZero() && ra.ExpiresAt.Before(in.Until) {
+	if o == domain.AlreadyPresent && d.Supports(directory.CapTimeBoundRoles) && !ra.ExpiresAt.IsZero() && ra.ExpiresAt.Before(in.Until) {
 		if _, err := d.RevokeAdminRole(ctx, in.AccountID, in.Role); err != nil {
-			return workflows.AdminRoleOutput{}, temporalError(err)
+			return contract.AdminRoleOutput{}, temporalError(err)
 		}
 		if ra, _, err = d.GrantAdminRole(ctx, in.AccountID, in.Role, in.Until); err != nil {
-			return workflows.AdminRoleOutput{}, temporalError(err)
+			return contract.AdminRoleOutput{}, temporalError(err)
 		}
-		o = directory.Updated
+		o = domain.Updated
 	}
 	a.log(ctx, in.EmployeeID, in.Directory, "grant admin role").Str("outcome", string(o)).Msg("done")
-	return workflows.AdminRoleOutput{Outcome: string(o), ExpiresAt: ra.ExpiresAt}, nil
+	return contract.AdminRoleOutput{Outcome: string(o), ExpiresAt: ra.ExpiresAt}, nil
 }
 
 // RevokeAdminRole removes the role; already gone is success.
-func (a *Activities) RevokeAdminRole(ctx context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
+func (a *Activities) RevokeAdminRole(ctx context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
 	d, err := a.roleDir(in)
 	if err != nil {
-		return workflows.AdminRoleOutput{}, err
+		return contract.AdminRoleOutput{}, err
 	}
 	o, err := d.RevokeAdminRole(ctx, in.AccountID, in.Role)
 	if directory.IsNotFound(err) {
-		o, err = directory.WasAbsent, nil
+		o, err = domain.WasAbsent, nil
 	}
 	if err != nil {
-		return workflows.AdminRoleOutput{}, temporalError(err)
+		return contract.AdminRoleOutput{}, temporalError(err)
 	}
 	a.log(ctx, in.EmployeeID, in.Directory, "revoke admin role").Str("outcome", string(o)).Msg("done")
-	return workflows.AdminRoleOutput{Outcome: string(o)}, nil
+	return contract.AdminRoleOutput{Outcome: string(o)}, nil
 }
 
 // VerifyAdminRoleRevoked reads the account's roles back: the role must be
 // gone (retried while the directory catches up).
-func (a *Activities) VerifyAdminRoleRevoked(ctx context.Context, in workflows.AdminRoleInput) error {
+func (a *Activities) VerifyAdminRoleRevoked(ctx context.Context, in contract.AdminRoleInput) (contract.Empty, error) {
 	d, err := a.roleDir(in)
 	if err != nil {
-		return err
+		return contract.Empty{}, err
 	}
 	roles, err := d.ListAdminRoles(ctx, in.AccountID)
 	if err != nil {
-		return temporalError(err)
+		return contract.Empty{}, temporalError(err)
 	}
 	for _, r := range roles {
 		if strings.EqualFold(r.Role, in.Role) {
-			return temporalErrorVerify(fmt.Sprintf("%s: role %q of employee %s still assigned", in.Directory, in.Role, in.EmployeeID))
+			return contract.Empty{}, temporalErrorVerify(fmt.Sprintf("%s: role %q of employee %s still assigned", in.Directory, in.Role, in.EmployeeID))
 		}
 	}
-	return nil
+	return contract.Empty{}, nil
 }
 
 // PostApproval DMs the approver the request with Approve and Deny buttons,
@@ -224,47 +225,47 @@ func (a *Activities) VerifyAdminRoleRevoked(ctx context.Context, in workflows.Ad
 // by the admins who ask for elevation), and returns the Slack ids of the
 // approver and the requester by their HR emails: the workflow accepts a
 // Slack press only from the approver's.
-func (a *Activities) PostApproval(ctx context.Context, in workflows.PostApprovalInput) (workflows.ApprovalMessageOutput, error) {
+func (a *Activities) PostApproval(ctx context.Context, in contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
 	if a.Approvals == nil {
 		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("slack disabled: approval request not sent")
-		return workflows.ApprovalMessageOutput{Detail: "slack disabled"}, nil
+		return contract.ApprovalMessageOutput{Detail: "slack disabled"}, nil
 	}
 	if in.ApproverEmail == "" {
 		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("approver has no HR email: approval request not sent")
-		return workflows.ApprovalMessageOutput{Detail: "approver's HR email unknown"}, nil
+		return contract.ApprovalMessageOutput{Detail: "approver's HR email unknown"}, nil
 	}
 	approver, err := a.Approvals.SlackUserID(ctx, in.ApproverEmail)
 	if directory.IsNotFound(err) {
 		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("approver not in Slack: approval request not sent")
-		return workflows.ApprovalMessageOutput{Detail: "approver not found in Slack"}, nil
+		return contract.ApprovalMessageOutput{Detail: "approver not found in Slack"}, nil
 	}
 	if err != nil {
-		return workflows.ApprovalMessageOutput{}, temporalError(err)
+		return contract.ApprovalMessageOutput{}, temporalError(err)
 	}
 	var requester string
 	if in.RequesterEmail != "" {
 		requester, err = a.Approvals.SlackUserID(ctx, in.RequesterEmail)
 		if err != nil && !directory.IsNotFound(err) {
-			return workflows.ApprovalMessageOutput{}, temporalError(err)
+			return contract.ApprovalMessageOutput{}, temporalError(err)
 		}
 	}
 	ch, ts, err := a.Approvals.ApprovalMessage(ctx, in.ApproverEmail, in.Title, in.Fields, in.ApproveValue, in.DenyValue)
 	if err != nil {
-		return workflows.ApprovalMessageOutput{}, temporalError(err)
+		return contract.ApprovalMessageOutput{}, temporalError(err)
 	}
-	return workflows.ApprovalMessageOutput{Delivered: true, Channel: ch, TS: ts, ApproverSlackUserID: approver, RequesterSlackUserID: requester}, nil
+	return contract.ApprovalMessageOutput{Delivered: true, Channel: ch, TS: ts, ApproverSlackUserID: approver, RequesterSlackUserID: requester}, nil
 }
 
 // UpdateApprovalMessage rewrites the approval with the outcome, no buttons.
-func (a *Activities) UpdateApprovalMessage(ctx context.Context, in workflows.UpdateApprovalInput) (workflows.NotifyOutput, error) {
+func (a *Activities) UpdateApprovalMessage(ctx context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
 	if a.Approvals == nil {
-		return workflows.NotifyOutput{Detail: "slack disabled"}, nil
+		return contract.NotifyOutput{Detail: "slack disabled"}, nil
 	}
 	if in.Channel == "" || in.TS == "" {
-		return workflows.NotifyOutput{}, badInput("channel and ts are required")
+		return contract.NotifyOutput{}, badInput("channel and ts are required")
 	}
 	if err := a.Approvals.UpdateApproval(ctx, in.Channel, in.TS, in.Title, in.Fields, in.Outcome); err != nil {
-		return workflows.NotifyOutput{}, temporalError(err)
+		return contract.NotifyOutput{}, temporalError(err)
 	}
-	return workflows.NotifyOutput{Delivered: true}, nil
+	return contract.NotifyOutput{Delivered: true}, nil
 }

@@ -18,12 +18,13 @@ import (
 
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/devstack/slackemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workflows"
 )
 
 type rig struct {
@@ -54,8 +55,8 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	a := &activities.Activities{
-		Directories: deps.Directories, Apps: deps.Apps, Catalog: cfg.Catalog,
-		EvidenceDir: t.TempDir(), Logger: zerolog.Nop(), RetireDevices: true,
+		Directories: deps.Directories, Apps: deps.Apps, Catalog: cfg.Catalog.Domain(),
+		EvidenceDir: t.TempDir(), Logger: zerolog.Nop(),
 		Notifier: workers.Notifier{Slack: deps.Slack},
 	}
 	var s sdktest.WorkflowTestSuite
@@ -99,35 +100,35 @@ var dirs = []string{config.Entra, config.Okta, config.Google}
 func TestJoinerActivitiesAgainstEmulators(t *testing.T) {
 	r := newRig(t)
 	j := r.org.Joiners[0]
-	person := workflows.PersonFrom(j)
-	var plan workflows.PlanAccessOutput
-	r.must(workflows.ActPlanAccess, workflows.PlanAccessInput{Attributes: workflows.AttributesOf(j)}, &plan)
+	person := domain.PersonFrom(j)
+	var plan contract.PlanAccessOutput
+	r.must(contract.PlanAccess.Name, contract.PlanAccessInput{Attributes: domain.AttributesOf(j)}, &plan)
 	if !slices.Contains(plan.Entitlements.Groups["okta"], "dept-"+demoorg.Slug(j.Department)) {
 		t.Fatalf("catalog plan for %s lacks the department group: %+v", j.Department, plan.Entitlements)
 	}
 	for _, d := range dirs {
-		var first, again workflows.AccountOutput
-		r.must(workflows.ActEnsureAccount, workflows.EnsureAccountInput{Directory: d, Person: person, Enabled: false}, &first)
-		r.must(workflows.ActEnsureAccount, workflows.EnsureAccountInput{Directory: d, Person: person, Enabled: false}, &again)
-		if first.Outcome != string(directory.Created) || first.Enabled {
+		var first, again contract.AccountOutput
+		r.must(contract.EnsureAccount.Name, contract.EnsureAccountInput{Directory: d, Person: person, Enabled: false}, &first)
+		r.must(contract.EnsureAccount.Name, contract.EnsureAccountInput{Directory: d, Person: person, Enabled: false}, &again)
+		if first.Outcome != string(domain.Created) || first.Enabled {
 			t.Fatalf("%s: first ensure = %+v, want created and disabled", d, first)
 		}
-		if again.Outcome != string(directory.AlreadyExisted) || again.AccountID != first.AccountID {
+		if again.Outcome != string(domain.AlreadyExisted) || again.AccountID != first.AccountID {
 			t.Fatalf("%s: retried ensure = %+v, want already_existed with the same id %s", d, again, first.AccountID)
 		}
-		r.must(workflows.ActSetManager, workflows.SetManagerInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID, ManagerEmployeeID: j.ManagerEmployeeID}, nil)
-		var applied workflows.StepOutput
-		changes := []config.Change{}
+		r.must(contract.SetManager.Name, contract.SetManagerInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID, ManagerEmployeeID: j.ManagerEmployeeID}, nil)
+		var applied contract.StepOutput
+		changes := []domain.Change{}
 		for _, c := range plan.Changes {
 			if c.Directory == d {
 				changes = append(changes, c)
 			}
 		}
-		r.must(workflows.ActApplyAccess, workflows.ApplyAccessInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID, Changes: changes}, &applied)
-		r.must(workflows.ActEnableAccount, workflows.AccountInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID}, nil)
+		r.must(contract.ApplyAccess.Name, contract.ApplyAccessInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID, Changes: changes}, &applied)
+		r.must(contract.EnableAccount.Name, contract.AccountInput{Directory: d, AccountID: first.AccountID, EmployeeID: j.EmployeeID}, nil)
 
-		var found workflows.AccountOutput
-		r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: d, EmployeeID: j.EmployeeID}, &found)
+		var found contract.AccountOutput
+		r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: d, EmployeeID: j.EmployeeID}, &found)
 		if !found.Found || !found.Enabled || found.AccountID != first.AccountID {
 			t.Fatalf("%s: read back %+v, want the account enabled", d, found)
 		}
@@ -153,14 +154,14 @@ func TestJoinerActivitiesAgainstEmulators(t *testing.T) {
 		t.Errorf("graph licenses %v, want SPE_E3", lic)
 	}
 
-	var app workflows.StepOutput
-	r.must(workflows.ActProvisionApp, workflows.AppInput{App: "zoom", Person: person}, &app)
+	var app contract.StepOutput
+	r.must(contract.ProvisionApp.Name, contract.AppInput{App: "zoom", Person: person}, &app)
 	if !r.set.SCIM.Active("zoom", j.Email) {
 		t.Fatal("zoom account not active")
 	}
 
-	var note workflows.NotifyOutput
-	r.must(workflows.ActNotifyManager, workflows.NotifyManagerInput{ManagerEmployeeID: j.ManagerEmployeeID, Directories: dirs, Text: "E0041 is provisioned"}, &note)
+	var note contract.NotifyOutput
+	r.must(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: j.ManagerEmployeeID, Directories: dirs, Text: "E0041 is provisioned"}, &note)
 	m := r.employee(j.ManagerEmployeeID)
 	msgs := r.set.Slack.MessagesTo(m.Email)
 	if !note.Delivered || !slices.ContainsFunc(msgs, func(x slackemu.Message) bool { return strings.Contains(x.Text, "E0041 is provisioned") }) {
@@ -179,31 +180,31 @@ func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
 		t.Fatal("fixture: expected roles and groups before offboarding")
 	}
 	for _, d := range dirs {
-		var acct workflows.AccountOutput
-		r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: d, EmployeeID: e.EmployeeID}, &acct)
+		var acct contract.AccountOutput
+		r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: d, EmployeeID: e.EmployeeID}, &acct)
 		if !acct.Found {
 			t.Fatalf("%s: no account for %s", d, e.EmployeeID)
 		}
-		in := workflows.AccountInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Since: time.Now().Add(-time.Second)}
+		in := contract.AccountInput{Directory: d, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Since: time.Now().Add(-time.Second)}
 		// Verify refuses before the revocation: it reads the directory.
-		var early workflows.VerifyOutput
-		if err := r.run(workflows.ActVerifyDisabled, in, &early); err == nil {
+		var early contract.VerifyOutput
+		if err := r.run(contract.VerifyDisabled.Name, in, &early); err == nil {
 			t.Fatalf("%s: verify passed before the account was disabled: %+v", d, early)
 		}
-		var out workflows.StepOutput
-		r.must(workflows.ActDisableAccount, in, &out)
-		r.must(workflows.ActRevokeSessions, in, nil)
-		r.must(workflows.ActRemoveAllAccess, in, nil)
-		r.must(workflows.ActRetireDevices, in, nil)
-		var v workflows.VerifyOutput
-		r.must(workflows.ActVerifyDisabled, in, &v)
+		var out contract.StepOutput
+		r.must(contract.DisableAccount.Name, in, &out)
+		r.must(contract.RevokeSessions.Name, in, nil)
+		r.must(contract.RemoveAllAccess.Name, in, nil)
+		r.must(contract.RetireDevices.Name, in, nil)
+		var v contract.VerifyOutput
+		r.must(contract.VerifyDisabled.Name, in, &v)
 		if !v.Disabled || !v.SessionsRevoked || v.Evidence == "" {
 			t.Fatalf("%s: verify %+v", d, v)
 		}
 		// At-least-once: a retried disable is a success that says so.
-		var again workflows.StepOutput
-		r.must(workflows.ActDisableAccount, in, &again)
-		if again.Actions[0].Outcome != string(directory.AlreadyDisabled) {
+		var again contract.StepOutput
+		r.must(contract.DisableAccount.Name, in, &again)
+		if again.Actions[0].Outcome != string(domain.AlreadyDisabled) {
 			t.Errorf("%s: retried disable outcome %q, want already_disabled", d, again.Actions[0].Outcome)
 		}
 		dir := r.acts.Directories[d]
@@ -228,15 +229,15 @@ func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
 			t.Errorf("device %s state %q, want retirePending", dev.ID, dev.ManagementState)
 		}
 	}
-	person := workflows.PersonFrom(e.Record)
-	var out workflows.StepOutput
-	r.must(workflows.ActDeprovisionApp, workflows.AppInput{App: "zoom", Person: person}, &out)
+	person := domain.PersonFrom(e.Record)
+	var out contract.StepOutput
+	r.must(contract.DeprovisionApp.Name, contract.AppInput{App: "zoom", Person: person}, &out)
 	if r.set.SCIM.Active("zoom", e.Email) {
 		t.Error("zoom account still active")
 	}
 	// Not in github: deprovisioning is a success that says it was absent.
-	r.must(workflows.ActDeprovisionApp, workflows.AppInput{App: "github", Person: person}, &out)
-	if out.Actions[0].Outcome != string(directory.WasAbsent) {
+	r.must(contract.DeprovisionApp.Name, contract.AppInput{App: "github", Person: person}, &out)
+	if out.Actions[0].Outcome != string(domain.WasAbsent) {
 		t.Errorf("github outcome %q, want was_absent", out.Actions[0].Outcome)
 	}
 }
@@ -244,24 +245,24 @@ func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
 func TestMoverApplyAccessKeepsAccessGrantedOutsideTheCatalog(t *testing.T) {
 	r := newRig(t)
 	e := r.employee("E0008") // Engineering
-	var acct workflows.AccountOutput
-	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Entra, EmployeeID: e.EmployeeID}, &acct)
+	var acct contract.AccountOutput
+	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Entra, EmployeeID: e.EmployeeID}, &acct)
 	r.set.Graph.AddGroup("tier0-admins")
 	if _, err := r.acts.Directories[config.Entra].AddToGroup(context.Background(), acct.AccountID, "tier0-admins"); err != nil {
 		t.Fatal(err) // granted by an elevation, outside the catalog
 	}
-	granted := r.cfg.Catalog.Evaluate(workflows.AttributesOf(e.Record))
+	granted := r.cfg.Catalog.Domain().Evaluate(domain.AttributesOf(e.Record))
 	moved := e.Record
 	moved.Department = "Sales"
-	var plan workflows.PlanAccessOutput
-	r.must(workflows.ActPlanAccess, workflows.PlanAccessInput{Attributes: workflows.AttributesOf(moved), Granted: granted}, &plan)
-	var ch []config.Change
+	var plan contract.PlanAccessOutput
+	r.must(contract.PlanAccess.Name, contract.PlanAccessInput{Attributes: domain.AttributesOf(moved), Granted: granted}, &plan)
+	var ch []domain.Change
 	for _, c := range plan.Changes {
 		if c.Directory == config.Entra {
 			ch = append(ch, c)
 		}
 	}
-	r.must(workflows.ActApplyAccess, workflows.ApplyAccessInput{Directory: config.Entra, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Changes: ch}, nil)
+	r.must(contract.ApplyAccess.Name, contract.ApplyAccessInput{Directory: config.Entra, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Changes: ch}, nil)
 	groups := r.set.Graph.GroupsOf(acct.AccountID)
 	slices.Sort(groups)
 	want := []string{"all-staff", "dept-sales", "tier0-admins"}
@@ -273,19 +274,19 @@ func TestMoverApplyAccessKeepsAccessGrantedOutsideTheCatalog(t *testing.T) {
 func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 	r := newRig(t)
 	e := r.employee("E0009")
-	var acct workflows.AccountOutput
-	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Okta, EmployeeID: e.EmployeeID}, &acct)
-	err := r.run(workflows.ActSetManager, workflows.SetManagerInput{Directory: config.Okta, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, nil)
+	var acct contract.AccountOutput
+	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Okta, EmployeeID: e.EmployeeID}, &acct)
+	err := r.run(contract.SetManager.Name, contract.SetManagerInput{Directory: config.Okta, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: "E9999"}, nil)
 	var app *temporal.ApplicationError
-	if !errors.As(err, &app) || app.Type() != workflows.ErrDirectoryNotFound || !app.NonRetryable() {
-		t.Fatalf("unknown manager: got %v, want non-retryable %s", err, workflows.ErrDirectoryNotFound)
+	if !errors.As(err, &app) || app.Type() != string(domain.ErrDirectoryNotFound) || !app.NonRetryable() {
+		t.Fatalf("unknown manager: got %v, want non-retryable %s", err, domain.ErrDirectoryNotFound)
 	}
-	err = r.run(workflows.ActDisableAccount, workflows.AccountInput{Directory: "ldap", AccountID: "x", EmployeeID: e.EmployeeID}, nil)
-	if !errors.As(err, &app) || app.Type() != workflows.ErrBadInput || !app.NonRetryable() {
+	err = r.run(contract.DisableAccount.Name, contract.AccountInput{Directory: "ldap", AccountID: "x", EmployeeID: e.EmployeeID}, nil)
+	if !errors.As(err, &app) || app.Type() != string(domain.ErrBadInput) || !app.NonRetryable() {
 		t.Fatalf("unknown directory: got %v, want non-retryable BadInput", err)
 	}
-	var none workflows.AccountOutput
-	r.must(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Google, EmployeeID: "E9999"}, &none)
+	var none contract.AccountOutput
+	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Google, EmployeeID: "E9999"}, &none)
 	if none.Found {
 		t.Fatal("lookup of a missing employee must answer found=false, not an error")
 	}
@@ -298,11 +299,11 @@ func TestDirectoryFailuresBecomeTypedTemporalErrors(t *testing.T) {
 func TestAccountStepsRefuseAnEmptyAccountID(t *testing.T) {
 	r := newRig(t)
 	for _, d := range dirs {
-		for _, name := range []string{workflows.ActEnableAccount, workflows.ActDisableAccount, workflows.ActRevokeSessions, workflows.ActRemoveAllAccess, workflows.ActRetireDevices} {
-			err := r.run(name, workflows.AccountInput{Directory: d, EmployeeID: "E0014"}, nil)
+		for _, name := range []string{contract.EnableAccount.Name, contract.DisableAccount.Name, contract.RevokeSessions.Name, contract.RemoveAllAccess.Name, contract.RetireDevices.Name} {
+			err := r.run(name, contract.AccountInput{Directory: d, EmployeeID: "E0014"}, nil)
 			var app *temporal.ApplicationError
-			if !errors.As(err, &app) || app.Type() != workflows.ErrBadInput || !app.NonRetryable() {
-				t.Errorf("%s %s with no account id: got %v, want non-retryable %s", d, name, err, workflows.ErrBadInput)
+			if !errors.As(err, &app) || app.Type() != string(domain.ErrBadInput) || !app.NonRetryable() {
+				t.Errorf("%s %s with no account id: got %v, want non-retryable %s", d, name, err, domain.ErrBadInput)
 			}
 		}
 	}

@@ -9,8 +9,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // temporalError is the ONE place a directory failure becomes a Temporal
@@ -37,26 +37,26 @@ func temporalError(err error) error {
 	}
 	var de *directory.Error
 	if !errors.As(err, &de) {
-		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("unclassified failure (%T)", err), workflows.ErrDirectoryTransient,
+		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("unclassified failure (%T)", err), string(domain.ErrDirectoryTransient),
 			temporal.ApplicationErrorOptions{Details: []any{ScrubEmails(err.Error())}})
 	}
 	opts := temporal.ApplicationErrorOptions{}
 	if de.Message != "" {
 		opts.Details = []any{ScrubEmails(de.Message)}
 	}
-	typ := workflows.ErrDirectoryTransient
+	typ := domain.ErrDirectoryTransient
 	switch de.Kind {
 	case directory.KindThrottled:
-		typ = workflows.ErrDirectoryThrottled
+		typ = domain.ErrDirectoryThrottled
 		opts.NextRetryDelay = de.RetryAfter
 	case directory.KindPermanent:
-		typ, opts.NonRetryable = workflows.ErrDirectoryPermanent, true
+		typ, opts.NonRetryable = domain.ErrDirectoryPermanent, true
 	case directory.KindNotFound:
-		typ, opts.NonRetryable = workflows.ErrDirectoryNotFound, true
+		typ, opts.NonRetryable = domain.ErrDirectoryNotFound, true
 	case directory.KindUnsupported:
-		typ, opts.NonRetryable = workflows.ErrDirectoryUnsupported, true
+		typ, opts.NonRetryable = domain.ErrDirectoryUnsupported, true
 	}
-	return temporal.NewApplicationErrorWithOptions(safeSummary(de), typ, opts)
+	return temporal.NewApplicationErrorWithOptions(safeSummary(de), string(typ), opts)
 }
 
 // safeSummary is directory.Error.Error() without the free-text message:
@@ -92,11 +92,11 @@ func ScrubEmails(s string) string {
 
 // badInput is a request no retry can fix.
 func badInput(msg string) error {
-	return temporal.NewApplicationErrorWithOptions(msg, workflows.ErrBadInput, temporal.ApplicationErrorOptions{NonRetryable: true})
+	return temporal.NewApplicationErrorWithOptions(msg, string(domain.ErrBadInput), temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
 // temporalErrorVerify is a read-back that does not show the expected state
 // yet: retried (eventual consistency), then left to an operator.
 func temporalErrorVerify(msg string) error {
-	return temporal.NewApplicationErrorWithOptions(msg, workflows.ErrVerifyFailed, temporal.ApplicationErrorOptions{})
+	return temporal.NewApplicationErrorWithOptions(msg, string(domain.ErrVerifyFailed), temporal.ApplicationErrorOptions{})
 }

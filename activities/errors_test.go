@@ -9,25 +9,26 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/workflows"
 )
 
 func TestTemporalErrorMapping(t *testing.T) {
 	cases := []struct {
 		name         string
 		err          error
-		wantType     string
+		wantType     domain.ErrorType
 		nonRetryable bool
 		delay        time.Duration
 	}{
-		{"throttled honours Retry-After", &directory.Error{System: "okta", Op: "disable", Kind: directory.KindThrottled, Status: 429, RetryAfter: 7 * time.Second}, workflows.ErrDirectoryThrottled, false, 7 * time.Second},
-		{"transient retried", &directory.Error{System: "entra", Kind: directory.KindTransient, Status: 503}, workflows.ErrDirectoryTransient, false, 0},
-		{"permanent (forbidden) final", &directory.Error{System: "entra", Kind: directory.KindPermanent, Status: 403, Code: "Authorization_RequestDenied"}, workflows.ErrDirectoryPermanent, true, 0},
-		{"not found final", &directory.Error{System: "google", Kind: directory.KindNotFound, Status: 404}, workflows.ErrDirectoryNotFound, true, 0},
-		{"unsupported final", directory.Unsupported("scim:zoom", directory.CapLicenses), workflows.ErrDirectoryUnsupported, true, 0},
-		{"wrapped directory error", fmt.Errorf("remove group: %w", &directory.Error{System: "okta", Kind: directory.KindPermanent, Status: 400}), workflows.ErrDirectoryPermanent, true, 0},
-		{"unclassified network error retried", errors.New("connection reset by peer"), workflows.ErrDirectoryTransient, false, 0},
+		{"throttled honours Retry-After", &directory.Error{System: "okta", Op: "disable", Kind: directory.KindThrottled, Status: 429, RetryAfter: 7 * time.Second}, domain.ErrDirectoryThrottled, false, 7 * time.Second},
+		{"transient retried", &directory.Error{System: "entra", Kind: directory.KindTransient, Status: 503}, domain.ErrDirectoryTransient, false, 0},
+		{"permanent (forbidden) final", &directory.Error{System: "entra", Kind: directory.KindPermanent, Status: 403, Code: "Authorization_RequestDenied"}, domain.ErrDirectoryPermanent, true, 0},
+		{"not found final", &directory.Error{System: "google", Kind: directory.KindNotFound, Status: 404}, domain.ErrDirectoryNotFound, true, 0},
+		{"unsupported final", directory.Unsupported("scim:zoom", directory.CapLicenses), domain.ErrDirectoryUnsupported, true, 0},
+		{"wrapped directory error", fmt.Errorf("remove group: %w", &directory.Error{System: "okta", Kind: directory.KindPermanent, Status: 400}), domain.ErrDirectoryPermanent, true, 0},
+		{"unclassified network error retried", errors.New("connection reset by peer"), domain.ErrDirectoryTransient, false, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,7 +37,7 @@ func TestTemporalErrorMapping(t *testing.T) {
 			if !errors.As(got, &app) {
 				t.Fatalf("got %T %v, want *temporal.ApplicationError", got, got)
 			}
-			if app.Type() != c.wantType || app.NonRetryable() != c.nonRetryable || app.NextRetryDelay() != c.delay {
+			if app.Type() != string(c.wantType) || app.NonRetryable() != c.nonRetryable || app.NextRetryDelay() != c.delay {
 				t.Fatalf("type=%s nonRetryable=%t delay=%s, want %s %t %s", app.Type(), app.NonRetryable(), app.NextRetryDelay(), c.wantType, c.nonRetryable, c.delay)
 			}
 		})
@@ -48,17 +49,17 @@ func TestTemporalErrorMapping(t *testing.T) {
 		t.Fatal("cancellation must pass through unchanged")
 	}
 	// Every non-retryable type is in the list the workflows' retry policies use.
-	for _, typ := range []string{workflows.ErrDirectoryPermanent, workflows.ErrDirectoryNotFound, workflows.ErrDirectoryUnsupported, workflows.ErrBadInput} {
+	for _, typ := range []domain.ErrorType{domain.ErrDirectoryPermanent, domain.ErrDirectoryNotFound, domain.ErrDirectoryUnsupported, domain.ErrBadInput} {
 		found := false
-		for _, n := range workflows.NonRetryableErrorTypes {
-			found = found || n == typ
+		for _, n := range contract.NonRetryableErrorTypes {
+			found = found || n == string(typ)
 		}
 		if !found {
-			t.Errorf("%s missing from workflows.NonRetryableErrorTypes", typ)
+			t.Errorf("%s missing from contract.NonRetryableErrorTypes", typ)
 		}
 	}
 	var app *temporal.ApplicationError
-	if !errors.As(badInput("x"), &app) || !app.NonRetryable() || app.Type() != workflows.ErrBadInput {
+	if !errors.As(badInput("x"), &app) || !app.NonRetryable() || app.Type() != string(domain.ErrBadInput) {
 		t.Fatal("badInput must be a non-retryable BadInput")
 	}
 }

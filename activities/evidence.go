@@ -21,9 +21,10 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/okta"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Evidence folders under the evidence directory (IAM guide, section 6).
@@ -41,7 +42,7 @@ type Visibility interface {
 
 // IdentityLogFolder is <evidence>/IdentityLogs/YYYY/MM of a month.
 func IdentityLogFolder(evidenceDir, month string) (string, error) {
-	from, _, err := workflows.MonthRange(month)
+	from, _, err := contract.MonthRange(month)
 	if err != nil {
 		return "", err
 	}
@@ -74,17 +75,17 @@ type exportProgress struct {
 // restarts the file from the start of the month: directories page their
 // logs by opaque cursors that expire, so resuming from a cursor is not
 // reliable, and a month of events is bounded.
-func (a *Activities) ExportIdentityLog(ctx context.Context, in workflows.ExportLogInput) (workflows.LogFile, error) {
+func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
 	d, err := a.dir(in.Directory)
 	if err != nil {
-		return workflows.LogFile{}, err
+		return contract.LogFile{}, err
 	}
 	folder, err := a.logFolder(in.Month)
 	if err != nil {
-		return workflows.LogFile{}, err
+		return contract.LogFile{}, err
 	}
 	if !d.Supports(directory.CapSignInLog) {
-		return workflows.LogFile{}, badInput(fmt.Sprintf("%s has no sign-in log", in.Directory))
+		return contract.LogFile{}, badInput(fmt.Sprintf("%s has no sign-in log", in.Directory))
 	}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		var prev exportProgress
@@ -96,7 +97,7 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in workflows.ExportL
 	final := filepath.Join(folder, name)
 	tmp, err := os.CreateTemp(folder, "."+name+".tmp-*")
 	if err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	defer os.Remove(tmp.Name()) // gone after the rename; a failed attempt leaves nothing
 	defer tmp.Close()
@@ -105,7 +106,7 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in workflows.ExportL
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	var p exportProgress
-	err = d.SignInEvents(ctx, in.From, in.To, func(ev directory.Event) error {
+	err = d.SignInEvents(ctx, in.From, in.To, func(ev domain.AuditEvent) error {
 		if err := enc.Encode(exportedEvent{Directory: in.Directory, ID: ev.ID, Time: ev.Time.UTC(), Actor: ev.Actor, Action: ev.Action,
 			Result: ev.Result, App: ev.App, IP: ev.IP, Raw: ev.Raw}); err != nil {
 			return err
@@ -118,30 +119,30 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in workflows.ExportL
 		return ctx.Err()
 	})
 	if err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	if err := w.Flush(); err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	st, err := tmp.Stat()
 	if err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return workflows.LogFile{}, temporalError(err)
+		return contract.LogFile{}, temporalError(err)
 	}
 	heartbeat(ctx, p)
 	a.Logger.Info().Str("directory", in.Directory).Str("month", in.Month).Int("events", p.Events).Msg("identity log exported")
-	return workflows.LogFile{Directory: in.Directory, File: name, Events: p.Events, Bytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return contract.LogFile{Directory: in.Directory, File: name, Events: p.Events, Bytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 func (a *Activities) logFolder(month string) (string, error) {
@@ -160,23 +161,23 @@ func (a *Activities) logFolder(month string) (string, error) {
 
 // LogManifest is manifest.json: what an auditor checks the files against.
 type LogManifest struct {
-	Month       string              `json:"month"`
-	From        time.Time           `json:"from"`
-	To          time.Time           `json:"to"`
-	WorkflowID  string              `json:"workflow_id"`
-	RunID       string              `json:"run_id"`
-	GeneratedAt time.Time           `json:"generated_at"`
-	Complete    bool                `json:"complete"` // every directory exported
-	TotalEvents int                 `json:"total_events"`
-	Files       []workflows.LogFile `json:"files"`
-	HashAlgo    string              `json:"hash_algorithm"`
+	Month       string             `json:"month"`
+	From        time.Time          `json:"from"`
+	To          time.Time          `json:"to"`
+	WorkflowID  string             `json:"workflow_id"`
+	RunID       string             `json:"run_id"`
+	GeneratedAt time.Time          `json:"generated_at"`
+	Complete    bool               `json:"complete"` // every directory exported
+	TotalEvents int                `json:"total_events"`
+	Files       []contract.LogFile `json:"files"`
+	HashAlgo    string             `json:"hash_algorithm"`
 }
 
 // WriteIdentityLogManifest writes manifest.json of the month (atomically).
-func (a *Activities) WriteIdentityLogManifest(ctx context.Context, in workflows.LogManifestInput) (workflows.IdentityLogResult, error) {
+func (a *Activities) WriteIdentityLogManifest(ctx context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
 	folder, err := a.logFolder(in.Month)
 	if err != nil {
-		return workflows.IdentityLogResult{}, err
+		return contract.IdentityLogResult{}, err
 	}
 	m := LogManifest{Month: in.Month, From: in.From.UTC(), To: in.To.UTC(), WorkflowID: in.WorkflowID, RunID: in.RunID,
 		GeneratedAt: in.GeneratedAt.UTC(), Complete: true, Files: in.Files, HashAlgo: "SHA-256"}
@@ -188,37 +189,37 @@ func (a *Activities) WriteIdentityLogManifest(ctx context.Context, in workflows.
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return workflows.IdentityLogResult{}, temporalError(err)
+		return contract.IdentityLogResult{}, temporalError(err)
 	}
 	path := filepath.Join(folder, ManifestFile)
 	if err := writeAtomic(path, append(b, '\n')); err != nil {
-		return workflows.IdentityLogResult{}, temporalError(err)
+		return contract.IdentityLogResult{}, temporalError(err)
 	}
-	return workflows.IdentityLogResult{Month: in.Month, Folder: folder, Manifest: path, Files: in.Files, TotalEvents: m.TotalEvents}, nil
+	return contract.IdentityLogResult{Month: in.Month, Folder: folder, Manifest: path, Files: in.Files, TotalEvents: m.TotalEvents}, nil
 }
 
 // ReadIdentityLogManifest reads the month's manifest and checks every
 // file against its SHA-256, for the KPI report's monitoring line.
-func (a *Activities) ReadIdentityLogManifest(_ context.Context, in workflows.MonthInput) (workflows.LogManifestSummary, error) {
+func (a *Activities) ReadIdentityLogManifest(_ context.Context, in contract.MonthInput) (contract.LogManifestSummary, error) {
 	if a.EvidenceDir == "" {
-		return workflows.LogManifestSummary{}, badInput("evidence directory is not configured")
+		return contract.LogManifestSummary{}, badInput("evidence directory is not configured")
 	}
 	folder, err := IdentityLogFolder(a.EvidenceDir, in.Month)
 	if err != nil {
-		return workflows.LogManifestSummary{}, badInput(err.Error())
+		return contract.LogManifestSummary{}, badInput(err.Error())
 	}
 	b, err := os.ReadFile(filepath.Join(folder, ManifestFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return workflows.LogManifestSummary{Problem: "no identity-log export for this month"}, nil
+		return contract.LogManifestSummary{Problem: "no identity-log export for this month"}, nil
 	}
 	if err != nil {
-		return workflows.LogManifestSummary{}, temporalError(err)
+		return contract.LogManifestSummary{}, temporalError(err)
 	}
 	var m LogManifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return workflows.LogManifestSummary{Present: true, Problem: "manifest.json is not valid JSON"}, nil
+		return contract.LogManifestSummary{Present: true, Problem: "manifest.json is not valid JSON"}, nil
 	}
-	out := workflows.LogManifestSummary{Present: true, Verified: m.Complete, TotalEvents: m.TotalEvents}
+	out := contract.LogManifestSummary{Present: true, Verified: m.Complete, TotalEvents: m.TotalEvents}
 	if !m.Complete {
 		out.Problem = "the export is incomplete"
 	}
@@ -307,11 +308,11 @@ func (a *Activities) listWorkflows(ctx context.Context, query string, fn func(id
 
 // ListActiveEmployees is the KPI population: every running Employee
 // workflow whose LifecycleStatus is active, i.e. jml's view of HR.
-func (a *Activities) ListActiveEmployees(ctx context.Context) (workflows.PopulationOutput, error) {
-	out := workflows.PopulationOutput{Source: "visibility", EmployeeIDs: []string{}}
-	q := fmt.Sprintf(`WorkflowType = %q AND ExecutionStatus = "Running" AND %s = %q`, workflows.EmployeeWorkflowName, workflows.LifecycleStatusKey.GetName(), workflows.StatusActive)
+func (a *Activities) ListActiveEmployees(ctx context.Context, _ contract.Empty) (contract.PopulationOutput, error) {
+	out := contract.PopulationOutput{Source: "visibility", EmployeeIDs: []string{}}
+	q := fmt.Sprintf(`WorkflowType = %q AND ExecutionStatus = "Running" AND %s = %q`, contract.EmployeeWorkflowName, contract.LifecycleStatusKey.GetName(), domain.StatusActive)
 	err := a.listWorkflows(ctx, q, func(id string, _ map[string]string) {
-		if e, ok := strings.CutPrefix(id, workflows.EmployeeWorkflowID("")); ok && !strings.Contains(e, "/") {
+		if e, ok := strings.CutPrefix(id, contract.EmployeeWorkflowID("")); ok && !strings.Contains(e, "/") {
 			out.EmployeeIDs = append(out.EmployeeIDs, e)
 		}
 	})
@@ -321,15 +322,15 @@ func (a *Activities) ListActiveEmployees(ctx context.Context) (workflows.Populat
 }
 
 // ListActiveElevations lists granted JIT elevations (employee id, role name).
-func (a *Activities) ListActiveElevations(ctx context.Context) ([]workflows.ActiveElevation, error) {
-	out := []workflows.ActiveElevation{}
+func (a *Activities) ListActiveElevations(ctx context.Context, _ contract.Empty) ([]contract.ActiveElevation, error) {
+	out := []contract.ActiveElevation{}
 	if a.Visibility == nil {
 		return out, nil // no client (a test rig): nobody is elevated
 	}
-	q := fmt.Sprintf(`WorkflowType = %q AND ExecutionStatus = "Running" AND %s = %q`, workflows.ElevationWorkflowName, workflows.ElevationStatusKey.GetName(), workflows.ElevationActive)
+	q := fmt.Sprintf(`WorkflowType = %q AND ExecutionStatus = "Running" AND %s = %q`, contract.ElevationWorkflowName, contract.ElevationStatusKey.GetName(), domain.ElevationActive)
 	err := a.listWorkflows(ctx, q, func(_ string, sa map[string]string) {
-		if sa[workflows.EmployeeIDKey.GetName()] != "" {
-			out = append(out, workflows.ActiveElevation{EmployeeID: sa[workflows.EmployeeIDKey.GetName()], RoleName: sa[workflows.ElevationRoleKey.GetName()]})
+		if sa[contract.EmployeeIDKey.GetName()] != "" {
+			out = append(out, contract.ActiveElevation{EmployeeID: sa[contract.EmployeeIDKey.GetName()], RoleName: sa[contract.ElevationRoleKey.GetName()]})
 		}
 	})
 	return out, err
@@ -348,9 +349,9 @@ func roleMatches(configured, held string) bool {
 // AssessEmployees looks each employee up in every directory: an enabled
 // account, MFA enrolment, and admin roles (standing when the directory
 // holds them without an end and no active elevation explains them).
-func (a *Activities) AssessEmployees(ctx context.Context, in workflows.AssessInput) (workflows.AssessOutput, error) {
-	out := workflows.AssessOutput{}
-	facts := make([]workflows.DirectoryFacts, len(in.Directories))
+func (a *Activities) AssessEmployees(ctx context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
+	out := contract.AssessOutput{}
+	facts := make([]contract.DirectoryFacts, len(in.Directories))
 	for i, name := range in.Directories {
 		if _, err := a.dir(name); err != nil {
 			return out, err
@@ -403,13 +404,13 @@ func (a *Activities) AssessEmployees(ctx context.Context, in workflows.AssessInp
 				switch {
 				case !r.ExpiresAt.IsZero():
 					f.TimeBound++
-				case slices.ContainsFunc(in.Elevated[id], func(e workflows.ElevationRoleRef) bool {
+				case slices.ContainsFunc(in.Elevated[id], func(e contract.ElevationRoleRef) bool {
 					return e.Directory == name && roleMatches(e.Role, r.Role)
 				}):
 					f.ElevatedRoles++
 				default:
 					f.StandingRoles++
-					out.StandingAdmins = append(out.StandingAdmins, workflows.StandingAdmin{EmployeeID: id, Directory: name, Role: r.Role})
+					out.StandingAdmins = append(out.StandingAdmins, contract.StandingAdmin{EmployeeID: id, Directory: name, Role: r.Role})
 				}
 			}
 		}
@@ -426,35 +427,35 @@ func (a *Activities) AssessEmployees(ctx context.Context, in workflows.AssessInp
 
 // SummariseOffboarding reads Governance/Offboarding_Log.csv and summarises
 // the leavers whose effective time falls in the month.
-func (a *Activities) SummariseOffboarding(_ context.Context, in workflows.MonthInput) (workflows.OffboardingSummary, error) {
+func (a *Activities) SummariseOffboarding(_ context.Context, in contract.MonthInput) (contract.OffboardingSummary, error) {
 	if a.EvidenceDir == "" {
-		return workflows.OffboardingSummary{}, badInput("evidence directory is not configured")
+		return contract.OffboardingSummary{}, badInput("evidence directory is not configured")
 	}
-	from, to, err := workflows.MonthRange(in.Month)
+	from, to, err := contract.MonthRange(in.Month)
 	if err != nil {
-		return workflows.OffboardingSummary{}, badInput(err.Error())
+		return contract.OffboardingSummary{}, badInput(err.Error())
 	}
 	f, err := os.Open(filepath.Join(a.EvidenceDir, OffboardingLogPath))
 	if errors.Is(err, os.ErrNotExist) {
-		return workflows.OffboardingSummary{}, nil
+		return contract.OffboardingSummary{}, nil
 	}
 	if err != nil {
-		return workflows.OffboardingSummary{}, temporalError(err)
+		return contract.OffboardingSummary{}, temporalError(err)
 	}
 	defer f.Close()
 	offboardingMu.Lock() // a consistent read against this process's writers
 	rows, err := csv.NewReader(f).ReadAll()
 	offboardingMu.Unlock()
 	if err != nil {
-		return workflows.OffboardingSummary{}, temporalError(fmt.Errorf("offboarding log is not valid CSV: %w", err))
+		return contract.OffboardingSummary{}, temporalError(fmt.Errorf("offboarding log is not valid CSV: %w", err))
 	}
 	return SummariseOffboardingRows(rows, from, to)
 }
 
 // SummariseOffboardingRows computes the SLA summary of the log's rows
 // (header first) whose effective time is in [from, to).
-func SummariseOffboardingRows(rows [][]string, from, to time.Time) (workflows.OffboardingSummary, error) {
-	var out workflows.OffboardingSummary
+func SummariseOffboardingRows(rows [][]string, from, to time.Time) (contract.OffboardingSummary, error) {
+	var out contract.OffboardingSummary
 	if len(rows) == 0 {
 		return out, nil
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
 )
 
 // expectedEvents counts what each emulator holds in [from, to): the events
@@ -56,20 +56,20 @@ func TestIdentityLogExportAgainstEmulators(t *testing.T) {
 	r := newRig(t)
 	now := time.Now().UTC()
 	seen := 0
-	for _, month := range []string{now.Format(workflows.MonthLayout), workflows.PreviousMonth(now)} {
-		from, to, err := workflows.MonthRange(month)
+	for _, month := range []string{now.Format(contract.MonthLayout), contract.PreviousMonth(now)} {
+		from, to, err := contract.MonthRange(month)
 		require.NoError(t, err)
 		want := r.expectedEvents(from, to)
-		var files []workflows.LogFile
+		var files []contract.LogFile
 		for _, d := range dirs {
-			var lf workflows.LogFile
-			r.must(workflows.ActExportIdentityLog, workflows.ExportLogInput{Directory: d, Month: month, From: from, To: to}, &lf)
+			var lf contract.LogFile
+			r.must(contract.ExportIdentityLog.Name, contract.ExportLogInput{Directory: d, Month: month, From: from, To: to}, &lf)
 			assert.Equal(t, want[d], lf.Events, "%s %s: events exported vs the emulator's events in the month", month, d)
 			seen += lf.Events
 			files = append(files, lf)
 		}
-		var res workflows.IdentityLogResult
-		r.must(workflows.ActWriteLogManifest, workflows.LogManifestInput{Month: month, From: from, To: to, WorkflowID: workflows.IdentityLogExportWorkflowID(month),
+		var res contract.IdentityLogResult
+		r.must(contract.WriteIdentityLogManifest.Name, contract.LogManifestInput{Month: month, From: from, To: to, WorkflowID: contract.IdentityLogExportWorkflowID(month),
 			RunID: "run-1", GeneratedAt: now, Files: files}, &res)
 		folder := filepath.Join(r.acts.EvidenceDir, "IdentityLogs", from.Format("2006"), from.Format("01"))
 		require.Equal(t, filepath.Join(folder, "manifest.json"), res.Manifest)
@@ -78,7 +78,7 @@ func TestIdentityLogExportAgainstEmulators(t *testing.T) {
 		b, err := os.ReadFile(res.Manifest)
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(b, &m))
-		assert.Equal(t, workflows.IdentityLogExportWorkflowID(month), m.WorkflowID)
+		assert.Equal(t, contract.IdentityLogExportWorkflowID(month), m.WorkflowID)
 		assert.True(t, m.Complete)
 		assert.Equal(t, from, m.From)
 		assert.Equal(t, to, m.To)
@@ -109,14 +109,14 @@ func TestIdentityLogExportAgainstEmulators(t *testing.T) {
 		assert.Equal(t, total, m.TotalEvents)
 
 		// The KPI report's check of the export agrees.
-		var sum workflows.LogManifestSummary
-		r.must(workflows.ActReadLogManifest, workflows.MonthInput{Month: month}, &sum)
+		var sum contract.LogManifestSummary
+		r.must(contract.ReadIdentityLogManifest.Name, contract.MonthInput{Month: month}, &sum)
 		assert.True(t, sum.Present && sum.Verified, "%+v", sum)
 		assert.Equal(t, total, sum.TotalEvents)
 
 		// Re-run: same content, same hash, nothing left over.
-		var again workflows.LogFile
-		r.must(workflows.ActExportIdentityLog, workflows.ExportLogInput{Directory: config.Okta, Month: month, From: from, To: to}, &again)
+		var again contract.LogFile
+		r.must(contract.ExportIdentityLog.Name, contract.ExportLogInput{Directory: config.Okta, Month: month, From: from, To: to}, &again)
 		assert.Equal(t, files[1].SHA256, again.SHA256)
 		entries, err := os.ReadDir(folder)
 		require.NoError(t, err)
@@ -128,7 +128,7 @@ func TestIdentityLogExportAgainstEmulators(t *testing.T) {
 
 		// A tampered file is caught.
 		require.NoError(t, os.WriteFile(filepath.Join(folder, "okta.jsonl"), []byte("{}\n"), 0o640))
-		r.must(workflows.ActReadLogManifest, workflows.MonthInput{Month: month}, &sum)
+		r.must(contract.ReadIdentityLogManifest.Name, contract.MonthInput{Month: month}, &sum)
 		assert.False(t, sum.Verified)
 		assert.Contains(t, sum.Problem, "okta.jsonl")
 	}
@@ -156,9 +156,9 @@ func TestAssessEmployeesMatchesDemoOrg(t *testing.T) {
 		}
 	}
 	require.Positive(t, wantAdmins, "the fixture has standing admins")
-	in := workflows.AssessInput{Directories: dirs, EmployeeIDs: append(ids, "E9999")}
-	var out workflows.AssessOutput
-	r.must(workflows.ActAssessEmployees, in, &out)
+	in := contract.AssessInput{Directories: dirs, EmployeeIDs: append(ids, "E9999")}
+	var out contract.AssessOutput
+	r.must(contract.AssessEmployees.Name, in, &out)
 	assert.Equal(t, len(ids)+1, out.Employees)
 	assert.Equal(t, len(ids), out.EnabledInAll, "every seeded employee is enabled everywhere; E9999 nowhere")
 	assert.Equal(t, wantMFA, out.MFAInAll)
@@ -175,8 +175,8 @@ func TestAssessEmployeesMatchesDemoOrg(t *testing.T) {
 	}
 
 	// The same admin during an active elevation of that role in Entra.
-	in.Elevated = map[string][]workflows.ElevationRoleRef{elevatedAdmin: {{Directory: config.Entra, Role: "User Administrator"}}}
-	r.must(workflows.ActAssessEmployees, in, &out)
+	in.Elevated = map[string][]contract.ElevationRoleRef{elevatedAdmin: {{Directory: config.Entra, Role: "User Administrator"}}}
+	r.must(contract.AssessEmployees.Name, in, &out)
 	assert.Len(t, out.StandingAdmins, wantRoles-1)
 	for _, s := range out.StandingAdmins {
 		assert.False(t, s.EmployeeID == elevatedAdmin && s.Directory == config.Entra, "%+v counted as standing", s)
@@ -191,16 +191,16 @@ func TestSummariseOffboardingFromTheLog(t *testing.T) {
 	base := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	durations := []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second, 40 * time.Second, 2 * time.Hour}
 	for i, d := range durations {
-		r.must(workflows.ActAppendOffboardingLog, workflows.OffboardingLogInput{EmployeeID: "E01" + string(rune('0'+i)), EffectiveAt: base.Add(time.Duration(i) * time.Hour),
+		r.must(contract.AppendOffboardingLog.Name, contract.OffboardingLogInput{EmployeeID: "E01" + string(rune('0'+i)), EffectiveAt: base.Add(time.Duration(i) * time.Hour),
 			CompletedAt: base.Add(time.Duration(i)*time.Hour + d), SLAMet: d <= time.Hour, WorkflowID: "employee/x/leaver/" + string(rune('0'+i)), RunID: "r"}, nil)
 	}
 	// December's leaver is not November's.
-	r.must(workflows.ActAppendOffboardingLog, workflows.OffboardingLogInput{EmployeeID: "E0200", EffectiveAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+	r.must(contract.AppendOffboardingLog.Name, contract.OffboardingLogInput{EmployeeID: "E0200", EffectiveAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 		CompletedAt: time.Date(2026, 12, 1, 0, 0, 5, 0, time.UTC), SLAMet: true, WorkflowID: "employee/E0200/leaver/1", RunID: "r"}, nil)
-	var s workflows.OffboardingSummary
-	r.must(workflows.ActSummariseOffboarding, workflows.MonthInput{Month: "2026-11"}, &s)
-	assert.Equal(t, workflows.OffboardingSummary{Leavers: 5, Met: 4, Breached: 1, P50Seconds: 30, P95Seconds: 7200, MaxSeconds: 7200}, s)
-	r.must(workflows.ActSummariseOffboarding, workflows.MonthInput{Month: "2026-10"}, &s)
+	var s contract.OffboardingSummary
+	r.must(contract.SummariseOffboarding.Name, contract.MonthInput{Month: "2026-11"}, &s)
+	assert.Equal(t, contract.OffboardingSummary{Leavers: 5, Met: 4, Breached: 1, P50Seconds: 30, P95Seconds: 7200, MaxSeconds: 7200}, s)
+	r.must(contract.SummariseOffboarding.Name, contract.MonthInput{Month: "2026-10"}, &s)
 	assert.Zero(t, s.Leavers)
 }
 
@@ -209,13 +209,13 @@ func TestSummariseOffboardingFromTheLog(t *testing.T) {
 // escapes what it shows.
 func TestKPIReportFilesAreSelfContainedAndEscaped(t *testing.T) {
 	r := newRig(t)
-	f := workflows.KPIFacts{Month: "2026-11", WorkflowID: workflows.KPIReportWorkflowID("2026-11"), PopulationSource: "input",
-		Assessment: workflows.AssessOutput{Employees: 4, EnabledInAll: 3, MFAInAll: 2,
-			Directories:    []workflows.DirectoryFacts{{Directory: "entra", Accounts: 4, Enabled: 3, MFAEnrolled: 2}},
-			StandingAdmins: []workflows.StandingAdmin{{EmployeeID: "E0007", Directory: "entra", Role: `<script>alert("x")</script>`}}},
-		Offboarding: workflows.OffboardingSummary{Leavers: 2, Met: 1, Breached: 1, P50Seconds: 60, P95Seconds: 4000}}
-	var res workflows.KPIReportResult
-	r.must(workflows.ActWriteKPIReport, f, &res)
+	f := contract.KPIFacts{Month: "2026-11", WorkflowID: contract.KPIReportWorkflowID("2026-11"), PopulationSource: "input",
+		Assessment: contract.AssessOutput{Employees: 4, EnabledInAll: 3, MFAInAll: 2,
+			Directories:    []contract.DirectoryFacts{{Directory: "entra", Accounts: 4, Enabled: 3, MFAEnrolled: 2}},
+			StandingAdmins: []contract.StandingAdmin{{EmployeeID: "E0007", Directory: "entra", Role: `<script>alert("x")</script>`}}},
+		Offboarding: contract.OffboardingSummary{Leavers: 2, Met: 1, Breached: 1, P50Seconds: 60, P95Seconds: 4000}}
+	var res contract.KPIReportResult
+	r.must(contract.WriteKPIReport.Name, f, &res)
 	assert.Equal(t, filepath.Join(r.acts.EvidenceDir, "Reports", "KPI-2026-11.json"), res.JSON)
 	assert.Equal(t, filepath.Join(r.acts.EvidenceDir, "Reports", "KPI-2026-11.html"), res.HTML)
 	var rep activities.KPIReport

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
 )
 
 // KPI ids.
@@ -79,9 +79,9 @@ type KPI struct {
 
 // KPIReport is Reports/KPI-YYYY-MM.json.
 type KPIReport struct {
-	Month string             `json:"month"`
-	KPIs  []KPI              `json:"kpis"`
-	Facts workflows.KPIFacts `json:"facts"`
+	Month string            `json:"month"`
+	KPIs  []KPI             `json:"kpis"`
+	Facts contract.KPIFacts `json:"facts"`
 }
 
 func pct(n, d int) float64 {
@@ -94,7 +94,7 @@ func pct(n, d int) float64 {
 func ratio(n, d int) string { return fmt.Sprintf("%d / %d (%.2f%%)", n, d, pct(n, d)) }
 
 // BuildKPIReport turns the facts into the KPIs, each with its controls.
-func BuildKPIReport(f workflows.KPIFacts) KPIReport {
+func BuildKPIReport(f contract.KPIFacts) KPIReport {
 	as := f.Assessment
 	r := KPIReport{Month: f.Month, Facts: f}
 	prov := KPI{ID: KPIProvisioning, Title: "Provisioning coverage",
@@ -156,34 +156,34 @@ func KPIReportPaths(evidenceDir, month string) (string, string) {
 }
 
 // WriteKPIReport writes the JSON and the self-contained HTML report.
-func (a *Activities) WriteKPIReport(_ context.Context, f workflows.KPIFacts) (workflows.KPIReportResult, error) {
+func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
 	if a.EvidenceDir == "" {
-		return workflows.KPIReportResult{}, badInput("evidence directory is not configured")
+		return contract.KPIReportResult{}, badInput("evidence directory is not configured")
 	}
-	if _, _, err := workflows.MonthRange(f.Month); err != nil {
-		return workflows.KPIReportResult{}, badInput(err.Error())
+	if _, _, err := contract.MonthRange(f.Month); err != nil {
+		return contract.KPIReportResult{}, badInput(err.Error())
 	}
 	r := BuildKPIReport(f)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)
 	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o750); err != nil {
-		return workflows.KPIReportResult{}, temporalError(err)
+		return contract.KPIReportResult{}, temporalError(err)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return workflows.KPIReportResult{}, temporalError(err)
+		return contract.KPIReportResult{}, temporalError(err)
 	}
 	if err := writeAtomic(jsonPath, append(b, '\n')); err != nil {
-		return workflows.KPIReportResult{}, temporalError(err)
+		return contract.KPIReportResult{}, temporalError(err)
 	}
 	var h bytes.Buffer
 	if err := reportHTML.Execute(&h, r); err != nil {
-		return workflows.KPIReportResult{}, temporalError(err)
+		return contract.KPIReportResult{}, temporalError(err)
 	}
 	if err := writeAtomic(htmlPath, h.Bytes()); err != nil {
-		return workflows.KPIReportResult{}, temporalError(err)
+		return contract.KPIReportResult{}, temporalError(err)
 	}
 	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Msg("KPI report written")
-	return workflows.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}, nil
+	return contract.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}, nil
 }
 
 // reportHTML is self-contained (inline style, no script, no font, no

@@ -13,9 +13,10 @@ import (
 	sdktest "go.temporal.io/sdk/testsuite"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // syncBuffer is a log sink written by the activity and SDK goroutines.
@@ -84,22 +85,22 @@ func TestFailureLogsCarryNoEmail(t *testing.T) {
 
 	// Real Okta through the SDK: the login belongs to another employee, and
 	// Okta's integration says whose login it is.
-	app := run(workflows.ActLookupAccount, workflows.LookupAccountInput{Directory: config.Okta, EmployeeID: "E9999", Email: emp.Email})
-	if app.Type() != workflows.ErrDirectoryPermanent || !strings.Contains(app.Error(), "login_conflict") {
-		t.Errorf("okta conflict: %s [%s], want the code login_conflict and type %s", app.Error(), app.Type(), workflows.ErrDirectoryPermanent)
+	app := run(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Okta, EmployeeID: "E9999", Email: emp.Email})
+	if app.Type() != string(domain.ErrDirectoryPermanent) || !strings.Contains(app.Error(), "login_conflict") {
+		t.Errorf("okta conflict: %s [%s], want the code login_conflict and type %s", app.Error(), app.Type(), domain.ErrDirectoryPermanent)
 	}
 	var detail string
 	if err := app.Details(&detail); err != nil || !strings.Contains(detail, "<email>") || strings.Contains(detail, emp.Email) {
 		t.Errorf("okta conflict details %q (%v): want the message with the email scrubbed", detail, err)
 	}
 
-	app = run(workflows.ActNotifyManager, workflows.NotifyManagerInput{ManagerEmployeeID: mgr.EmployeeID, Directories: []string{config.Okta}, Text: "hello"})
+	app = run(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: mgr.EmployeeID, Directories: []string{config.Okta}, Text: "hello"})
 	if !strings.Contains(app.Error(), "users_not_found") {
 		t.Errorf("slack: %s, want the code users_not_found", app.Error())
 	}
-	app = run(workflows.ActNotifyChannel, workflows.NotifyChannelInput{Channel: "#security", Text: "alert"})
-	if app.Type() != workflows.ErrDirectoryTransient {
-		t.Errorf("unclassified: %s [%s], want %s", app.Error(), app.Type(), workflows.ErrDirectoryTransient)
+	app = run(contract.NotifyChannel.Name, contract.NotifyChannelInput{Channel: "#security", Text: "alert"})
+	if app.Type() != string(domain.ErrDirectoryTransient) {
+		t.Errorf("unclassified: %s [%s], want %s", app.Error(), app.Type(), domain.ErrDirectoryTransient)
 	}
 
 	logs := sink.String()

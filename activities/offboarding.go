@@ -13,9 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
 	"go.temporal.io/sdk/activity"
-
-	"github.com/jml-dev/jml/workflows"
 )
 
 // OffboardingLogPath is the leaver evidence file under the evidence directory.
@@ -33,30 +32,30 @@ var offboardingMu sync.Mutex
 
 // AppendOffboardingLog writes one row per leaver run. A retried activity
 // finds its row (workflow id + run id) and writes nothing.
-func (a *Activities) AppendOffboardingLog(ctx context.Context, in workflows.OffboardingLogInput) (workflows.OffboardingLogOutput, error) {
+func (a *Activities) AppendOffboardingLog(ctx context.Context, in contract.OffboardingLogInput) (contract.OffboardingLogOutput, error) {
 	if in.WorkflowID == "" && activity.IsActivity(ctx) {
 		info := activity.GetInfo(ctx)
 		in.WorkflowID, in.RunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	}
 	if in.EmployeeID == "" || in.WorkflowID == "" {
-		return workflows.OffboardingLogOutput{}, badInput("employee id and workflow id are required for the offboarding log")
+		return contract.OffboardingLogOutput{}, badInput("employee id and workflow id are required for the offboarding log")
 	}
 	if a.EvidenceDir == "" {
-		return workflows.OffboardingLogOutput{}, badInput("evidence directory is not configured")
+		return contract.OffboardingLogOutput{}, badInput("evidence directory is not configured")
 	}
 	path := filepath.Join(a.EvidenceDir, OffboardingLogPath)
 	appended, err := appendOffboardingRow(path, offboardingRow(in))
 	if err != nil {
-		return workflows.OffboardingLogOutput{}, temporalError(err)
+		return contract.OffboardingLogOutput{}, temporalError(err)
 	}
 	a.Logger.Info().Str("employee_id", in.EmployeeID).Bool("appended", appended).Msg("offboarding log")
-	return workflows.OffboardingLogOutput{Path: path, Appended: appended}, nil
+	return contract.OffboardingLogOutput{Path: path, Appended: appended}, nil
 }
 
-func offboardingRow(in workflows.OffboardingLogInput) []string {
+func offboardingRow(in contract.OffboardingLogInput) []string {
 	var results, actions, decisions []string
 	for _, d := range in.Directories {
-		r := d.Directory + "=" + d.Result
+		r := d.Directory + "=" + string(d.Result)
 		if d.Verified {
 			r += " (verified)"
 		}

@@ -11,22 +11,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/rs/zerolog"
 	sdktest "go.temporal.io/sdk/testsuite"
-
-	"github.com/jml-dev/jml/workflows"
 )
 
-func logInput(wf string) workflows.OffboardingLogInput {
+func logInput(wf string) contract.OffboardingLogInput {
 	eff := time.Date(2026, 3, 6, 22, 0, 0, 0, time.UTC)
-	return workflows.OffboardingLogInput{
+	return contract.OffboardingLogInput{
 		EmployeeID: "E0042", EffectiveAt: eff, CompletedAt: eff.Add(90 * time.Second), SLAMet: true,
 		WorkflowID: wf, RunID: "run-1",
-		Directories: []workflows.DirectoryResult{
-			{Directory: "entra", Result: "ok", Verified: true, Actions: []workflows.Action{{Step: "disable", Outcome: "disabled"}, {Step: "remove group", Target: "all-staff", Outcome: "removed"}}},
+		Directories: []contract.DirectoryResult{
+			{Directory: "entra", Result: "ok", Verified: true, Actions: []contract.Action{{Step: "disable", Outcome: "disabled"}, {Step: "remove group", Target: "all-staff", Outcome: "removed"}}},
 			{Directory: "google", Result: "skipped", Skipped: []string{"remove access"}},
 		},
-		Decisions: []workflows.DecisionRecord{{Directory: "google", Step: "remove access", Action: "skip", Operator: "bob", At: eff.Add(time.Minute)}},
+		Decisions: []contract.DecisionRecord{{Directory: "google", Step: "remove access", Action: "skip", Operator: "bob", At: eff.Add(time.Minute)}},
 	}
 }
 
@@ -56,7 +55,7 @@ func TestOffboardingLogOneRowEvenWhenRetried(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out workflows.OffboardingLogOutput
+		var out contract.OffboardingLogOutput
 		if err := v.Get(&out); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +109,7 @@ func TestOffboardingLogEscapesFormulaInjection(t *testing.T) {
 	in := logInput("employee/E0042/leaver/3")
 	// A hostile operator name and group name arrive through the payload.
 	in.Decisions[0].Operator = "x\"\n=cmd|' /C calc'!A0"
-	in.Directories = []workflows.DirectoryResult{{Directory: "=evil", Result: "ok", Actions: []workflows.Action{{Step: "remove group", Target: "a,b\"c", Outcome: "removed"}}}}
+	in.Directories = []contract.DirectoryResult{{Directory: "=evil", Result: "ok", Actions: []contract.Action{{Step: "remove group", Target: "a,b\"c", Outcome: "removed"}}}}
 	if _, err := a.AppendOffboardingLog(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,10 @@
 package config
 
-import (
-	"slices"
-	"sort"
-	"strings"
-)
+import "github.com/jml-dev/jml/domain"
 
-// Catalog is the role catalog: policy as data. Birthright access goes to
-// everyone; each rule adds access to the people it matches.
+// Catalog is the role catalog as written in YAML: policy as data.
+// Birthright access goes to everyone; each rule adds access to the people it
+// matches. The engine that evaluates it is domain.Catalog (Domain builds it).
 type Catalog struct {
 	// Groups, Licenses and AdminRoles declare what exists per directory;
 	// rules may only reference declared names.
@@ -36,8 +33,7 @@ type Rule struct {
 }
 
 // Match criteria: each non-empty list must contain the person's value
-// (case-insensitive). An empty Match matches nobody, to keep a typo from
-// granting access to everyone.
+// (case-insensitive). An empty Match matches nobody.
 type Match struct {
 	Departments     []string `yaml:"departments"`
 	Titles          []string `yaml:"titles"`
@@ -45,143 +41,21 @@ type Match struct {
 	EmploymentTypes []string `yaml:"employment_types"`
 }
 
-func (m Match) empty() bool {
-	return len(m.Departments)+len(m.Titles)+len(m.Locations)+len(m.EmploymentTypes) == 0
+func (m Match) empty() bool { return m.domain().Empty() }
+
+func (m Match) domain() domain.Match {
+	return domain.Match{Departments: m.Departments, Titles: m.Titles, Locations: m.Locations, EmploymentTypes: m.EmploymentTypes}
 }
 
-// Attributes are the HR facts the catalog looks at.
-type Attributes struct {
-	Department     string `json:"department"`
-	Title          string `json:"title"`
-	Location       string `json:"location"`
-	EmploymentType string `json:"employment_type"`
+func (g Grant) domain() domain.Grant {
+	return domain.Grant{Groups: g.Groups, Licenses: g.Licenses, Apps: g.Apps, AdminRoles: g.AdminRoles}
 }
 
-func in(list []string, v string) bool {
-	if len(list) == 0 {
-		return true
-	}
-	for _, x := range list {
-		if strings.EqualFold(x, v) {
-			return true
-		}
-	}
-	return false
-}
-
-// Matches reports whether the rule applies to a.
-func (m Match) Matches(a Attributes) bool {
-	if m.empty() {
-		return false
-	}
-	return in(m.Departments, a.Department) && in(m.Titles, a.Title) && in(m.Locations, a.Location) && in(m.EmploymentTypes, a.EmploymentType)
-}
-
-// Entitlements is the access the catalog justifies for one person; every
-// list is sorted and free of duplicates, so two evaluations compare equal.
-type Entitlements struct {
-	Groups        map[string][]string `json:"groups,omitempty"`
-	Licenses      map[string][]string `json:"licenses,omitempty"`
-	Apps          []string            `json:"apps,omitempty"`
-	EligibleRoles map[string][]string `json:"eligible_roles,omitempty"`
-	Rules         []string            `json:"rules,omitempty"` // which rules matched, for the audit trail
-}
-
-// Evaluate is a pure, deterministic function from HR attributes to access.
-func (c Catalog) Evaluate(a Attributes) Entitlements {
-	e := Entitlements{Groups: map[string][]string{}, Licenses: map[string][]string{}, EligibleRoles: map[string][]string{}}
-	add := func(g Grant) {
-		merge(e.Groups, g.Groups)
-		merge(e.Licenses, g.Licenses)
-		merge(e.EligibleRoles, g.AdminRoles)
-		e.Apps = append(e.Apps, g.Apps...)
-	}
-	add(c.Birthright)
+// Domain builds the catalog engine from the YAML schema.
+func (c Catalog) Domain() domain.Catalog {
+	out := domain.Catalog{Groups: c.Groups, Licenses: c.Licenses, AdminRoles: c.AdminRoles, Birthright: c.Birthright.domain()}
 	for _, r := range c.Rules {
-		if r.Match.Matches(a) {
-			add(r.Grant)
-			e.Rules = append(e.Rules, r.Name)
-		}
-	}
-	for _, m := range []map[string][]string{e.Groups, e.Licenses, e.EligibleRoles} {
-		for k, v := range m {
-			m[k] = uniq(v)
-			if len(m[k]) == 0 {
-				delete(m, k)
-			}
-		}
-	}
-	e.Apps = uniq(e.Apps)
-	return e
-}
-
-func merge(dst, src map[string][]string) {
-	for k, v := range src {
-		dst[k] = append(dst[k], v...)
-	}
-}
-
-func uniq(v []string) []string {
-	if len(v) == 0 {
-		return nil
-	}
-	out := slices.Clone(v)
-	sort.Strings(out)
-	return slices.Compact(out)
-}
-
-// Change is the mover diff for one kind of access in one directory.
-type Change struct {
-	Directory string   `json:"directory"` // entra, okta, google, or "scim" for apps
-	Kind      string   `json:"kind"`      // group, license, app
-	Add       []string `json:"add,omitempty"`
-	Remove    []string `json:"remove,omitempty"`
-}
-
-// Diff is what moving from old to new entitlements adds and removes, in a
-// stable order. Access granted outside the catalog (an elevation) is never
-// in old, so it is never removed.
-func Diff(old, new Entitlements) []Change {
-	var out []Change
-	kinds := []struct {
-		kind     string
-		old, new map[string][]string
-	}{{"group", old.Groups, new.Groups}, {"license", old.Licenses, new.Licenses}}
-	for _, k := range kinds {
-		for _, dir := range keys(k.old, k.new) {
-			add, rem := setDiff(k.old[dir], k.new[dir])
-			if len(add)+len(rem) > 0 {
-				out = append(out, Change{Directory: dir, Kind: k.kind, Add: add, Remove: rem})
-			}
-		}
-	}
-	if add, rem := setDiff(old.Apps, new.Apps); len(add)+len(rem) > 0 {
-		out = append(out, Change{Directory: "scim", Kind: "app", Add: add, Remove: rem})
+		out.Rules = append(out.Rules, domain.Rule{Name: r.Name, Match: r.Match.domain(), Grant: r.Grant.domain()})
 	}
 	return out
-}
-
-func keys(ms ...map[string][]string) []string {
-	var out []string
-	for _, m := range ms {
-		for k := range m {
-			out = append(out, k)
-		}
-	}
-	return uniq(out)
-}
-
-// setDiff returns what new has that old lacks, and the reverse.
-func setDiff(old, new []string) (add, remove []string) {
-	for _, n := range new {
-		if !slices.Contains(old, n) {
-			add = append(add, n)
-		}
-	}
-	for _, o := range old {
-		if !slices.Contains(new, o) {
-			remove = append(remove, o)
-		}
-	}
-	return add, remove
 }

@@ -6,17 +6,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/entra"
 	"github.com/jml-dev/jml/integrations/google"
 	"github.com/jml-dev/jml/integrations/okta"
 	"github.com/jml-dev/jml/integrations/scim"
 	"github.com/jml-dev/jml/integrations/slack"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Deps are the integration clients one worker shares across all its
@@ -81,7 +79,6 @@ func BuildDeps(ctx context.Context, cfg *config.Config) (*Deps, error) {
 // person (by email) or to a channel.
 type Notifier struct {
 	Slack *slack.Client
-	Log   zerolog.Logger
 }
 
 // NotifyUser DMs the person with that email.
@@ -91,7 +88,7 @@ func (n Notifier) NotifyUser(ctx context.Context, email, text string) error {
 }
 
 // ApprovalMessage DMs an approval request with Approve and Deny buttons.
-func (n Notifier) ApprovalMessage(ctx context.Context, approverEmail, title string, fields []workflows.MessageField, approveValue, denyValue string) (string, string, error) {
+func (n Notifier) ApprovalMessage(ctx context.Context, approverEmail, title string, fields []contract.MessageField, approveValue, denyValue string) (string, string, error) {
 	return n.Slack.ApprovalMessage(ctx, approverEmail, title, slackFields(fields), approveValue, denyValue)
 }
 
@@ -102,11 +99,11 @@ func (n Notifier) SlackUserID(ctx context.Context, email string) (string, error)
 }
 
 // UpdateApproval rewrites a decided approval: the outcome, no buttons.
-func (n Notifier) UpdateApproval(ctx context.Context, channel, ts, title string, fields []workflows.MessageField, outcome string) error {
+func (n Notifier) UpdateApproval(ctx context.Context, channel, ts, title string, fields []contract.MessageField, outcome string) error {
 	return n.Slack.Update(ctx, channel, ts, title+": "+outcome, slack.DecisionBlocks(title, slackFields(fields), outcome))
 }
 
-func slackFields(fs []workflows.MessageField) []slack.Field {
+func slackFields(fs []contract.MessageField) []slack.Field {
 	out := make([]slack.Field, len(fs))
 	for i, f := range fs {
 		out[i] = slack.Field{Label: f.Label, Value: f.Value}

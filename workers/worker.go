@@ -34,18 +34,17 @@ func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) work
 func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logger) {
 	workflows.Register(r)
 	acts := &activities.Activities{
-		Directories:   deps.Directories,
-		Apps:          deps.Apps,
-		Catalog:       cfg.Catalog,
-		EvidenceDir:   cfg.Evidence.Dir,
-		Logger:        z.With().Str("component", "activities").Logger(),
-		RetireDevices: cfg.Leaver.RetireDevices,
-		Visibility:    deps.Visibility,
-		Namespace:     cfg.Temporal.Namespace,
+		Directories: deps.Directories,
+		Apps:        deps.Apps,
+		Catalog:     cfg.Catalog.Domain(),
+		EvidenceDir: cfg.Evidence.Dir,
+		Logger:      z.With().Str("component", "activities").Logger(),
+		Visibility:  deps.Visibility,
+		Namespace:   cfg.Temporal.Namespace,
 	}
 	if deps.Slack != nil {
-		acts.Notifier = Notifier{Slack: deps.Slack, Log: z}
-		acts.Approvals = Notifier{Slack: deps.Slack, Log: z}
+		acts.Notifier = Notifier{Slack: deps.Slack}
+		acts.Approvals = Notifier{Slack: deps.Slack}
 	}
 	acts.Register(r)
 }

@@ -1,5 +1,7 @@
 package workflows
 
+import "github.com/jml-dev/jml/contract"
+
 // ElevationParties are who a request's decisions are checked against: the
 // requester and the approver, by employee id (HR) and by the Slack member
 // of their HR email.
@@ -11,7 +13,7 @@ type ElevationParties struct {
 }
 
 // IsRequester: the actor is the requester under any identifier jml holds.
-func (p ElevationParties) IsRequester(a Actor) bool {
+func (p ElevationParties) IsRequester(a contract.Actor) bool {
 	return (a.EmployeeID != "" && a.EmployeeID == p.RequesterEmployeeID) ||
 		(a.SlackUserID != "" && a.SlackUserID == p.RequesterSlackUserID)
 }
@@ -21,7 +23,7 @@ func (p ElevationParties) IsRequester(a Actor) bool {
 // intake resolved is for the record). A decision without a Slack id (the
 // CLI) carries the operator's declared employee id. The requester is never
 // the approver, whatever else matches.
-func (p ElevationParties) IsApprover(a Actor) bool {
+func (p ElevationParties) IsApprover(a contract.Actor) bool {
 	if p.IsRequester(a) {
 		return false
 	}

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/jml-dev/jml/integrations/hr"
 )
 
 // historyKeep is how many ChangeRecords the state keeps (newest last).
@@ -21,38 +21,38 @@ const historyKeep = 20
 // records (signal hr-record or update apply-hr-record), classifies each
 // against its state, queues the lifecycle work (future-dated items wait on
 // durable timers) and runs it as child workflows, one at a time, in HR order.
-func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
+func EmployeeWorkflow(ctx workflow.Context, in contract.EmployeeInput) error {
 	if in.EmployeeID == "" {
-		return temporal.NewNonRetryableApplicationError("employee id is required", ErrBadInput, nil)
+		return temporal.NewNonRetryableApplicationError("employee id is required", string(domain.ErrBadInput), nil)
 	}
 	e := &employee{policy: in.Policy}
 	if in.State != nil {
 		e.st = *in.State
 	} else {
-		e.st = EmployeeState{EmployeeID: in.EmployeeID, Status: StatusNew}
+		e.st = contract.EmployeeState{EmployeeID: in.EmployeeID, Status: domain.StatusNew}
 	}
 	if e.st.Accounts == nil {
 		e.st.Accounts = map[string]string{}
 	}
 	logger := workflow.GetLogger(ctx)
 
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (EmployeeState, error) { return e.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.EmployeeState, error) { return e.st, nil }); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApplyHRRecord,
-		func(ctx workflow.Context, r HRRecordInput) (ApplyHRRecordResult, error) {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateApplyHRRecord,
+		func(ctx workflow.Context, r contract.HRRecordInput) (contract.ApplyHRRecordResult, error) {
 			return e.accept(ctx, r), nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r HRRecordInput) error {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r contract.HRRecordInput) error {
 			return e.validate(r)
 		}},
 	); err != nil {
 		return err
 	}
-	signals := workflow.GetSignalChannel(ctx, SignalHRRecord)
+	signals := workflow.GetSignalChannel(ctx, contract.SignalHRRecord)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var r HRRecordInput
+			var r contract.HRRecordInput
 			if !signals.Receive(ctx, &r) {
 				return
 			}
@@ -60,7 +60,7 @@ func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
 		}
 	})
 
-	e.upsert(ctx, "")
+	e.upsert(ctx, domain.NoEvent)
 	for {
 		if e.shouldContinueAsNew(ctx) {
 			return e.continueAsNew(ctx, signals)
@@ -82,7 +82,7 @@ func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
 		}
 		// A durable timer for the next future-dated item, cancelled when a
 		// new record arrives first (it may cancel or move that item).
-		logger.Debug("waiting for the next due item", "EmployeeID", e.st.EmployeeID, "Wait", wait)
+		logger.Debug("waiting for the next due item", "employee_id", e.st.EmployeeID, "wait", wait)
 		tctx, cancel := workflow.WithCancel(ctx)
 		timer := workflow.NewTimer(tctx, wait)
 		err := workflow.Await(ctx, func() bool { return changed() || timer.IsReady() })
@@ -94,23 +94,23 @@ func EmployeeWorkflow(ctx workflow.Context, in EmployeeInput) error {
 }
 
 type employee struct {
-	st      EmployeeState
-	policy  Policy
+	st      contract.EmployeeState
+	policy  contract.Policy
 	version int // bumps on every accepted record, wakes the main loop
 }
 
-func (e *employee) validate(in HRRecordInput) error {
+func (e *employee) validate(in contract.HRRecordInput) error {
 	if in.Record.EmployeeID != e.st.EmployeeID {
 		return fmt.Errorf("record is for employee %q, this workflow is %q", in.Record.EmployeeID, e.st.EmployeeID)
 	}
 	return in.Record.Validate("record")
 }
 
-func (e *employee) acceptSignal(ctx workflow.Context, in HRRecordInput) {
+func (e *employee) acceptSignal(ctx workflow.Context, in contract.HRRecordInput) {
 	if err := e.validate(in); err != nil {
 		// A signal has no caller to answer; the intake validates before
 		// signalling, so this is a bug upstream: keep the reason, drop it.
-		workflow.GetLogger(ctx).Warn("HR record rejected", "EmployeeID", e.st.EmployeeID, "Error", err.Error())
+		workflow.GetLogger(ctx).Warn("HR record rejected", "employee_id", e.st.EmployeeID, "error", err.Error())
 		e.st.Received++
 		return
 	}
@@ -131,37 +131,37 @@ const reasonStale = "stale: older than the record already accepted"
 
 // Classify decides what record r means for an employee in state st. It is
 // pure: the same state and record always give the same answer.
-func Classify(st *EmployeeState, r hr.Record) (Classification, string) {
+func Classify(st *contract.EmployeeState, r domain.HRRecord) (domain.Classification, string) {
 	if st.Record == nil {
-		if r.Status == hr.StatusTerminated {
-			return ClassLeave, "first record is a termination"
+		if r.Status == domain.HRTerminated {
+			return domain.ClassLeave, "first record is a termination"
 		}
-		return ClassJoin, "first record for this employee"
+		return domain.ClassJoin, "first record for this employee"
 	}
 	prev := st.Record
 	if !r.UpdatedAt.IsZero() && !prev.UpdatedAt.IsZero() && r.UpdatedAt.Before(prev.UpdatedAt) {
-		return ClassNoOp, reasonStale
+		return domain.ClassNoOp, reasonStale
 	}
-	pendingLeave := pendingIndex(st.Pending, EventLeaver) >= 0
-	if r.Status == hr.StatusTerminated {
+	pendingLeave := pendingIndex(st.Pending, domain.EventLeaver) >= 0
+	if r.Status == domain.HRTerminated {
 		if st.Terminated {
 			if pendingLeave && !r.TerminationAt().Equal(prev.TerminationAt()) {
-				return ClassLeave, "termination rescheduled"
+				return domain.ClassLeave, "termination rescheduled"
 			}
-			return ClassNoOp, "termination already accepted"
+			return domain.ClassNoOp, "termination already accepted"
 		}
-		return ClassLeave, "terminated"
+		return domain.ClassLeave, "terminated"
 	}
 	if st.Terminated {
 		if pendingLeave {
-			return ClassTerminationCancelled, "active again before the termination took effect"
+			return domain.ClassTerminationCancelled, "active again before the termination took effect"
 		}
-		return ClassRehire, "active again after termination"
+		return domain.ClassRehire, "active again after termination"
 	}
 	if f := relevantChanges(*prev, r); f != "" {
-		return ClassMove, "changed: " + f
+		return domain.ClassMove, "changed: " + f
 	}
-	return ClassNoOp, "nothing relevant changed"
+	return domain.ClassNoOp, "nothing relevant changed"
 }
 
 // moverField is one HR field a mover follows, as it is in two records.
@@ -169,7 +169,7 @@ type moverField struct{ name, a, b string }
 
 // moverFields are the HR fields a mover follows, the classification's and
 // the managers' message alike.
-func moverFields(a, b hr.Record) []moverField {
+func moverFields(a, b domain.HRRecord) []moverField {
 	return []moverField{
 		{"department", a.Department, b.Department}, {"title", a.Title, b.Title}, {"location", a.Location, b.Location},
 		{"manager", a.ManagerEmployeeID, b.ManagerEmployeeID}, {"employment_type", a.EmploymentType, b.EmploymentType},
@@ -177,7 +177,7 @@ func moverFields(a, b hr.Record) []moverField {
 }
 
 // relevantChanges lists the mover-relevant fields that differ.
-func relevantChanges(a, b hr.Record) string {
+func relevantChanges(a, b domain.HRRecord) string {
 	var names []string
 	for _, f := range moverFields(a, b) {
 		if f.a != f.b {
@@ -189,14 +189,14 @@ func relevantChanges(a, b hr.Record) string {
 
 // accept classifies a record and queues the work. It runs in update and
 // signal handlers, so it never blocks.
-func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordResult {
+func (e *employee) accept(ctx workflow.Context, in contract.HRRecordInput) contract.ApplyHRRecordResult {
 	now := workflow.Now(ctx)
 	if in.Policy != nil {
 		e.policy = *in.Policy
 	}
 	if in.DeliveryID != "" {
 		if slices.Contains(e.st.Deliveries, in.DeliveryID) {
-			return ApplyHRRecordResult{Classification: ClassNoOp, Reason: reasonReplayed}
+			return contract.ApplyHRRecordResult{Classification: domain.ClassNoOp, Reason: reasonReplayed}
 		}
 		e.st.Deliveries = append(e.st.Deliveries, in.DeliveryID)
 		if n := len(e.st.Deliveries); n > maxDeliveries {
@@ -206,58 +206,58 @@ func (e *employee) accept(ctx workflow.Context, in HRRecordInput) ApplyHRRecordR
 	r := in.Record
 	e.st.Received++
 	class, reason := Classify(&e.st, r)
-	res := ApplyHRRecordResult{Classification: class, Reason: reason}
+	res := contract.ApplyHRRecordResult{Classification: class, Reason: reason}
 	if reason == reasonStale {
 		return res // keep the newer record
 	}
 	prev := e.st.Record
-	queue := func(event string, due time.Time) {
+	queue := func(event domain.Event, due time.Time) {
 		e.st.Seq++
 		due = dueAfter(due, now)
-		e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now})
+		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now})
 		res.Seq, res.DueAt = e.st.Seq, due
 	}
 	switch class {
-	case ClassJoin, ClassRehire:
+	case domain.ClassJoin, domain.ClassRehire:
 		e.st.Terminated = false
-		ev := EventJoiner
-		if class == ClassRehire {
-			ev = EventRehire
+		ev := domain.EventJoiner
+		if class == domain.ClassRehire {
+			ev = domain.EventRehire
 		}
 		queue(ev, e.provisionAt(r))
 		if !res.DueAt.IsZero() {
-			e.st.Status = StatusPendingStart
+			e.st.Status = domain.StatusPendingStart
 		}
-	case ClassLeave:
+	case domain.ClassLeave:
 		e.st.Terminated = true
 		at := r.TerminationAt()
-		e.st.Pending = dropPending(e.st.Pending, func(w WorkItem) bool {
+		e.st.Pending = dropPending(e.st.Pending, func(w contract.WorkItem) bool {
 			// A start that would come after the termination never happens.
-			return w.Event == EventLeaver || (w.Event != EventMover && !w.DueAt.IsZero() && !w.DueAt.Before(at))
+			return w.Event == domain.EventLeaver || (w.Event != domain.EventMover && !w.DueAt.IsZero() && !w.DueAt.Before(at))
 		})
-		queue(EventLeaver, at)
+		queue(domain.EventLeaver, at)
 		if !res.DueAt.IsZero() {
-			e.st.Status = StatusTerminationScheduled
+			e.st.Status = domain.StatusTerminationScheduled
 		}
-	case ClassTerminationCancelled:
+	case domain.ClassTerminationCancelled:
 		e.st.Terminated = false
-		e.st.Pending = dropPending(e.st.Pending, func(w WorkItem) bool { return w.Event == EventLeaver })
-		if e.st.Status == StatusTerminationScheduled {
-			e.st.Status = StatusActive
+		e.st.Pending = dropPending(e.st.Pending, func(w contract.WorkItem) bool { return w.Event == domain.EventLeaver })
+		if e.st.Status == domain.StatusTerminationScheduled {
+			e.st.Status = domain.StatusActive
 		}
 		if prev != nil && relevantChanges(*prev, r) != "" {
-			queue(EventMover, time.Time{})
+			queue(domain.EventMover, time.Time{})
 		}
-	case ClassMove:
+	case domain.ClassMove:
 		if !e.pendingStart(ctx, r, now, &res) {
-			queue(EventMover, time.Time{})
+			queue(domain.EventMover, time.Time{})
 		}
-	case ClassNoOp:
+	case domain.ClassNoOp:
 		e.pendingStart(ctx, r, now, &res)
 	}
 	e.st.Record = &r
 	e.version++
-	e.upsert(ctx, "")
+	e.upsert(ctx, domain.NoEvent)
 	return res
 }
 
@@ -278,34 +278,34 @@ func pendingStartV1(ctx workflow.Context) bool {
 // earlier or later. A queued activation (accounts created disabled during
 // the lead time) moves to the new start date. It reports whether a queued
 // joiner absorbed the record: then no mover is needed.
-func (e *employee) pendingStart(ctx workflow.Context, r hr.Record, now time.Time, res *ApplyHRRecordResult) bool {
-	if r.Status == hr.StatusTerminated || e.st.Terminated {
+func (e *employee) pendingStart(ctx workflow.Context, r domain.HRRecord, now time.Time, res *contract.ApplyHRRecordResult) bool {
+	if r.Status == domain.HRTerminated || e.st.Terminated {
 		return false
 	}
-	if i := slices.IndexFunc(e.st.Pending, func(w WorkItem) bool { return w.Event == EventJoiner || w.Event == EventRehire }); i >= 0 {
+	if i := slices.IndexFunc(e.st.Pending, func(w contract.WorkItem) bool { return w.Event == domain.EventJoiner || w.Event == domain.EventRehire }); i >= 0 {
 		w := &e.st.Pending[i]
 		moved := !ActivateAt(w.Record).Equal(ActivateAt(r))
-		if (!moved && res.Classification == ClassNoOp) || !pendingStartV1(ctx) {
+		if (!moved && res.Classification == domain.ClassNoOp) || !pendingStartV1(ctx) {
 			return false
 		}
 		w.Record, w.DueAt = r, dueAfter(e.provisionAt(r), now)
-		res.Classification, res.Seq, res.DueAt = ClassJoin, w.Seq, w.DueAt
-		if w.Event == EventRehire {
-			res.Classification = ClassRehire
+		res.Classification, res.Seq, res.DueAt = domain.ClassJoin, w.Seq, w.DueAt
+		if w.Event == domain.EventRehire {
+			res.Classification = domain.ClassRehire
 		}
-		res.Reason = "not started yet: the queued " + w.Event + " takes this record"
+		res.Reason = "not started yet: the queued " + string(w.Event) + " takes this record"
 		if moved {
 			res.Reason += " and the new start date"
 		}
 		return true
 	}
-	if i := pendingIndex(e.st.Pending, EventActivate); i >= 0 {
+	if i := pendingIndex(e.st.Pending, domain.EventActivate); i >= 0 {
 		w := &e.st.Pending[i]
 		if ActivateAt(w.Record).Equal(ActivateAt(r)) || !pendingStartV1(ctx) {
 			return false
 		}
 		w.Record, w.DueAt = r, dueAfter(ActivateAt(r), now)
-		if res.Classification == ClassNoOp {
+		if res.Classification == domain.ClassNoOp {
 			res.Seq, res.DueAt = w.Seq, w.DueAt
 			res.Reason = "start date moved: activation rescheduled"
 		} else {
@@ -326,7 +326,7 @@ func dueAfter(t, now time.Time) time.Time {
 
 // provisionAt is when a joiner's accounts are created: the lead time before
 // the start date (now when the start date is unset or close).
-func (e *employee) provisionAt(r hr.Record) time.Time {
+func (e *employee) provisionAt(r domain.HRRecord) time.Time {
 	start := ActivateAt(r)
 	if start.IsZero() {
 		return time.Time{}
@@ -336,9 +336,9 @@ func (e *employee) provisionAt(r hr.Record) time.Time {
 
 // ActivateAt is when a joiner's accounts are enabled: the start of the start
 // date in the employee's time zone ("enabled on it"), so they can sign in
-// before their first morning (hr.Record.StartAt is 09:00 that day). Zero
+// before their first morning (domain.HRRecord.StartAt is 09:00 that day). Zero
 // when there is no start date.
-func ActivateAt(r hr.Record) time.Time {
+func ActivateAt(r domain.HRRecord) time.Time {
 	s := r.StartAt()
 	if s.IsZero() {
 		return s
@@ -346,7 +346,7 @@ func ActivateAt(r hr.Record) time.Time {
 	return time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, s.Location())
 }
 
-func pendingIndex(items []WorkItem, event string) int {
+func pendingIndex(items []contract.WorkItem, event domain.Event) int {
 	for i, w := range items {
 		if w.Event == event {
 			return i
@@ -355,7 +355,7 @@ func pendingIndex(items []WorkItem, event string) int {
 	return -1
 }
 
-func dropPending(items []WorkItem, drop func(WorkItem) bool) []WorkItem {
+func dropPending(items []contract.WorkItem, drop func(contract.WorkItem) bool) []contract.WorkItem {
 	out := items[:0:0]
 	for _, w := range items {
 		if !drop(w) {
@@ -368,7 +368,7 @@ func dropPending(items []WorkItem, drop func(WorkItem) bool) []WorkItem {
 // nextDue picks the item to run now: the earliest due, ties in HR (seq)
 // order. Otherwise it returns -1 and how long until the next one is due
 // (0 = nothing pending).
-func nextDue(items []WorkItem, now time.Time) (int, time.Duration) {
+func nextDue(items []contract.WorkItem, now time.Time) (int, time.Duration) {
 	best := -1
 	for i, w := range items {
 		if best < 0 || w.DueAt.Before(items[best].DueAt) || (w.DueAt.Equal(items[best].DueAt) && w.Seq < items[best].Seq) {
@@ -385,93 +385,30 @@ func nextDue(items []WorkItem, now time.Time) (int, time.Duration) {
 }
 
 // run executes one work item as a child workflow and folds the result in.
-func (e *employee) run(ctx workflow.Context, item WorkItem) {
+func (e *employee) run(ctx workflow.Context, item contract.WorkItem) {
 	now := workflow.Now(ctx)
-	item.WorkflowID = LifecycleWorkflowID(e.st.EmployeeID, item.Event, item.Seq)
+	item.WorkflowID = contract.LifecycleWorkflowID(e.st.EmployeeID, item.Event, item.Seq)
 	e.st.Current = &item
 	prevStatus := e.st.Status
-	if item.Event == EventLeaver {
-		e.st.Status = StatusOffboarding
+	if item.Event == domain.EventLeaver {
+		e.st.Status = domain.StatusOffboarding
 	}
 	e.upsert(ctx, item.Event)
 
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: item.WorkflowID,
-		// If an operator terminates the Employee workflow, a running
-		// offboarding still finishes.
-		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
-	})
-	var res LifecycleResult
+	var res contract.LifecycleResult
 	var err error
 	switch item.Event {
-	case EventJoiner, EventRehire, EventActivate:
-		start := ActivateAt(item.Record)
-		jin := JoinerInput{
-			EmployeeID: e.st.EmployeeID, Record: item.Record, Policy: e.policy,
-			Accounts: e.st.Accounts, Granted: e.st.Access,
-			Enable:       start.IsZero() || !now.Before(start),
-			ActivateOnly: item.Event == EventActivate,
-		}
-		wf := JoinerWorkflowName
-		if item.Event == EventRehire {
-			wf = RehireWorkflowName
-			jin.Granted = e.st.Access // emptied by the leaver
-		}
-		err = workflow.ExecuteChildWorkflow(cctx, wf, jin).Get(ctx, &res)
-		if err == nil {
-			if item.Event != EventActivate {
-				e.st.Access = res.Granted
-				e.st.Applied = &item.Record
-			}
-			switch {
-			case e.st.Terminated && pendingStartV1(ctx):
-				// Terminated while the joiner ran: never enable; the
-				// queued leaver runs next.
-			case jin.Enable:
-				if e.st.Status != StatusTerminationScheduled {
-					e.st.Status = StatusActive
-				}
-			default:
-				actRec := item.Record
-				if e.st.Record != nil && pendingStartV1(ctx) {
-					// The start date may have moved while the joiner ran.
-					actRec = *e.st.Record
-					start = ActivateAt(actRec)
-				}
-				e.st.Status = StatusPendingStart
-				e.st.Seq++
-				e.st.Pending = append(e.st.Pending, WorkItem{Seq: e.st.Seq, Event: EventActivate, DueAt: start, Record: actRec, AcceptedAt: now})
-				e.version++
-			}
-		}
-	case EventMover:
-		old := item.Record
-		if e.st.Applied != nil {
-			old = *e.st.Applied
-		}
-		min := MoverInput{EmployeeID: e.st.EmployeeID, Old: old, New: item.Record, Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
-		err = workflow.ExecuteChildWorkflow(cctx, MoverWorkflowName, min).Get(ctx, &res)
-		if err == nil {
-			e.st.Access = res.Granted
-			e.st.Applied = &item.Record
-		}
-	case EventLeaver:
-		lin := LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
-		if lin.EffectiveAt.IsZero() {
-			lin.EffectiveAt = now
-		}
-		err = workflow.ExecuteChildWorkflow(cctx, LeaverWorkflowName, lin).Get(ctx, &res)
-		if err == nil {
-			e.st.Access = res.Granted // nothing the catalog granted remains
-			e.st.Applied = &item.Record
-			e.st.Status = StatusTerminated
-			e.st.SLABreached = e.st.SLABreached || res.SLABreached
-		}
+	case domain.EventJoiner, domain.EventRehire, domain.EventActivate:
+		res, err = e.runJoiner(ctx, item, now)
+	case domain.EventMover:
+		res, err = e.runMover(ctx, item)
+	case domain.EventLeaver:
+		res, err = e.runLeaver(ctx, item, now)
 	}
 	for _, k := range workflow.DeterministicKeys(res.Accounts) {
 		e.st.Accounts[k] = res.Accounts[k]
 	}
-	ch := ChangeRecord{
+	ch := contract.ChangeRecord{
 		Seq: item.Seq, Event: item.Event, WorkflowID: item.WorkflowID, StartedAt: now,
 		CompletedAt: workflow.Now(ctx), SLABreached: res.SLABreached, Directories: res.Directories, Changes: res.Changes,
 	}
@@ -479,9 +416,9 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 		ch.Error = err.Error()
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {
-			alertSecurity(ctx, e.policy, e.st.EmployeeID, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
+			alertSecurity(ctx, e.policy.SecurityChannel, e.st.EmployeeID, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
 		}
-		if e.st.Status == StatusOffboarding {
+		if e.st.Status == domain.StatusOffboarding {
 			e.st.Status = prevStatus
 		}
 	}
@@ -489,31 +426,131 @@ func (e *employee) run(ctx workflow.Context, item WorkItem) {
 	e.st.LastChange = &ch
 	e.st.History = append(e.st.History, ch)
 	if len(e.st.History) > historyKeep {
-		e.st.History = append([]ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
+		e.st.History = append([]contract.ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
 	}
 	e.upsert(ctx, item.Event)
 }
 
-// upsert writes the search attributes (no PII: ids and status words only).
-func (e *employee) upsert(ctx workflow.Context, event string) {
-	ups := []temporal.SearchAttributeUpdate{
-		EmployeeIDKey.ValueSet(e.st.EmployeeID),
-		LifecycleStatusKey.ValueSet(e.st.Status),
-		SLABreachedKey.ValueSet(e.st.SLABreached),
+// child starts a lifecycle child for item and waits for its result. The
+// static summary and details are what the Temporal UI shows for the run:
+// the employee id, the event and its effective time, never a name or an
+// email (they are not encrypted).
+func child[In any](ctx workflow.Context, item contract.WorkItem, name string, effective time.Time, in In) (contract.LifecycleResult, error) {
+	details := fmt.Sprintf("employee %s\nevent %s\nseq %d", item.Record.EmployeeID, item.Event, item.Seq)
+	when := "now"
+	if !effective.IsZero() {
+		when = effective.UTC().Format(time.RFC3339)
+		details += "\neffective " + when
 	}
-	if event != "" {
-		ups = append(ups, LifecycleEventKey.ValueSet(event))
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:    item.WorkflowID,
+		StaticSummary: fmt.Sprintf("%s %s · effective %s", item.Event, item.Record.EmployeeID, when),
+		StaticDetails: details,
+		// If an operator terminates the Employee workflow, a running
+		// offboarding still finishes.
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	var res contract.LifecycleResult
+	err := workflow.ExecuteChildWorkflow(cctx, name, in).Get(ctx, &res)
+	return res, err
+}
+
+// runJoiner runs a joiner, a rehire or a start-date activation, and queues
+// the activation when the accounts were created before the start date.
+func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, error) {
+	start := ActivateAt(item.Record)
+	jin := contract.JoinerInput{
+		EmployeeID: e.st.EmployeeID, Record: item.Record, Policy: e.policy,
+		Accounts: e.st.Accounts, Granted: e.st.Access, // a rehire's was emptied by the leaver
+		Enable:       start.IsZero() || !now.Before(start),
+		ActivateOnly: item.Event == domain.EventActivate,
+	}
+	wf := contract.JoinerWorkflowName
+	if item.Event == domain.EventRehire {
+		wf = contract.RehireWorkflowName
+	}
+	res, err := child(ctx, item, wf, start, jin)
+	if err != nil {
+		return res, err
+	}
+	if item.Event != domain.EventActivate {
+		e.st.Access = res.Granted
+		e.st.Applied = &item.Record
+	}
+	switch {
+	case e.st.Terminated && pendingStartV1(ctx):
+		// Terminated while the joiner ran: never enable; the queued leaver
+		// runs next.
+	case jin.Enable:
+		if e.st.Status != domain.StatusTerminationScheduled {
+			e.st.Status = domain.StatusActive
+		}
+	default:
+		actRec := item.Record
+		if e.st.Record != nil && pendingStartV1(ctx) {
+			// The start date may have moved while the joiner ran.
+			actRec = *e.st.Record
+			start = ActivateAt(actRec)
+		}
+		e.st.Status = domain.StatusPendingStart
+		e.st.Seq++
+		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: domain.EventActivate, DueAt: start, Record: actRec, AcceptedAt: now})
+		e.version++
+	}
+	return res, nil
+}
+
+// runMover applies a role change against the record last applied.
+func (e *employee) runMover(ctx workflow.Context, item contract.WorkItem) (contract.LifecycleResult, error) {
+	old := item.Record
+	if e.st.Applied != nil {
+		old = *e.st.Applied
+	}
+	min := contract.MoverInput{EmployeeID: e.st.EmployeeID, Old: old, New: item.Record, Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
+	res, err := child(ctx, item, contract.MoverWorkflowName, time.Time{}, min)
+	if err == nil {
+		e.st.Access = res.Granted
+		e.st.Applied = &item.Record
+	}
+	return res, err
+}
+
+// runLeaver offboards the employee from the termination's effective time.
+func (e *employee) runLeaver(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, error) {
+	lin := contract.LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
+	if lin.EffectiveAt.IsZero() {
+		lin.EffectiveAt = now
+	}
+	res, err := child(ctx, item, contract.LeaverWorkflowName, lin.EffectiveAt, lin)
+	if err == nil {
+		e.st.Access = res.Granted // nothing the catalog granted remains
+		e.st.Applied = &item.Record
+		e.st.Status = domain.StatusTerminated
+		e.st.SLABreached = e.st.SLABreached || res.SLABreached
+	}
+	return res, err
+}
+
+// upsert writes the search attributes (no PII: ids and status words only).
+func (e *employee) upsert(ctx workflow.Context, event domain.Event) {
+	ups := []temporal.SearchAttributeUpdate{
+		contract.EmployeeIDKey.ValueSet(e.st.EmployeeID),
+		contract.LifecycleStatusKey.ValueSet(string(e.st.Status)),
+		contract.SLABreachedKey.ValueSet(e.st.SLABreached),
+	}
+	if event != domain.NoEvent {
+		ups = append(ups, contract.LifecycleEventKey.ValueSet(string(event)))
 	}
 	if e.st.Record != nil && e.st.Record.Department != "" {
-		ups = append(ups, DepartmentKey.ValueSet(e.st.Record.Department))
+		ups = append(ups, contract.DepartmentKey.ValueSet(e.st.Record.Department))
 	}
-	if i := pendingIndex(e.st.Pending, EventLeaver); i >= 0 && !e.st.Pending[i].DueAt.IsZero() {
-		ups = append(ups, EffectiveAtKey.ValueSet(e.st.Pending[i].DueAt))
-	} else if e.st.Current != nil && e.st.Current.Event == EventLeaver {
-		ups = append(ups, EffectiveAtKey.ValueSet(e.st.Current.Record.TerminationAt()))
+	if i := pendingIndex(e.st.Pending, domain.EventLeaver); i >= 0 && !e.st.Pending[i].DueAt.IsZero() {
+		ups = append(ups, contract.EffectiveAtKey.ValueSet(e.st.Pending[i].DueAt))
+	} else if e.st.Current != nil && e.st.Current.Event == domain.EventLeaver {
+		ups = append(ups, contract.EffectiveAtKey.ValueSet(e.st.Current.Record.TerminationAt()))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
-		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "EmployeeID", e.st.EmployeeID, "Error", err.Error())
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "employee_id", e.st.EmployeeID, "error", err.Error())
 	}
 }
 
@@ -521,7 +558,7 @@ func (e *employee) shouldContinueAsNew(ctx workflow.Context) bool {
 	info := workflow.GetInfo(ctx)
 	limit := e.policy.HistoryThreshold
 	if limit <= 0 {
-		limit = DefaultHistoryThreshold
+		limit = contract.DefaultHistoryThreshold
 	}
 	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit
 }
@@ -533,12 +570,12 @@ func (e *employee) continueAsNew(ctx workflow.Context, signals workflow.ReceiveC
 		return err
 	}
 	for {
-		var r HRRecordInput
+		var r contract.HRRecordInput
 		if !signals.ReceiveAsync(&r) {
 			break
 		}
 		e.acceptSignal(ctx, r)
 	}
 	e.st.Runs++
-	return workflow.NewContinueAsNewError(ctx, EmployeeWorkflowName, EmployeeInput{EmployeeID: e.st.EmployeeID, Policy: e.policy, State: &e.st})
+	return workflow.NewContinueAsNewError(ctx, contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: e.st.EmployeeID, Policy: e.policy, State: &e.st})
 }

@@ -16,29 +16,29 @@ import (
 	sdktest "go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/jml-dev/jml/config"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/workflows"
 )
 
 var dirs = []string{"entra", "okta", "google"}
 
-func testCatalog() config.Catalog {
+func testCatalog() domain.Catalog {
 	all := func(g string) map[string][]string {
 		return map[string][]string{"entra": {g}, "okta": {g}, "google": {g}}
 	}
-	return config.Catalog{
-		Birthright: config.Grant{Groups: all("all-staff"), Apps: []string{"zoom"}},
-		Rules: []config.Rule{
-			{Name: "e3", Match: config.Match{EmploymentTypes: []string{"full_time"}}, Grant: config.Grant{Licenses: map[string][]string{"entra": {"SPE_E3"}}}},
-			{Name: "engineering", Match: config.Match{Departments: []string{"Engineering"}}, Grant: config.Grant{Groups: all("dept-engineering"), Apps: []string{"github"}}},
-			{Name: "sales", Match: config.Match{Departments: []string{"Sales"}}, Grant: config.Grant{Groups: all("dept-sales"), Apps: []string{"salesforce"}}},
+	return domain.Catalog{
+		Birthright: domain.Grant{Groups: all("all-staff"), Apps: []string{"zoom"}},
+		Rules: []domain.Rule{
+			{Name: "e3", Match: domain.Match{EmploymentTypes: []string{"full_time"}}, Grant: domain.Grant{Licenses: map[string][]string{"entra": {"SPE_E3"}}}},
+			{Name: "engineering", Match: domain.Match{Departments: []string{"Engineering"}}, Grant: domain.Grant{Groups: all("dept-engineering"), Apps: []string{"github"}}},
+			{Name: "sales", Match: domain.Match{Departments: []string{"Sales"}}, Grant: domain.Grant{Groups: all("dept-sales"), Apps: []string{"salesforce"}}},
 		},
 	}
 }
 
-func testPolicy() workflows.Policy {
-	return workflows.Policy{
+func testPolicy() contract.Policy {
+	return contract.Policy{
 		Directories: dirs, Apps: []string{"github", "salesforce", "zoom"},
 		LeaverSLA: time.Hour, JoinerLeadTime: 72 * time.Hour, RetireDevices: true,
 		SecurityChannel: "#security-alerts",
@@ -49,11 +49,11 @@ func testPolicy() workflows.Policy {
 var ny, _ = time.LoadLocation("America/New_York")
 var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, ny)
 
-func rec(mods ...func(*hr.Record)) hr.Record {
-	r := hr.Record{
+func rec(mods ...func(*domain.HRRecord)) domain.HRRecord {
+	r := domain.HRRecord{
 		Source: "test", EmployeeID: "E0042", Email: "ada.lovelace@demo.jml.test", GivenName: "Ada", FamilyName: "Lovelace",
 		Department: "Engineering", Title: "Engineer", Location: "NYC", Timezone: "America/New_York",
-		EmploymentType: "full_time", ManagerEmployeeID: "E0007", Status: hr.StatusActive, StartDate: "2026-01-05",
+		EmploymentType: "full_time", ManagerEmployeeID: "E0007", Status: domain.HRActive, StartDate: "2026-01-05",
 	}
 	for _, m := range mods {
 		m(&r)
@@ -87,39 +87,39 @@ func (s *EmployeeSuite) SetupTest() {
 	}).Return(nil)
 }
 
-func (s *EmployeeSuite) signal(r hr.Record) {
-	s.env.SignalWorkflow(workflows.SignalHRRecord, workflows.HRRecordInput{Record: r})
+func (s *EmployeeSuite) signal(r domain.HRRecord) {
+	s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: r})
 }
 
-func (s *EmployeeSuite) state() workflows.EmployeeState {
-	v, err := s.env.QueryWorkflow(workflows.QueryState)
+func (s *EmployeeSuite) state() contract.EmployeeState {
+	v, err := s.env.QueryWorkflow(contract.QueryState)
 	s.Require().NoError(err)
-	var st workflows.EmployeeState
+	var st contract.EmployeeState
 	s.Require().NoError(v.Get(&st))
 	return st
 }
 
 // apply sends the apply-hr-record update; check runs when it finishes
 // (updates complete asynchronously in the test environment).
-func (s *EmployeeSuite) apply(r hr.Record, check func(workflows.ApplyHRRecordResult, error)) {
+func (s *EmployeeSuite) apply(r domain.HRRecord, check func(contract.ApplyHRRecordResult, error)) {
 	s.updates++
 	s.seq++
-	s.env.UpdateWorkflow(workflows.UpdateApplyHRRecord, fmt.Sprintf("apply-%d", s.seq), &sdktest.TestUpdateCallback{
-		OnReject: func(err error) { s.updates--; check(workflows.ApplyHRRecordResult{}, err) },
+	s.env.UpdateWorkflow(contract.UpdateApplyHRRecord, fmt.Sprintf("apply-%d", s.seq), &sdktest.TestUpdateCallback{
+		OnReject: func(err error) { s.updates--; check(contract.ApplyHRRecordResult{}, err) },
 		OnAccept: func() {},
 		OnComplete: func(v any, err error) {
 			s.updates--
-			res, _ := v.(workflows.ApplyHRRecordResult)
+			res, _ := v.(contract.ApplyHRRecordResult)
 			check(res, err)
 		},
-	}, workflows.HRRecordInput{Record: r})
+	}, contract.HRRecordInput{Record: r})
 }
 
 // at schedules fn at d after start; the last step cancels the entity
 // workflow, which otherwise waits forever for the next HR record.
 func (s *EmployeeSuite) at(d time.Duration, fn func()) { s.env.RegisterDelayedCallback(fn, d) }
 
-func (s *EmployeeSuite) run(end time.Duration, in workflows.EmployeeInput) {
+func (s *EmployeeSuite) run(end time.Duration, in contract.EmployeeInput) {
 	s.at(end, s.env.CancelWorkflow)
 	if in.EmployeeID == "" {
 		in.EmployeeID = "E0042"
@@ -127,7 +127,7 @@ func (s *EmployeeSuite) run(end time.Duration, in workflows.EmployeeInput) {
 	if in.Policy.Directories == nil {
 		in.Policy = testPolicy()
 	}
-	s.env.ExecuteWorkflow(workflows.EmployeeWorkflowName, in)
+	s.env.ExecuteWorkflow(contract.EmployeeWorkflowName, in)
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.Require().Zero(s.updates, "every update finished")
 	var canceled *temporal.CanceledError
@@ -135,7 +135,7 @@ func (s *EmployeeSuite) run(end time.Duration, in workflows.EmployeeInput) {
 }
 
 // employed is the state of an employee the joiner already provisioned.
-func (s *EmployeeSuite) employed() *workflows.EmployeeState {
+func (s *EmployeeSuite) employed() *contract.EmployeeState {
 	r := rec()
 	acc := map[string]string{}
 	for _, d := range dirs {
@@ -143,9 +143,9 @@ func (s *EmployeeSuite) employed() *workflows.EmployeeState {
 		s.stubs.enabled[d+"/E0042"] = true
 		s.stubs.setGroups(d, "E0042", "all-staff", "dept-engineering")
 	}
-	return &workflows.EmployeeState{
-		EmployeeID: "E0042", Status: workflows.StatusActive, Record: &r, Applied: &r, Accounts: acc,
-		Access: testCatalog().Evaluate(workflows.AttributesOf(r)), Seq: 1,
+	return &contract.EmployeeState{
+		EmployeeID: "E0042", Status: domain.StatusActive, Record: &r, Applied: &r, Accounts: acc,
+		Access: testCatalog().Evaluate(domain.AttributesOf(r)), Seq: 1,
 	}
 }
 
@@ -153,25 +153,25 @@ func (s *EmployeeSuite) TestJoinerProvisionsEveryDirectoryAndTellsTheManager() {
 	s.at(0, func() { s.signal(rec()) })
 	s.at(time.Minute, func() {
 		st := s.state()
-		s.Equal(workflows.StatusActive, st.Status)
+		s.Equal(domain.StatusActive, st.Status)
 		s.Equal(map[string]string{"entra": "entra/E0042", "okta": "okta/E0042", "google": "google/E0042"}, st.Accounts)
 		s.Equal([]string{"all-staff", "dept-engineering"}, st.Access.Groups["okta"])
-		s.Equal(workflows.EventJoiner, st.LastChange.Event)
+		s.Equal(domain.EventJoiner, st.LastChange.Event)
 		s.Equal("employee/E0042/joiner/1", st.LastChange.WorkflowID)
 	})
-	s.run(time.Hour, workflows.EmployeeInput{})
+	s.run(time.Hour, contract.EmployeeInput{})
 
 	for _, d := range dirs {
-		s.Equal(1, s.stubs.count(workflows.ActEnsureAccount, d), d)
-		s.Equal(1, s.stubs.count(workflows.ActSetManager, d), d)
+		s.Equal(1, s.stubs.count(contract.EnsureAccount.Name, d), d)
+		s.Equal(1, s.stubs.count(contract.SetManager.Name, d), d)
 		s.Equal([]string{"all-staff", "dept-engineering"}, s.stubs.groupsOf(d, "E0042"), d)
 	}
-	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
-		s.True(c.In.(workflows.EnsureAccountInput).Enabled, "start date is past: created enabled")
+	for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
+		s.True(c.In.(contract.EnsureAccountInput).Enabled, "start date is past: created enabled")
 	}
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:github"))
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:zoom"))
-	s.Equal(0, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:github"))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:zoom"))
+	s.Equal(0, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
 	msgs := s.stubs.messages("manager:E0007")
 	s.Require().Len(msgs, 1)
 	s.Contains(msgs[0], "provisioned")
@@ -182,23 +182,25 @@ func (s *EmployeeSuite) TestJoinerLeadTimeCreatesDisabledThenEnablesOnStartDate(
 	// Start date 2026-03-12 in New York: enabled at the start of that day;
 	// lead time 72h before it.
 	start := time.Date(2026, 3, 12, 0, 0, 0, 0, ny)
-	s.at(0, func() { s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusPending; r.StartDate = "2026-03-12" })) })
+	s.at(0, func() {
+		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRPending; r.StartDate = "2026-03-12" }))
+	})
 	s.at(start.Add(-72*time.Hour).Sub(t0)-time.Minute, func() {
-		s.Equal(0, s.stubs.count(workflows.ActEnsureAccount, ""), "no account before the lead time")
+		s.Equal(0, s.stubs.count(contract.EnsureAccount.Name, ""), "no account before the lead time")
 	})
 	s.at(start.Add(-72*time.Hour).Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnsureAccount, ""))
-		s.Equal(workflows.StatusPendingStart, s.state().Status)
-		s.Equal(0, s.stubs.count(workflows.ActEnableAccount, ""))
+		s.Equal(3, s.stubs.count(contract.EnsureAccount.Name, ""))
+		s.Equal(domain.StatusPendingStart, s.state().Status)
+		s.Equal(0, s.stubs.count(contract.EnableAccount.Name, ""))
 	})
-	s.at(start.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(workflows.ActEnableAccount, "")) })
+	s.at(start.Sub(t0)-time.Minute, func() { s.Equal(0, s.stubs.count(contract.EnableAccount.Name, "")) })
 	s.at(start.Sub(t0)+time.Minute, func() {
-		s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
-		s.Equal(workflows.StatusActive, s.state().Status)
+		s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""))
+		s.Equal(domain.StatusActive, s.state().Status)
 	})
-	s.run(start.Sub(t0)+time.Hour, workflows.EmployeeInput{})
-	for _, c := range s.stubs.callsOf(workflows.ActEnsureAccount) {
-		s.False(c.In.(workflows.EnsureAccountInput).Enabled, "created disabled during the lead time")
+	s.run(start.Sub(t0)+time.Hour, contract.EmployeeInput{})
+	for _, c := range s.stubs.callsOf(contract.EnsureAccount.Name) {
+		s.False(c.In.(contract.EnsureAccountInput).Enabled, "created disabled during the lead time")
 	}
 }
 
@@ -206,33 +208,33 @@ func (s *EmployeeSuite) TestFutureDatedTerminationFiresAtItsTimeAndNotBefore() {
 	// Friday 2026-03-06, 17:00 in New York.
 	effective := time.Date(2026, 3, 6, 17, 0, 0, 0, ny)
 	s.at(time.Minute, func() {
-		s.apply(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" }), func(res workflows.ApplyHRRecordResult, err error) {
+		s.apply(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-06" }), func(res contract.ApplyHRRecordResult, err error) {
 			s.NoError(err)
-			s.Equal(workflows.ClassLeave, res.Classification)
+			s.Equal(domain.ClassLeave, res.Classification)
 			s.True(res.DueAt.Equal(effective), "due %v want %v", res.DueAt, effective)
 		})
 	})
 	s.at(effective.Sub(t0)-time.Second, func() {
-		s.Equal(0, s.stubs.count(workflows.ActDisableAccount, ""), "nothing disabled before the effective time")
-		s.Equal(workflows.StatusTerminationScheduled, s.state().Status)
+		s.Equal(0, s.stubs.count(contract.DisableAccount.Name, ""), "nothing disabled before the effective time")
+		s.Equal(domain.StatusTerminationScheduled, s.state().Status)
 	})
 	s.at(effective.Sub(t0)+time.Second, func() {
-		s.Equal(3, s.stubs.count(workflows.ActDisableAccount, ""))
+		s.Equal(3, s.stubs.count(contract.DisableAccount.Name, ""))
 	})
-	s.run(effective.Sub(t0)+2*time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(effective.Sub(t0)+2*time.Hour, contract.EmployeeInput{State: s.employed()})
 
 	st := s.state()
-	s.Equal(workflows.StatusTerminated, st.Status)
+	s.Equal(domain.StatusTerminated, st.Status)
 	s.Empty(st.Pending)
 	s.Empty(st.Access.Groups, "no catalog access is held after the leaver")
 	for _, d := range dirs {
 		s.False(s.stubs.enabled[d+"/E0042"], d)
 		s.Empty(s.stubs.groupsOf(d, "E0042"), d)
-		s.Equal(1, s.stubs.count(workflows.ActRetireDevices, d))
-		s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, d))
+		s.Equal(1, s.stubs.count(contract.RetireDevices.Name, d))
+		s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, d))
 	}
 	for _, app := range []string{"github", "salesforce", "zoom"} {
-		s.Equal(1, s.stubs.count(workflows.ActDeprovisionApp, "scim:"+app))
+		s.Equal(1, s.stubs.count(contract.DeprovisionApp.Name, "scim:"+app))
 	}
 	s.Require().Len(s.stubs.logRows, 1)
 	row := s.stubs.logRows[0]
@@ -250,22 +252,22 @@ func (s *EmployeeSuite) TestTerminationCancelledBeforeEffectiveTimeRevokesNothin
 	timersCancelled := 0
 	s.env.SetOnTimerCanceledListener(func(string) { timersCancelled++ })
 	s.at(time.Minute, func() {
-		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" }))
+		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-06" }))
 	})
 	s.at(24*time.Hour, func() {
-		s.Equal(workflows.StatusTerminationScheduled, s.state().Status)
-		s.apply(rec(), func(res workflows.ApplyHRRecordResult, err error) {
+		s.Equal(domain.StatusTerminationScheduled, s.state().Status)
+		s.apply(rec(), func(res contract.ApplyHRRecordResult, err error) {
 			s.NoError(err)
-			s.Equal(workflows.ClassTerminationCancelled, res.Classification)
+			s.Equal(domain.ClassTerminationCancelled, res.Classification)
 		})
 	})
-	s.run(effective.Sub(t0)+48*time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(effective.Sub(t0)+48*time.Hour, contract.EmployeeInput{State: s.employed()})
 
-	for _, name := range []string{workflows.ActDisableAccount, workflows.ActRevokeSessions, workflows.ActRemoveAllAccess, workflows.ActDeprovisionApp, workflows.ActAppendOffboardingLog} {
+	for _, name := range []string{contract.DisableAccount.Name, contract.RevokeSessions.Name, contract.RemoveAllAccess.Name, contract.DeprovisionApp.Name, contract.AppendOffboardingLog.Name} {
 		s.Equal(0, s.stubs.count(name, ""), name)
 	}
 	st := s.state()
-	s.Equal(workflows.StatusActive, st.Status)
+	s.Equal(domain.StatusActive, st.Status)
 	s.Empty(st.Pending)
 	s.False(st.Terminated)
 	s.GreaterOrEqual(timersCancelled, 1, "the pending termination timer was cancelled")
@@ -276,31 +278,31 @@ func (s *EmployeeSuite) TestTerminationCancelledBeforeEffectiveTimeRevokesNothin
 
 func (s *EmployeeSuite) TestRehireReenablesAndGrantsTheNewRole() {
 	st := s.employed()
-	st.Status, st.Terminated = workflows.StatusTerminated, true
-	term := rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-02-01" })
-	st.Record, st.Applied, st.Access = &term, &term, config.Entitlements{}
+	st.Status, st.Terminated = domain.StatusTerminated, true
+	term := rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-02-01" })
+	st.Record, st.Applied, st.Access = &term, &term, domain.Entitlements{}
 	for _, d := range dirs {
 		s.stubs.enabled[d+"/E0042"] = false
 		s.stubs.setGroups(d, "E0042")
 	}
 	s.at(time.Minute, func() {
-		s.apply(rec(func(r *hr.Record) { r.Department = "Sales"; r.StartDate = "2026-02-27" }), func(res workflows.ApplyHRRecordResult, err error) {
+		s.apply(rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.StartDate = "2026-02-27" }), func(res contract.ApplyHRRecordResult, err error) {
 			s.NoError(err)
-			s.Equal(workflows.ClassRehire, res.Classification)
+			s.Equal(domain.ClassRehire, res.Classification)
 		})
 	})
-	s.run(2*time.Hour, workflows.EmployeeInput{State: st})
+	s.run(2*time.Hour, contract.EmployeeInput{State: st})
 
 	got := s.state()
-	s.Equal(workflows.StatusActive, got.Status)
-	s.Equal(workflows.EventRehire, got.LastChange.Event)
+	s.Equal(domain.StatusActive, got.Status)
+	s.Equal(domain.EventRehire, got.LastChange.Event)
 	s.Equal("employee/E0042/rehire/2", got.LastChange.WorkflowID)
 	for _, d := range dirs {
 		s.True(s.stubs.enabled[d+"/E0042"], "%s re-enabled", d)
 		s.Equal([]string{"all-staff", "dept-sales"}, s.stubs.groupsOf(d, "E0042"))
 	}
-	s.Equal(3, s.stubs.count(workflows.ActEnableAccount, ""))
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
+	s.Equal(3, s.stubs.count(contract.EnableAccount.Name, ""))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
 }
 
 func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
@@ -310,30 +312,30 @@ func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
 		s.stubs.setGroups(d, "E0042", "all-staff", "dept-engineering", "tier0-admins")
 	}
 	s.at(time.Minute, func() {
-		s.apply(rec(func(r *hr.Record) { r.Department = "Sales"; r.ManagerEmployeeID = "E0009" }), func(res workflows.ApplyHRRecordResult, err error) {
+		s.apply(rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.ManagerEmployeeID = "E0009" }), func(res contract.ApplyHRRecordResult, err error) {
 			s.NoError(err)
-			s.Equal(workflows.ClassMove, res.Classification)
+			s.Equal(domain.ClassMove, res.Classification)
 			s.Contains(res.Reason, "department")
 			s.Contains(res.Reason, "manager")
 		})
 	})
-	s.run(time.Hour, workflows.EmployeeInput{State: st})
+	s.run(time.Hour, contract.EmployeeInput{State: st})
 
 	for _, d := range dirs {
 		s.Equal([]string{"all-staff", "dept-sales", "tier0-admins"}, s.stubs.groupsOf(d, "E0042"), d)
 	}
-	for _, c := range s.stubs.callsOf(workflows.ActApplyAccess) {
-		for _, ch := range c.In.(workflows.ApplyAccessInput).Changes {
+	for _, c := range s.stubs.callsOf(contract.ApplyAccess.Name) {
+		for _, ch := range c.In.(contract.ApplyAccessInput).Changes {
 			s.NotContains(ch.Remove, "tier0-admins")
 		}
 	}
-	s.Equal(3, s.stubs.count(workflows.ActSetManager, ""))
-	for _, c := range s.stubs.callsOf(workflows.ActSetManager) {
-		s.Equal("E0009", c.In.(workflows.SetManagerInput).ManagerEmployeeID)
+	s.Equal(3, s.stubs.count(contract.SetManager.Name, ""))
+	for _, c := range s.stubs.callsOf(contract.SetManager.Name) {
+		s.Equal("E0009", c.In.(contract.SetManagerInput).ManagerEmployeeID)
 	}
-	s.Equal(1, s.stubs.count(workflows.ActDeprovisionApp, "scim:github"))
-	s.Equal(1, s.stubs.count(workflows.ActProvisionApp, "scim:salesforce"))
-	s.Equal(0, s.stubs.count(workflows.ActProvisionApp, "scim:zoom"), "birthright app unchanged")
+	s.Equal(1, s.stubs.count(contract.DeprovisionApp.Name, "scim:github"))
+	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
+	s.Equal(0, s.stubs.count(contract.ProvisionApp.Name, "scim:zoom"), "birthright app unchanged")
 	s.Len(s.stubs.messages("manager:E0007"), 1, "old manager told")
 	s.Len(s.stubs.messages("manager:E0009"), 1, "new manager told")
 	s.Contains(s.stubs.messages("manager:E0009")[0], `department "Engineering" -> "Sales"`)
@@ -344,14 +346,14 @@ func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
 
 func (s *EmployeeSuite) TestNoOpAndRejectedRecords() {
 	s.at(time.Minute, func() {
-		s.apply(rec(func(r *hr.Record) { r.Email = "ada@demo.jml.test" }), func(res workflows.ApplyHRRecordResult, err error) { // not a mover field
+		s.apply(rec(func(r *domain.HRRecord) { r.Email = "ada@demo.jml.test" }), func(res contract.ApplyHRRecordResult, err error) { // not a mover field
 			s.NoError(err)
-			s.Equal(workflows.ClassNoOp, res.Classification)
+			s.Equal(domain.ClassNoOp, res.Classification)
 		})
-		s.apply(rec(func(r *hr.Record) { r.EmployeeID = "E0043" }), func(_ workflows.ApplyHRRecordResult, err error) { s.ErrorContains(err, "E0043") })
-		s.apply(rec(func(r *hr.Record) { r.Email = "" }), func(_ workflows.ApplyHRRecordResult, err error) { s.ErrorContains(err, "email") })
+		s.apply(rec(func(r *domain.HRRecord) { r.EmployeeID = "E0043" }), func(_ contract.ApplyHRRecordResult, err error) { s.ErrorContains(err, "E0043") })
+		s.apply(rec(func(r *domain.HRRecord) { r.Email = "" }), func(_ contract.ApplyHRRecordResult, err error) { s.ErrorContains(err, "email") })
 	})
-	s.run(time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(time.Hour, contract.EmployeeInput{State: s.employed()})
 	s.Empty(s.stubs.calls, "a record that changes nothing runs nothing")
 	s.Equal(1, s.state().Received, "rejected updates are not received")
 }
@@ -364,14 +366,14 @@ func (s *EmployeeSuite) operator(action, lane, who string, check func(error)) {
 	err := s.env.UpdateWorkflowByID(s.leaverChildID(), action, fmt.Sprintf("%s-%d", action, s.seq), &sdktest.TestUpdateCallback{
 		OnReject: func(err error) { s.updates--; check(err) }, OnAccept: func() {},
 		OnComplete: func(_ any, err error) { s.updates--; check(err) },
-	}, workflows.OperatorDecision{Directory: lane, Operator: who, Reason: "test"})
+	}, contract.OperatorDecision{Directory: lane, Operator: who, Reason: "test"})
 	s.Require().NoError(err)
 }
 
 func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
-	s.stubs.fail[workflows.ActDisableAccount+"/okta"] = 1
+	s.stubs.fail[contract.DisableAccount.Name+"/okta"] = 1
 	s.at(time.Minute, func() {
-		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = t0 }))
+		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = t0 }))
 	})
 	s.at(59*time.Minute, func() {
 		s.Empty(slices.DeleteFunc(s.stubs.messages("channel:#security-alerts"), func(m string) bool { return !strings.Contains(m, "SLA BREACHED") }))
@@ -379,15 +381,15 @@ func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
 	s.at(61*time.Minute, func() {
 		alerts := s.stubs.messages("channel:#security-alerts")
 		s.True(slices.ContainsFunc(alerts, func(m string) bool { return strings.Contains(m, "SLA BREACHED") && strings.Contains(m, "E0042") }), "%v", alerts)
-		s.Equal(workflows.StatusOffboarding, s.state().Status)
-		s.operator(workflows.UpdateRetry, "okta", "alice", func(err error) { s.NoError(err) })
+		s.Equal(domain.StatusOffboarding, s.state().Status)
+		s.operator(contract.UpdateRetry, "okta", "alice", func(err error) { s.NoError(err) })
 	})
-	s.run(3*time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(3*time.Hour, contract.EmployeeInput{State: s.employed()})
 
 	breached := false
 	for _, sa := range s.sas {
-		ev, _ := sa.GetKeyword(workflows.LifecycleEventKey)
-		if b, ok := sa.GetBool(workflows.SLABreachedKey); ok && b && ev == workflows.EventLeaver {
+		ev, _ := sa.GetKeyword(contract.LifecycleEventKey)
+		if b, ok := sa.GetBool(contract.SLABreachedKey); ok && b && ev == string(domain.EventLeaver) {
 			breached = true
 		}
 	}
@@ -395,46 +397,46 @@ func (s *EmployeeSuite) TestSLABreachAlertsSetsSearchAttributeAndKeepsGoing() {
 	st := s.state()
 	s.True(st.SLABreached)
 	s.True(st.LastChange.SLABreached)
-	s.Equal(workflows.StatusTerminated, st.Status)
+	s.Equal(domain.StatusTerminated, st.Status)
 	s.Require().Len(s.stubs.logRows, 1)
 	s.False(s.stubs.logRows[0].SLAMet)
 	s.False(s.stubs.enabled["okta/E0042"], "work went on after the breach")
 }
 
 func (s *EmployeeSuite) TestPartialFailureWaitsForOperatorRetryAndSkip() {
-	s.stubs.fail[workflows.ActDisableAccount+"/entra"] = 1
-	s.stubs.fail[workflows.ActRemoveAllAccess+"/google"] = 5
+	s.stubs.fail[contract.DisableAccount.Name+"/entra"] = 1
+	s.stubs.fail[contract.RemoveAllAccess.Name+"/google"] = 5
 	s.at(time.Minute, func() {
-		s.signal(rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationEffectiveAt = t0 }))
+		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = t0 }))
 	})
 	s.at(10*time.Minute, func() {
 		// okta finished on its own: one directory failing does not stop the others.
-		s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, "okta"))
-		s.Equal(0, s.stubs.count(workflows.ActVerifyDisabled, "entra"))
+		s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, "okta"))
+		s.Equal(0, s.stubs.count(contract.VerifyDisabled.Name, "entra"))
 		alerts := s.stubs.messages("channel:#security-alerts")
 		s.True(slices.ContainsFunc(alerts, func(m string) bool {
 			return strings.Contains(m, "entra disable failed") && strings.Contains(m, "forbidden")
 		}), "%v", alerts)
 
-		s.operator(workflows.UpdateRetry, "entra", "", func(err error) { s.ErrorContains(err, "operator is required") })
-		s.operator(workflows.UpdateRetry, "okta", "alice", func(err error) { s.ErrorContains(err, "not waiting") })
-		s.operator(workflows.UpdateRetry, "entra", "alice", func(err error) { s.NoError(err) })
-		s.operator(workflows.UpdateSkip, "google", "bob", func(err error) { s.NoError(err) })
+		s.operator(contract.UpdateRetry, "entra", "", func(err error) { s.ErrorContains(err, "operator is required") })
+		s.operator(contract.UpdateRetry, "okta", "alice", func(err error) { s.ErrorContains(err, "not waiting") })
+		s.operator(contract.UpdateRetry, "entra", "alice", func(err error) { s.NoError(err) })
+		s.operator(contract.UpdateSkip, "google", "bob", func(err error) { s.NoError(err) })
 	})
-	s.run(2*time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(2*time.Hour, contract.EmployeeInput{State: s.employed()})
 
-	s.Equal(2, s.stubs.count(workflows.ActDisableAccount, "entra"), "retried once on the operator's word")
-	s.Equal(1, s.stubs.count(workflows.ActRemoveAllAccess, "google"), "skipped, not retried")
-	s.Equal(1, s.stubs.count(workflows.ActVerifyDisabled, "google"), "steps after the skipped one still run")
+	s.Equal(2, s.stubs.count(contract.DisableAccount.Name, "entra"), "retried once on the operator's word")
+	s.Equal(1, s.stubs.count(contract.RemoveAllAccess.Name, "google"), "skipped, not retried")
+	s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, "google"), "steps after the skipped one still run")
 	s.Require().Len(s.stubs.logRows, 1)
 	row := s.stubs.logRows[0]
-	byDir := map[string]workflows.DirectoryResult{}
+	byDir := map[string]contract.DirectoryResult{}
 	for _, d := range row.Directories {
 		byDir[d.Directory] = d
 	}
-	s.Equal(workflows.ResultOK, byDir["entra"].Result)
+	s.Equal(domain.ResultOK, byDir["entra"].Result)
 	s.True(byDir["entra"].Verified)
-	s.Equal(workflows.ResultSkipped, byDir["google"].Result)
+	s.Equal(domain.ResultSkipped, byDir["google"].Result)
 	s.Equal([]string{"remove access"}, byDir["google"].Skipped)
 	s.Require().Len(row.Decisions, 2)
 	s.Equal("alice", row.Decisions[0].Operator)
@@ -442,7 +444,7 @@ func (s *EmployeeSuite) TestPartialFailureWaitsForOperatorRetryAndSkip() {
 	s.Equal("disable", row.Decisions[0].Step)
 	s.Equal("bob", row.Decisions[1].Operator)
 	s.Equal("skip", row.Decisions[1].Action)
-	s.Equal(workflows.StatusTerminated, s.state().Status)
+	s.Equal(domain.StatusTerminated, s.state().Status)
 }
 
 func (s *EmployeeSuite) TestContinueAsNewKeepsStateAndLosesNoSignal() {
@@ -451,19 +453,19 @@ func (s *EmployeeSuite) TestContinueAsNewKeepsStateAndLosesNoSignal() {
 	st.Seq = 7
 	st.Received = 4
 	s.at(0, func() {
-		s.env.SignalWorkflowSkippingWorkflowTask(workflows.SignalHRRecord, workflows.HRRecordInput{Record: rec(func(r *hr.Record) { r.Title = "Staff Engineer" })})
-		s.env.SignalWorkflowSkippingWorkflowTask(workflows.SignalHRRecord, workflows.HRRecordInput{Record: rec(func(r *hr.Record) {
+		s.env.SignalWorkflowSkippingWorkflowTask(contract.SignalHRRecord, contract.HRRecordInput{Record: rec(func(r *domain.HRRecord) { r.Title = "Staff Engineer" })})
+		s.env.SignalWorkflowSkippingWorkflowTask(contract.SignalHRRecord, contract.HRRecordInput{Record: rec(func(r *domain.HRRecord) {
 			r.Title = "Staff Engineer"
-			r.Status = hr.StatusTerminated
+			r.Status = domain.HRTerminated
 			r.TerminationDate = "2026-04-30"
 		})})
 	})
-	s.env.ExecuteWorkflow(workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy(), State: st})
+	s.env.ExecuteWorkflow(contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: "E0042", Policy: testPolicy(), State: st})
 	s.Require().True(s.env.IsWorkflowCompleted())
 	var can *workflow.ContinueAsNewError
 	s.Require().True(errors.As(s.env.GetWorkflowError(), &can), "got %v", s.env.GetWorkflowError())
-	s.Equal(workflows.EmployeeWorkflowName, can.WorkflowType.Name)
-	var next workflows.EmployeeInput
+	s.Equal(contract.EmployeeWorkflowName, can.WorkflowType.Name)
+	var next contract.EmployeeInput
 	s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	s.Require().NotNil(next.State)
 	got := next.State
@@ -475,42 +477,42 @@ func (s *EmployeeSuite) TestContinueAsNewKeepsStateAndLosesNoSignal() {
 	s.Equal(1, got.Runs)
 	s.Equal("Staff Engineer", got.Record.Title)
 	s.True(got.Terminated)
-	var events []string
+	var events []domain.Event
 	for _, w := range got.Pending {
 		events = append(events, w.Event)
 	}
-	s.Equal([]string{workflows.EventMover, workflows.EventLeaver}, events, "both records' work queued for the next run")
+	s.Equal([]domain.Event{domain.EventMover, domain.EventLeaver}, events, "both records' work queued for the next run")
 	s.Equal(9, got.Seq)
 	s.Equal(testPolicy().Directories, next.Policy.Directories)
 }
 
 func TestClassify(t *testing.T) {
 	employed := rec()
-	term := rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" })
-	pendingLeave := []workflows.WorkItem{{Seq: 2, Event: workflows.EventLeaver, Record: term}}
+	term := rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-06" })
+	pendingLeave := []contract.WorkItem{{Seq: 2, Event: domain.EventLeaver, Record: term}}
 	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name string
-		st   workflows.EmployeeState
-		r    hr.Record
-		want workflows.Classification
+		st   contract.EmployeeState
+		r    domain.HRRecord
+		want domain.Classification
 	}{
-		{"first active record", workflows.EmployeeState{}, employed, workflows.ClassJoin},
-		{"first record terminated", workflows.EmployeeState{}, term, workflows.ClassLeave},
-		{"department change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.Department = "Sales" }), workflows.ClassMove},
-		{"title change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.Title = "Lead" }), workflows.ClassMove},
-		{"location change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.Location = "LON" }), workflows.ClassMove},
-		{"manager change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.ManagerEmployeeID = "E0001" }), workflows.ClassMove},
-		{"employment type change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.EmploymentType = "contractor" }), workflows.ClassMove},
-		{"irrelevant change", workflows.EmployeeState{Record: &employed}, rec(func(r *hr.Record) { r.GivenName = "Augusta" }), workflows.ClassNoOp},
-		{"termination", workflows.EmployeeState{Record: &employed}, term, workflows.ClassLeave},
-		{"termination repeated", workflows.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, workflows.ClassNoOp},
-		{"termination rescheduled", workflows.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave},
-			rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-13" }), workflows.ClassLeave},
-		{"cancelled before effective", workflows.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, workflows.ClassTerminationCancelled},
-		{"active after termination ran", workflows.EmployeeState{Record: &term, Terminated: true}, employed, workflows.ClassRehire},
-		{"stale record", workflows.EmployeeState{Record: &hr.Record{EmployeeID: "E0042", Status: hr.StatusActive, UpdatedAt: old.Add(time.Hour)}},
-			rec(func(r *hr.Record) { r.Department = "Sales"; r.UpdatedAt = old }), workflows.ClassNoOp},
+		{"first active record", contract.EmployeeState{}, employed, domain.ClassJoin},
+		{"first record terminated", contract.EmployeeState{}, term, domain.ClassLeave},
+		{"department change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Department = "Sales" }), domain.ClassMove},
+		{"title change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Title = "Lead" }), domain.ClassMove},
+		{"location change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Location = "LON" }), domain.ClassMove},
+		{"manager change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.ManagerEmployeeID = "E0001" }), domain.ClassMove},
+		{"employment type change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.EmploymentType = "contractor" }), domain.ClassMove},
+		{"irrelevant change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.GivenName = "Augusta" }), domain.ClassNoOp},
+		{"termination", contract.EmployeeState{Record: &employed}, term, domain.ClassLeave},
+		{"termination repeated", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, domain.ClassNoOp},
+		{"termination rescheduled", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave},
+			rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-13" }), domain.ClassLeave},
+		{"cancelled before effective", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, domain.ClassTerminationCancelled},
+		{"active after termination ran", contract.EmployeeState{Record: &term, Terminated: true}, employed, domain.ClassRehire},
+		{"stale record", contract.EmployeeState{Record: &domain.HRRecord{EmployeeID: "E0042", Status: domain.HRActive, UpdatedAt: old.Add(time.Hour)}},
+			rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = old }), domain.ClassNoOp},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -521,32 +523,32 @@ func TestClassify(t *testing.T) {
 }
 
 func TestIDsCarryNoPII(t *testing.T) {
-	require.Equal(t, "employee/E0042", workflows.EmployeeWorkflowID("E0042"))
-	require.Equal(t, "employee/E0042/leaver/3", workflows.LifecycleWorkflowID("E0042", workflows.EventLeaver, 3))
+	require.Equal(t, "employee/E0042", contract.EmployeeWorkflowID("E0042"))
+	require.Equal(t, "employee/E0042/leaver/3", contract.LifecycleWorkflowID("E0042", domain.EventLeaver, 3))
 }
 
 // A signed delivery replayed (to another intake replica, or after a
 // restart) is a no-op: the workflow remembers its id. Here the replay is of
 // a termination the employee's HR record has since cancelled.
 func (s *EmployeeSuite) TestReplayedDeliveryIsANoOp() {
-	term := rec(func(r *hr.Record) { r.Status = hr.StatusTerminated; r.TerminationDate = "2026-03-06" })
+	term := rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-06" })
 	s.at(time.Minute, func() {
-		s.env.SignalWorkflow(workflows.SignalHRRecord, workflows.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
 	})
 	s.at(time.Hour, func() {
-		s.env.SignalWorkflow(workflows.SignalHRRecord, workflows.HRRecordInput{Record: rec(), DeliveryID: "hr-d2-0"})
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: rec(), DeliveryID: "hr-d2-0"})
 	})
 	s.at(2*time.Hour, func() {
 		s.False(s.state().Terminated, "the termination was cancelled")
-		s.env.SignalWorkflow(workflows.SignalHRRecord, workflows.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
 	})
 	s.at(3*time.Hour, func() {
-		s.apply(term, func(res workflows.ApplyHRRecordResult, err error) { // the same record, not a replay: it counts
+		s.apply(term, func(res contract.ApplyHRRecordResult, err error) { // the same record, not a replay: it counts
 			s.NoError(err)
-			s.Equal(workflows.ClassLeave, res.Classification)
+			s.Equal(domain.ClassLeave, res.Classification)
 		})
 	})
-	s.run(4*time.Hour, workflows.EmployeeInput{State: s.employed()})
+	s.run(4*time.Hour, contract.EmployeeInput{State: s.employed()})
 	st := s.state()
 	s.Equal(3, st.Received, "the replay was not received as a record")
 	s.Equal([]string{"hr-d1-0", "hr-d2-0"}, st.Deliveries)

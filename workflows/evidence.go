@@ -1,239 +1,32 @@
 package workflows
 
-// Evidence on autopilot: the monthly identity-log export and the monthly
-// KPI report. Both are keyed by the month they cover ("2026-11"), which is
-// all their workflow ids carry. A scheduled run (no month in its input)
-// works out the previous month from its scheduled time and runs the month's
-// canonical workflow as a child, so a scheduled run and `jml report` for the
-// same month are the same workflow id and write the same files.
-
 import (
 	"fmt"
-	"time"
+	"strings"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
-// Evidence workflow types.
-const (
-	IdentityLogExportWorkflowName = "IdentityLogExport"
-	KPIReportWorkflowName         = "KPIReport"
-)
+// Evidence on autopilot: the monthly identity-log export and the monthly
+// KPI report. A scheduled run (no month in its input) works out the
+// previous month from its scheduled time and runs the month's canonical
+// workflow as a child, so a scheduled run and `jml report` for the same
+// month are the same workflow id and write the same files.
 
-// Evidence activities.
-const (
-	ActExportIdentityLog     = "ExportIdentityLog"
-	ActWriteLogManifest      = "WriteIdentityLogManifest"
-	ActListActiveEmployees   = "ListActiveEmployees"
-	ActListActiveElevations  = "ListActiveElevations"
-	ActAssessEmployees       = "AssessEmployees"
-	ActSummariseOffboarding  = "SummariseOffboarding"
-	ActReadLogManifest       = "ReadIdentityLogManifest"
-	ActWriteKPIReport        = "WriteKPIReport"
-	MonthLayout              = "2006-01"
-	assessBatch              = 100
-	scheduledStartTimeSAName = "TemporalScheduledStartTime"
-)
-
-// IdentityLogExportWorkflowID is "evidence/identity-logs/2026-11".
-func IdentityLogExportWorkflowID(month string) string { return "evidence/identity-logs/" + month }
-
-// KPIReportWorkflowID is "evidence/kpi/2026-11".
-func KPIReportWorkflowID(month string) string { return "evidence/kpi/" + month }
-
-// MonthRange parses "2026-11" into [first instant, first instant of the
-// next month) in UTC.
-func MonthRange(month string) (time.Time, time.Time, error) {
-	from, err := time.Parse(MonthLayout, month)
-	if err != nil {
-		return time.Time{}, time.Time{}, fmt.Errorf("month %q: want YYYY-MM, e.g. 2026-11", month)
-	}
-	return from.UTC(), from.AddDate(0, 1, 0).UTC(), nil
-}
-
-// PreviousMonth is the month before the one t falls in (UTC).
-func PreviousMonth(t time.Time) string {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format(MonthLayout)
-}
-
-// ElevationRoleRef is a requestable role as configured: where it is granted.
-type ElevationRoleRef struct {
-	Directory string `json:"directory"`
-	Role      string `json:"role"`
-}
-
-// EvidenceInput starts IdentityLogExport and KPIReport. The starter fills
-// it from the configuration; Month empty means "the month before the
-// scheduled time" (the monthly schedule).
-type EvidenceInput struct {
-	Month       string   `json:"month,omitempty"`
-	Directories []string `json:"directories"` // enabled directories
-	// KPI only. Employees, when set, is the population; else the active
-	// Employee workflows (visibility) are.
-	Employees []string `json:"employees,omitempty"`
-	// ElevationRoles maps elevation.roles[].name to its directory and role,
-	// so an admin role held through an active elevation is not "standing".
-	ElevationRoles map[string]ElevationRoleRef `json:"elevation_roles,omitempty"`
-}
-
-// ---- identity-log export ----
-
-// ExportLogInput exports one directory's events of [From, To).
-type ExportLogInput struct {
-	Directory string    `json:"directory"`
-	Month     string    `json:"month"`
-	From      time.Time `json:"from"`
-	To        time.Time `json:"to"`
-}
-
-// LogFile is one exported file as the manifest records it.
-type LogFile struct {
-	Directory string `json:"directory"`
-	File      string `json:"file"` // relative to the month folder
-	Events    int    `json:"events"`
-	Bytes     int64  `json:"bytes"`
-	SHA256    string `json:"sha256"`
-	Error     string `json:"error,omitempty"` // the export failed: no file
-}
-
-// LogManifestInput writes manifest.json of one month.
-type LogManifestInput struct {
-	Month       string    `json:"month"`
-	From        time.Time `json:"from"`
-	To          time.Time `json:"to"`
-	WorkflowID  string    `json:"workflow_id"`
-	RunID       string    `json:"run_id"`
-	GeneratedAt time.Time `json:"generated_at"`
-	Files       []LogFile `json:"files"`
-}
-
-// IdentityLogResult is what IdentityLogExport returns.
-type IdentityLogResult struct {
-	Month       string    `json:"month"`
-	Folder      string    `json:"folder"`
-	Manifest    string    `json:"manifest"`
-	Files       []LogFile `json:"files"`
-	TotalEvents int       `json:"total_events"`
-}
-
-// ---- KPI report ----
-
-// PopulationOutput is the employees the KPIs are computed over.
-type PopulationOutput struct {
-	EmployeeIDs []string `json:"employee_ids"`
-	Source      string   `json:"source"` // input or visibility
-}
-
-// ActiveElevation is one granted elevation (employee id and role name).
-type ActiveElevation struct {
-	EmployeeID string `json:"employee_id"`
-	RoleName   string `json:"role_name"`
-}
-
-// AssessInput checks a batch of employees in every directory.
-type AssessInput struct {
-	Directories []string `json:"directories"`
-	EmployeeIDs []string `json:"employee_ids"`
-	// Elevated: directory and role held through an active elevation, by employee.
-	Elevated map[string][]ElevationRoleRef `json:"elevated,omitempty"`
-}
-
-// DirectoryFacts are the counts of one directory over a batch.
-type DirectoryFacts struct {
-	Directory     string `json:"directory"`
-	Accounts      int    `json:"accounts"` // found
-	Enabled       int    `json:"enabled"`
-	MFAEnrolled   int    `json:"mfa_enrolled"` // of the enabled accounts
-	MFAUnknown    int    `json:"mfa_unknown"`  // the directory cannot tell
-	StandingRoles int    `json:"standing_roles"`
-	ElevatedRoles int    `json:"elevated_roles"`
-	TimeBound     int    `json:"time_bound_roles"`
-}
-
-// StandingAdmin is one person holding an admin role without an end.
-type StandingAdmin struct {
-	EmployeeID string `json:"employee_id"`
-	Directory  string `json:"directory"`
-	Role       string `json:"role"`
-}
-
-// AssessOutput is what a batch found.
-type AssessOutput struct {
-	Employees      int              `json:"employees"`
-	EnabledInAll   int              `json:"enabled_in_all"`
-	MFAInAll       int              `json:"mfa_in_all"` // enrolled wherever they have an enabled account
-	Directories    []DirectoryFacts `json:"directories"`
-	StandingAdmins []StandingAdmin  `json:"standing_admins,omitempty"`
-}
-
-// OffboardingSummary is the deprovisioning SLA of a month, from the
-// offboarding log (rows whose effective time falls in the month).
-type OffboardingSummary struct {
-	Leavers    int   `json:"leavers"`
-	Met        int   `json:"met"`
-	Breached   int   `json:"breached"`
-	P50Seconds int64 `json:"p50_seconds"`
-	P95Seconds int64 `json:"p95_seconds"`
-	MaxSeconds int64 `json:"max_seconds"`
-}
-
-// MonthInput names a month.
-type MonthInput struct {
-	Month string `json:"month"`
-}
-
-// LogManifestSummary is the month's identity-log export as found on disk.
-type LogManifestSummary struct {
-	Present     bool     `json:"present"`
-	Verified    bool     `json:"verified"` // every file's SHA-256 matches the manifest
-	Directories []string `json:"directories,omitempty"`
-	TotalEvents int      `json:"total_events"`
-	Problem     string   `json:"problem,omitempty"`
-}
-
-// KPIFacts is everything the report is built from.
-type KPIFacts struct {
-	Month            string             `json:"month"`
-	From             time.Time          `json:"from"`
-	To               time.Time          `json:"to"`
-	WorkflowID       string             `json:"workflow_id"`
-	RunID            string             `json:"run_id"`
-	GeneratedAt      time.Time          `json:"generated_at"`
-	PopulationSource string             `json:"population_source"`
-	Assessment       AssessOutput       `json:"assessment"`
-	Offboarding      OffboardingSummary `json:"offboarding"`
-	IdentityLogs     LogManifestSummary `json:"identity_logs"`
-}
-
-// KPIReportResult is what KPIReport returns.
-type KPIReportResult struct {
-	Month string `json:"month"`
-	JSON  string `json:"json"`
-	HTML  string `json:"html"`
-}
-
-// evidenceOptions: directory reads with retries; a heartbeat so a lost
-// worker is noticed in a minute, not at the end of a long export.
-func evidenceOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
-			MaximumAttempts: 6, NonRetryableErrorTypes: NonRetryableErrorTypes,
-		},
-	}
-}
+// scheduledStartTimeSAName is the search attribute a schedule sets on the
+// runs it starts.
+const scheduledStartTimeSAName = "TemporalScheduledStartTime"
 
 // resolveMonth: the input's month, else the month before the scheduled
 // time (the schedule's search attribute; the start time otherwise). It
 // reports whether the month was resolved here (a scheduled run).
-func resolveMonth(ctx workflow.Context, in EvidenceInput) (string, bool, error) {
+func resolveMonth(ctx workflow.Context, in contract.EvidenceInput) (string, bool, error) {
 	if in.Month != "" {
-		if _, _, err := MonthRange(in.Month); err != nil {
-			return "", false, temporal.NewNonRetryableApplicationError(err.Error(), ErrBadInput, nil)
+		if _, _, err := contract.MonthRange(in.Month); err != nil {
+			return "", false, temporal.NewNonRetryableApplicationError(err.Error(), string(domain.ErrBadInput), nil)
 		}
 		return in.Month, false, nil
 	}
@@ -241,161 +34,17 @@ func resolveMonth(ctx workflow.Context, in EvidenceInput) (string, bool, error) 
 	if t, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(temporal.NewSearchAttributeKeyTime(scheduledStartTimeSAName)); ok && !t.IsZero() {
 		at = t
 	}
-	return PreviousMonth(at), true, nil
+	return contract.PreviousMonth(at), true, nil
 }
 
 // runForMonth runs the month's canonical workflow as a child (scheduled runs).
-func runForMonth[T any](ctx workflow.Context, name, id string, in EvidenceInput) (T, error) {
+func runForMonth[T any](ctx workflow.Context, name, id string, in contract.EvidenceInput) (T, error) {
 	var out T
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id})
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:    id,
+		StaticSummary: fmt.Sprintf("%s %s · scheduled", name, in.Month),
+		StaticDetails: fmt.Sprintf("month %s\ndirectories %s", in.Month, strings.Join(in.Directories, ", ")),
+	})
 	err := workflow.ExecuteChildWorkflow(cctx, name, in).Get(ctx, &out)
 	return out, err
-}
-
-// IdentityLogExportWorkflow exports each enabled directory's sign-in and
-// audit events of one month, in parallel, then writes the manifest. A
-// directory that fails is recorded in the manifest and fails the workflow
-// after the others are written.
-func IdentityLogExportWorkflow(ctx workflow.Context, in EvidenceInput) (IdentityLogResult, error) {
-	month, scheduled, err := resolveMonth(ctx, in)
-	if err != nil {
-		return IdentityLogResult{}, err
-	}
-	if scheduled {
-		in.Month = month
-		return runForMonth[IdentityLogResult](ctx, IdentityLogExportWorkflowName, IdentityLogExportWorkflowID(month), in)
-	}
-	from, to, _ := MonthRange(month)
-	if len(in.Directories) == 0 {
-		return IdentityLogResult{}, temporal.NewNonRetryableApplicationError("no directory enabled", ErrBadInput, nil)
-	}
-	actx := workflow.WithActivityOptions(ctx, evidenceOptions())
-	futures := make([]workflow.Future, len(in.Directories))
-	for i, d := range in.Directories {
-		futures[i] = workflow.ExecuteActivity(actx, ActExportIdentityLog, ExportLogInput{Directory: d, Month: month, From: from, To: to})
-	}
-	res := IdentityLogResult{Month: month}
-	var failed []string
-	for i, f := range futures {
-		var lf LogFile
-		if err := f.Get(ctx, &lf); err != nil {
-			lf = LogFile{Directory: in.Directories[i], Error: err.Error()}
-			failed = append(failed, in.Directories[i])
-		}
-		res.Files = append(res.Files, lf)
-		res.TotalEvents += lf.Events
-	}
-	info := workflow.GetInfo(ctx)
-	var man IdentityLogResult
-	err = workflow.ExecuteActivity(actx, ActWriteLogManifest, LogManifestInput{
-		Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), Files: res.Files,
-	}).Get(ctx, &man)
-	if err != nil {
-		return res, err
-	}
-	res.Folder, res.Manifest = man.Folder, man.Manifest
-	if len(failed) > 0 {
-		return res, temporal.NewApplicationError(fmt.Sprintf("identity-log export of %s failed for %v (recorded in the manifest)", month, failed), "ExportFailed")
-	}
-	return res, nil
-}
-
-// KPIReportWorkflow computes the month's identity KPIs and writes the
-// JSON and HTML report.
-func KPIReportWorkflow(ctx workflow.Context, in EvidenceInput) (KPIReportResult, error) {
-	month, scheduled, err := resolveMonth(ctx, in)
-	if err != nil {
-		return KPIReportResult{}, err
-	}
-	if scheduled {
-		in.Month = month
-		return runForMonth[KPIReportResult](ctx, KPIReportWorkflowName, KPIReportWorkflowID(month), in)
-	}
-	from, to, _ := MonthRange(month)
-	actx := workflow.WithActivityOptions(ctx, evidenceOptions())
-
-	pop := PopulationOutput{EmployeeIDs: in.Employees, Source: "input"}
-	if len(in.Employees) == 0 {
-		if err := workflow.ExecuteActivity(actx, ActListActiveEmployees, struct{}{}).Get(ctx, &pop); err != nil {
-			return KPIReportResult{}, err
-		}
-	}
-	var active []ActiveElevation
-	if err := workflow.ExecuteActivity(actx, ActListActiveElevations, struct{}{}).Get(ctx, &active); err != nil {
-		return KPIReportResult{}, err
-	}
-	elevated := map[string][]ElevationRoleRef{}
-	for _, a := range active {
-		if r, ok := in.ElevationRoles[a.RoleName]; ok {
-			elevated[a.EmployeeID] = append(elevated[a.EmployeeID], r)
-		}
-	}
-
-	var offb OffboardingSummary
-	offF := workflow.ExecuteActivity(actx, ActSummariseOffboarding, MonthInput{Month: month})
-	var logs LogManifestSummary
-	logF := workflow.ExecuteActivity(actx, ActReadLogManifest, MonthInput{Month: month})
-
-	total := AssessOutput{}
-	var batches []workflow.Future
-	for i := 0; i < len(pop.EmployeeIDs); i += assessBatch {
-		ids := pop.EmployeeIDs[i:min(i+assessBatch, len(pop.EmployeeIDs))]
-		b := AssessInput{Directories: in.Directories, EmployeeIDs: ids, Elevated: map[string][]ElevationRoleRef{}}
-		for _, id := range ids {
-			if r, ok := elevated[id]; ok {
-				b.Elevated[id] = r
-			}
-		}
-		batches = append(batches, workflow.ExecuteActivity(actx, ActAssessEmployees, b))
-	}
-	for _, f := range batches {
-		var out AssessOutput
-		if err := f.Get(ctx, &out); err != nil {
-			return KPIReportResult{}, err
-		}
-		total = MergeAssessments(total, out)
-	}
-	if err := offF.Get(ctx, &offb); err != nil {
-		return KPIReportResult{}, err
-	}
-	if err := logF.Get(ctx, &logs); err != nil {
-		return KPIReportResult{}, err
-	}
-	info := workflow.GetInfo(ctx)
-	facts := KPIFacts{Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), PopulationSource: pop.Source, Assessment: total, Offboarding: offb, IdentityLogs: logs}
-	var res KPIReportResult
-	if err := workflow.ExecuteActivity(actx, ActWriteKPIReport, facts).Get(ctx, &res); err != nil {
-		return KPIReportResult{}, err
-	}
-	return res, nil
-}
-
-// MergeAssessments adds b's counts to a's, directory by directory.
-func MergeAssessments(a, b AssessOutput) AssessOutput {
-	a.Employees += b.Employees
-	a.EnabledInAll += b.EnabledInAll
-	a.MFAInAll += b.MFAInAll
-	a.StandingAdmins = append(a.StandingAdmins, b.StandingAdmins...)
-	for _, d := range b.Directories {
-		found := false
-		for i := range a.Directories {
-			if a.Directories[i].Directory == d.Directory {
-				x := &a.Directories[i]
-				x.Accounts += d.Accounts
-				x.Enabled += d.Enabled
-				x.MFAEnrolled += d.MFAEnrolled
-				x.MFAUnknown += d.MFAUnknown
-				x.StandingRoles += d.StandingRoles
-				x.ElevatedRoles += d.ElevatedRoles
-				x.TimeBound += d.TimeBound
-				found = true
-			}
-		}
-		if !found {
-			a.Directories = append(a.Directories, d)
-		}
-	}
-	return a
 }

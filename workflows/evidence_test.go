@@ -14,6 +14,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	sdktest "go.temporal.io/sdk/testsuite"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/workflows"
 )
 
@@ -21,62 +23,62 @@ import (
 // answer from small scripted values.
 type evidenceStubs struct {
 	mu        sync.Mutex
-	exports   []workflows.ExportLogInput
-	manifest  *workflows.LogManifestInput
+	exports   []contract.ExportLogInput
+	manifest  *contract.LogManifestInput
 	failDir   string
 	listed    int
-	batches   []workflows.AssessInput
-	facts     *workflows.KPIFacts
+	batches   []contract.AssessInput
+	facts     *contract.KPIFacts
 	active    []string
-	elevation []workflows.ActiveElevation
+	elevation []contract.ActiveElevation
 }
 
 func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
 	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg(workflows.ActExportIdentityLog, func(_ context.Context, in workflows.ExportLogInput) (workflows.LogFile, error) {
+	reg(contract.ExportIdentityLog.Name, func(_ context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.exports = append(s.exports, in)
 		if in.Directory == s.failDir {
-			return workflows.LogFile{}, temporal.NewNonRetryableApplicationError("forbidden", workflows.ErrDirectoryPermanent, nil)
+			return contract.LogFile{}, temporal.NewNonRetryableApplicationError("forbidden", string(domain.ErrDirectoryPermanent), nil)
 		}
-		return workflows.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), SHA256: "h-" + in.Directory}, nil
+		return contract.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), SHA256: "h-" + in.Directory}, nil
 	})
-	reg(workflows.ActWriteLogManifest, func(_ context.Context, in workflows.LogManifestInput) (workflows.IdentityLogResult, error) {
+	reg(contract.WriteIdentityLogManifest.Name, func(_ context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.manifest = &in
-		return workflows.IdentityLogResult{Month: in.Month, Folder: "/ev/IdentityLogs", Manifest: "/ev/IdentityLogs/manifest.json"}, nil
+		return contract.IdentityLogResult{Month: in.Month, Folder: "/ev/IdentityLogs", Manifest: "/ev/IdentityLogs/manifest.json"}, nil
 	})
-	reg(workflows.ActListActiveEmployees, func(context.Context) (workflows.PopulationOutput, error) {
+	reg(contract.ListActiveEmployees.Name, func(context.Context, contract.Empty) (contract.PopulationOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.listed++
-		return workflows.PopulationOutput{EmployeeIDs: s.active, Source: "visibility"}, nil
+		return contract.PopulationOutput{EmployeeIDs: s.active, Source: "visibility"}, nil
 	})
-	reg(workflows.ActListActiveElevations, func(context.Context) ([]workflows.ActiveElevation, error) { return s.elevation, nil })
-	reg(workflows.ActAssessEmployees, func(_ context.Context, in workflows.AssessInput) (workflows.AssessOutput, error) {
+	reg(contract.ListActiveElevations.Name, func(context.Context, contract.Empty) ([]contract.ActiveElevation, error) { return s.elevation, nil })
+	reg(contract.AssessEmployees.Name, func(_ context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.batches = append(s.batches, in)
-		out := workflows.AssessOutput{Employees: len(in.EmployeeIDs), EnabledInAll: len(in.EmployeeIDs) - 1, MFAInAll: 1}
+		out := contract.AssessOutput{Employees: len(in.EmployeeIDs), EnabledInAll: len(in.EmployeeIDs) - 1, MFAInAll: 1}
 		for _, d := range in.Directories {
-			out.Directories = append(out.Directories, workflows.DirectoryFacts{Directory: d, Enabled: len(in.EmployeeIDs), MFAEnrolled: 1})
+			out.Directories = append(out.Directories, contract.DirectoryFacts{Directory: d, Enabled: len(in.EmployeeIDs), MFAEnrolled: 1})
 		}
-		out.StandingAdmins = []workflows.StandingAdmin{{EmployeeID: in.EmployeeIDs[0], Directory: in.Directories[0], Role: "User Administrator"}}
+		out.StandingAdmins = []contract.StandingAdmin{{EmployeeID: in.EmployeeIDs[0], Directory: in.Directories[0], Role: "User Administrator"}}
 		return out, nil
 	})
-	reg(workflows.ActSummariseOffboarding, func(_ context.Context, in workflows.MonthInput) (workflows.OffboardingSummary, error) {
-		return workflows.OffboardingSummary{Leavers: 3, Met: 2, Breached: 1}, nil
+	reg(contract.SummariseOffboarding.Name, func(_ context.Context, in contract.MonthInput) (contract.OffboardingSummary, error) {
+		return contract.OffboardingSummary{Leavers: 3, Met: 2, Breached: 1}, nil
 	})
-	reg(workflows.ActReadLogManifest, func(_ context.Context, in workflows.MonthInput) (workflows.LogManifestSummary, error) {
-		return workflows.LogManifestSummary{Present: true, Verified: true, TotalEvents: 42}, nil
+	reg(contract.ReadIdentityLogManifest.Name, func(_ context.Context, in contract.MonthInput) (contract.LogManifestSummary, error) {
+		return contract.LogManifestSummary{Present: true, Verified: true, TotalEvents: 42}, nil
 	})
-	reg(workflows.ActWriteKPIReport, func(_ context.Context, f workflows.KPIFacts) (workflows.KPIReportResult, error) {
+	reg(contract.WriteKPIReport.Name, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.facts = &f
-		return workflows.KPIReportResult{Month: f.Month, JSON: "/ev/Reports/KPI-" + f.Month + ".json", HTML: "/ev/Reports/KPI-" + f.Month + ".html"}, nil
+		return contract.KPIReportResult{Month: f.Month, JSON: "/ev/Reports/KPI-" + f.Month + ".json", HTML: "/ev/Reports/KPI-" + f.Month + ".html"}, nil
 	})
 }
 
@@ -93,11 +95,11 @@ func evidenceEnv(t *testing.T, id string) (*sdktest.TestWorkflowEnvironment, *ev
 var threeDirs = []string{"entra", "okta", "google"}
 
 func TestIdentityLogExportExportsEveryDirectoryThenTheManifest(t *testing.T) {
-	env, s := evidenceEnv(t, workflows.IdentityLogExportWorkflowID("2026-11"))
-	env.ExecuteWorkflow(workflows.IdentityLogExportWorkflowName, workflows.EvidenceInput{Month: "2026-11", Directories: threeDirs})
+	env, s := evidenceEnv(t, contract.IdentityLogExportWorkflowID("2026-11"))
+	env.ExecuteWorkflow(contract.IdentityLogExportWorkflowName, contract.EvidenceInput{Month: "2026-11", Directories: threeDirs})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	var res workflows.IdentityLogResult
+	var res contract.IdentityLogResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	require.Len(t, s.exports, 3)
@@ -114,9 +116,9 @@ func TestIdentityLogExportExportsEveryDirectoryThenTheManifest(t *testing.T) {
 }
 
 func TestIdentityLogExportRecordsAFailedDirectoryAndFails(t *testing.T) {
-	env, s := evidenceEnv(t, workflows.IdentityLogExportWorkflowID("2026-11"))
+	env, s := evidenceEnv(t, contract.IdentityLogExportWorkflowID("2026-11"))
 	s.failDir = "okta"
-	env.ExecuteWorkflow(workflows.IdentityLogExportWorkflowName, workflows.EvidenceInput{Month: "2026-11", Directories: threeDirs})
+	env.ExecuteWorkflow(contract.IdentityLogExportWorkflowName, contract.EvidenceInput{Month: "2026-11", Directories: threeDirs})
 	require.True(t, env.IsWorkflowCompleted())
 	err := env.GetWorkflowError()
 	require.Error(t, err)
@@ -128,10 +130,10 @@ func TestIdentityLogExportRecordsAFailedDirectoryAndFails(t *testing.T) {
 
 func TestEvidenceRejectsABadMonth(t *testing.T) {
 	env, _ := evidenceEnv(t, "evidence/kpi/x")
-	env.ExecuteWorkflow(workflows.KPIReportWorkflowName, workflows.EvidenceInput{Month: "2026-13", Directories: threeDirs})
+	env.ExecuteWorkflow(contract.KPIReportWorkflowName, contract.EvidenceInput{Month: "2026-13", Directories: threeDirs})
 	var app *temporal.ApplicationError
 	require.True(t, errors.As(env.GetWorkflowError(), &app))
-	assert.Equal(t, workflows.ErrBadInput, app.Type())
+	assert.Equal(t, string(domain.ErrBadInput), app.Type())
 }
 
 // A scheduled run (no month) on 1 December reports on November, as the
@@ -139,30 +141,30 @@ func TestEvidenceRejectsABadMonth(t *testing.T) {
 func TestScheduledRunReportsThePreviousMonthAsItsCanonicalChild(t *testing.T) {
 	env, s := evidenceEnv(t, "evidence/identity-logs/scheduled-2026-12-01T02:00:00Z")
 	env.SetStartTime(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
-	env.ExecuteWorkflow(workflows.IdentityLogExportWorkflowName, workflows.EvidenceInput{Directories: threeDirs})
+	env.ExecuteWorkflow(contract.IdentityLogExportWorkflowName, contract.EvidenceInput{Directories: threeDirs})
 	require.NoError(t, env.GetWorkflowError())
 	require.NotNil(t, s.manifest)
 	assert.Equal(t, "2026-11", s.manifest.Month)
-	assert.Equal(t, workflows.IdentityLogExportWorkflowID("2026-11"), s.manifest.WorkflowID)
+	assert.Equal(t, contract.IdentityLogExportWorkflowID("2026-11"), s.manifest.WorkflowID)
 
 	env, s = evidenceEnv(t, "evidence/kpi/scheduled-2027-01-01T02:00:00Z")
 	env.SetStartTime(time.Date(2027, 1, 1, 2, 0, 0, 0, time.UTC))
-	env.ExecuteWorkflow(workflows.KPIReportWorkflowName, workflows.EvidenceInput{Directories: threeDirs, Employees: []string{"E0001"}})
+	env.ExecuteWorkflow(contract.KPIReportWorkflowName, contract.EvidenceInput{Directories: threeDirs, Employees: []string{"E0001"}})
 	require.NoError(t, env.GetWorkflowError())
 	require.NotNil(t, s.facts)
 	assert.Equal(t, "2026-12", s.facts.Month)
-	assert.Equal(t, workflows.KPIReportWorkflowID("2026-12"), s.facts.WorkflowID)
+	assert.Equal(t, contract.KPIReportWorkflowID("2026-12"), s.facts.WorkflowID)
 }
 
 func TestKPIReportSumsBatchesAndMarksElevatedRoles(t *testing.T) {
-	env, s := evidenceEnv(t, workflows.KPIReportWorkflowID("2026-11"))
+	env, s := evidenceEnv(t, contract.KPIReportWorkflowID("2026-11"))
 	var ids []string
 	for i := 1; i <= 250; i++ {
 		ids = append(ids, "E"+string(rune('A'+i/100))+string(rune('0'+i/10%10))+string(rune('0'+i%10)))
 	}
-	s.elevation = []workflows.ActiveElevation{{EmployeeID: ids[120], RoleName: "entra-user-admin"}, {EmployeeID: "E9999", RoleName: "unknown-role"}}
-	env.ExecuteWorkflow(workflows.KPIReportWorkflowName, workflows.EvidenceInput{Month: "2026-11", Directories: threeDirs, Employees: ids,
-		ElevationRoles: map[string]workflows.ElevationRoleRef{"entra-user-admin": {Directory: "entra", Role: "User Administrator"}}})
+	s.elevation = []contract.ActiveElevation{{EmployeeID: ids[120], RoleName: "entra-user-admin"}, {EmployeeID: "E9999", RoleName: "unknown-role"}}
+	env.ExecuteWorkflow(contract.KPIReportWorkflowName, contract.EvidenceInput{Month: "2026-11", Directories: threeDirs, Employees: ids,
+		ElevationRoles: map[string]contract.ElevationRoleRef{"entra-user-admin": {Directory: "entra", Role: "User Administrator"}}})
 	require.NoError(t, env.GetWorkflowError())
 	assert.Zero(t, s.listed, "an input list is the population: no visibility call")
 	require.Len(t, s.batches, 3)
@@ -170,7 +172,7 @@ func TestKPIReportSumsBatchesAndMarksElevatedRoles(t *testing.T) {
 	for _, b := range s.batches {
 		for id, refs := range b.Elevated {
 			assert.Equal(t, ids[120], id)
-			assert.Equal(t, []workflows.ElevationRoleRef{{Directory: "entra", Role: "User Administrator"}}, refs)
+			assert.Equal(t, []contract.ElevationRoleRef{{Directory: "entra", Role: "User Administrator"}}, refs)
 			elevated++
 		}
 	}
@@ -186,16 +188,16 @@ func TestKPIReportSumsBatchesAndMarksElevatedRoles(t *testing.T) {
 	assert.Equal(t, 250, f.Assessment.Directories[0].Enabled)
 	assert.Equal(t, 3, f.Offboarding.Leavers)
 	assert.Equal(t, 42, f.IdentityLogs.TotalEvents)
-	assert.Equal(t, workflows.KPIReportWorkflowID("2026-11"), f.WorkflowID)
-	var res workflows.KPIReportResult
+	assert.Equal(t, contract.KPIReportWorkflowID("2026-11"), f.WorkflowID)
+	var res contract.KPIReportResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	assert.Equal(t, "/ev/Reports/KPI-2026-11.html", res.HTML)
 }
 
 func TestKPIReportPopulationFromVisibility(t *testing.T) {
-	env, s := evidenceEnv(t, workflows.KPIReportWorkflowID("2026-11"))
+	env, s := evidenceEnv(t, contract.KPIReportWorkflowID("2026-11"))
 	s.active = []string{"E0001", "E0002"}
-	env.ExecuteWorkflow(workflows.KPIReportWorkflowName, workflows.EvidenceInput{Month: "2026-11", Directories: threeDirs})
+	env.ExecuteWorkflow(contract.KPIReportWorkflowName, contract.EvidenceInput{Month: "2026-11", Directories: threeDirs})
 	require.NoError(t, env.GetWorkflowError())
 	assert.Equal(t, 1, s.listed)
 	require.Len(t, s.batches, 1)
@@ -204,12 +206,12 @@ func TestKPIReportPopulationFromVisibility(t *testing.T) {
 }
 
 func TestMonthHelpers(t *testing.T) {
-	from, to, err := workflows.MonthRange("2026-12")
+	from, to, err := contract.MonthRange("2026-12")
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), from)
 	assert.Equal(t, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), to)
-	_, _, err = workflows.MonthRange("November")
+	_, _, err = contract.MonthRange("November")
 	assert.Error(t, err)
-	assert.Equal(t, "2026-12", workflows.PreviousMonth(time.Date(2027, 1, 1, 2, 0, 0, 0, time.UTC)))
-	assert.Equal(t, "2026-03", workflows.PreviousMonth(time.Date(2026, 3, 31, 23, 0, 0, 0, time.FixedZone("x", -5*3600))), "UTC decides: 1 April 04:00")
+	assert.Equal(t, "2026-12", contract.PreviousMonth(time.Date(2027, 1, 1, 2, 0, 0, 0, time.UTC)))
+	assert.Equal(t, "2026-03", contract.PreviousMonth(time.Date(2026, 3, 31, 23, 0, 0, 0, time.FixedZone("x", -5*3600))), "UTC decides: 1 April 04:00")
 }

@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/jml-dev/jml/config"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
 
 // stubActivities are the mocked activities of the workflow tests: each call
@@ -19,12 +19,12 @@ import (
 // lane. They never touch a real system (those tests live in activities/).
 type stubActivities struct {
 	mu      sync.Mutex
-	catalog config.Catalog
+	catalog domain.Catalog
 	calls   []call
 	fail    map[string]int             // "Activity/lane" -> failures left (permanent)
 	enabled map[string]bool            // "dir/employee" -> account enabled
 	groups  map[string]map[string]bool // "dir/employee" -> groups (catalog or not)
-	logRows []workflows.OffboardingLogInput
+	logRows []contract.OffboardingLogInput
 	texts   map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
 
@@ -33,7 +33,7 @@ type call struct {
 	In         any
 }
 
-func newStubs(c config.Catalog) *stubActivities {
+func newStubs(c domain.Catalog) *stubActivities {
 	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, texts: map[string][]string{}}
 }
 
@@ -48,7 +48,7 @@ func (s *stubActivities) record(name, lane string, in any) error {
 	k := name + "/" + lane
 	if s.fail[k] > 0 {
 		s.fail[k]--
-		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s %s: Permanent (HTTP 403 Authorization_RequestDenied): forbidden", lane, name), workflows.ErrDirectoryPermanent, nil)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s %s: Permanent (HTTP 403 Authorization_RequestDenied): forbidden", lane, name), string(domain.ErrDirectoryPermanent), nil)
 	}
 	return nil
 }
@@ -100,21 +100,21 @@ func (s *stubActivities) setGroups(dir, emp string, gs ...string) {
 
 func (s *stubActivities) register(r registrar) {
 	reg := func(name string, fn any) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg(workflows.ActPlanAccess, func(_ context.Context, in workflows.PlanAccessInput) (workflows.PlanAccessOutput, error) {
-		if err := s.record(workflows.ActPlanAccess, "catalog", in); err != nil {
-			return workflows.PlanAccessOutput{}, err
+	reg(contract.PlanAccess.Name, func(_ context.Context, in contract.PlanAccessInput) (contract.PlanAccessOutput, error) {
+		if err := s.record(contract.PlanAccess.Name, "catalog", in); err != nil {
+			return contract.PlanAccessOutput{}, err
 		}
 		e := s.catalog.Evaluate(in.Attributes)
-		return workflows.PlanAccessOutput{Entitlements: e, Changes: config.Diff(in.Granted, e)}, nil
+		return contract.PlanAccessOutput{Entitlements: e, Changes: domain.Diff(in.Granted, e)}, nil
 	})
-	reg(workflows.ActEnsureAccount, func(_ context.Context, in workflows.EnsureAccountInput) (workflows.AccountOutput, error) {
-		if err := s.record(workflows.ActEnsureAccount, in.Directory, in); err != nil {
-			return workflows.AccountOutput{}, err
+	reg(contract.EnsureAccount.Name, func(_ context.Context, in contract.EnsureAccountInput) (contract.AccountOutput, error) {
+		if err := s.record(contract.EnsureAccount.Name, in.Directory, in); err != nil {
+			return contract.AccountOutput{}, err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		k := in.Directory + "/" + in.Person.EmployeeID
-		out := workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: k}
+		out := contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: k}
 		if en, ok := s.enabled[k]; ok {
 			out.Enabled, out.Outcome = en, "already_existed"
 			return out, nil
@@ -123,58 +123,58 @@ func (s *stubActivities) register(r registrar) {
 		out.Enabled, out.Outcome = in.Enabled, "created"
 		return out, nil
 	})
-	reg(workflows.ActLookupAccount, func(_ context.Context, in workflows.LookupAccountInput) (workflows.AccountOutput, error) {
-		if err := s.record(workflows.ActLookupAccount, in.Directory, in); err != nil {
-			return workflows.AccountOutput{}, err
+	reg(contract.LookupAccount.Name, func(_ context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
+		if err := s.record(contract.LookupAccount.Name, in.Directory, in); err != nil {
+			return contract.AccountOutput{}, err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		k := in.Directory + "/" + in.EmployeeID
 		en, ok := s.enabled[k]
 		if !ok {
-			return workflows.AccountOutput{Directory: in.Directory}, nil
+			return contract.AccountOutput{Directory: in.Directory}, nil
 		}
-		return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: k, Enabled: en}, nil
+		return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: k, Enabled: en}, nil
 	})
 	setEnabled := func(name string, v bool, outcome string) {
-		reg(name, func(_ context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+		reg(name, func(_ context.Context, in contract.AccountInput) (contract.StepOutput, error) {
 			if err := s.record(name, in.Directory, in); err != nil {
-				return workflows.StepOutput{}, err
+				return contract.StepOutput{}, err
 			}
 			s.mu.Lock()
 			s.enabled[in.AccountID] = v
 			s.mu.Unlock()
-			return workflows.StepOutput{Directory: in.Directory, Actions: []workflows.Action{{Step: name, Outcome: outcome}}}, nil
+			return contract.StepOutput{Directory: in.Directory, Actions: []contract.Action{{Step: name, Outcome: outcome}}}, nil
 		})
 	}
-	setEnabled(workflows.ActEnableAccount, true, "enabled")
-	setEnabled(workflows.ActDisableAccount, false, "disabled")
-	for _, name := range []string{workflows.ActRevokeSessions, workflows.ActRetireDevices} {
-		reg(name, func(_ context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
+	setEnabled(contract.EnableAccount.Name, true, "enabled")
+	setEnabled(contract.DisableAccount.Name, false, "disabled")
+	for _, name := range []string{contract.RevokeSessions.Name, contract.RetireDevices.Name} {
+		reg(name, func(_ context.Context, in contract.AccountInput) (contract.StepOutput, error) {
 			if err := s.record(name, in.Directory, in); err != nil {
-				return workflows.StepOutput{}, err
+				return contract.StepOutput{}, err
 			}
-			return workflows.StepOutput{Directory: in.Directory, Actions: []workflows.Action{{Step: name, Outcome: "done"}}}, nil
+			return contract.StepOutput{Directory: in.Directory, Actions: []contract.Action{{Step: name, Outcome: "done"}}}, nil
 		})
 	}
-	reg(workflows.ActRemoveAllAccess, func(_ context.Context, in workflows.AccountInput) (workflows.StepOutput, error) {
-		if err := s.record(workflows.ActRemoveAllAccess, in.Directory, in); err != nil {
-			return workflows.StepOutput{}, err
+	reg(contract.RemoveAllAccess.Name, func(_ context.Context, in contract.AccountInput) (contract.StepOutput, error) {
+		if err := s.record(contract.RemoveAllAccess.Name, in.Directory, in); err != nil {
+			return contract.StepOutput{}, err
 		}
 		s.mu.Lock()
 		delete(s.groups, in.AccountID)
 		s.mu.Unlock()
-		return workflows.StepOutput{Directory: in.Directory, Actions: []workflows.Action{{Step: "remove access", Outcome: "removed"}}}, nil
+		return contract.StepOutput{Directory: in.Directory, Actions: []contract.Action{{Step: "remove access", Outcome: "removed"}}}, nil
 	})
-	reg(workflows.ActUpdateProfile, func(_ context.Context, in workflows.UpdateProfileInput) (workflows.StepOutput, error) {
-		return workflows.StepOutput{Directory: in.Directory}, s.record(workflows.ActUpdateProfile, in.Directory, in)
+	reg(contract.UpdateProfile.Name, func(_ context.Context, in contract.UpdateProfileInput) (contract.StepOutput, error) {
+		return contract.StepOutput{Directory: in.Directory}, s.record(contract.UpdateProfile.Name, in.Directory, in)
 	})
-	reg(workflows.ActSetManager, func(_ context.Context, in workflows.SetManagerInput) (workflows.StepOutput, error) {
-		return workflows.StepOutput{Directory: in.Directory}, s.record(workflows.ActSetManager, in.Directory, in)
+	reg(contract.SetManager.Name, func(_ context.Context, in contract.SetManagerInput) (contract.StepOutput, error) {
+		return contract.StepOutput{Directory: in.Directory}, s.record(contract.SetManager.Name, in.Directory, in)
 	})
-	reg(workflows.ActApplyAccess, func(_ context.Context, in workflows.ApplyAccessInput) (workflows.StepOutput, error) {
-		if err := s.record(workflows.ActApplyAccess, in.Directory, in); err != nil {
-			return workflows.StepOutput{}, err
+	reg(contract.ApplyAccess.Name, func(_ context.Context, in contract.ApplyAccessInput) (contract.StepOutput, error) {
+		if err := s.record(contract.ApplyAccess.Name, in.Directory, in); err != nil {
+			return contract.StepOutput{}, err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -194,41 +194,41 @@ func (s *stubActivities) register(r registrar) {
 				delete(m, g)
 			}
 		}
-		return workflows.StepOutput{Directory: in.Directory}, nil
+		return contract.StepOutput{Directory: in.Directory}, nil
 	})
-	for _, name := range []string{workflows.ActProvisionApp, workflows.ActDeprovisionApp} {
-		reg(name, func(_ context.Context, in workflows.AppInput) (workflows.StepOutput, error) {
-			return workflows.StepOutput{Directory: "scim:" + in.App}, s.record(name, "scim:"+in.App, in)
+	for _, name := range []string{contract.ProvisionApp.Name, contract.DeprovisionApp.Name} {
+		reg(name, func(_ context.Context, in contract.AppInput) (contract.StepOutput, error) {
+			return contract.StepOutput{Directory: "scim:" + in.App}, s.record(name, "scim:"+in.App, in)
 		})
 	}
-	reg(workflows.ActVerifyDisabled, func(_ context.Context, in workflows.AccountInput) (workflows.VerifyOutput, error) {
-		if err := s.record(workflows.ActVerifyDisabled, in.Directory, in); err != nil {
-			return workflows.VerifyOutput{}, err
+	reg(contract.VerifyDisabled.Name, func(_ context.Context, in contract.AccountInput) (contract.VerifyOutput, error) {
+		if err := s.record(contract.VerifyDisabled.Name, in.Directory, in); err != nil {
+			return contract.VerifyOutput{}, err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return workflows.VerifyOutput{Directory: in.Directory, Disabled: !s.enabled[in.AccountID], SessionsRevoked: true}, nil
+		return contract.VerifyOutput{Directory: in.Directory, Disabled: !s.enabled[in.AccountID], SessionsRevoked: true}, nil
 	})
-	reg(workflows.ActNotifyManager, func(_ context.Context, in workflows.NotifyManagerInput) (workflows.NotifyOutput, error) {
+	reg(contract.NotifyManager.Name, func(_ context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
 		s.mu.Lock()
 		s.texts["manager:"+in.ManagerEmployeeID] = append(s.texts["manager:"+in.ManagerEmployeeID], in.Text)
 		s.mu.Unlock()
-		return workflows.NotifyOutput{Delivered: true}, s.record(workflows.ActNotifyManager, "slack", in)
+		return contract.NotifyOutput{Delivered: true}, s.record(contract.NotifyManager.Name, "slack", in)
 	})
-	reg(workflows.ActNotifyChannel, func(_ context.Context, in workflows.NotifyChannelInput) (workflows.NotifyOutput, error) {
+	reg(contract.NotifyChannel.Name, func(_ context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
 		s.mu.Lock()
 		s.texts["channel:"+in.Channel] = append(s.texts["channel:"+in.Channel], in.Text)
 		s.mu.Unlock()
-		return workflows.NotifyOutput{Delivered: true}, s.record(workflows.ActNotifyChannel, "slack", in)
+		return contract.NotifyOutput{Delivered: true}, s.record(contract.NotifyChannel.Name, "slack", in)
 	})
-	reg(workflows.ActAppendOffboardingLog, func(_ context.Context, in workflows.OffboardingLogInput) (workflows.OffboardingLogOutput, error) {
-		if err := s.record(workflows.ActAppendOffboardingLog, "evidence", in); err != nil {
-			return workflows.OffboardingLogOutput{}, err
+	reg(contract.AppendOffboardingLog.Name, func(_ context.Context, in contract.OffboardingLogInput) (contract.OffboardingLogOutput, error) {
+		if err := s.record(contract.AppendOffboardingLog.Name, "evidence", in); err != nil {
+			return contract.OffboardingLogOutput{}, err
 		}
 		s.mu.Lock()
 		s.logRows = append(s.logRows, in)
 		s.mu.Unlock()
-		return workflows.OffboardingLogOutput{Appended: true}, nil
+		return contract.OffboardingLogOutput{Appended: true}, nil
 	})
 }
 

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/jml-dev/jml/config"
 )
 
 // LeaverWorkflow offboards an employee in every enabled directory at once:
@@ -16,9 +16,9 @@ import (
 // from the effective time alerts the security channel and sets SLABreached
 // on breach; the work keeps going until done. One row goes to the
 // offboarding log.
-func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, error) {
-	res := LifecycleResult{StartedAt: workflow.Now(ctx), EffectiveAt: in.EffectiveAt}
-	l, err := newLifecycle(ctx, EventLeaver, in.EmployeeID, in.Policy)
+func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.LifecycleResult, error) {
+	res := contract.LifecycleResult{StartedAt: workflow.Now(ctx), EffectiveAt: in.EffectiveAt}
+	l, err := newLifecycle(ctx, domain.EventLeaver, in.EmployeeID, in.Policy)
 	if err != nil {
 		return res, err
 	}
@@ -33,7 +33,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	slaCtx, cancelSLA := workflow.WithCancel(ctx)
 	workflow.Go(slaCtx, func(ctx workflow.Context) {
 		if d := res.SLADeadline.Sub(workflow.Now(ctx)); d > 0 {
-			if err := workflow.NewTimer(ctx, d).Get(ctx, nil); err != nil {
+			if err := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: "leaver SLA"}).Get(ctx, nil); err != nil {
 				return // cancelled: finished in time
 			}
 		}
@@ -54,7 +54,7 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 		lane := l.lane(dir)
 		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in) })
 	}
-	fns = append(fns, l.appLanes(in.Policy.Apps, "deprovision app", ActDeprovisionApp, PersonFrom(in.Record))...)
+	fns = append(fns, l.appLanes(in.Policy.Apps, "deprovision app", contract.DeprovisionApp, domain.PersonFrom(in.Record))...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		cancelSLA()
@@ -71,15 +71,14 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 	res.Accounts = accountsOf(l.lanes)
 	// Nothing the catalog granted remains, except where removing it was
 	// skipped: a rehire's diff starts from the truth.
-	res.Granted = l.granted(in.Granted, config.Entitlements{})
+	res.Granted = l.granted(in.Granted, domain.Entitlements{})
 	res.Directories = l.results()
 	res.Decisions = l.decisions
 
-	evidence := &DirectoryResult{Directory: "evidence", Result: ResultOK}
-	logIn := OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, Directories: res.Directories, Decisions: res.Decisions,
+	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
+	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
-	var logOut OffboardingLogOutput
-	if _, err := l.step(ctx, evidence, "offboarding log", directoryOptions(false), ActAppendOffboardingLog, logIn, &logOut); err != nil {
+	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err
 	}
 	final := l.finish(ctx, res)
@@ -88,38 +87,41 @@ func LeaverWorkflow(ctx workflow.Context, in LeaverInput) (LifecycleResult, erro
 }
 
 // offboardDirectory is one directory's lane. Disable first (no new sign-in),
-// then revoke what is already signed in, then strip access.
-func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResult, in LeaverInput) {
+// then revoke what is already signed in, then strip access, retire devices
+// where the policy says so, and read the account back.
+func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput) {
 	id, err := l.account(ctx, lane, in.Accounts, in.Record)
 	if err != nil || id == "" {
 		return
 	}
-	ain := AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
+	ain := contract.AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
 	since := workflow.Now(ctx)
-	type offboardStep struct {
-		name, activity string
-		heartbeat      bool
+	if _, err := do(ctx, l, lane, "disable", contract.DisableAccount, ain); err != nil {
+		return
 	}
-	steps := []offboardStep{
-		{"disable", ActDisableAccount, false},
-		{"revoke sessions", ActRevokeSessions, false},
-		{"remove access", ActRemoveAllAccess, true},
+	if _, err := do(ctx, l, lane, "revoke sessions", contract.RevokeSessions, ain); err != nil {
+		return
+	}
+	ok, err := do(ctx, l, lane, "remove access", contract.RemoveAllAccess, ain)
+	if err != nil {
+		return
+	}
+	if ok {
+		l.accessDone[lane.Directory] = true
 	}
 	if in.Policy.RetireDevices {
-		steps = append(steps, offboardStep{"retire devices", ActRetireDevices, true})
-	}
-	for _, s := range steps {
-		ok, err := l.do(ctx, lane, s.name, directoryOptions(s.heartbeat), s.activity, ain)
-		if err != nil {
+		if _, err := do(ctx, l, lane, "retire devices", contract.RetireDevices, ain); err != nil {
 			return
 		}
-		if ok && s.activity == ActRemoveAllAccess {
-			l.accessDone[lane.Directory] = true
-		}
 	}
-	var v VerifyOutput
+	l.verifyOffboarded(ctx, lane, ain, since)
+}
+
+// verifyOffboarded reads the account back: disabled, and sessions issued
+// before the lane began refused.
+func (l *lifecycle) verifyOffboarded(ctx workflow.Context, lane *contract.DirectoryResult, ain contract.AccountInput, since time.Time) {
 	ain.Since = since
-	ok, err := l.step(ctx, lane, "verify", directoryOptions(false), ActVerifyDisabled, ain, &v)
+	v, ok, err := step(ctx, l, lane, "verify", "", contract.VerifyDisabled, ain)
 	if err != nil || !ok {
 		return
 	}
@@ -128,5 +130,5 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *DirectoryResul
 	if v.Evidence != "" {
 		outcome += " (" + v.Evidence + ")"
 	}
-	lane.Actions = append(lane.Actions, Action{Step: "verify", Outcome: outcome})
+	lane.Actions = append(lane.Actions, contract.Action{Step: "verify", Outcome: outcome})
 }

@@ -5,106 +5,54 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/jml-dev/jml/config"
-	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
-
-// Child workflow statuses (LifecycleStatus on the child).
-const (
-	StatusRunning   = "running"
-	StatusCompleted = "completed"
-)
-
-// Register registers every workflow of this package under its name.
-func Register(r worker.WorkflowRegistry) {
-	r.RegisterWorkflowWithOptions(EmployeeWorkflow, workflow.RegisterOptions{Name: EmployeeWorkflowName})
-	r.RegisterWorkflowWithOptions(JoinerWorkflow, workflow.RegisterOptions{Name: JoinerWorkflowName})
-	r.RegisterWorkflowWithOptions(MoverWorkflow, workflow.RegisterOptions{Name: MoverWorkflowName})
-	r.RegisterWorkflowWithOptions(LeaverWorkflow, workflow.RegisterOptions{Name: LeaverWorkflowName})
-	r.RegisterWorkflowWithOptions(RehireWorkflow, workflow.RegisterOptions{Name: RehireWorkflowName})
-	r.RegisterWorkflowWithOptions(ElevationWorkflow, workflow.RegisterOptions{Name: ElevationWorkflowName})
-	r.RegisterWorkflowWithOptions(IdentityLogExportWorkflow, workflow.RegisterOptions{Name: IdentityLogExportWorkflowName})
-	r.RegisterWorkflowWithOptions(KPIReportWorkflow, workflow.RegisterOptions{Name: KPIReportWorkflowName})
-}
-
-// directoryOptions: directory calls are retried with backoff (throttling
-// honours the server's delay through NextRetryDelay); what is still failing
-// after that, or fails permanently, blocks the lane for an operator.
-func directoryOptions(heartbeat bool) workflow.ActivityOptions {
-	o := workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			MaximumAttempts:        8,
-			NonRetryableErrorTypes: NonRetryableErrorTypes,
-		},
-	}
-	if heartbeat {
-		o.HeartbeatTimeout = 30 * time.Second
-	}
-	return o
-}
-
-// notifyOptions: a notification is worth a few tries, never a blocked lane.
-func notifyOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
-			MaximumAttempts: 3, NonRetryableErrorTypes: NonRetryableErrorTypes,
-		},
-	}
-}
 
 // lifecycle is the machinery every child shares: per-lane steps that block
 // on an operator's retry/skip after a permanent failure, the state query and
 // the search attributes.
 type lifecycle struct {
-	event      string
+	event      domain.Event
 	employeeID string
-	policy     Policy
-	blocked    map[string]*BlockedStep
+	policy     contract.Policy
+	blocked    map[string]*contract.BlockedStep
 	decided    map[string]string // lane -> retry/skip, consumed by the lane
-	decisions  []DecisionRecord
-	lanes      []*DirectoryResult
+	decisions  []contract.DecisionRecord
+	lanes      []*contract.DirectoryResult
 	// accessDone: the lane's catalog change (apply access, provision or
 	// deprovision app, leaver's remove access) completed, so what the plan
 	// says for it is now true.
 	accessDone map[string]bool
 	breached   bool
-	status     string
+	status     domain.Status
 }
 
-func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*lifecycle, error) {
-	l := &lifecycle{event: event, employeeID: employeeID, policy: p, blocked: map[string]*BlockedStep{}, decided: map[string]string{}, accessDone: map[string]bool{}}
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (LifecycleState, error) { return l.state(), nil }); err != nil {
+func newLifecycle(ctx workflow.Context, event domain.Event, employeeID string, p contract.Policy) (*lifecycle, error) {
+	l := &lifecycle{event: event, employeeID: employeeID, policy: p, blocked: map[string]*contract.BlockedStep{}, decided: map[string]string{}, accessDone: map[string]bool{}}
+	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.LifecycleState, error) { return l.state(), nil }); err != nil {
 		return nil, err
 	}
-	for _, action := range []string{UpdateRetry, UpdateSkip} {
+	for _, action := range []string{contract.UpdateRetry, contract.UpdateSkip} {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, action,
-			func(ctx workflow.Context, d OperatorDecision) (DecisionRecord, error) {
+			func(ctx workflow.Context, d contract.OperatorDecision) (contract.DecisionRecord, error) {
 				b := l.blocked[d.Directory]
 				if b == nil || l.decided[d.Directory] != "" {
 					// The validator rejects this; it does not run on replay
 					// or for a second update of the same lane in one task.
-					return DecisionRecord{}, fmt.Errorf("%q is not waiting for an operator", d.Directory)
+					return contract.DecisionRecord{}, fmt.Errorf("%q is not waiting for an operator", d.Directory)
 				}
-				rec := DecisionRecord{Directory: d.Directory, Step: b.Step, Action: action, Operator: d.Operator, Reason: d.Reason, Error: b.Error, At: workflow.Now(ctx)}
+				rec := contract.DecisionRecord{Directory: d.Directory, Step: b.Step, Action: action, Operator: d.Operator, Reason: d.Reason, Error: b.Error, At: workflow.Now(ctx)}
 				l.decisions = append(l.decisions, rec)
 				l.decided[d.Directory] = action
-				workflow.GetLogger(ctx).Info("operator decision", "EmployeeID", l.employeeID, "Lane", d.Directory, "Action", action)
+				workflow.GetLogger(ctx).Info("operator decision", "employee_id", l.employeeID, "lane", d.Directory, "action", action)
 				return rec, nil
 			},
-			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d OperatorDecision) error {
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d contract.OperatorDecision) error {
 				if strings.TrimSpace(d.Operator) == "" {
 					return errors.New("operator is required: who decides is recorded")
 				}
@@ -121,7 +69,7 @@ func newLifecycle(ctx workflow.Context, event, employeeID string, p Policy) (*li
 			return nil, err
 		}
 	}
-	l.upsert(ctx, StatusRunning)
+	l.upsert(ctx, domain.StatusRunning)
 	return l, nil
 }
 
@@ -133,8 +81,8 @@ func (l *lifecycle) blockedLanes() []string {
 	return out
 }
 
-func (l *lifecycle) state() LifecycleState {
-	s := LifecycleState{Event: l.event, Decisions: l.decisions, SLABreached: l.breached}
+func (l *lifecycle) state() contract.LifecycleState {
+	s := contract.LifecycleState{Event: l.event, Decisions: l.decisions, SLABreached: l.breached}
 	for _, k := range workflow.DeterministicKeys(l.blocked) {
 		s.Blocked = append(s.Blocked, *l.blocked[k])
 	}
@@ -144,78 +92,89 @@ func (l *lifecycle) state() LifecycleState {
 	return s
 }
 
-func (l *lifecycle) upsert(ctx workflow.Context, status string) {
+func (l *lifecycle) upsert(ctx workflow.Context, status domain.Status) {
 	l.status = status
 	ups := []temporal.SearchAttributeUpdate{
-		EmployeeIDKey.ValueSet(l.employeeID),
-		LifecycleEventKey.ValueSet(l.event),
-		LifecycleStatusKey.ValueSet(status),
+		contract.EmployeeIDKey.ValueSet(l.employeeID),
+		contract.LifecycleEventKey.ValueSet(string(l.event)),
+		contract.LifecycleStatusKey.ValueSet(string(status)),
 	}
-	if l.event == EventLeaver {
-		ups = append(ups, SLABreachedKey.ValueSet(l.breached))
+	if l.event == domain.EventLeaver {
+		ups = append(ups, contract.SLABreachedKey.ValueSet(l.breached))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
-		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "EmployeeID", l.employeeID, "Error", err.Error())
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "employee_id", l.employeeID, "error", err.Error())
 	}
 }
 
 // lane starts a result for one directory or app.
-func (l *lifecycle) lane(name string) *DirectoryResult {
-	r := &DirectoryResult{Directory: name, Result: ResultOK}
+func (l *lifecycle) lane(name string) *contract.DirectoryResult {
+	r := &contract.DirectoryResult{Directory: name, Result: domain.ResultOK}
 	l.lanes = append(l.lanes, r)
 	return r
 }
 
-func (l *lifecycle) results() []DirectoryResult {
-	out := make([]DirectoryResult, len(l.lanes))
+func (l *lifecycle) results() []contract.DirectoryResult {
+	out := make([]contract.DirectoryResult, len(l.lanes))
 	for i, r := range l.lanes {
 		out[i] = *r
 	}
 	return out
 }
 
+// summary is what the Temporal UI shows for one call: the step, what it
+// touches (group and app names, never a person) and the directory.
+func summary(step, detail, dir string) string {
+	if detail != "" {
+		step += " " + detail
+	}
+	if len(step) > 160 {
+		step = step[:157] + "..."
+	}
+	return step + " · " + dir
+}
+
 // step runs one activity for a lane. A failure that survives the retry
 // policy alerts the security channel and waits for an operator: retry runs
-// it again, skip records it skipped. It returns false when the step did not
+// it again, skip records it skipped. ok is false when the step did not
 // succeed (skipped, or the workflow was cancelled: then err is set).
-func (l *lifecycle) step(ctx workflow.Context, lane *DirectoryResult, step string, opts workflow.ActivityOptions, activity string, in, out any) (bool, error) {
-	actx := workflow.WithActivityOptions(ctx, opts)
+func step[In, Out any](ctx workflow.Context, l *lifecycle, lane *contract.DirectoryResult, name, detail string, act contract.Activity[In, Out], in In) (out Out, ok bool, err error) {
 	for {
-		err := workflow.ExecuteActivity(actx, activity, in).Get(actx, out)
+		out, err := act.Execute(ctx, summary(name, detail, lane.Directory), in)
 		if err == nil {
-			return true, nil
+			return out, true, nil
 		}
 		if ctx.Err() != nil {
-			return false, ctx.Err()
+			return out, false, ctx.Err()
 		}
 		msg := failureMessage(err)
-		lane.Errors = append(lane.Errors, step+": "+msg)
-		l.blocked[lane.Directory] = &BlockedStep{Directory: lane.Directory, Step: step, Error: msg, Since: workflow.Now(ctx)}
-		l.upsert(ctx, StatusBlocked)
+		lane.Errors = append(lane.Errors, name+": "+msg)
+		l.blocked[lane.Directory] = &contract.BlockedStep{Directory: lane.Directory, Step: name, Error: msg, Since: workflow.Now(ctx)}
+		l.upsert(ctx, domain.StatusBlocked)
 		l.notify(ctx, fmt.Sprintf("jml %s for employee %s is blocked: %s %s failed: %s. An operator must send the %q or %q update to workflow %s with directory %q.",
-			l.event, l.employeeID, lane.Directory, step, msg, UpdateRetry, UpdateSkip, workflow.GetInfo(ctx).WorkflowExecution.ID, lane.Directory))
+			l.event, l.employeeID, lane.Directory, name, msg, contract.UpdateRetry, contract.UpdateSkip, workflow.GetInfo(ctx).WorkflowExecution.ID, lane.Directory))
 		if err := workflow.Await(ctx, func() bool { return l.decided[lane.Directory] != "" }); err != nil {
-			return false, err
+			return out, false, err
 		}
 		action := l.decided[lane.Directory]
 		delete(l.decided, lane.Directory)
 		delete(l.blocked, lane.Directory)
 		if len(l.blocked) == 0 {
-			l.upsert(ctx, StatusRunning)
+			l.upsert(ctx, domain.StatusRunning)
 		}
-		if action == UpdateSkip {
-			lane.Skipped = append(lane.Skipped, step)
-			lane.Result = ResultSkipped
-			return false, nil
+		if action == contract.UpdateSkip {
+			lane.Skipped = append(lane.Skipped, name)
+			lane.Result = domain.ResultSkipped
+			var zero Out
+			return zero, false, nil
 		}
 	}
 }
 
 // do runs a step whose output is a StepOutput and records its actions on
 // the lane; it answers as step does.
-func (l *lifecycle) do(ctx workflow.Context, lane *DirectoryResult, step string, opts workflow.ActivityOptions, activity string, in any) (bool, error) {
-	var out StepOutput
-	ok, err := l.step(ctx, lane, step, opts, activity, in, &out)
+func do[In any](ctx workflow.Context, l *lifecycle, lane *contract.DirectoryResult, name string, act contract.Activity[In, contract.StepOutput], in In) (bool, error) {
+	out, ok, err := step(ctx, l, lane, name, "", act, in)
 	if ok {
 		lane.Actions = append(lane.Actions, out.Actions...)
 	}
@@ -224,26 +183,42 @@ func (l *lifecycle) do(ctx workflow.Context, lane *DirectoryResult, step string,
 
 // applyAccess applies the lane's part of the catalog diff to account id. A
 // lane with nothing to change has its access done already.
-func (l *lifecycle) applyAccess(ctx workflow.Context, lane *DirectoryResult, id string, changes []config.Change) {
+func (l *lifecycle) applyAccess(ctx workflow.Context, lane *contract.DirectoryResult, id string, changes []domain.Change) {
 	ch := changesFor(changes, lane.Directory)
 	if len(ch) == 0 {
 		l.accessDone[lane.Directory] = true
 		return
 	}
-	if ok, _ := l.do(ctx, lane, "apply access", directoryOptions(true), ActApplyAccess,
-		ApplyAccessInput{Directory: lane.Directory, AccountID: id, EmployeeID: l.employeeID, Changes: ch}); ok {
+	out, ok, _ := step(ctx, l, lane, "apply access", changeWords(ch), contract.ApplyAccess,
+		contract.ApplyAccessInput{Directory: lane.Directory, AccountID: id, EmployeeID: l.employeeID, Changes: ch})
+	if ok {
+		lane.Actions = append(lane.Actions, out.Actions...)
 		l.accessDone[lane.Directory] = true
 	}
 }
 
+// changeWords names a lane's changes for its summary: "+group dept-eng, -license E3".
+func changeWords(changes []domain.Change) string {
+	var parts []string
+	for _, c := range changes {
+		for _, a := range c.Add {
+			parts = append(parts, fmt.Sprintf("+%s %s", c.Kind, a))
+		}
+		for _, r := range c.Remove {
+			parts = append(parts, fmt.Sprintf("-%s %s", c.Kind, r))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // appLanes starts one lane per SCIM app that runs step (provision or
 // deprovision app) for the person, and returns the lanes' work.
-func (l *lifecycle) appLanes(apps []string, step, activity string, person directory.Person) []func(workflow.Context) {
+func (l *lifecycle) appLanes(apps []string, name string, act contract.Activity[contract.AppInput, contract.StepOutput], person domain.Person) []func(workflow.Context) {
 	var fns []func(workflow.Context)
 	for _, app := range apps {
 		lane := l.lane("scim:" + app)
 		fns = append(fns, func(ctx workflow.Context) {
-			if ok, _ := l.do(ctx, lane, step, directoryOptions(false), activity, AppInput{App: app, Person: person}); ok {
+			if ok, _ := do(ctx, l, lane, name, act, contract.AppInput{App: app, Person: person}); ok {
 				l.accessDone[lane.Directory] = true
 			}
 		})
@@ -253,28 +228,26 @@ func (l *lifecycle) appLanes(apps []string, step, activity string, person direct
 
 // alertSecurity posts to the policy's security channel (none configured:
 // nothing); a failed alert is logged, never fatal.
-func alertSecurity(ctx workflow.Context, p Policy, employeeID, text string) {
-	if p.SecurityChannel == "" {
+func alertSecurity(ctx workflow.Context, channel, employeeID, text string) {
+	if channel == "" {
 		return
 	}
-	actx := workflow.WithActivityOptions(ctx, notifyOptions())
-	if err := workflow.ExecuteActivity(actx, ActNotifyChannel, NotifyChannelInput{Channel: p.SecurityChannel, Text: text}).Get(actx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("security alert not delivered", "EmployeeID", employeeID, "Error", err.Error())
+	if _, err := contract.NotifyChannel.Execute(ctx, summary("alert", "", "slack "+channel), contract.NotifyChannelInput{Channel: channel, Text: text}); err != nil {
+		workflow.GetLogger(ctx).Warn("security alert not delivered", "employee_id", employeeID, "error", err.Error())
 	}
 }
 
 func (l *lifecycle) notify(ctx workflow.Context, text string) {
-	alertSecurity(ctx, l.policy, l.employeeID, text)
+	alertSecurity(ctx, l.policy.SecurityChannel, l.employeeID, text)
 }
 
 func (l *lifecycle) notifyManager(ctx workflow.Context, managerID, text string) {
 	if managerID == "" {
 		return
 	}
-	actx := workflow.WithActivityOptions(ctx, notifyOptions())
-	in := NotifyManagerInput{ManagerEmployeeID: managerID, Directories: l.policy.Directories, Text: text}
-	if err := workflow.ExecuteActivity(actx, ActNotifyManager, in).Get(actx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("manager notification not delivered", "EmployeeID", l.employeeID, "Error", err.Error())
+	in := contract.NotifyManagerInput{ManagerEmployeeID: managerID, Directories: l.policy.Directories, Text: text}
+	if _, err := contract.NotifyManager.Execute(ctx, summary("tell manager", managerID, "slack"), in); err != nil {
+		workflow.GetLogger(ctx).Warn("manager notification not delivered", "employee_id", l.employeeID, "error", err.Error())
 	}
 }
 
@@ -308,22 +281,8 @@ func parallel(ctx workflow.Context, fns ...func(workflow.Context)) {
 	wg.Wait(ctx)
 }
 
-// PersonFrom builds the directory profile from an HR record.
-func PersonFrom(r hr.Record) directory.Person {
-	return directory.Person{
-		EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName,
-		DisplayName: r.Name(), Department: r.Department, Title: r.Title, Location: r.Location,
-		CostCenter: r.CostCenter, UsageLocation: r.Country, EmploymentType: r.EmploymentType,
-	}
-}
-
-// AttributesOf is what the role catalog looks at.
-func AttributesOf(r hr.Record) config.Attributes {
-	return config.Attributes{Department: r.Department, Title: r.Title, Location: r.Location, EmploymentType: r.EmploymentType}
-}
-
-func changesFor(changes []config.Change, dir string) []config.Change {
-	var out []config.Change
+func changesFor(changes []domain.Change, dir string) []domain.Change {
+	var out []domain.Change
 	for _, c := range changes {
 		if c.Directory == dir {
 			out = append(out, c)
@@ -333,9 +292,9 @@ func changesFor(changes []config.Change, dir string) []config.Change {
 }
 
 // appChanges splits the SCIM app diff into configured adds and removes.
-func appChanges(changes []config.Change, configured []string) (add, remove []string) {
+func appChanges(changes []domain.Change, configured []string) (add, remove []string) {
 	for _, c := range changes {
-		if c.Kind != "app" {
+		if c.Kind != domain.KindApp {
 			continue
 		}
 		for _, a := range c.Add {
@@ -352,7 +311,7 @@ func appChanges(changes []config.Change, configured []string) (add, remove []str
 	return add, remove
 }
 
-func summarize(changes []config.Change) string {
+func summarize(changes []domain.Change) string {
 	var parts []string
 	for _, c := range changes {
 		if len(c.Add) > 0 {
@@ -372,39 +331,36 @@ func summarize(changes []config.Change) string {
 // worker's configuration) and diffs it against what is granted. Skipped by
 // an operator, the plan is what is granted: accounts are provisioned with no
 // catalog change.
-func (l *lifecycle) plan(ctx workflow.Context, r hr.Record, granted config.Entitlements) (PlanAccessOutput, error) {
-	var out PlanAccessOutput
-	lane := &DirectoryResult{Directory: "catalog", Result: ResultOK}
-	opts := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: NonRetryableErrorTypes}}
-	ok, err := l.step(ctx, lane, "plan access", opts, ActPlanAccess, PlanAccessInput{Attributes: AttributesOf(r), Granted: granted}, &out)
+func (l *lifecycle) plan(ctx workflow.Context, r domain.HRRecord, granted domain.Entitlements) (contract.PlanAccessOutput, error) {
+	lane := &contract.DirectoryResult{Directory: "catalog", Result: domain.ResultOK}
+	out, ok, err := step(ctx, l, lane, "plan access", "", contract.PlanAccess, contract.PlanAccessInput{Attributes: domain.AttributesOf(r), Granted: granted})
 	if err == nil && !ok {
-		out = PlanAccessOutput{Entitlements: granted}
+		out = contract.PlanAccessOutput{Entitlements: granted}
 	}
 	return out, err
 }
 
 // account finds the account id for a lane: known, else looked up (never
-// created). found=false means the directory has no such account.
-func (l *lifecycle) account(ctx workflow.Context, lane *DirectoryResult, known map[string]string, r hr.Record) (string, error) {
+// created). An empty id means the directory has no such account.
+func (l *lifecycle) account(ctx workflow.Context, lane *contract.DirectoryResult, known map[string]string, r domain.HRRecord) (string, error) {
 	if id := known[lane.Directory]; id != "" {
 		lane.AccountID = id
 		return id, nil
 	}
-	var out AccountOutput
-	ok, err := l.step(ctx, lane, "lookup account", directoryOptions(false), ActLookupAccount,
-		LookupAccountInput{Directory: lane.Directory, EmployeeID: l.employeeID, Email: r.Email}, &out)
+	out, ok, err := step(ctx, l, lane, "lookup account", "", contract.LookupAccount,
+		contract.LookupAccountInput{Directory: lane.Directory, EmployeeID: l.employeeID, Email: r.Email})
 	if err != nil || !ok {
 		return "", err
 	}
 	if !out.Found {
-		lane.Result = ResultNoAccount
+		lane.Result = domain.ResultNoAccount
 		return "", nil
 	}
 	lane.AccountID = out.AccountID
 	return out.AccountID, nil
 }
 
-func accountsOf(lanes []*DirectoryResult) map[string]string {
+func accountsOf(lanes []*contract.DirectoryResult) map[string]string {
 	out := map[string]string{}
 	for _, r := range lanes {
 		if r.AccountID != "" && !strings.HasPrefix(r.Directory, "scim:") {
@@ -419,8 +375,8 @@ func accountsOf(lanes []*DirectoryResult) map[string]string {
 // the directory has no account, and what was held before where the step was
 // skipped or never ran (so the next mover's diff retries it). Apps the
 // worker does not configure are never applied; they follow the plan.
-func (l *lifecycle) granted(before, plan config.Entitlements) config.Entitlements {
-	out := config.Entitlements{EligibleRoles: plan.EligibleRoles, Rules: plan.Rules}
+func (l *lifecycle) granted(before, plan domain.Entitlements) domain.Entitlements {
+	out := domain.Entitlements{EligibleRoles: plan.EligibleRoles, Rules: plan.Rules}
 	pick := func(b, p map[string][]string) map[string][]string {
 		all := map[string]bool{}
 		for _, k := range workflow.DeterministicKeys(b) {
@@ -435,7 +391,7 @@ func (l *lifecycle) granted(before, plan config.Entitlements) config.Entitlement
 			switch {
 			case l.accessDone[dir]:
 				v = p[dir]
-			case l.laneResult(dir) == ResultNoAccount:
+			case l.laneResult(dir) == domain.ResultNoAccount:
 			default:
 				v = b[dir]
 			}
@@ -461,11 +417,36 @@ func (l *lifecycle) granted(before, plan config.Entitlements) config.Entitlement
 	return out
 }
 
-func (l *lifecycle) laneResult(name string) string {
+func (l *lifecycle) laneResult(name string) domain.Result {
 	for _, r := range l.lanes {
 		if r.Directory == name {
 			return r.Result
 		}
 	}
 	return ""
+}
+
+// laneProblems tells a reader which lanes did not complete.
+func laneProblems(lanes []*contract.DirectoryResult) string {
+	var bad []string
+	for _, r := range lanes {
+		if r.Result != domain.ResultOK {
+			bad = append(bad, r.Directory+" "+string(r.Result))
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return " Not done: " + strings.Join(bad, ", ") + "."
+}
+
+func (l *lifecycle) finish(ctx workflow.Context, res contract.LifecycleResult) contract.LifecycleResult {
+	res.Directories = l.results()
+	res.Decisions = l.decisions
+	res.CompletedAt = workflow.Now(ctx)
+	l.upsert(ctx, domain.StatusCompleted)
+	// An operator's update accepted in the last task finishes before the
+	// run completes (its caller gets an answer, not an error).
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return res
 }

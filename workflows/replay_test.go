@@ -20,7 +20,8 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/workflows"
 )
 
@@ -109,8 +110,8 @@ func TestRecordHistories(t *testing.T) {
 		bin = "../.bin/temporal" // make temporal
 	}
 	var args []string
-	for _, n := range slices.Sorted(maps.Keys(workflows.SearchAttributes())) {
-		args = append(args, "--search-attribute", n+"="+workflows.SearchAttributes()[n].String())
+	for _, n := range slices.Sorted(maps.Keys(contract.SearchAttributes())) {
+		args = append(args, "--search-attribute", n+"="+contract.SearchAttributes()[n].String())
 	}
 	srv, err := sdktest.StartDevServer(ctx, sdktest.DevServerOptions{ExistingPath: bin, LogLevel: "error", ExtraArgs: args, EnableUI: false})
 	if err != nil {
@@ -123,7 +124,7 @@ func TestRecordHistories(t *testing.T) {
 	workflows.Register(w)
 	stubs := newStubs(testCatalog())
 	stubs.register(w)
-	stubs.fail[workflows.ActDisableAccount+"/okta"] = 1
+	stubs.fail[contract.DisableAccount.Name+"/okta"] = 1
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -150,20 +151,20 @@ func TestRecordHistories(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	id := workflows.EmployeeWorkflowID("E0042")
+	id := contract.EmployeeWorkflowID("E0042")
 	policy := testPolicy()
-	state := func() workflows.EmployeeState {
-		v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+	state := func() contract.EmployeeState {
+		v, err := c.QueryWorkflow(ctx, id, "", contract.QueryState)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var st workflows.EmployeeState
+		var st contract.EmployeeState
 		if err := v.Get(&st); err != nil {
 			t.Fatal(err)
 		}
 		return st
 	}
-	waitFor := func(what string, ok func(workflows.EmployeeState) bool) workflows.EmployeeState {
+	waitFor := func(what string, ok func(contract.EmployeeState) bool) contract.EmployeeState {
 		for ctx.Err() == nil {
 			if st := state(); ok(st) {
 				return st
@@ -171,59 +172,59 @@ func TestRecordHistories(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		t.Fatalf("timed out waiting for %s", what)
-		return workflows.EmployeeState{}
+		return contract.EmployeeState{}
 	}
 
 	// Joiner through signal-with-start.
-	join := rec(func(r *hr.Record) { r.StartDate = time.Now().AddDate(0, 0, -1).Format(time.DateOnly) })
-	_, err = c.SignalWithStartWorkflow(ctx, id, workflows.SignalHRRecord, workflows.HRRecordInput{Record: join},
-		client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: "E0042", Policy: policy})
+	join := rec(func(r *domain.HRRecord) { r.StartDate = time.Now().AddDate(0, 0, -1).Format(time.DateOnly) })
+	_, err = c.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord, contract.HRRecordInput{Record: join},
+		client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: "E0042", Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor("joiner", func(st workflows.EmployeeState) bool {
-		return st.LastChange != nil && st.LastChange.Event == workflows.EventJoiner
+	waitFor("joiner", func(st contract.EmployeeState) bool {
+		return st.LastChange != nil && st.LastChange.Event == domain.EventJoiner
 	})
 
 	// Mover through the update, which answers with the classification.
 	move := join
 	move.Department, move.ManagerEmployeeID = "Sales", "E0009"
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateApplyHRRecord,
-		Args: []any{workflows.HRRecordInput{Record: move}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateApplyHRRecord,
+		Args: []any{contract.HRRecordInput{Record: move}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.ApplyHRRecordResult
-	if err := h.Get(ctx, &res); err != nil || res.Classification != workflows.ClassMove {
+	var res contract.ApplyHRRecordResult
+	if err := h.Get(ctx, &res); err != nil || res.Classification != domain.ClassMove {
 		t.Fatalf("move classified %+v (%v)", res, err)
 	}
-	waitFor("mover", func(st workflows.EmployeeState) bool {
-		return st.LastChange != nil && st.LastChange.Event == workflows.EventMover
+	waitFor("mover", func(st contract.EmployeeState) bool {
+		return st.LastChange != nil && st.LastChange.Event == domain.EventMover
 	})
 
 	// Leaver, immediate; okta fails once and waits for an operator's retry.
 	leave := move
-	leave.Status, leave.TerminationEffectiveAt = hr.StatusTerminated, time.Now().UTC()
-	if err := c.SignalWorkflow(ctx, id, "", workflows.SignalHRRecord, workflows.HRRecordInput{Record: leave}); err != nil {
+	leave.Status, leave.TerminationEffectiveAt = domain.HRTerminated, time.Now().UTC()
+	if err := c.SignalWorkflow(ctx, id, "", contract.SignalHRRecord, contract.HRRecordInput{Record: leave}); err != nil {
 		t.Fatal(err)
 	}
-	st := waitFor("leaver blocked", func(st workflows.EmployeeState) bool {
-		return st.Current != nil && stubs.count(workflows.ActDisableAccount, "okta") == 1
+	st := waitFor("leaver blocked", func(st contract.EmployeeState) bool {
+		return st.Current != nil && stubs.count(contract.DisableAccount.Name, "okta") == 1
 	})
 	child := st.Current.WorkflowID
 	for ctx.Err() == nil {
-		uh, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: child, UpdateName: workflows.UpdateRetry,
-			Args: []any{workflows.OperatorDecision{Directory: "okta", Operator: "alice", Reason: "recording"}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		uh, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: child, UpdateName: contract.UpdateRetry,
+			Args: []any{contract.OperatorDecision{Directory: "okta", Operator: "alice", Reason: "recording"}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err == nil && uh.Get(ctx, nil) == nil {
 			break
 		}
 		time.Sleep(100 * time.Millisecond) // the lane is not blocked yet
 	}
-	st = waitFor("leaver", func(st workflows.EmployeeState) bool { return st.Status == workflows.StatusTerminated })
+	st = waitFor("leaver", func(st contract.EmployeeState) bool { return st.Status == domain.StatusTerminated })
 
 	save("employee-joiner-mover-leaver", id)
 	for _, ch := range st.History {
-		save(ch.Event+"-"+strings.ReplaceAll(ch.WorkflowID, "/", "_"), ch.WorkflowID)
+		save(string(ch.Event)+"-"+strings.ReplaceAll(ch.WorkflowID, "/", "_"), ch.WorkflowID)
 	}
 
 	recordPendingStart(ctx, t, c, tq, policy, save)
@@ -244,52 +245,52 @@ func TestRecordHistories(t *testing.T) {
 // recordPendingStart: a pending joiner whose start date HR moves twice,
 // later then to today, so the queued joiner follows it (the
 // pending-start-follows-hr branch) and runs.
-func recordPendingStart(ctx context.Context, t *testing.T, c client.Client, tq string, policy workflows.Policy, save func(name, wid string)) {
-	id := workflows.EmployeeWorkflowID("E0043")
+func recordPendingStart(ctx context.Context, t *testing.T, c client.Client, tq string, policy contract.Policy, save func(name, wid string)) {
+	id := contract.EmployeeWorkflowID("E0043")
 	nyc, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Fatal(err)
 	}
 	today := time.Now().In(nyc)
-	pending := func(days int) hr.Record {
-		return rec(func(r *hr.Record) {
-			r.EmployeeID, r.Email, r.Status = "E0043", "grace.hopper@demo.jml.test", hr.StatusPending
+	pending := func(days int) domain.HRRecord {
+		return rec(func(r *domain.HRRecord) {
+			r.EmployeeID, r.Email, r.Status = "E0043", "grace.hopper@demo.jml.test", domain.HRPending
 			r.StartDate = today.AddDate(0, 0, days).Format(time.DateOnly)
 		})
 	}
-	_, err = c.SignalWithStartWorkflow(ctx, id, workflows.SignalHRRecord, workflows.HRRecordInput{Record: pending(30)},
-		client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: "E0043", Policy: policy})
+	_, err = c.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord, contract.HRRecordInput{Record: pending(30)},
+		client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: "E0043", Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apply := func(r hr.Record) workflows.ApplyHRRecordResult {
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateApplyHRRecord,
-			Args: []any{workflows.HRRecordInput{Record: r}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	apply := func(r domain.HRRecord) contract.ApplyHRRecordResult {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: contract.UpdateApplyHRRecord,
+			Args: []any{contract.HRRecordInput{Record: r}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res workflows.ApplyHRRecordResult
+		var res contract.ApplyHRRecordResult
 		if err := h.Get(ctx, &res); err != nil {
 			t.Fatal(err)
 		}
 		return res
 	}
-	if res := apply(pending(40)); res.Classification != workflows.ClassJoin || res.Seq != 1 || res.DueAt.IsZero() {
+	if res := apply(pending(40)); res.Classification != domain.ClassJoin || res.Seq != 1 || res.DueAt.IsZero() {
 		t.Fatalf("start moved later: %+v", res)
 	}
-	if res := apply(pending(0)); res.Classification != workflows.ClassJoin || res.Seq != 1 || !res.DueAt.IsZero() {
+	if res := apply(pending(0)); res.Classification != domain.ClassJoin || res.Seq != 1 || !res.DueAt.IsZero() {
 		t.Fatalf("start moved to today: %+v", res)
 	}
 	for {
-		v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+		v, err := c.QueryWorkflow(ctx, id, "", contract.QueryState)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var st workflows.EmployeeState
+		var st contract.EmployeeState
 		if err := v.Get(&st); err != nil {
 			t.Fatal(err)
 		}
-		if st.Status == workflows.StatusActive && len(st.Pending) == 0 && st.Current == nil {
+		if st.Status == domain.StatusActive && len(st.Pending) == 0 && st.Current == nil {
 			break
 		}
 		if ctx.Err() != nil {
@@ -304,124 +305,124 @@ func recordPendingStart(ctx context.Context, t *testing.T, c client.Client, tq s
 // evidence workflows on w: fixed answers, no real system.
 func registerRecordingStubs(w worker.Worker) {
 	reg := func(name string, fn any) { w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	delivered := func(context.Context, any) (workflows.NotifyOutput, error) {
-		return workflows.NotifyOutput{Delivered: true}, nil
+	delivered := func(context.Context, any) (contract.NotifyOutput, error) {
+		return contract.NotifyOutput{Delivered: true}, nil
 	}
-	reg(workflows.ActPostApproval, func(context.Context, workflows.PostApprovalInput) (workflows.ApprovalMessageOutput, error) {
-		return workflows.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
+	reg(contract.PostApproval.Name, func(context.Context, contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
+		return contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
 	})
-	reg(workflows.ActUpdateApprovalMsg, func(ctx context.Context, in workflows.UpdateApprovalInput) (workflows.NotifyOutput, error) {
+	reg(contract.UpdateApprovalMessage.Name, func(ctx context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
 		return delivered(ctx, in)
 	})
-	reg(workflows.ActNotifyEmployee, func(ctx context.Context, in workflows.NotifyManagerInput) (workflows.NotifyOutput, error) {
+	reg(contract.NotifyEmployee.Name, func(ctx context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
 		return delivered(ctx, in)
 	})
-	reg(workflows.ActNotifyChannel, func(ctx context.Context, in workflows.NotifyChannelInput) (workflows.NotifyOutput, error) {
+	reg(contract.NotifyChannel.Name, func(ctx context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
 		return delivered(ctx, in)
 	})
-	reg(workflows.ActCheckGates, func(_ context.Context, in workflows.CheckGatesInput) (workflows.GatesOutput, error) {
-		return workflows.GatesOutput{Device: workflows.GateResult{Required: in.RequireCompliantDevice, Checked: true, Passed: true},
-			MFA: workflows.GateResult{Required: in.RequireMFA, Checked: true, Passed: true}}, nil
+	reg(contract.CheckGates.Name, func(_ context.Context, in contract.CheckGatesInput) (contract.GatesOutput, error) {
+		return contract.GatesOutput{Device: contract.GateResult{Required: in.RequireCompliantDevice, Checked: true, Passed: true},
+			MFA: contract.GateResult{Required: in.RequireMFA, Checked: true, Passed: true}}, nil
 	})
-	reg(workflows.ActLookupAccount, func(_ context.Context, in workflows.LookupAccountInput) (workflows.AccountOutput, error) {
-		return workflows.AccountOutput{Directory: in.Directory, Found: true, AccountID: "acct-" + in.EmployeeID, Enabled: true}, nil
+	reg(contract.LookupAccount.Name, func(_ context.Context, in contract.LookupAccountInput) (contract.AccountOutput, error) {
+		return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: "acct-" + in.EmployeeID, Enabled: true}, nil
 	})
-	reg(workflows.ActGrantAdminRole, func(_ context.Context, in workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
-		return workflows.AdminRoleOutput{Outcome: "added", ExpiresAt: in.Until}, nil
+	reg(contract.GrantAdminRole.Name, func(_ context.Context, in contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
+		return contract.AdminRoleOutput{Outcome: "added", ExpiresAt: in.Until}, nil
 	})
-	reg(workflows.ActRevokeAdminRole, func(context.Context, workflows.AdminRoleInput) (workflows.AdminRoleOutput, error) {
-		return workflows.AdminRoleOutput{Outcome: "removed"}, nil
+	reg(contract.RevokeAdminRole.Name, func(context.Context, contract.AdminRoleInput) (contract.AdminRoleOutput, error) {
+		return contract.AdminRoleOutput{Outcome: "removed"}, nil
 	})
-	reg(workflows.ActVerifyRoleRevoked, func(context.Context, workflows.AdminRoleInput) error { return nil })
+	reg(contract.VerifyAdminRoleRevoked.Name, func(context.Context, contract.AdminRoleInput) error { return nil })
 
-	reg(workflows.ActExportIdentityLog, func(_ context.Context, in workflows.ExportLogInput) (workflows.LogFile, error) {
-		return workflows.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), Bytes: 100, SHA256: "h-" + in.Directory}, nil
+	reg(contract.ExportIdentityLog.Name, func(_ context.Context, in contract.ExportLogInput) (contract.LogFile, error) {
+		return contract.LogFile{Directory: in.Directory, File: in.Directory + ".jsonl", Events: len(in.Directory), Bytes: 100, SHA256: "h-" + in.Directory}, nil
 	})
-	reg(workflows.ActWriteLogManifest, func(_ context.Context, in workflows.LogManifestInput) (workflows.IdentityLogResult, error) {
-		return workflows.IdentityLogResult{Month: in.Month, Folder: "/ev/" + in.Month + "/IdentityLogs", Manifest: "/ev/" + in.Month + "/IdentityLogs/manifest.json"}, nil
+	reg(contract.WriteIdentityLogManifest.Name, func(_ context.Context, in contract.LogManifestInput) (contract.IdentityLogResult, error) {
+		return contract.IdentityLogResult{Month: in.Month, Folder: "/ev/" + in.Month + "/IdentityLogs", Manifest: "/ev/" + in.Month + "/IdentityLogs/manifest.json"}, nil
 	})
-	reg(workflows.ActListActiveEmployees, func(context.Context) (workflows.PopulationOutput, error) {
+	reg(contract.ListActiveEmployees.Name, func(context.Context) (contract.PopulationOutput, error) {
 		var ids []string
 		for i := 1; i <= 150; i++ { // two assessment batches
 			ids = append(ids, fmt.Sprintf("E%04d", i))
 		}
-		return workflows.PopulationOutput{EmployeeIDs: ids, Source: "visibility"}, nil
+		return contract.PopulationOutput{EmployeeIDs: ids, Source: "visibility"}, nil
 	})
-	reg(workflows.ActListActiveElevations, func(context.Context) ([]workflows.ActiveElevation, error) {
-		return []workflows.ActiveElevation{{EmployeeID: "E0042", RoleName: "entra-user-admin"}}, nil
+	reg(contract.ListActiveElevations.Name, func(context.Context) ([]contract.ActiveElevation, error) {
+		return []contract.ActiveElevation{{EmployeeID: "E0042", RoleName: "entra-user-admin"}}, nil
 	})
-	reg(workflows.ActAssessEmployees, func(_ context.Context, in workflows.AssessInput) (workflows.AssessOutput, error) {
-		out := workflows.AssessOutput{Employees: len(in.EmployeeIDs), EnabledInAll: len(in.EmployeeIDs), MFAInAll: len(in.EmployeeIDs)}
+	reg(contract.AssessEmployees.Name, func(_ context.Context, in contract.AssessInput) (contract.AssessOutput, error) {
+		out := contract.AssessOutput{Employees: len(in.EmployeeIDs), EnabledInAll: len(in.EmployeeIDs), MFAInAll: len(in.EmployeeIDs)}
 		for _, d := range in.Directories {
-			out.Directories = append(out.Directories, workflows.DirectoryFacts{Directory: d, Accounts: len(in.EmployeeIDs), Enabled: len(in.EmployeeIDs), MFAEnrolled: len(in.EmployeeIDs)})
+			out.Directories = append(out.Directories, contract.DirectoryFacts{Directory: d, Accounts: len(in.EmployeeIDs), Enabled: len(in.EmployeeIDs), MFAEnrolled: len(in.EmployeeIDs)})
 		}
 		return out, nil
 	})
-	reg(workflows.ActSummariseOffboarding, func(context.Context, workflows.MonthInput) (workflows.OffboardingSummary, error) {
-		return workflows.OffboardingSummary{Leavers: 3, Met: 3, P50Seconds: 60, P95Seconds: 120, MaxSeconds: 130}, nil
+	reg(contract.SummariseOffboarding.Name, func(context.Context, contract.MonthInput) (contract.OffboardingSummary, error) {
+		return contract.OffboardingSummary{Leavers: 3, Met: 3, P50Seconds: 60, P95Seconds: 120, MaxSeconds: 130}, nil
 	})
-	reg(workflows.ActReadLogManifest, func(context.Context, workflows.MonthInput) (workflows.LogManifestSummary, error) {
-		return workflows.LogManifestSummary{Present: true, Verified: true, Directories: []string{"entra", "google", "okta"}, TotalEvents: 15}, nil
+	reg(contract.ReadIdentityLogManifest.Name, func(context.Context, contract.MonthInput) (contract.LogManifestSummary, error) {
+		return contract.LogManifestSummary{Present: true, Verified: true, Directories: []string{"entra", "google", "okta"}, TotalEvents: 15}, nil
 	})
-	reg(workflows.ActWriteKPIReport, func(_ context.Context, f workflows.KPIFacts) (workflows.KPIReportResult, error) {
-		return workflows.KPIReportResult{Month: f.Month, JSON: "/ev/Reports/KPI-" + f.Month + ".json", HTML: "/ev/Reports/KPI-" + f.Month + ".html"}, nil
+	reg(contract.WriteKPIReport.Name, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
+		return contract.KPIReportResult{Month: f.Month, JSON: "/ev/Reports/KPI-" + f.Month + ".json", HTML: "/ev/Reports/KPI-" + f.Month + ".html"}, nil
 	})
 }
 
 // recordElevation: request, a refused approval by someone else, the
 // approver's approval, the grant, and an early revoke by the requester.
 func recordElevation(ctx context.Context, t *testing.T, c client.Client, tq string, save func(name, wid string)) {
-	in := workflows.ElevationInput{
+	in := contract.ElevationInput{
 		RequestID: "3f1c9a2e-5b7d-4e10-8c2a-6d9e0f1a2b3c", RequesterEmployeeID: "E0042", RoleName: "entra-user-admin",
 		Duration: time.Hour, Justification: "reset a locked account", ApproverEmployeeID: "E0002",
-		Policy: workflows.ElevationPolicy{Directory: "entra", Role: "User Administrator", MaxDuration: 4 * time.Hour,
+		Policy: contract.ElevationPolicy{Directory: "entra", Role: "User Administrator", MaxDuration: 4 * time.Hour,
 			DefaultDuration: time.Hour, ApprovalTimeout: 4 * time.Hour, Approver: "manager",
 			RequireCompliantDevice: true, RequireMFA: true, Directories: []string{"entra", "okta"}, SecurityChannel: "#security-alerts"},
 	}
-	id := workflows.ElevationWorkflowID(in.RequestID)
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.ElevationWorkflowName, in)
+	id := contract.ElevationWorkflowID(in.RequestID)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.ElevationWorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus := func(status string) {
+	waitStatus := func(status domain.ElevationStatus) {
 		for ctx.Err() == nil {
-			v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryState)
+			v, err := c.QueryWorkflow(ctx, id, "", contract.QueryState)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var st workflows.ElevationState
+			var st contract.ElevationState
 			if err := v.Get(&st); err != nil {
 				t.Fatal(err)
 			}
 			// Pending counts once the approval message is out.
-			if st.Status == status && (status != workflows.ElevationPending || st.ApprovalMessage.Delivered) {
+			if st.Status == status && (status != domain.ElevationPending || st.ApprovalMessage.Delivered) {
 				return
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		t.Fatalf("elevation never reached %s", status)
 	}
-	decide := func(action, actor, want string) {
+	decide := func(action, actor string, want domain.DecisionResult) {
 		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: action,
-			Args: []any{workflows.ElevationDecision{Actor: workflows.Actor{EmployeeID: actor, Via: "slack"}}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+			Args: []any{contract.ElevationDecision{Actor: contract.Actor{EmployeeID: actor, Via: "slack"}}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res workflows.ElevationDecisionResult
+		var res contract.ElevationDecisionResult
 		if err := h.Get(ctx, &res); err != nil || res.Result != want {
 			t.Fatalf("%s by %s: %+v (%v), want %s", action, actor, res, err, want)
 		}
 	}
-	waitStatus(workflows.ElevationPending)
-	decide(workflows.UpdateApprove, "E0077", workflows.DecisionRefused)
-	decide(workflows.UpdateApprove, "E0002", workflows.DecisionAccepted)
-	waitStatus(workflows.ElevationActive)
-	decide(workflows.UpdateRevoke, "E0042", workflows.DecisionAccepted)
-	var st workflows.ElevationState
+	waitStatus(domain.ElevationPending)
+	decide(contract.UpdateApprove, "E0077", domain.DecisionRefused)
+	decide(contract.UpdateApprove, "E0002", domain.DecisionAccepted)
+	waitStatus(domain.ElevationActive)
+	decide(contract.UpdateRevoke, "E0042", domain.DecisionAccepted)
+	var st contract.ElevationState
 	if err := run.Get(ctx, &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Status != workflows.ElevationRevoked || st.RevokeReason != "early, by E0042" || !st.RevokeVerified || len(st.Decisions) != 3 {
+	if st.Status != domain.ElevationRevoked || st.RevokeReason != "early, by E0042" || !st.RevokeVerified || len(st.Decisions) != 3 {
 		t.Fatalf("elevation ended %s (%s), decisions %+v", st.Status, st.RevokeReason, st.Decisions)
 	}
 	save("elevation-approve-grant-early-revoke", id)
@@ -431,26 +432,26 @@ func recordElevation(ctx context.Context, t *testing.T, c client.Client, tq stri
 func recordEvidence(ctx context.Context, t *testing.T, c client.Client, tq string, save func(name, wid string)) {
 	const month = "2026-11"
 	dirs := []string{"entra", "okta", "google"}
-	id := workflows.IdentityLogExportWorkflowID(month)
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.IdentityLogExportWorkflowName,
-		workflows.EvidenceInput{Month: month, Directories: dirs})
+	id := contract.IdentityLogExportWorkflowID(month)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.IdentityLogExportWorkflowName,
+		contract.EvidenceInput{Month: month, Directories: dirs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs workflows.IdentityLogResult
+	var logs contract.IdentityLogResult
 	if err := run.Get(ctx, &logs); err != nil || len(logs.Files) != 3 || logs.Manifest == "" {
 		t.Fatalf("identity-log export: %+v (%v)", logs, err)
 	}
 	save("identitylogexport-"+month, id)
 
-	id = workflows.KPIReportWorkflowID(month)
-	run, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, workflows.KPIReportWorkflowName,
-		workflows.EvidenceInput{Month: month, Directories: dirs,
-			ElevationRoles: map[string]workflows.ElevationRoleRef{"entra-user-admin": {Directory: "entra", Role: "User Administrator"}}})
+	id = contract.KPIReportWorkflowID(month)
+	run, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.KPIReportWorkflowName,
+		contract.EvidenceInput{Month: month, Directories: dirs,
+			ElevationRoles: map[string]contract.ElevationRoleRef{"entra-user-admin": {Directory: "entra", Role: "User Administrator"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kpi workflows.KPIReportResult
+	var kpi contract.KPIReportResult
 	if err := run.Get(ctx, &kpi); err != nil || kpi.HTML == "" {
 		t.Fatalf("KPI report: %+v (%v)", kpi, err)
 	}

@@ -14,11 +14,11 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/stack"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/intake"
-	"github.com/jml-dev/jml/workflows"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -92,8 +92,8 @@ func summary(took []time.Duration) string {
 
 // timeLeaver terminates rec now and waits for its Leaver workflow to finish,
 // then checks the directories really are disabled.
-func timeLeaver(ctx context.Context, env *stack.Env, rec hr.Record) (time.Duration, error) {
-	rec.Status = hr.StatusTerminated
+func timeLeaver(ctx context.Context, env *stack.Env, rec domain.HRRecord) (time.Duration, error) {
+	rec.Status = domain.HRTerminated
 	rec.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
 	body, err := json.Marshal(rec)
 	if err != nil {
@@ -116,7 +116,7 @@ func timeLeaver(ctx context.Context, env *stack.Env, rec hr.Record) (time.Durati
 		return 0, fmt.Errorf("intake answered %d", resp.StatusCode)
 	}
 	// The first record of a seeded employee is their termination: run 1.
-	id := workflows.LifecycleWorkflowID(rec.EmployeeID, "leaver", 1)
+	id := contract.LifecycleWorkflowID(rec.EmployeeID, "leaver", 1)
 	if err := waitWorkflow(ctx, env.Client, id); err != nil {
 		return 0, err
 	}

@@ -16,17 +16,17 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
-	"github.com/jml-dev/jml/workflows"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -139,7 +139,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	printDev(stdout, *uiPort, *grpcPort, intakeAddr, cfg, emus)
 	if !*noSeed {
-		sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)}
+		sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 		if err := seedDemo(ctx, sink, org, time.Now()); err != nil {
 			z.Error().Err(err).Msg("demo records")
 		}
@@ -200,7 +200,7 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 		fmt.Fprintf(w, "  %-17s %s\n", n, urls[n])
 	}
 	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n")
-	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  bin/jml report --config %s --month %s\n", cfg.Source, workflows.PreviousMonth(time.Now()))
+	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  bin/jml report --config %s --month %s\n", cfg.Source, contract.PreviousMonth(time.Now()))
 	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
 }
 
@@ -259,7 +259,7 @@ func seedDemo(ctx context.Context, sink employees.Sink, org demoorg.Org, now tim
 	}
 	if len(org.Employees) > 100 {
 		leaver := org.Employees[99].Record
-		leaver.Status = hr.StatusTerminated
+		leaver.Status = domain.HRTerminated
 		leaver.TerminationEffectiveAt = now.UTC().Truncate(time.Second)
 		if _, err := sink.Submit(ctx, leaver); err != nil {
 			errs = append(errs, err.Error())

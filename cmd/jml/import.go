@@ -8,10 +8,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/importer"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // errQuarantined exits 1: the import ran, some rows need a human.
@@ -20,7 +19,7 @@ var errQuarantined = errors.New("some rows were quarantined")
 // dryRun validates without delivering.
 type dryRun struct{}
 
-func (dryRun) Submit(context.Context, hr.Record) (string, error) { return "", nil }
+func (dryRun) Submit(context.Context, domain.HRRecord) (string, error) { return "", nil }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Usage: jml import --config FILE [--dry-run] EXPORT...", stderr)
@@ -47,7 +46,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer s.client.Close()
-		sub = employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)}
+		sub = employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 	}
 	quarantined := false
 	for _, path := range files {

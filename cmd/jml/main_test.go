@@ -23,10 +23,10 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/starters/evidence"
-	"github.com/jml-dev/jml/workflows"
 )
 
 func TestUsageAndHelp(t *testing.T) {
@@ -148,7 +148,7 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 		assert.NoError(t, err, id)
 	}
 	report := exec.Command(bin, "report", "--config", filepath.Join(root, "config/demo.yaml"), "--kind", "logs",
-		"--month", time.Now().UTC().Format(workflows.MonthLayout))
+		"--month", time.Now().UTC().Format(contract.MonthLayout))
 	report.Dir = root
 	report.Env = append(os.Environ(), "JML_TEMPORAL_ADDRESS="+fmt.Sprintf("127.0.0.1:%d", ports[0]), "JML_CODEC_KEYS_FILE="+filepath.Join(state, "codec-keys"))
 	for k, v := range emulators.DemoCredentials().Env() {

@@ -7,20 +7,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/evidence"
-	"github.com/jml-dev/jml/workflows"
 )
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report", "Runs the month's evidence workflows now and prints the files they wrote: the identity-log\nexport (<evidence.dir>/IdentityLogs/YYYY/MM/) and the KPI report (<evidence.dir>/Reports/KPI-YYYY-MM.*).\nA worker must be running. Re-running a month rewrites its files.", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
-	month := fs.String("month", workflows.PreviousMonth(time.Now()), "month to report on, YYYY-MM")
+	month := fs.String("month", contract.PreviousMonth(time.Now()), "month to report on, YYYY-MM")
 	kind := fs.String("kind", evidence.KindAll, "what to run: logs, kpi or all")
 	emps := fs.String("employees", "", "comma-separated employee ids for the KPI population (default: the active Employee workflows)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if _, _, err := workflows.MonthRange(*month); err != nil {
+	if _, _, err := contract.MonthRange(*month); err != nil {
 		return usageError{err}
 	}
 	if *kind != evidence.KindLogs && *kind != evidence.KindKPI && *kind != evidence.KindAll {
@@ -39,14 +39,14 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer s.client.Close()
 	res, err := evidence.RunNow(ctx, s.client, s.cfg, *month, *kind, employees)
 	if res.Logs != nil {
-		fmt.Fprintf(stdout, "identity logs %s: %d events (workflow %s)\n", res.Logs.Month, res.Logs.TotalEvents, workflows.IdentityLogExportWorkflowID(*month))
+		fmt.Fprintf(stdout, "identity logs %s: %d events (workflow %s)\n", res.Logs.Month, res.Logs.TotalEvents, contract.IdentityLogExportWorkflowID(*month))
 		for _, f := range res.Logs.Files {
 			fmt.Fprintf(stdout, "  %s/%s\n", res.Logs.Folder, f.File)
 		}
 		fmt.Fprintf(stdout, "  %s\n", res.Logs.Manifest)
 	}
 	if res.KPI != nil {
-		fmt.Fprintf(stdout, "KPI report %s (workflow %s)\n  %s\n  %s\n", res.KPI.Month, workflows.KPIReportWorkflowID(*month), res.KPI.JSON, res.KPI.HTML)
+		fmt.Fprintf(stdout, "KPI report %s (workflow %s)\n  %s\n  %s\n", res.KPI.Month, contract.KPIReportWorkflowID(*month), res.KPI.JSON, res.KPI.HTML)
 	}
 	return err
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 )
 
 var now = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
@@ -159,7 +159,7 @@ func TestWebhooksSigned(t *testing.T) {
 	}))
 	defer srv.Close()
 	e := start(t, Config{WebhookURL: srv.URL, WebhookKey: "priv", CompanyID: "777"})
-	rec := hr.Record{EmployeeID: "E9000", Email: "new@demo.jml.test", GivenName: "New", FamilyName: "Hire", Status: hr.StatusPending, StartDate: "2026-12-14", ManagerEmployeeID: "E0001", EmploymentType: "contractor"}
+	rec := domain.HRRecord{EmployeeID: "E9000", Email: "new@demo.jml.test", GivenName: "New", FamilyName: "Hire", Status: domain.HRPending, StartDate: "2026-12-14", ManagerEmployeeID: "E0001", EmploymentType: "contractor"}
 	id, err := e.Hire(rec)
 	if err != nil {
 		t.Fatal(err)

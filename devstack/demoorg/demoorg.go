@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 )
 
 // Domain is the demo organisation's email domain (.test is reserved, so
@@ -52,10 +52,13 @@ var Licenses = []License{
 	{"POWER_BI_PRO", "f8a1db68-be16-40ed-86d5-cb42ce701560"},
 }
 
+// Record is the HR record, named so an Employee embeds it as .Record.
+type Record = domain.HRRecord
+
 // Employee is one person of the demo organisation with what the
 // directories already hold for them.
 type Employee struct {
-	hr.Record
+	Record
 	Groups     []string // group names held in every directory
 	License    string   // license name (Entra)
 	AdminRoles []string // standing admin roles (a KPI finding)
@@ -67,9 +70,9 @@ type Employee struct {
 // Org is the generated organisation.
 type Org struct {
 	Domain    string
-	Employees []Employee  // already employed: accounts exist in every directory
-	Joiners   []hr.Record // hired, starting soon: only in HR
-	Groups    []string    // every group name
+	Employees []Employee        // already employed: accounts exist in every directory
+	Joiners   []domain.HRRecord // hired, starting soon: only in HR
+	Groups    []string          // every group name
 }
 
 // EmployeeID formats the demo's opaque employee ids.
@@ -91,7 +94,7 @@ func New(n, j int) Org {
 	for i := 1; i <= n+j; i++ {
 		d := Departments[(i-1)%len(Departments)]
 		g, f := given[(i-1)%len(given)], family[((i-1)/len(given))%len(family)]
-		rec := hr.Record{
+		rec := domain.HRRecord{
 			Source:         "demo",
 			EmployeeID:     EmployeeID(i),
 			Email:          fmt.Sprintf("%s.%s%d@%s", strings.ToLower(g), strings.ToLower(strings.ReplaceAll(f, "-", "")), i, Domain),
@@ -104,7 +107,7 @@ func New(n, j int) Org {
 			Timezone:       d.Timezone,
 			CostCenter:     fmt.Sprintf("CC-%d", 100+(i-1)%len(Departments)),
 			EmploymentType: "full_time",
-			Status:         hr.StatusActive,
+			Status:         domain.HRActive,
 			StartDate:      "2024-01-08",
 		}
 		if i%25 == 0 {
@@ -118,7 +121,7 @@ func New(n, j int) Org {
 			rec.ManagerEmployeeID = EmployeeID(1)
 		}
 		if i > n {
-			rec.Status = hr.StatusPending
+			rec.Status = domain.HRPending
 			rec.StartDate = "2026-12-07"
 			org.Joiners = append(org.Joiners, rec)
 			continue

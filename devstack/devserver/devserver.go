@@ -17,10 +17,9 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/jml-dev/jml/contract"
 	"go.temporal.io/sdk/client"
 	sdktest "go.temporal.io/sdk/testsuite"
-
-	"github.com/jml-dev/jml/workflows"
 )
 
 // TemporalCLIVersion is the newest CLI that installs from the module proxy;
@@ -74,14 +73,14 @@ func TemporalBinary() (string, error) {
 // SearchAttributeArgs are the dev server flags registering jml's attributes.
 func SearchAttributeArgs() []string {
 	var names []string
-	for n := range workflows.SearchAttributes() {
+	for n := range contract.SearchAttributes() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var args []string
 	for _, n := range names {
 		// The enum's String() is the CLI's short name: Keyword, Bool, Datetime.
-		args = append(args, "--search-attribute", n+"="+workflows.SearchAttributes()[n].String())
+		args = append(args, "--search-attribute", n+"="+contract.SearchAttributes()[n].String())
 	}
 	return args
 }

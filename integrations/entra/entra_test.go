@@ -22,6 +22,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/graphemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -40,13 +41,13 @@ func setup(t *testing.T, pageSize int) (*graphemu.Emulator, *Client) {
 	return e, c
 }
 
-func person(r demoorg.Employee) directory.Person {
-	return directory.Person{EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName,
+func person(r demoorg.Employee) domain.Person {
+	return domain.Person{EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName,
 		Department: r.Department, Title: r.Title, Location: r.Location, CostCenter: r.CostCenter, UsageLocation: r.Country,
 		EmploymentType: r.EmploymentType}
 }
 
-func joiner(i int) directory.Person { return person(demoorg.Employee{Record: org.Joiners[i]}) }
+func joiner(i int) domain.Person { return person(demoorg.Employee{Record: org.Joiners[i]}) }
 
 // requireNoSecret checks an error string never carries the credential.
 func requireNoSecret(t *testing.T, err error, secrets ...string) {
@@ -66,7 +67,7 @@ func TestUserLifecycle(t *testing.T) {
 
 	acc, out, err := c.CreateUser(ctx, p, false)
 	require.NoError(t, err)
-	require.Equal(t, directory.Created, out)
+	require.Equal(t, domain.Created, out)
 	require.False(t, acc.Enabled)
 	u, ok := e.User(acc.ID)
 	require.True(t, ok)
@@ -82,13 +83,13 @@ func TestUserLifecycle(t *testing.T) {
 	// a retried activity finds the account (by employeeId, then by UPN)
 	again, out, err := c.CreateUser(ctx, p, false)
 	require.NoError(t, err)
-	require.Equal(t, directory.AlreadyExisted, out)
+	require.Equal(t, domain.AlreadyExisted, out)
 	require.Equal(t, acc.ID, again.ID)
 	byUPN := p
 	byUPN.EmployeeID = "E7777"
 	again, out, err = c.CreateUser(ctx, byUPN, false)
 	require.NoError(t, err)
-	require.Equal(t, directory.AlreadyExisted, out)
+	require.Equal(t, domain.AlreadyExisted, out)
 	require.Equal(t, acc.ID, again.ID)
 	require.Len(t, e.Users(), len(org.Employees)+1)
 
@@ -100,29 +101,29 @@ func TestUserLifecycle(t *testing.T) {
 	p.Title, p.Department = "SRE", "Engineering"
 	out, err = c.UpdateProfile(ctx, acc.ID, p)
 	require.NoError(t, err)
-	require.Equal(t, directory.Updated, out)
+	require.Equal(t, domain.Updated, out)
 	u, _ = e.User(acc.ID)
 	require.Equal(t, "SRE", u.JobTitle)
 	out, err = c.UpdateProfile(ctx, acc.ID, p)
 	require.NoError(t, err)
-	require.Equal(t, directory.Unchanged, out)
+	require.Equal(t, domain.Unchanged, out)
 
 	mgr, err := c.FindUser(ctx, "E0001", "")
 	require.NoError(t, err)
 	out, err = c.SetManager(ctx, acc.ID, mgr.ID)
 	require.NoError(t, err)
-	require.Equal(t, directory.Updated, out)
+	require.Equal(t, domain.Updated, out)
 	out, err = c.SetManager(ctx, acc.ID, mgr.ID)
 	require.NoError(t, err)
-	require.Equal(t, directory.Unchanged, out)
+	require.Equal(t, domain.Unchanged, out)
 	found, err = c.FindUser(ctx, p.EmployeeID, "")
 	require.NoError(t, err)
 	require.Equal(t, mgr.ID, found.ManagerID)
 
 	for _, step := range []struct {
-		f    func(context.Context, string) (directory.Outcome, error)
-		want directory.Outcome
-	}{{c.Enable, directory.Enabled}, {c.Enable, directory.AlreadyEnabled}, {c.Disable, directory.Disabled}, {c.Disable, directory.AlreadyDisabled}} {
+		f    func(context.Context, string) (domain.Outcome, error)
+		want domain.Outcome
+	}{{c.Enable, domain.Enabled}, {c.Enable, domain.AlreadyEnabled}, {c.Disable, domain.Disabled}, {c.Disable, domain.AlreadyDisabled}} {
 		out, err = step.f(ctx, acc.ID)
 		require.NoError(t, err)
 		require.Equal(t, step.want, out)
@@ -132,7 +133,7 @@ func TestUserLifecycle(t *testing.T) {
 
 	out, err = c.RevokeSessions(ctx, acc.ID)
 	require.NoError(t, err)
-	require.Equal(t, directory.Revoked, out)
+	require.Equal(t, domain.Revoked, out)
 	n, _ := e.SessionsRevoked(acc.ID)
 	require.Equal(t, 1, n)
 
@@ -149,11 +150,11 @@ func TestGroupsPagingAndIdempotency(t *testing.T) {
 		e.AddGroup(g)
 		out, err := c.AddToGroup(ctx, acc.ID, g)
 		require.NoError(t, err)
-		require.Equal(t, directory.Added, out)
+		require.Equal(t, domain.Added, out)
 	}
 	out, err := c.AddToGroup(ctx, acc.ID, "extra-1")
 	require.NoError(t, err)
-	require.Equal(t, directory.AlreadyPresent, out)
+	require.Equal(t, domain.AlreadyPresent, out)
 
 	e.ResetLog()
 	got, err := c.ListGroups(ctx, acc.ID)
@@ -169,10 +170,10 @@ func TestGroupsPagingAndIdempotency(t *testing.T) {
 
 	out, err = c.RemoveFromGroup(ctx, acc.ID, "extra-2")
 	require.NoError(t, err)
-	require.Equal(t, directory.Removed, out)
+	require.Equal(t, domain.Removed, out)
 	out, err = c.RemoveFromGroup(ctx, acc.ID, "extra-2")
 	require.NoError(t, err)
-	require.Equal(t, directory.WasAbsent, out)
+	require.Equal(t, domain.WasAbsent, out)
 	require.NotContains(t, e.GroupsOf(acc.ID), "extra-2")
 
 	_, err = c.AddToGroup(ctx, acc.ID, "no-such-group")
@@ -187,7 +188,7 @@ func TestLicenses(t *testing.T) {
 	got, err := c.ListLicenses(ctx, acc.ID)
 	require.NoError(t, err)
 	require.Empty(t, got)
-	for _, want := range []directory.Outcome{directory.Added, directory.AlreadyPresent} {
+	for _, want := range []domain.Outcome{domain.Added, domain.AlreadyPresent} {
 		out, err := c.AssignLicense(ctx, acc.ID, "SPE_E5")
 		require.NoError(t, err)
 		require.Equal(t, want, out)
@@ -196,7 +197,7 @@ func TestLicenses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"SPE_E5"}, got)
 	require.Equal(t, []string{"SPE_E5"}, e.Licenses(acc.ID))
-	for _, want := range []directory.Outcome{directory.Removed, directory.WasAbsent} {
+	for _, want := range []domain.Outcome{domain.Removed, domain.WasAbsent} {
 		out, err := c.RemoveLicense(ctx, acc.ID, "SPE_E5")
 		require.NoError(t, err)
 		require.Equal(t, want, out)
@@ -215,7 +216,7 @@ func TestPIMTimeBoundRole(t *testing.T) {
 
 	ra, out, err := c.GrantAdminRole(ctx, acc.ID, "Global Administrator", until)
 	require.NoError(t, err)
-	require.Equal(t, directory.Added, out)
+	require.Equal(t, domain.Added, out)
 	require.Equal(t, until.UTC(), ra.ExpiresAt)
 	held := e.RoleAssignments(acc.ID)
 	require.Len(t, held, 1)
@@ -223,7 +224,7 @@ func TestPIMTimeBoundRole(t *testing.T) {
 
 	_, out, err = c.GrantAdminRole(ctx, acc.ID, "Global Administrator", until)
 	require.NoError(t, err)
-	require.Equal(t, directory.AlreadyPresent, out)
+	require.Equal(t, domain.AlreadyPresent, out)
 
 	roles, err := c.ListAdminRoles(ctx, acc.ID)
 	require.NoError(t, err)
@@ -239,8 +240,8 @@ func TestPIMTimeBoundRole(t *testing.T) {
 
 	_, out, err = c.GrantAdminRole(ctx, acc.ID, "Helpdesk Administrator", e.Now().Add(time.Hour))
 	require.NoError(t, err)
-	require.Equal(t, directory.Added, out)
-	for _, want := range []directory.Outcome{directory.Removed, directory.WasAbsent} {
+	require.Equal(t, domain.Added, out)
+	for _, want := range []domain.Outcome{domain.Removed, domain.WasAbsent} {
 		out, err = c.RevokeAdminRole(ctx, acc.ID, "Helpdesk Administrator")
 		require.NoError(t, err)
 		require.Equal(t, want, out)
@@ -276,7 +277,7 @@ func TestDevicesAndMFA(t *testing.T) {
 	require.Len(t, devs, 1)
 	require.Equal(t, "noncompliant", devs[0].Compliance)
 	require.False(t, devs[0].Compliant())
-	for _, want := range []directory.Outcome{directory.Retired, directory.AlreadyRetired} {
+	for _, want := range []domain.Outcome{domain.Retired, domain.AlreadyRetired} {
 		out, err := c.RetireDevice(ctx, devs[0].ID)
 		require.NoError(t, err)
 		require.Equal(t, want, out)
@@ -318,7 +319,7 @@ func TestSignInEventsPaged(t *testing.T) {
 	from, to := time.Now().Add(-31*24*time.Hour), time.Now().Add(time.Minute)
 	var signIns, audits int
 	var failures int
-	err = c.SignInEvents(ctx, from, to, func(ev directory.Event) error {
+	err = c.SignInEvents(ctx, from, to, func(ev domain.AuditEvent) error {
 		require.False(t, ev.Time.Before(from.Truncate(time.Second)) || !ev.Time.Before(to))
 		if ev.Action == "sign-in" {
 			signIns++
@@ -339,12 +340,12 @@ func TestSignInEventsPaged(t *testing.T) {
 
 	// the window's end is exclusive and its start inclusive
 	n := 0
-	require.NoError(t, c.SignInEvents(ctx, time.Now().Add(time.Hour), time.Now().Add(2*time.Hour), func(directory.Event) error { n++; return nil }))
+	require.NoError(t, c.SignInEvents(ctx, time.Now().Add(time.Hour), time.Now().Add(2*time.Hour), func(domain.AuditEvent) error { n++; return nil }))
 	require.Zero(t, n)
 
 	boom := errors.New("stop here")
 	n = 0
-	err = c.SignInEvents(ctx, from, to, func(directory.Event) error {
+	err = c.SignInEvents(ctx, from, to, func(domain.AuditEvent) error {
 		n++
 		if n == 3 {
 			return boom
@@ -393,7 +394,7 @@ func TestServerErrors(t *testing.T) {
 	e.AddFault(emulator.Fault{Family: "users", Status: 503, RetryAfter: time.Second, Times: 1})
 	out, err := c.Disable(ctx, acc.ID)
 	require.NoError(t, err)
-	require.Equal(t, directory.Disabled, out)
+	require.Equal(t, domain.Disabled, out)
 
 	// 500 is not retried by the SDK: it surfaces as Transient for Temporal to retry
 	e.AddFault(emulator.Fault{Family: "users", Status: 500, Times: 1})
@@ -504,7 +505,7 @@ func TestLimiterAndTransportUnderMiddleware(t *testing.T) {
 	before := ct.attempts
 	out, err := c.AddToGroup(ctx, acc.ID, "contractors")
 	require.NoError(t, err)
-	require.Equal(t, directory.Added, out)
+	require.Equal(t, domain.Added, out)
 	// group lookup + the 503 attempt + its retry all pass the bottom transport
 	require.Equal(t, 3, ct.attempts-before)
 	require.Equal(t, 2, ct.gzipped, "compression runs above retry and our transport: the resend is the same gzip body")
@@ -570,11 +571,11 @@ func TestPIMScopedAssignmentIsNotTenantWide(t *testing.T) {
 
 	out, err := c.RevokeAdminRole(ctx, acc.ID, "Helpdesk Administrator")
 	require.NoError(t, err)
-	require.Equal(t, directory.WasAbsent, out)
+	require.Equal(t, domain.WasAbsent, out)
 
 	_, out, err = c.GrantAdminRole(ctx, acc.ID, "Helpdesk Administrator", e.Now().Add(time.Hour))
 	require.NoError(t, err)
-	require.Equal(t, directory.Added, out)
+	require.Equal(t, domain.Added, out)
 	var tenantWide bool
 	for _, a := range e.RoleAssignments(acc.ID) {
 		tenantWide = tenantWide || (a.RoleDefinitionID == rid && a.DirectoryScopeID == "/")

@@ -9,6 +9,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -25,8 +26,8 @@ func str(p *string) string {
 	return *p
 }
 
-func toAccount(u models.Userable) directory.Account {
-	a := directory.Account{
+func toAccount(u models.Userable) domain.Account {
+	a := domain.Account{
 		ID: str(u.GetId()), Login: str(u.GetUserPrincipalName()), EmployeeID: str(u.GetEmployeeId()),
 		Department: str(u.GetDepartment()), Title: str(u.GetJobTitle()),
 	}
@@ -57,12 +58,12 @@ func (c *Client) findOne(ctx context.Context, filter string) (models.Userable, e
 }
 
 // FindUser looks the user up by employeeId, then by userPrincipalName.
-func (c *Client) FindUser(ctx context.Context, employeeID, email string) (directory.Account, error) {
+func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain.Account, error) {
 	const op = "find_user"
 	if employeeID != "" {
 		u, err := c.findOne(ctx, "employeeId eq "+quote(employeeID))
 		if err != nil {
-			return directory.Account{}, c.fail(op, err)
+			return domain.Account{}, c.fail(op, err)
 		}
 		if u != nil {
 			return toAccount(u), nil
@@ -71,13 +72,13 @@ func (c *Client) FindUser(ctx context.Context, employeeID, email string) (direct
 	if email != "" {
 		u, err := c.findOne(ctx, "userPrincipalName eq "+quote(email))
 		if err != nil {
-			return directory.Account{}, c.fail(op, err)
+			return domain.Account{}, c.fail(op, err)
 		}
 		if u != nil {
 			return toAccount(u), nil
 		}
 	}
-	return directory.Account{}, directory.NotFound(System, op, "user")
+	return domain.Account{}, directory.NotFound(System, op, "user")
 }
 
 func (c *Client) getUser(ctx context.Context, id string) (models.Userable, error) {
@@ -89,19 +90,19 @@ func (c *Client) getUser(ctx context.Context, id string) (models.Userable, error
 // CreateUser finds the account by employeeId, then UPN, and only creates it
 // when neither matches. The initial password is random, forced to change at
 // first sign-in, and never logged or returned.
-func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled bool) (directory.Account, directory.Outcome, error) {
+func (c *Client) CreateUser(ctx context.Context, p domain.Person, enabled bool) (domain.Account, domain.Outcome, error) {
 	const op = "create_user"
 	if acc, err := c.FindUser(ctx, p.EmployeeID, p.Email); err == nil {
-		return acc, directory.AlreadyExisted, nil
+		return acc, domain.AlreadyExisted, nil
 	} else if !directory.IsNotFound(err) {
-		return directory.Account{}, "", err
+		return domain.Account{}, "", err
 	}
 	if p.Email == "" {
-		return directory.Account{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "person has no email (userPrincipalName)"}
+		return domain.Account{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "person has no email (userPrincipalName)"}
 	}
 	pw, err := newPassword()
 	if err != nil {
-		return directory.Account{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindTransient, Message: "cannot generate a password"}
+		return domain.Account{}, "", &directory.Error{System: System, Op: op, Kind: directory.KindTransient, Message: "cannot generate a password"}
 	}
 	u := models.NewUser()
 	u.SetAccountEnabled(&enabled)
@@ -122,15 +123,15 @@ func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled boo
 		ce := c.fail(op, err)
 		// a concurrent create won the race: report the existing account
 		if acc, ferr := c.FindUser(ctx, p.EmployeeID, p.Email); ferr == nil {
-			return acc, directory.AlreadyExisted, nil
+			return acc, domain.AlreadyExisted, nil
 		}
-		return directory.Account{}, "", ce
+		return domain.Account{}, "", ce
 	}
-	return toAccount(created), directory.Created, nil
+	return toAccount(created), domain.Created, nil
 }
 
 // setProfile copies the HR-derived fields that are set (never blanks).
-func setProfile(u models.Userable, p directory.Person) {
+func setProfile(u models.Userable, p domain.Person) {
 	set := func(v string, f func(*string)) {
 		if v != "" {
 			f(&v)
@@ -150,7 +151,7 @@ func setProfile(u models.Userable, p directory.Person) {
 }
 
 // displayName is the person's display name, else given and family names.
-func displayName(p directory.Person) string {
+func displayName(p domain.Person) string {
 	if p.DisplayName != "" {
 		return p.DisplayName
 	}
@@ -232,7 +233,7 @@ func newPassword() (string, error) {
 }
 
 // UpdateProfile patches only the fields that differ.
-func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Person) (directory.Outcome, error) {
+func (c *Client) UpdateProfile(ctx context.Context, id string, p domain.Person) (domain.Outcome, error) {
 	const op = "update_profile"
 	cur, err := c.getUser(ctx, id)
 	if err != nil {
@@ -265,16 +266,16 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 		changed = true
 	}
 	if !changed {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	if _, err := c.graph.Users().ByUserId(id).Patch(ctx, patch, nil); err != nil {
 		return "", c.fail(op, err)
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 // SetManager points the user's manager reference at managerID.
-func (c *Client) SetManager(ctx context.Context, id, managerID string) (directory.Outcome, error) {
+func (c *Client) SetManager(ctx context.Context, id, managerID string) (domain.Outcome, error) {
 	const op = "set_manager"
 	cur, err := c.graph.Users().ByUserId(id).Manager().Get(ctx, nil)
 	if err != nil {
@@ -283,7 +284,7 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) (director
 			return "", ce
 		}
 	} else if cur != nil && str(cur.GetId()) == managerID {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	ref := models.NewReferenceUpdate()
 	odataID := c.baseURL + "/users/" + managerID
@@ -291,20 +292,20 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) (director
 	if err := c.graph.Users().ByUserId(id).Manager().Ref().Put(ctx, ref, nil); err != nil {
 		return "", c.fail(op, err)
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 // Disable reads first so a repeat answers AlreadyDisabled.
-func (c *Client) Disable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error) {
 	return c.setEnabled(ctx, "disable", id, false)
 }
 
 // Enable reads first so a repeat answers AlreadyEnabled.
-func (c *Client) Enable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) {
 	return c.setEnabled(ctx, "enable", id, true)
 }
 
-func (c *Client) setEnabled(ctx context.Context, op, id string, enabled bool) (directory.Outcome, error) {
+func (c *Client) setEnabled(ctx context.Context, op, id string, enabled bool) (domain.Outcome, error) {
 	cur, err := c.graph.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "accountEnabled"}},
 	})
@@ -313,9 +314,9 @@ func (c *Client) setEnabled(ctx context.Context, op, id string, enabled bool) (d
 	}
 	if e := cur.GetAccountEnabled(); e != nil && *e == enabled {
 		if enabled {
-			return directory.AlreadyEnabled, nil
+			return domain.AlreadyEnabled, nil
 		}
-		return directory.AlreadyDisabled, nil
+		return domain.AlreadyDisabled, nil
 	}
 	patch := models.NewUser()
 	patch.SetAccountEnabled(&enabled)
@@ -323,15 +324,15 @@ func (c *Client) setEnabled(ctx context.Context, op, id string, enabled bool) (d
 		return "", c.fail(op, err)
 	}
 	if enabled {
-		return directory.Enabled, nil
+		return domain.Enabled, nil
 	}
-	return directory.Disabled, nil
+	return domain.Disabled, nil
 }
 
 // RevokeSessions invalidates the user's refresh tokens (naturally idempotent).
-func (c *Client) RevokeSessions(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) RevokeSessions(ctx context.Context, id string) (domain.Outcome, error) {
 	if _, err := c.graph.Users().ByUserId(id).RevokeSignInSessions().PostAsRevokeSignInSessionsPostResponse(ctx, nil); err != nil {
 		return "", c.fail("revoke_sessions", err)
 	}
-	return directory.Revoked, nil
+	return domain.Revoked, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/googleemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -54,7 +55,7 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func wantOutcome(t *testing.T, got directory.Outcome, err error, want directory.Outcome) {
+func wantOutcome(t *testing.T, got domain.Outcome, err error, want domain.Outcome) {
 	t.Helper()
 	if err != nil || got != want {
 		t.Fatalf("outcome %q err %v, want %q", got, err, want)
@@ -138,14 +139,14 @@ func TestEveryOperation(t *testing.T) {
 
 	// create (disabled, lead time), duplicate create
 	j := org.Joiners[0]
-	p := directory.Person{EmployeeID: j.EmployeeID, Email: j.Email, GivenName: j.GivenName, FamilyName: j.FamilyName, Department: j.Department, Title: j.Title, Location: j.Location, CostCenter: j.CostCenter}
+	p := domain.Person{EmployeeID: j.EmployeeID, Email: j.Email, GivenName: j.GivenName, FamilyName: j.FamilyName, Department: j.Department, Title: j.Title, Location: j.Location, CostCenter: j.CostCenter}
 	nu, out, err := c.CreateUser(ctx, p, false)
-	wantOutcome(t, out, err, directory.Created)
+	wantOutcome(t, out, err, domain.Created)
 	if !e.Suspended(j.Email) || nu.Enabled {
 		t.Fatal("created enabled, want suspended")
 	}
 	again, out, err := c.CreateUser(ctx, p, false)
-	wantOutcome(t, out, err, directory.AlreadyExisted)
+	wantOutcome(t, out, err, domain.AlreadyExisted)
 	if again.ID != nu.ID {
 		t.Fatal("duplicate create returned another account")
 	}
@@ -155,16 +156,16 @@ func TestEveryOperation(t *testing.T) {
 
 	// enable / disable, twice each
 	out, err = c.Enable(ctx, nu.ID)
-	wantOutcome(t, out, err, directory.Enabled)
+	wantOutcome(t, out, err, domain.Enabled)
 	out, err = c.Enable(ctx, nu.ID)
-	wantOutcome(t, out, err, directory.AlreadyEnabled)
+	wantOutcome(t, out, err, domain.AlreadyEnabled)
 	if e.Suspended(nu.ID) {
 		t.Fatal("still suspended after Enable")
 	}
 	out, err = c.Disable(ctx, nu.ID)
-	wantOutcome(t, out, err, directory.Disabled)
+	wantOutcome(t, out, err, domain.Disabled)
 	out, err = c.Disable(ctx, nu.ID)
-	wantOutcome(t, out, err, directory.AlreadyDisabled)
+	wantOutcome(t, out, err, domain.AlreadyDisabled)
 	if !e.Suspended(nu.ID) {
 		t.Fatal("not suspended after Disable")
 	}
@@ -172,22 +173,22 @@ func TestEveryOperation(t *testing.T) {
 	// profile and manager
 	p.Department, p.Title = "Sales", "Account Executive"
 	out, err = c.UpdateProfile(ctx, nu.ID, p)
-	wantOutcome(t, out, err, directory.Updated)
+	wantOutcome(t, out, err, domain.Updated)
 	out, err = c.UpdateProfile(ctx, nu.ID, p)
-	wantOutcome(t, out, err, directory.Unchanged)
+	wantOutcome(t, out, err, domain.Unchanged)
 	if u, _ := e.User(nu.ID); u.Organizations[0].Department != "Sales" || !u.Suspended {
 		t.Fatalf("after update %+v", u)
 	}
 	mgrAcc := must(c.FindUser(ctx, mgr.EmployeeID, ""))
 	out, err = c.SetManager(ctx, nu.ID, mgrAcc.ID)
-	wantOutcome(t, out, err, directory.Updated)
+	wantOutcome(t, out, err, domain.Updated)
 	out, err = c.SetManager(ctx, nu.ID, mgrAcc.ID)
-	wantOutcome(t, out, err, directory.Unchanged)
+	wantOutcome(t, out, err, domain.Unchanged)
 	if u, _ := e.User(nu.ID); u.Manager() != mgr.Email {
 		t.Fatalf("manager %q", u.Manager())
 	}
 	out, err = c.SetManager(ctx, nu.ID, "")
-	wantOutcome(t, out, err, directory.Updated)
+	wantOutcome(t, out, err, domain.Updated)
 	if u, _ := e.User(nu.ID); u.Manager() != "" {
 		t.Fatalf("manager not cleared: %q", u.Manager())
 	}
@@ -195,16 +196,16 @@ func TestEveryOperation(t *testing.T) {
 	// sessions
 	e.AddToken(emp.Email, "slack.apps.googleusercontent.com", "Slack")
 	out, err = c.RevokeSessions(ctx, acc.ID)
-	wantOutcome(t, out, err, directory.Revoked)
+	wantOutcome(t, out, err, domain.Revoked)
 	if e.SignedOut(acc.ID) != 1 || len(e.Tokens(acc.ID)) != 0 {
 		t.Fatalf("signedOut=%d tokens=%v", e.SignedOut(acc.ID), e.Tokens(acc.ID))
 	}
 
 	// groups
 	out, err = c.AddToGroup(ctx, nu.ID, "dept-sales")
-	wantOutcome(t, out, err, directory.Added)
+	wantOutcome(t, out, err, domain.Added)
 	out, err = c.AddToGroup(ctx, nu.ID, "dept-sales@"+org.Domain)
-	wantOutcome(t, out, err, directory.AlreadyPresent)
+	wantOutcome(t, out, err, domain.AlreadyPresent)
 	if gs := must(c.ListGroups(ctx, nu.ID)); !slices.Equal(gs, []string{"dept-sales"}) {
 		t.Fatalf("groups %v", gs)
 	}
@@ -212,20 +213,20 @@ func TestEveryOperation(t *testing.T) {
 		t.Fatal("emulator has no membership")
 	}
 	out, err = c.RemoveFromGroup(ctx, nu.ID, "dept-sales")
-	wantOutcome(t, out, err, directory.Removed)
+	wantOutcome(t, out, err, domain.Removed)
 	out, err = c.RemoveFromGroup(ctx, nu.ID, "dept-sales")
-	wantOutcome(t, out, err, directory.WasAbsent)
+	wantOutcome(t, out, err, domain.WasAbsent)
 	_, err = c.RemoveFromGroup(ctx, nu.ID, "no-such-group")
 	wantKind(t, err, directory.KindNotFound)
 
 	// admin roles (not time-bound)
 	ra, out, err := c.GrantAdminRole(ctx, nu.ID, "User Administrator", time.Now().Add(time.Hour))
-	wantOutcome(t, out, err, directory.Added)
+	wantOutcome(t, out, err, domain.Added)
 	if ra.ID == "" || !ra.ExpiresAt.IsZero() {
 		t.Fatalf("assignment %+v", ra)
 	}
 	_, out, err = c.GrantAdminRole(ctx, nu.Login, "user administrator", time.Time{})
-	wantOutcome(t, out, err, directory.AlreadyPresent)
+	wantOutcome(t, out, err, domain.AlreadyPresent)
 	roles := must(c.ListAdminRoles(ctx, nu.ID))
 	if len(roles) != 1 || roles[0].Role != "User Administrator" || roles[0].ID != ra.ID {
 		t.Fatalf("roles %+v", roles)
@@ -234,13 +235,13 @@ func TestEveryOperation(t *testing.T) {
 		t.Fatalf("emulator roles %+v", got)
 	}
 	out, err = c.RevokeAdminRole(ctx, nu.ID, "User Administrator")
-	wantOutcome(t, out, err, directory.Removed)
+	wantOutcome(t, out, err, domain.Removed)
 	out, err = c.RevokeAdminRole(ctx, nu.ID, "User Administrator")
-	wantOutcome(t, out, err, directory.WasAbsent)
+	wantOutcome(t, out, err, domain.WasAbsent)
 	_, _, err = c.GrantAdminRole(ctx, nu.ID, "Galactic Overlord", time.Time{})
 	wantKind(t, err, directory.KindNotFound)
 	_, out, err = c.GrantAdminRole(ctx, nu.ID, "User Management Administrator", time.Time{}) // system role by description
-	wantOutcome(t, out, err, directory.Added)
+	wantOutcome(t, out, err, domain.Added)
 
 	// devices
 	devs := must(c.ListDevices(ctx, acc.ID))
@@ -248,9 +249,9 @@ func TestEveryOperation(t *testing.T) {
 		t.Fatalf("devices %+v", devs)
 	}
 	out, err = c.RetireDevice(ctx, devs[0].ID)
-	wantOutcome(t, out, err, directory.Retired)
+	wantOutcome(t, out, err, domain.Retired)
 	out, err = c.RetireDevice(ctx, devs[0].ID)
-	wantOutcome(t, out, err, directory.AlreadyRetired)
+	wantOutcome(t, out, err, domain.AlreadyRetired)
 	if d, _ := e.Device(devs[0].ID); !slices.Equal(d.Actions, []string{"admin_account_wipe"}) {
 		t.Fatalf("device actions %v", d.Actions)
 	}
@@ -308,8 +309,8 @@ func TestPaging(t *testing.T) {
 		t.Fatalf("%d group pages, want 2", pages)
 	}
 
-	var events []directory.Event
-	err := c.SignInEvents(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), func(ev directory.Event) error {
+	var events []domain.AuditEvent
+	err := c.SignInEvents(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), func(ev domain.AuditEvent) error {
 		events = append(events, ev)
 		return nil
 	})
@@ -333,7 +334,7 @@ func TestPaging(t *testing.T) {
 	// fn's error stops the walk
 	stop := errors.New("enough")
 	n := 0
-	if err := c.SignInEvents(ctx, time.Time{}, time.Time{}, func(directory.Event) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+	if err := c.SignInEvents(ctx, time.Time{}, time.Time{}, func(domain.AuditEvent) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("stop: %v after %d", err, n)
 	}
 }
@@ -367,13 +368,13 @@ func TestRetries(t *testing.T) {
 		c, e := setup(t, googleemu.Config{ThrottleStatus: 429}, org, nil)
 		e.AddFault(emulator.Fault{Status: 429, Family: "members", Times: 1})
 		out, err := c.AddToGroup(ctx, emp.Email, "contractors")
-		wantOutcome(t, out, err, directory.Added)
+		wantOutcome(t, out, err, domain.Added)
 	})
 	t.Run("503 retried", func(t *testing.T) {
 		c, e := setup(t, googleemu.Config{}, org, nil)
 		e.AddFault(emulator.Fault{Status: 503, Family: "users", Times: 1})
 		out, err := c.Disable(ctx, emp.Email)
-		wantOutcome(t, out, err, directory.Disabled)
+		wantOutcome(t, out, err, domain.Disabled)
 		if countFamily(e, "users", "") != 3 { // get (503), get, update
 			t.Fatalf("calls %d", countFamily(e, "users", ""))
 		}
@@ -391,8 +392,8 @@ func TestRetries(t *testing.T) {
 		c, e := setup(t, googleemu.Config{}, org, nil)
 		e.AddFault(emulator.Fault{Status: 503, Family: "users", Method: "POST", Times: 1})
 		j := org.Joiners[0]
-		_, out, err := c.CreateUser(ctx, directory.Person{EmployeeID: j.EmployeeID, Email: j.Email, GivenName: j.GivenName, FamilyName: j.FamilyName}, true)
-		wantOutcome(t, out, err, directory.Created)
+		_, out, err := c.CreateUser(ctx, domain.Person{EmployeeID: j.EmployeeID, Email: j.Email, GivenName: j.GivenName, FamilyName: j.FamilyName}, true)
+		wantOutcome(t, out, err, domain.Created)
 		var seq []string
 		for _, r := range e.Requests() {
 			seq = append(seq, r.Method)
@@ -425,7 +426,7 @@ func TestPermanentErrors(t *testing.T) {
 	}
 	// a create the server refuses (wrong domain) carries Google's message
 	c, _ := setup(t, googleemu.Config{}, org, nil)
-	_, _, err := c.CreateUser(ctx, directory.Person{Email: "x@elsewhere.test", GivenName: "X", FamilyName: "Y"}, true)
+	_, _, err := c.CreateUser(ctx, domain.Person{Email: "x@elsewhere.test", GivenName: "X", FamilyName: "Y"}, true)
 	if de := wantKind(t, err, directory.KindPermanent); de.Message != "Domain not found." {
 		t.Fatalf("%+v", de)
 	}
@@ -503,5 +504,5 @@ func TestGrantAdminRoleConflictNotConfirmed(t *testing.T) {
 	}
 	// with the conflict gone the grant goes through
 	_, out, err = c.GrantAdminRole(ctx, id, "User Management Administrator", time.Time{})
-	wantOutcome(t, out, err, directory.Added)
+	wantOutcome(t, out, err, domain.Added)
 }

@@ -10,6 +10,7 @@ import (
 	admin "google.golang.org/api/admin/directory/v1"
 	reports "google.golang.org/api/admin/reports/v1"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -62,31 +63,31 @@ func memberFor(id string) *admin.Member {
 }
 
 // AddToGroup adds the user as a MEMBER; 409 duplicate is AlreadyPresent.
-func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	err := c.do(ctx, "add_to_group", func() error {
 		_, err := c.dir.Members.Insert(c.groupKey(group), memberFor(id)).Context(ctx).Do()
 		return err
 	})
 	switch {
 	case err == nil:
-		return directory.Added, nil
+		return domain.Added, nil
 	case isStatus(err, 409):
-		return directory.AlreadyPresent, nil
+		return domain.AlreadyPresent, nil
 	}
 	return "", err
 }
 
 // RemoveFromGroup removes the user; a missing membership is WasAbsent, a
 // missing group stays NotFound (a catalog error worth seeing).
-func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	err := c.do(ctx, "remove_from_group", func() error {
 		return c.dir.Members.Delete(c.groupKey(group), id).Context(ctx).Do()
 	})
 	switch {
 	case err == nil:
-		return directory.Removed, nil
+		return domain.Removed, nil
 	case directory.IsNotFound(err) && !strings.Contains(err.Error(), "groupKey"):
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	return "", err
 }
@@ -166,7 +167,7 @@ func (c *Client) assignments(ctx context.Context, id, roleID string) ([]*admin.R
 }
 
 // ListAdminRoles lists the user's role assignments by role name.
-func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.RoleAssignment, error) {
+func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAssignment, error) {
 	if err := c.loadRoles(ctx); err != nil {
 		return nil, err
 	}
@@ -174,7 +175,7 @@ func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.Rol
 	if err != nil {
 		return nil, err
 	}
-	out := make([]directory.RoleAssignment, 0, len(as))
+	out := make([]domain.RoleAssignment, 0, len(as))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range as {
@@ -182,37 +183,37 @@ func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.Rol
 		if name == "" {
 			name = strconv.FormatInt(a.RoleId, 10)
 		}
-		out = append(out, directory.RoleAssignment{ID: strconv.FormatInt(a.RoleAssignmentId, 10), Role: name})
+		out = append(out, domain.RoleAssignment{ID: strconv.FormatInt(a.RoleAssignmentId, 10), Role: name})
 	}
 	return out, nil
 }
 
 // GrantAdminRole assigns the role customer-wide. Google cannot expire it
 // (no CapTimeBoundRoles): until is ignored and the caller revokes on time.
-func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (directory.RoleAssignment, directory.Outcome, error) {
+func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (domain.RoleAssignment, domain.Outcome, error) {
 	rid, err := c.roleID(ctx, role)
 	if err != nil {
-		return directory.RoleAssignment{}, "", err
+		return domain.RoleAssignment{}, "", err
 	}
 	userID := id
 	if strings.Contains(id, "@") {
 		u, err := c.getUser(ctx, "grant_admin_role", id)
 		if err != nil {
-			return directory.RoleAssignment{}, "", err
+			return domain.RoleAssignment{}, "", err
 		}
 		userID = u.Id
 	}
-	existing := func() (directory.RoleAssignment, bool, error) {
+	existing := func() (domain.RoleAssignment, bool, error) {
 		as, err := c.assignments(ctx, userID, strconv.FormatInt(rid, 10))
 		if err != nil || len(as) == 0 {
-			return directory.RoleAssignment{}, false, err
+			return domain.RoleAssignment{}, false, err
 		}
-		return directory.RoleAssignment{ID: strconv.FormatInt(as[0].RoleAssignmentId, 10), Role: role}, true, nil
+		return domain.RoleAssignment{ID: strconv.FormatInt(as[0].RoleAssignmentId, 10), Role: role}, true, nil
 	}
 	if ra, ok, err := existing(); err != nil {
-		return directory.RoleAssignment{}, "", err
+		return domain.RoleAssignment{}, "", err
 	} else if ok {
-		return ra, directory.AlreadyPresent, nil
+		return ra, domain.AlreadyPresent, nil
 	}
 	// retrying the insert is safe: a second one answers 409 duplicate
 	a, err := call(ctx, c, "grant_admin_role", func() (*admin.RoleAssignment, error) {
@@ -223,19 +224,19 @@ func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time
 		ra, ok, ferr := existing()
 		switch {
 		case ferr != nil:
-			return directory.RoleAssignment{}, "", ferr
+			return domain.RoleAssignment{}, "", ferr
 		case ok:
-			return ra, directory.AlreadyPresent, nil
+			return ra, domain.AlreadyPresent, nil
 		}
 	}
 	if err != nil {
-		return directory.RoleAssignment{}, "", err
+		return domain.RoleAssignment{}, "", err
 	}
-	return directory.RoleAssignment{ID: strconv.FormatInt(a.RoleAssignmentId, 10), Role: role}, directory.Added, nil
+	return domain.RoleAssignment{ID: strconv.FormatInt(a.RoleAssignmentId, 10), Role: role}, domain.Added, nil
 }
 
 // RevokeAdminRole deletes every assignment of the role to the user.
-func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (directory.Outcome, error) {
+func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.Outcome, error) {
 	rid, err := c.roleID(ctx, role)
 	if err != nil {
 		return "", err
@@ -245,7 +246,7 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (director
 		return "", err
 	}
 	if len(as) == 0 {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	for _, a := range as {
 		aid := strconv.FormatInt(a.RoleAssignmentId, 10)
@@ -254,23 +255,23 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (director
 			return "", err
 		}
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }
 
 // --- devices ---
 
 var retiredStatus = map[string]bool{"ACCOUNT_WIPING": true, "ACCOUNT_WIPED": true, "WIPING": true, "WIPED": true}
 
-func toDevice(d *admin.MobileDevice) directory.Device {
+func toDevice(d *admin.MobileDevice) domain.Device {
 	name := d.Model
 	if len(d.Name) > 0 {
 		name = d.Name[0] + " (" + d.Model + ")"
 	}
-	return directory.Device{ID: d.ResourceId, Name: name, OS: d.Os, Compliance: d.Status, Retired: retiredStatus[d.Status]}
+	return domain.Device{ID: d.ResourceId, Name: name, OS: d.Os, Compliance: d.Status, Retired: retiredStatus[d.Status]}
 }
 
 // ListDevices lists the mobile devices synced to the user's account.
-func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device, error) {
+func (c *Client) ListDevices(ctx context.Context, id string) ([]domain.Device, error) {
 	email := id
 	if !strings.Contains(id, "@") {
 		u, err := c.getUser(ctx, "list_devices", id)
@@ -279,7 +280,7 @@ func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device
 		}
 		email = u.PrimaryEmail
 	}
-	var out []directory.Device
+	var out []domain.Device
 	tok := ""
 	for {
 		l, err := call(ctx, c, "list_devices", func() (*admin.MobileDevices, error) {
@@ -299,7 +300,7 @@ func (c *Client) ListDevices(ctx context.Context, id string) ([]directory.Device
 
 // RetireDevice wipes the work account from the device (admin_account_wipe),
 // leaving personal data; an already wiped device is AlreadyRetired.
-func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.Outcome, error) {
+func (c *Client) RetireDevice(ctx context.Context, deviceID string) (domain.Outcome, error) {
 	d, err := call(ctx, c, "retire_device", func() (*admin.MobileDevice, error) {
 		return c.dir.Mobiledevices.Get(c.customer, deviceID).Context(ctx).Do()
 	})
@@ -307,7 +308,7 @@ func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.O
 		return "", err
 	}
 	if retiredStatus[d.Status] {
-		return directory.AlreadyRetired, nil
+		return domain.AlreadyRetired, nil
 	}
 	err = c.do(ctx, "retire_device", func() error {
 		return c.dir.Mobiledevices.Action(c.customer, deviceID, &admin.MobileDeviceAction{Action: "admin_account_wipe"}).Context(ctx).Do()
@@ -315,13 +316,13 @@ func (c *Client) RetireDevice(ctx context.Context, deviceID string) (directory.O
 	if err != nil {
 		return "", err
 	}
-	return directory.Retired, nil
+	return domain.Retired, nil
 }
 
 // --- sign-in events ---
 
 // SignInEvents pages the Reports API login activities in [from, to).
-func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(directory.Event) error) error {
+func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(domain.AuditEvent) error) error {
 	tok := ""
 	for {
 		l, err := call(ctx, c, "sign_in_events", func() (*reports.Activities, error) {
@@ -350,8 +351,8 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 	}
 }
 
-func toEvent(a *reports.Activity, ev *reports.ActivityEvents, i int) directory.Event {
-	out := directory.Event{Action: ev.Name, App: "login", IP: a.IpAddress, Raw: map[string]any{"type": ev.Type}}
+func toEvent(a *reports.Activity, ev *reports.ActivityEvents, i int) domain.AuditEvent {
+	out := domain.AuditEvent{Action: ev.Name, App: "login", IP: a.IpAddress, Raw: map[string]any{"type": ev.Type}}
 	if a.Id != nil {
 		out.ID = strconv.FormatInt(a.Id.UniqueQualifier, 10)
 		if i > 0 {

@@ -8,6 +8,7 @@ import (
 
 	admin "google.golang.org/api/admin/directory/v1"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -90,7 +91,7 @@ func managerOf(u *admin.User) string {
 
 // toAccount maps a Google user. ManagerID is the manager's email: Google
 // stores the relation by email, and every userKey accepts an email.
-func toAccount(u *admin.User) directory.Account {
+func toAccount(u *admin.User) domain.Account {
 	o := primaryOrg(u)
 	status := "ACTIVE"
 	switch {
@@ -99,7 +100,7 @@ func toAccount(u *admin.User) directory.Account {
 	case u.Suspended:
 		status = "SUSPENDED"
 	}
-	return directory.Account{ID: u.Id, Login: u.PrimaryEmail, EmployeeID: employeeIDOf(u), Enabled: !u.Suspended && !u.Archived,
+	return domain.Account{ID: u.Id, Login: u.PrimaryEmail, EmployeeID: employeeIDOf(u), Enabled: !u.Suspended && !u.Archived,
 		Status: status, Department: o.Department, Title: o.Title, ManagerID: managerOf(u)}
 }
 
@@ -111,13 +112,13 @@ func quote(v string) string {
 }
 
 // FindUser looks the user up by employee id (externalId query), then by email.
-func (c *Client) FindUser(ctx context.Context, employeeID, email string) (directory.Account, error) {
+func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain.Account, error) {
 	if employeeID != "" {
 		l, err := call(ctx, c, "find_user", func() (*admin.Users, error) {
 			return c.dir.Users.List().Customer(c.customer).Query("externalId:" + quote(employeeID)).MaxResults(10).Context(ctx).Do()
 		})
 		if err != nil {
-			return directory.Account{}, err
+			return domain.Account{}, err
 		}
 		var hits []*admin.User
 		for _, u := range l.Users {
@@ -130,7 +131,7 @@ func (c *Client) FindUser(ctx context.Context, employeeID, email string) (direct
 			return toAccount(hits[0]), nil
 		case 0:
 		default:
-			return directory.Account{}, &directory.Error{System: system, Op: "find_user", Kind: directory.KindPermanent,
+			return domain.Account{}, &directory.Error{System: system, Op: "find_user", Kind: directory.KindPermanent,
 				Message: fmt.Sprintf("%d accounts carry employee id %s", len(hits), employeeID)}
 		}
 	}
@@ -140,21 +141,21 @@ func (c *Client) FindUser(ctx context.Context, employeeID, email string) (direct
 			return toAccount(u), nil
 		}
 		if !directory.IsNotFound(err) {
-			return directory.Account{}, err
+			return domain.Account{}, err
 		}
 	}
-	return directory.Account{}, directory.NotFound(system, "find_user", "user")
+	return domain.Account{}, directory.NotFound(system, "find_user", "user")
 }
 
 func (c *Client) getUser(ctx context.Context, op, key string) (*admin.User, error) {
 	return call(ctx, c, op, func() (*admin.User, error) { return c.dir.Users.Get(key).Context(ctx).Do() })
 }
 
-func wantOrgs(p directory.Person) []organization {
+func wantOrgs(p domain.Person) []organization {
 	return []organization{{Department: p.Department, Title: p.Title, CostCenter: p.CostCenter, Type: "work", Primary: true}}
 }
 
-func wantLocations(p directory.Person) []location {
+func wantLocations(p domain.Person) []location {
 	if p.Location == "" {
 		return nil
 	}
@@ -163,11 +164,11 @@ func wantLocations(p directory.Person) []location {
 
 // CreateUser creates the account unless it exists. An insert is not
 // idempotent, so before any retry it looks the user up again.
-func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled bool) (directory.Account, directory.Outcome, error) {
+func (c *Client) CreateUser(ctx context.Context, p domain.Person, enabled bool) (domain.Account, domain.Outcome, error) {
 	if acc, err := c.FindUser(ctx, p.EmployeeID, p.Email); err == nil {
-		return acc, directory.AlreadyExisted, nil
+		return acc, domain.AlreadyExisted, nil
 	} else if !directory.IsNotFound(err) {
-		return directory.Account{}, "", err
+		return domain.Account{}, "", err
 	}
 	u := &admin.User{
 		PrimaryEmail:  p.Email,
@@ -185,31 +186,31 @@ func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled boo
 	for n := 0; ; n++ {
 		got, err := c.dir.Users.Insert(u).Context(ctx).Do()
 		if err == nil {
-			return toAccount(got), directory.Created, nil
+			return toAccount(got), domain.Created, nil
 		}
 		de := classify("create_user", err, append(c.secrets, u.Password)...)
 		if de.Status == 409 {
 			acc, ferr := c.FindUser(ctx, p.EmployeeID, p.Email)
 			if ferr != nil {
-				return directory.Account{}, "", ferr
+				return domain.Account{}, "", ferr
 			}
-			return acc, directory.AlreadyExisted, nil
+			return acc, domain.AlreadyExisted, nil
 		}
 		if !c.retry(ctx, de, n) {
-			return directory.Account{}, "", de
+			return domain.Account{}, "", de
 		}
 		// the failed insert may have landed: look before inserting again
 		if acc, ferr := c.FindUser(ctx, p.EmployeeID, p.Email); ferr == nil {
-			return acc, directory.AlreadyExisted, nil
+			return acc, domain.AlreadyExisted, nil
 		} else if !directory.IsNotFound(ferr) {
-			return directory.Account{}, "", ferr
+			return domain.Account{}, "", ferr
 		}
 	}
 }
 
 // UpdateProfile brings name, email, employee id, organisation and location in
 // line with p, sending only what differs.
-func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Person) (directory.Outcome, error) {
+func (c *Client) UpdateProfile(ctx context.Context, id string, p domain.Person) (domain.Outcome, error) {
 	u, err := c.getUser(ctx, "update_profile", id)
 	if err != nil {
 		return "", err
@@ -235,17 +236,17 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 		patch.Locations, changed = wantLocations(p), true
 	}
 	if !changed {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	if _, err := call(ctx, c, "update_profile", func() (*admin.User, error) { return c.dir.Users.Update(u.Id, patch).Context(ctx).Do() }); err != nil {
 		return "", err
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 // SetManager sets the manager relation (by the manager's email); an empty
 // managerID removes it. Other relations are kept.
-func (c *Client) SetManager(ctx context.Context, id, managerID string) (directory.Outcome, error) {
+func (c *Client) SetManager(ctx context.Context, id, managerID string) (domain.Outcome, error) {
 	mgr := managerID
 	if mgr != "" && !strings.Contains(mgr, "@") {
 		m, err := c.getUser(ctx, "set_manager", mgr)
@@ -259,7 +260,7 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) (director
 		return "", err
 	}
 	if strings.EqualFold(managerOf(u), mgr) {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	rels := []relation{}
 	for _, r := range relationsOf(u) {
@@ -275,7 +276,7 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) (director
 	if _, err := call(ctx, c, "set_manager", func() (*admin.User, error) { return c.dir.Users.Update(u.Id, patch).Context(ctx).Do() }); err != nil {
 		return "", err
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 func (c *Client) setSuspended(ctx context.Context, op, id string, suspend bool) (bool, error) {
@@ -293,32 +294,32 @@ func (c *Client) setSuspended(ctx context.Context, op, id string, suspend bool) 
 }
 
 // Disable suspends the user.
-func (c *Client) Disable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error) {
 	changed, err := c.setSuspended(ctx, "disable", id, true)
 	switch {
 	case err != nil:
 		return "", err
 	case changed:
-		return directory.Disabled, nil
+		return domain.Disabled, nil
 	}
-	return directory.AlreadyDisabled, nil
+	return domain.AlreadyDisabled, nil
 }
 
 // Enable unsuspends the user.
-func (c *Client) Enable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) {
 	changed, err := c.setSuspended(ctx, "enable", id, false)
 	switch {
 	case err != nil:
 		return "", err
 	case changed:
-		return directory.Enabled, nil
+		return domain.Enabled, nil
 	}
-	return directory.AlreadyEnabled, nil
+	return domain.AlreadyEnabled, nil
 }
 
 // RevokeSessions signs the user out of every session and deletes every
 // OAuth token the user granted to apps.
-func (c *Client) RevokeSessions(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) RevokeSessions(ctx context.Context, id string) (domain.Outcome, error) {
 	if err := c.do(ctx, "revoke_sessions", func() error { return c.dir.Users.SignOut(id).Context(ctx).Do() }); err != nil {
 		return "", err
 	}
@@ -332,16 +333,16 @@ func (c *Client) RevokeSessions(ctx context.Context, id string) (directory.Outco
 			return "", err
 		}
 	}
-	return directory.Revoked, nil
+	return domain.Revoked, nil
 }
 
 // MFAStatus reads isEnrolledIn2Sv.
-func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error) {
+func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	u, err := c.getUser(ctx, "mfa_status", id)
 	if err != nil {
-		return directory.MFA{}, err
+		return domain.MFA{}, err
 	}
-	m := directory.MFA{Enrolled: u.IsEnrolledIn2Sv}
+	m := domain.MFA{Enrolled: u.IsEnrolledIn2Sv}
 	if u.IsEnrolledIn2Sv {
 		m.Methods = []string{"2sv"}
 	}
@@ -354,11 +355,11 @@ func (c *Client) ListLicenses(context.Context, string) ([]string, error) {
 }
 
 // AssignLicense is unsupported.
-func (c *Client) AssignLicense(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) AssignLicense(context.Context, string, string) (domain.Outcome, error) {
 	return "", directory.Unsupported(system, directory.CapLicenses)
 }
 
 // RemoveLicense is unsupported.
-func (c *Client) RemoveLicense(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) RemoveLicense(context.Context, string, string) (domain.Outcome, error) {
 	return "", directory.Unsupported(system, directory.CapLicenses)
 }

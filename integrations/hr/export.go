@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jml-dev/jml/domain"
 )
 
 // ParseJSON reads HR records strictly (an unknown field is an error): one
 // record, an array of records, or {"records": [...]}. At most max records
 // (0 = no limit).
-func ParseJSON(data []byte, max int) ([]Record, error) {
+func ParseJSON(data []byte, max int) ([]domain.HRRecord, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, errors.New("empty body")
@@ -31,7 +33,7 @@ func ParseJSON(data []byte, max int) ([]Record, error) {
 		}
 		return nil
 	}
-	var recs []Record
+	var recs []domain.HRRecord
 	switch {
 	case data[0] == '[':
 		if err := strict(&recs); err != nil {
@@ -39,18 +41,18 @@ func ParseJSON(data []byte, max int) ([]Record, error) {
 		}
 	case isBatch(data):
 		var b struct {
-			Records []Record `json:"records"`
+			Records []domain.HRRecord `json:"records"`
 		}
 		if err := strict(&b); err != nil {
 			return nil, err
 		}
 		recs = b.Records
 	default:
-		var r Record
+		var r domain.HRRecord
 		if err := strict(&r); err != nil {
 			return nil, err
 		}
-		recs = []Record{r}
+		recs = []domain.HRRecord{r}
 	}
 	if len(recs) == 0 {
 		return nil, errors.New("no records")
@@ -88,35 +90,35 @@ func jsonErr(err error) error {
 // Row is one line of an HR export: the record, or why it cannot be used.
 type Row struct {
 	Ref    string // "line 7"
-	Record Record
+	Record domain.HRRecord
 	Err    error    // nil when the row parsed; validation is the caller's
 	Fields []string // the raw fields, kept for the quarantine file
 }
 
-// csvColumns maps export column names (the JSON names of Record) to setters.
-var csvColumns = map[string]func(*Record, string) error{
-	"source":              func(r *Record, v string) error { r.Source = v; return nil },
-	"source_id":           func(r *Record, v string) error { r.SourceID = v; return nil },
-	"employee_id":         func(r *Record, v string) error { r.EmployeeID = v; return nil },
-	"email":               func(r *Record, v string) error { r.Email = v; return nil },
-	"given_name":          func(r *Record, v string) error { r.GivenName = v; return nil },
-	"family_name":         func(r *Record, v string) error { r.FamilyName = v; return nil },
-	"display_name":        func(r *Record, v string) error { r.DisplayName = v; return nil },
-	"department":          func(r *Record, v string) error { r.Department = v; return nil },
-	"title":               func(r *Record, v string) error { r.Title = v; return nil },
-	"location":            func(r *Record, v string) error { r.Location = v; return nil },
-	"country":             func(r *Record, v string) error { r.Country = v; return nil },
-	"timezone":            func(r *Record, v string) error { r.Timezone = v; return nil },
-	"cost_center":         func(r *Record, v string) error { r.CostCenter = v; return nil },
-	"employment_type":     func(r *Record, v string) error { r.EmploymentType = v; return nil },
-	"manager_employee_id": func(r *Record, v string) error { r.ManagerEmployeeID = v; return nil },
-	"status":              func(r *Record, v string) error { r.Status = Status(v); return nil },
-	"start_date":          func(r *Record, v string) error { r.StartDate = v; return nil },
-	"termination_date":    func(r *Record, v string) error { r.TerminationDate = v; return nil },
-	"termination_effective_at": func(r *Record, v string) error {
+// csvColumns maps export column names (the JSON names of domain.HRRecord) to setters.
+var csvColumns = map[string]func(*domain.HRRecord, string) error{
+	"source":              func(r *domain.HRRecord, v string) error { r.Source = v; return nil },
+	"source_id":           func(r *domain.HRRecord, v string) error { r.SourceID = v; return nil },
+	"employee_id":         func(r *domain.HRRecord, v string) error { r.EmployeeID = v; return nil },
+	"email":               func(r *domain.HRRecord, v string) error { r.Email = v; return nil },
+	"given_name":          func(r *domain.HRRecord, v string) error { r.GivenName = v; return nil },
+	"family_name":         func(r *domain.HRRecord, v string) error { r.FamilyName = v; return nil },
+	"display_name":        func(r *domain.HRRecord, v string) error { r.DisplayName = v; return nil },
+	"department":          func(r *domain.HRRecord, v string) error { r.Department = v; return nil },
+	"title":               func(r *domain.HRRecord, v string) error { r.Title = v; return nil },
+	"location":            func(r *domain.HRRecord, v string) error { r.Location = v; return nil },
+	"country":             func(r *domain.HRRecord, v string) error { r.Country = v; return nil },
+	"timezone":            func(r *domain.HRRecord, v string) error { r.Timezone = v; return nil },
+	"cost_center":         func(r *domain.HRRecord, v string) error { r.CostCenter = v; return nil },
+	"employment_type":     func(r *domain.HRRecord, v string) error { r.EmploymentType = v; return nil },
+	"manager_employee_id": func(r *domain.HRRecord, v string) error { r.ManagerEmployeeID = v; return nil },
+	"status":              func(r *domain.HRRecord, v string) error { r.Status = domain.HRStatus(v); return nil },
+	"start_date":          func(r *domain.HRRecord, v string) error { r.StartDate = v; return nil },
+	"termination_date":    func(r *domain.HRRecord, v string) error { r.TerminationDate = v; return nil },
+	"termination_effective_at": func(r *domain.HRRecord, v string) error {
 		return parseTime(&r.TerminationEffectiveAt, "termination_effective_at", v)
 	},
-	"source_updated_at": func(r *Record, v string) error { return parseTime(&r.UpdatedAt, "source_updated_at", v) },
+	"source_updated_at": func(r *domain.HRRecord, v string) error { return parseTime(&r.UpdatedAt, "source_updated_at", v) },
 }
 
 // RequiredColumns must be in every CSV export.
@@ -128,13 +130,13 @@ func parseTime(dst *time.Time, field, v string) error {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return &FieldError{Field: field, Reason: fmt.Sprintf("%q is not an RFC 3339 time (e.g. 2026-12-04T17:00:00Z)", v)}
+		return &domain.FieldError{Field: field, Reason: fmt.Sprintf("%q is not an RFC 3339 time (e.g. 2026-12-04T17:00:00Z)", v)}
 	}
 	*dst = t
 	return nil
 }
 
-// ParseCSV reads an HR export with a header row of Record's JSON names
+// ParseCSV reads an HR export with a header row of domain.HRRecord's JSON names
 // (case-insensitive; unknown columns are returned so the caller can warn).
 // A file-level problem (no header, a required column missing, a column
 // twice) is an error; a bad row is a Row with Err set, and every other row
@@ -150,7 +152,7 @@ func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("header: %w", err)
 	}
-	setters := make([]func(*Record, string) error, len(header))
+	setters := make([]func(*domain.HRRecord, string) error, len(header))
 	names := make([]string, len(header))
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
@@ -199,7 +201,7 @@ func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
 					continue
 				}
 				if err := setters[i](&row.Record, strings.TrimSpace(v)); err != nil {
-					var fe *FieldError
+					var fe *domain.FieldError
 					if errors.As(err, &fe) {
 						fe.Record = row.Ref
 						if row.Record.EmployeeID != "" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,8 +26,8 @@ func TestParseCSV(t *testing.T) {
 
 	assert.NoError(t, rows[0].Err)
 	assert.Equal(t, "line 2", rows[0].Ref)
-	assert.Equal(t, Record{EmployeeID: "E0001", Email: "ada@demo.jml.test", GivenName: "Ada", FamilyName: "Lovelace",
-		Department: "Engineering", Title: "SRE", EmploymentType: "full_time", Status: StatusActive, StartDate: "2026-01-05"}, rows[0].Record)
+	assert.Equal(t, domain.HRRecord{EmployeeID: "E0001", Email: "ada@demo.jml.test", GivenName: "Ada", FamilyName: "Lovelace",
+		Department: "Engineering", Title: "SRE", EmploymentType: "full_time", Status: domain.HRActive, StartDate: "2026-01-05"}, rows[0].Record)
 	assert.NoError(t, rows[0].Record.Validate(rows[0].Ref))
 
 	assert.NoError(t, rows[1].Err)

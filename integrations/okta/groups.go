@@ -8,6 +8,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -82,7 +83,7 @@ func (c *Client) ListGroups(ctx context.Context, id string) ([]string, error) {
 
 // AddToGroup adds the user; Okta's PUT answers 204 either way, so the
 // membership is read first to tell Added from AlreadyPresent.
-func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "add_to_group"
 	gid, err := c.groupID(ctx, op, group)
 	if err != nil {
@@ -93,22 +94,22 @@ func (c *Client) AddToGroup(ctx context.Context, id, group string) (directory.Ou
 		return "", err
 	}
 	if hasGroup(gs, gid) {
-		return directory.AlreadyPresent, nil
+		return domain.AlreadyPresent, nil
 	}
 	ctx, ci := withCall(ctx)
 	if resp, err := c.sdk.Group.AddUserToGroup(ctx, gid, url.PathEscape(id)); err != nil {
 		return "", c.fail(op, resp, ci, err)
 	}
-	return directory.Added, nil
+	return domain.Added, nil
 }
 
 // RemoveFromGroup removes the user; a group that does not exist, or a
 // membership that is not there, is WasAbsent.
-func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directory.Outcome, error) {
+func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "remove_from_group"
 	gid, err := c.groupID(ctx, op, group)
 	if directory.IsNotFound(err) {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	if err != nil {
 		return "", err
@@ -118,15 +119,15 @@ func (c *Client) RemoveFromGroup(ctx context.Context, id, group string) (directo
 		return "", err
 	}
 	if !hasGroup(gs, gid) {
-		return directory.WasAbsent, nil
+		return domain.WasAbsent, nil
 	}
 	ctx, ci := withCall(ctx)
 	if resp, err := c.sdk.Group.RemoveUserFromGroup(ctx, gid, url.PathEscape(id)); err != nil {
 		e := c.fail(op, resp, ci, err)
 		if isStatus(e, 404) {
-			return directory.WasAbsent, nil
+			return domain.WasAbsent, nil
 		}
 		return "", e
 	}
-	return directory.Removed, nil
+	return domain.Removed, nil
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -161,23 +162,23 @@ func (c *Client) ListLicenses(context.Context, string) ([]string, error) {
 }
 
 // AssignLicense is unsupported.
-func (c *Client) AssignLicense(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) AssignLicense(context.Context, string, string) (domain.Outcome, error) {
 	return "", directory.Unsupported(System, directory.CapLicenses)
 }
 
 // RemoveLicense is unsupported.
-func (c *Client) RemoveLicense(context.Context, string, string) (directory.Outcome, error) {
+func (c *Client) RemoveLicense(context.Context, string, string) (domain.Outcome, error) {
 	return "", directory.Unsupported(System, directory.CapLicenses)
 }
 
 // ListDevices is unsupported: Okta device inventory is not part of jml's
 // Okta contract (Intune/Google hold the managed devices).
-func (c *Client) ListDevices(context.Context, string) ([]directory.Device, error) {
+func (c *Client) ListDevices(context.Context, string) ([]domain.Device, error) {
 	return nil, directory.Unsupported(System, directory.CapDevices)
 }
 
 // RetireDevice is unsupported.
-func (c *Client) RetireDevice(context.Context, string) (directory.Outcome, error) {
+func (c *Client) RetireDevice(context.Context, string) (domain.Outcome, error) {
 	return "", directory.Unsupported(System, directory.CapDevices)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/oktaemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	oktadir "github.com/jml-dev/jml/integrations/okta"
 )
@@ -52,7 +53,7 @@ func setup(t *testing.T, cfg oktaemu.Config, opts oktadir.Options) *env {
 	return en
 }
 
-func (en *env) must(t *testing.T, o directory.Outcome, err error, want directory.Outcome) {
+func (en *env) must(t *testing.T, o domain.Outcome, err error, want domain.Outcome) {
 	t.Helper()
 	if err != nil {
 		en.errs = append(en.errs, err)
@@ -76,8 +77,8 @@ func (en *env) wantKind(t *testing.T, err error, kind directory.Kind) *directory
 	return de
 }
 
-func person(n string) directory.Person {
-	return directory.Person{EmployeeID: "E9" + n, Email: "joiner" + n + "@" + demoorg.Domain, GivenName: "Jo", FamilyName: "Iner" + n,
+func person(n string) domain.Person {
+	return domain.Person{EmployeeID: "E9" + n, Email: "joiner" + n + "@" + demoorg.Domain, GivenName: "Jo", FamilyName: "Iner" + n,
 		Department: "Sales", Title: "Account Executive", Location: "Dublin", CostCenter: "CC-101", UsageLocation: "IE", EmploymentType: "full_time"}
 }
 
@@ -89,12 +90,12 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	// Joiner with lead time: created STAGED, a retried create finds it.
 	p := person("001")
 	acct, o, err := c.CreateUser(ctx, p, false)
-	en.must(t, o, err, directory.Created)
+	en.must(t, o, err, domain.Created)
 	if acct.Status != "STAGED" || acct.Enabled || acct.EmployeeID != "E9001" || emu.Status(acct.ID) != "STAGED" {
 		t.Fatalf("created %+v", acct)
 	}
 	again, o, err := c.CreateUser(ctx, p, false)
-	en.must(t, o, err, directory.AlreadyExisted)
+	en.must(t, o, err, domain.AlreadyExisted)
 	if again.ID != acct.ID || emu.UserCount() != 61 {
 		t.Fatalf("duplicate create made a second account: %s vs %s, %d users", again.ID, acct.ID, emu.UserCount())
 	}
@@ -104,33 +105,33 @@ func TestJoinerMoverLeaver(t *testing.T) {
 		t.Fatalf("find by login: %v %v", byLogin, err)
 	}
 	o, err = c.Enable(ctx, acct.ID)
-	en.must(t, o, err, directory.Enabled)
+	en.must(t, o, err, domain.Enabled)
 	o, err = c.Enable(ctx, acct.ID)
-	en.must(t, o, err, directory.AlreadyEnabled)
+	en.must(t, o, err, domain.AlreadyEnabled)
 	if emu.Status(acct.ID) != "PROVISIONED" {
 		t.Fatalf("enabled status %s", emu.Status(acct.ID))
 	}
 
 	// Groups by name, idempotent both ways; paging past the first page.
 	o, err = c.AddToGroup(ctx, acct.ID, "dept-sales")
-	en.must(t, o, err, directory.Added)
+	en.must(t, o, err, domain.Added)
 	o, err = c.AddToGroup(ctx, acct.ID, "dept-sales")
-	en.must(t, o, err, directory.AlreadyPresent)
+	en.must(t, o, err, domain.AlreadyPresent)
 	o, err = c.AddToGroup(ctx, acct.ID, "all-staff")
-	en.must(t, o, err, directory.Added)
+	en.must(t, o, err, domain.Added)
 	o, err = c.AddToGroup(ctx, acct.ID, "contractors")
-	en.must(t, o, err, directory.Added)
+	en.must(t, o, err, domain.Added)
 	gs, err := c.ListGroups(ctx, acct.ID)
 	slices.Sort(gs)
 	if err != nil || !slices.Equal(gs, []string{"all-staff", "contractors", "dept-sales"}) {
 		t.Fatalf("groups %v %v (Everyone must be left out, all pages read)", gs, err)
 	}
 	o, err = c.RemoveFromGroup(ctx, acct.ID, "contractors")
-	en.must(t, o, err, directory.Removed)
+	en.must(t, o, err, domain.Removed)
 	o, err = c.RemoveFromGroup(ctx, acct.ID, "contractors")
-	en.must(t, o, err, directory.WasAbsent)
+	en.must(t, o, err, domain.WasAbsent)
 	o, err = c.RemoveFromGroup(ctx, acct.ID, "no-such-group")
-	en.must(t, o, err, directory.WasAbsent)
+	en.must(t, o, err, domain.WasAbsent)
 	_, err = c.AddToGroup(ctx, acct.ID, "no-such-group")
 	en.wantKind(t, err, directory.KindNotFound)
 	if got := emu.GroupsOf(acct.ID); !slices.Equal(got, []string{"Everyone", "all-staff", "dept-sales"}) {
@@ -140,17 +141,17 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	// Mover: profile and manager.
 	p.Department, p.Title = "Support", "Support Engineer"
 	o, err = c.UpdateProfile(ctx, acct.ID, p)
-	en.must(t, o, err, directory.Updated)
+	en.must(t, o, err, domain.Updated)
 	o, err = c.UpdateProfile(ctx, acct.ID, p)
-	en.must(t, o, err, directory.Unchanged)
+	en.must(t, o, err, domain.Unchanged)
 	mgr, err := c.FindUser(ctx, "E0003", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	o, err = c.SetManager(ctx, acct.ID, mgr.ID)
-	en.must(t, o, err, directory.Updated)
+	en.must(t, o, err, domain.Updated)
 	o, err = c.SetManager(ctx, acct.ID, mgr.ID)
-	en.must(t, o, err, directory.Unchanged)
+	en.must(t, o, err, domain.Unchanged)
 	v, _ := emu.User(acct.ID)
 	if v.Profile["department"] != "Support" || v.Profile["managerId"] != mgr.ID || v.Profile["manager"] == "" || v.Profile["countryCode"] != "IE" {
 		t.Fatalf("profile %v", v.Profile)
@@ -160,11 +161,11 @@ func TestJoinerMoverLeaver(t *testing.T) {
 
 	// Leaver: deactivate (never DELETE), sessions, repeat = already.
 	o, err = c.Disable(ctx, acct.ID)
-	en.must(t, o, err, directory.Disabled)
+	en.must(t, o, err, domain.Disabled)
 	o, err = c.Disable(ctx, acct.ID)
-	en.must(t, o, err, directory.AlreadyDisabled)
+	en.must(t, o, err, domain.AlreadyDisabled)
 	o, err = c.RevokeSessions(ctx, acct.ID)
-	en.must(t, o, err, directory.Revoked)
+	en.must(t, o, err, domain.Revoked)
 	if emu.Status(acct.ID) != "DEPROVISIONED" || emu.SessionsCleared(acct.ID) != 1 {
 		t.Fatalf("leaver state %s %d", emu.Status(acct.ID), emu.SessionsCleared(acct.ID))
 	}
@@ -179,13 +180,13 @@ func TestJoinerMoverLeaver(t *testing.T) {
 		t.Fatalf("find deprovisioned: %+v %v", found, err)
 	}
 	o, err = c.Enable(ctx, acct.ID)
-	en.must(t, o, err, directory.Enabled)
+	en.must(t, o, err, domain.Enabled)
 
 	// Suspended seeded user: Enable unsuspends.
 	s, _ := c.FindUser(ctx, "E0005", "")
 	emu.SetStatus(s.ID, "SUSPENDED")
 	o, err = c.Enable(ctx, s.ID)
-	en.must(t, o, err, directory.Enabled)
+	en.must(t, o, err, domain.Enabled)
 	if emu.Status(s.ID) != "ACTIVE" {
 		t.Fatal("not unsuspended")
 	}
@@ -205,7 +206,7 @@ func TestFindUserLoginConflict(t *testing.T) {
 	if de.Code != "login_conflict" {
 		t.Fatalf("code %q", de.Code)
 	}
-	_, _, err = en.c.CreateUser(context.Background(), directory.Person{EmployeeID: "E9999", Email: other.Login, GivenName: "X", FamilyName: "Y"}, true)
+	_, _, err = en.c.CreateUser(context.Background(), domain.Person{EmployeeID: "E9999", Email: other.Login, GivenName: "X", FamilyName: "Y"}, true)
 	en.wantKind(t, err, directory.KindPermanent)
 }
 
@@ -220,9 +221,9 @@ func TestAdminRolesMFAAndEvents(t *testing.T) {
 	}
 	u, _ := c.FindUser(ctx, "E0001", "")
 	ra, o, err := c.GrantAdminRole(ctx, u.ID, "Help Desk Administrator", time.Now().Add(time.Hour))
-	en.must(t, o, err, directory.Added)
+	en.must(t, o, err, domain.Added)
 	ra2, o, err := c.GrantAdminRole(ctx, u.ID, "HELP_DESK_ADMIN", time.Now().Add(time.Hour))
-	en.must(t, o, err, directory.AlreadyPresent)
+	en.must(t, o, err, domain.AlreadyPresent)
 	if ra.ID == "" || ra2.ID != ra.ID || !ra.ExpiresAt.IsZero() {
 		t.Fatalf("assignments %+v %+v", ra, ra2)
 	}
@@ -230,9 +231,9 @@ func TestAdminRolesMFAAndEvents(t *testing.T) {
 		t.Fatalf("emulator roles %v", got)
 	}
 	o, err = c.RevokeAdminRole(ctx, u.ID, "Help Desk Administrator")
-	en.must(t, o, err, directory.Removed)
+	en.must(t, o, err, domain.Removed)
 	o, err = c.RevokeAdminRole(ctx, u.ID, "Help Desk Administrator")
-	en.must(t, o, err, directory.WasAbsent)
+	en.must(t, o, err, domain.WasAbsent)
 	_, _, err = c.GrantAdminRole(ctx, u.ID, "Chief Wizard", time.Time{})
 	en.wantKind(t, err, directory.KindPermanent)
 
@@ -247,8 +248,8 @@ func TestAdminRolesMFAAndEvents(t *testing.T) {
 
 	// System Log across pages (PageSize 2): 6 seeded sign-ins + this test's
 	// grant and revoke.
-	var evs []directory.Event
-	err = c.SignInEvents(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), func(ev directory.Event) error {
+	var evs []domain.AuditEvent
+	err = c.SignInEvents(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), func(ev domain.AuditEvent) error {
 		evs = append(evs, ev)
 		return nil
 	})
@@ -277,7 +278,7 @@ func TestAdminRolesMFAAndEvents(t *testing.T) {
 	// fn's error stops the walk.
 	stop := errors.New("stop")
 	n := 0
-	err = c.SignInEvents(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), func(directory.Event) error { n++; return stop })
+	err = c.SignInEvents(ctx, time.Now().Add(-24*time.Hour), time.Now().Add(time.Minute), func(domain.AuditEvent) error { n++; return stop })
 	if !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("stop: %v after %d", err, n)
 	}
@@ -369,7 +370,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 		t.Fatal("a failed disable changed state")
 	}
 	o, err := c.Disable(ctx, a.ID) // the retry succeeds
-	en.must(t, o, err, directory.Disabled)
+	en.must(t, o, err, domain.Disabled)
 
 	// 403 and 400 are Permanent with Okta's errorSummary.
 	emu.AddFault(emulator.Fault{Family: "roles", Status: 403, Times: 1})
@@ -378,7 +379,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	if de.Status != 403 || de.Code != "E0000006" || !strings.Contains(de.Message, "You do not have permission") {
 		t.Fatalf("403: %+v", de)
 	}
-	_, _, err = c.CreateUser(ctx, directory.Person{EmployeeID: "E9100", Email: "not-an-email", GivenName: "A", FamilyName: "B"}, true)
+	_, _, err = c.CreateUser(ctx, domain.Person{EmployeeID: "E9100", Email: "not-an-email", GivenName: "A", FamilyName: "B"}, true)
 	de = en.wantKind(t, err, directory.KindPermanent)
 	if de.Status != 400 || de.Code != "E0000001" || !strings.Contains(de.Message, "Username must be in the form of an email address") {
 		t.Fatalf("400: %+v", de)
@@ -396,7 +397,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	}
 	emu.ClearFaults()
 	o, err = c.RevokeSessions(ctx, a.ID)
-	en.must(t, o, err, directory.Revoked)
+	en.must(t, o, err, domain.Revoked)
 }
 
 // TestBurstStaysUnderLimit is the burst requirement: 300 operations

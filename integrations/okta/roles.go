@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // roleTypes maps role names as the catalog may write them (Okta's labels,
@@ -63,18 +62,18 @@ func (c *Client) roles(ctx context.Context, op, id string) ([]*okta.Role, error)
 	return rs, nil
 }
 
-func toAssignment(r *okta.Role) directory.RoleAssignment {
-	return directory.RoleAssignment{ID: r.Id, Role: r.Type}
+func toAssignment(r *okta.Role) domain.RoleAssignment {
+	return domain.RoleAssignment{ID: r.Id, Role: r.Type}
 }
 
 // ListAdminRoles returns the user's directly assigned admin roles; Role is
 // the Okta role type (USER_ADMIN, ...), which RoleType accepts back.
-func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.RoleAssignment, error) {
+func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAssignment, error) {
 	rs, err := c.roles(ctx, "list_admin_roles", id)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]directory.RoleAssignment, 0, len(rs))
+	out := make([]domain.RoleAssignment, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, toAssignment(r))
 	}
@@ -83,36 +82,36 @@ func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]directory.Rol
 
 // GrantAdminRole assigns the role. Okta cannot expire a grant itself, so
 // until is not sent: the elevation workflow's timer revokes it.
-func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (directory.RoleAssignment, directory.Outcome, error) {
+func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (domain.RoleAssignment, domain.Outcome, error) {
 	const op = "grant_admin_role"
 	typ, ok := RoleType(role)
 	if !ok {
-		return directory.RoleAssignment{}, "", unknownRole(op, role)
+		return domain.RoleAssignment{}, "", unknownRole(op, role)
 	}
 	ctx2, ci := withCall(ctx)
 	r, resp, err := c.sdk.User.AssignRoleToUser(ctx2, url.PathEscape(id), okta.AssignRoleRequest{Type: typ}, nil)
 	if err == nil {
-		return toAssignment(r), directory.Added, nil
+		return toAssignment(r), domain.Added, nil
 	}
 	e := c.fail(op, resp, ci, err)
 	if !isStatus(e, 409) { // E0000090: already assigned
-		return directory.RoleAssignment{}, "", e
+		return domain.RoleAssignment{}, "", e
 	}
 	rs, lerr := c.roles(ctx, op, id)
 	if lerr != nil {
-		return directory.RoleAssignment{}, "", lerr
+		return domain.RoleAssignment{}, "", lerr
 	}
 	for _, r := range rs {
 		if r.Type == typ {
-			return toAssignment(r), directory.AlreadyPresent, nil
+			return toAssignment(r), domain.AlreadyPresent, nil
 		}
 	}
-	return directory.RoleAssignment{}, "", e
+	return domain.RoleAssignment{}, "", e
 }
 
 // RevokeAdminRole removes the user's assignment of the role; none is
 // WasAbsent.
-func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (directory.Outcome, error) {
+func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.Outcome, error) {
 	const op = "revoke_admin_role"
 	typ, ok := RoleType(role)
 	if !ok {
@@ -130,17 +129,17 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (director
 		if resp, err := c.sdk.User.RemoveRoleFromUser(ctx, url.PathEscape(id), r.Id); err != nil {
 			e := c.fail(op, resp, ci, err)
 			if isStatus(e, 404) {
-				return directory.WasAbsent, nil
+				return domain.WasAbsent, nil
 			}
 			return "", e
 		}
-		return directory.Removed, nil
+		return domain.Removed, nil
 	}
-	return directory.WasAbsent, nil
+	return domain.WasAbsent, nil
 }
 
 // SignInEvents pages through the System Log in [from, to), oldest first.
-func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(directory.Event) error) error {
+func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(domain.AuditEvent) error) error {
 	const op = "sign_in_events"
 	ctx, ci := withCall(ctx)
 	qp := &query.Params{Since: from.UTC().Format(time.RFC3339), Until: to.UTC().Format(time.RFC3339), SortOrder: "ASCENDING", Limit: 1000}
@@ -169,8 +168,8 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 	}
 }
 
-func toEvent(ev *okta.LogEvent) directory.Event {
-	out := directory.Event{ID: ev.Uuid, Action: ev.EventType}
+func toEvent(ev *okta.LogEvent) domain.AuditEvent {
+	out := domain.AuditEvent{ID: ev.Uuid, Action: ev.EventType}
 	if ev.Published != nil {
 		out.Time = *ev.Published
 	}

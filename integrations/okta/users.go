@@ -9,6 +9,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -41,8 +42,8 @@ func pstr(p *okta.UserProfile, k string) string {
 	return ""
 }
 
-func toAccount(u *okta.User) directory.Account {
-	return directory.Account{
+func toAccount(u *okta.User) domain.Account {
+	return domain.Account{
 		ID: u.Id, Login: pstr(u.Profile, "login"), EmployeeID: pstr(u.Profile, "employeeNumber"),
 		Enabled: enabled(u.Status), Status: u.Status, Department: pstr(u.Profile, "department"),
 		Title: pstr(u.Profile, "title"), ManagerID: pstr(u.Profile, "managerId"),
@@ -51,7 +52,7 @@ func toAccount(u *okta.User) directory.Account {
 
 // profileOf maps a Person to Okta's base profile; empty fields are left out
 // so an update never blanks what HR did not send.
-func profileOf(p directory.Person) map[string]string {
+func profileOf(p domain.Person) map[string]string {
 	display := p.DisplayName
 	if display == "" {
 		display = strings.TrimSpace(p.GivenName + " " + p.FamilyName)
@@ -78,13 +79,13 @@ func quote(s string) string {
 // DEPROVISIONED users, so a rehire finds the old account), then by login.
 // A login match that carries a different employeeNumber is a conflict, not
 // a match: acting on it would touch another person's account.
-func (c *Client) FindUser(ctx context.Context, employeeID, email string) (directory.Account, error) {
+func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain.Account, error) {
 	const op = "find_user"
 	if employeeID != "" {
 		ctx, ci := withCall(ctx)
 		users, resp, err := c.sdk.User.ListUsers(ctx, &query.Params{Search: "profile.employeeNumber eq " + quote(employeeID)})
 		if err != nil {
-			return directory.Account{}, c.fail(op, resp, ci, err)
+			return domain.Account{}, c.fail(op, resp, ci, err)
 		}
 		var best *okta.User
 		for _, u := range users {
@@ -102,29 +103,29 @@ func (c *Client) FindUser(ctx context.Context, employeeID, email string) (direct
 		switch {
 		case err == nil:
 			if emp := pstr(u.Profile, "employeeNumber"); employeeID != "" && emp != "" && !strings.EqualFold(emp, employeeID) {
-				return directory.Account{}, &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Code: "login_conflict",
+				return domain.Account{}, &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Code: "login_conflict",
 					Message: fmt.Sprintf("login %s belongs to employee %s, not %s", email, emp, employeeID)}
 			}
 			return toAccount(u), nil
 		default:
 			if e := c.fail(op, resp, ci, err); !directory.IsNotFound(e) {
-				return directory.Account{}, e
+				return domain.Account{}, e
 			}
 		}
 	}
-	return directory.Account{}, directory.NotFound(System, op, "user "+employeeID)
+	return domain.Account{}, directory.NotFound(System, op, "user "+employeeID)
 }
 
 // CreateUser finds the account first; otherwise creates it, ACTIVATED
 // (Okta mails the activation link) when enabled, STAGED when not.
-func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled bool) (directory.Account, directory.Outcome, error) {
+func (c *Client) CreateUser(ctx context.Context, p domain.Person, enabled bool) (domain.Account, domain.Outcome, error) {
 	const op = "create_user"
 	acct, err := c.FindUser(ctx, p.EmployeeID, p.Email)
 	if err == nil {
-		return acct, directory.AlreadyExisted, nil
+		return acct, domain.AlreadyExisted, nil
 	}
 	if !directory.IsNotFound(err) {
-		return directory.Account{}, "", err
+		return domain.Account{}, "", err
 	}
 	prof := okta.UserProfile{}
 	for k, v := range profileOf(p) {
@@ -137,12 +138,12 @@ func (c *Client) CreateUser(ctx context.Context, p directory.Person, enabled boo
 		// Lost a race with another create of the same login: find it.
 		if de, ok := e.(*directory.Error); ok && de.Status == 400 && strings.Contains(de.Message, "already exists") {
 			if acct, ferr := c.FindUser(ctx, p.EmployeeID, p.Email); ferr == nil {
-				return acct, directory.AlreadyExisted, nil
+				return acct, domain.AlreadyExisted, nil
 			}
 		}
-		return directory.Account{}, "", e
+		return domain.Account{}, "", e
 	}
-	return toAccount(u), directory.Created, nil
+	return toAccount(u), domain.Created, nil
 }
 
 func (c *Client) getUser(ctx context.Context, op, id string) (*okta.User, error) {
@@ -166,7 +167,7 @@ func (c *Client) partialUpdate(ctx context.Context, op, id string, attrs okta.Us
 
 // UpdateProfile writes the attributes that differ; none differing is
 // Unchanged and sends nothing.
-func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Person) (directory.Outcome, error) {
+func (c *Client) UpdateProfile(ctx context.Context, id string, p domain.Person) (domain.Outcome, error) {
 	const op = "update_profile"
 	u, err := c.getUser(ctx, op, id)
 	if err != nil {
@@ -179,24 +180,24 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p directory.Perso
 		}
 	}
 	if len(diff) == 0 {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	if err := c.partialUpdate(ctx, op, id, diff); err != nil {
 		return "", err
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 // SetManager sets profile.managerId (the manager's Okta id) and
 // profile.manager (their display name); "" clears both.
-func (c *Client) SetManager(ctx context.Context, id, managerID string) (directory.Outcome, error) {
+func (c *Client) SetManager(ctx context.Context, id, managerID string) (domain.Outcome, error) {
 	const op = "set_manager"
 	u, err := c.getUser(ctx, op, id)
 	if err != nil {
 		return "", err
 	}
 	if pstr(u.Profile, "managerId") == managerID {
-		return directory.Unchanged, nil
+		return domain.Unchanged, nil
 	}
 	attrs := okta.UserProfile{"managerId": nil, "manager": nil}
 	if managerID != "" {
@@ -213,31 +214,31 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) (director
 	if err := c.partialUpdate(ctx, op, id, attrs); err != nil {
 		return "", err
 	}
-	return directory.Updated, nil
+	return domain.Updated, nil
 }
 
 // Disable deactivates the user (DEPROVISIONED) without mailing them.
-func (c *Client) Disable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error) {
 	const op = "disable"
 	u, err := c.getUser(ctx, op, id)
 	if err != nil {
 		return "", err
 	}
 	if u.Status == statusDeprovisioned {
-		return directory.AlreadyDisabled, nil
+		return domain.AlreadyDisabled, nil
 	}
 	f := false
 	ctx, ci := withCall(ctx)
 	if resp, err := c.sdk.User.DeactivateUser(ctx, url.PathEscape(u.Id), &query.Params{SendEmail: &f}); err != nil {
 		return "", c.fail(op, resp, ci, err)
 	}
-	return directory.Disabled, nil
+	return domain.Disabled, nil
 }
 
 // Enable unsuspends a SUSPENDED user and activates a STAGED or
 // DEPROVISIONED one, with Okta mailing the activation link to the user
 // (the link is never returned to jml, so it cannot leak into history).
-func (c *Client) Enable(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) {
 	const op = "enable"
 	u, err := c.getUser(ctx, op, id)
 	if err != nil {
@@ -255,31 +256,31 @@ func (c *Client) Enable(ctx context.Context, id string) (directory.Outcome, erro
 			return "", c.fail(op, resp, ci, err)
 		}
 	default:
-		return directory.AlreadyEnabled, nil
+		return domain.AlreadyEnabled, nil
 	}
-	return directory.Enabled, nil
+	return domain.Enabled, nil
 }
 
 // RevokeSessions clears every session and OAuth token of the user.
-func (c *Client) RevokeSessions(ctx context.Context, id string) (directory.Outcome, error) {
+func (c *Client) RevokeSessions(ctx context.Context, id string) (domain.Outcome, error) {
 	const op = "revoke_sessions"
 	t := true
 	ctx, ci := withCall(ctx)
 	if resp, err := c.sdk.User.ClearUserSessions(ctx, url.PathEscape(id), &query.Params{OauthTokens: &t}); err != nil {
 		return "", c.fail(op, resp, ci, err)
 	}
-	return directory.Revoked, nil
+	return domain.Revoked, nil
 }
 
 // MFAStatus: enrolled when any factor is ACTIVE; Methods are their types.
-func (c *Client) MFAStatus(ctx context.Context, id string) (directory.MFA, error) {
+func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	const op = "mfa_status"
 	ctx, ci := withCall(ctx)
 	fs, resp, err := c.sdk.UserFactor.ListFactors(ctx, url.PathEscape(id))
 	if err != nil {
-		return directory.MFA{}, c.fail(op, resp, ci, err)
+		return domain.MFA{}, c.fail(op, resp, ci, err)
 	}
-	out := directory.MFA{}
+	out := domain.MFA{}
 	for _, f := range fs {
 		uf, ok := f.(*okta.UserFactor)
 		if ok && uf.Status == "ACTIVE" {

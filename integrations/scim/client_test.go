@@ -12,6 +12,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/scimemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -66,9 +67,9 @@ func kindOf(t *testing.T, err error, want directory.Kind, token string) *directo
 	return de
 }
 
-func person(n int) directory.Person {
+func person(n int) domain.Person {
 	r := org.Joiners[n]
-	return directory.Person{EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName, Department: r.Department, Title: r.Title}
+	return domain.Person{EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName, Department: r.Department, Title: r.Title}
 }
 
 func TestNew(t *testing.T) {
@@ -109,14 +110,14 @@ func TestFindCreateUpdate(t *testing.T) {
 
 	p := person(0)
 	acct, out, err := c.CreateUser(ctx, p, false)
-	if err != nil || out != directory.Created || acct.ID == "" || acct.Enabled {
+	if err != nil || out != domain.Created || acct.ID == "" || acct.Enabled {
 		t.Fatalf("create: %+v %s %v", acct, out, err)
 	}
 	if u, ok := e.User("github", p.Email); !ok || u.Active || u.ExternalID != p.EmployeeID || u.Department != p.Department {
 		t.Fatalf("emulator user: %+v", u)
 	}
 	again, out, err := c.CreateUser(ctx, p, true)
-	if err != nil || out != directory.AlreadyExisted || again.ID != acct.ID {
+	if err != nil || out != domain.AlreadyExisted || again.ID != acct.ID {
 		t.Fatalf("duplicate create: %+v %s %v", again, out, err)
 	}
 	if e.UserCount("github") != 7 { // 6 Engineering employees of 40, plus one
@@ -124,13 +125,13 @@ func TestFindCreateUpdate(t *testing.T) {
 	}
 
 	p.Title, p.Department = "Staff Engineer", "Platform"
-	if out, err := c.UpdateProfile(ctx, acct.ID, p); err != nil || out != directory.Updated {
+	if out, err := c.UpdateProfile(ctx, acct.ID, p); err != nil || out != domain.Updated {
 		t.Fatalf("update: %s %v", out, err)
 	}
 	if u, _ := e.User("github", p.Email); u.Title != "Staff Engineer" || u.Department != "Platform" {
 		t.Errorf("not updated: %+v", u)
 	}
-	if out, err := c.UpdateProfile(ctx, acct.ID, p); err != nil || out != directory.Unchanged {
+	if out, err := c.UpdateProfile(ctx, acct.ID, p); err != nil || out != domain.Unchanged {
 		t.Errorf("second update: %s %v", out, err)
 	}
 	_, err = c.UpdateProfile(ctx, "no-such-id", p)
@@ -138,7 +139,7 @@ func TestFindCreateUpdate(t *testing.T) {
 
 	// 400 from the server is Permanent and not retried
 	e.ResetLog()
-	_, _, err = c.CreateUser(ctx, directory.Person{EmployeeID: "E7777"}, true)
+	_, _, err = c.CreateUser(ctx, domain.Person{EmployeeID: "E7777"}, true)
 	de := kindOf(t, err, directory.KindPermanent, "github-token")
 	if de.Status != 400 || de.Code != "invalidValue" || e.Counts()["github:Users"] != 2 {
 		t.Errorf("400: %+v counts %v", de, e.Counts())
@@ -154,7 +155,7 @@ func TestDisableEnable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []directory.Outcome{directory.Disabled, directory.AlreadyDisabled, directory.AlreadyDisabled} {
+	for i, want := range []domain.Outcome{domain.Disabled, domain.AlreadyDisabled, domain.AlreadyDisabled} {
 		out, err := c.Disable(ctx, a.ID)
 		if err != nil || out != want {
 			t.Fatalf("disable #%d: %s %v", i, out, err)
@@ -163,7 +164,7 @@ func TestDisableEnable(t *testing.T) {
 			t.Fatal("still active")
 		}
 	}
-	for i, want := range []directory.Outcome{directory.Enabled, directory.AlreadyEnabled} {
+	for i, want := range []domain.Outcome{domain.Enabled, domain.AlreadyEnabled} {
 		if out, err := c.Enable(ctx, a.ID); err != nil || out != want {
 			t.Fatalf("enable #%d: %s %v", i, out, err)
 		}
@@ -171,7 +172,7 @@ func TestDisableEnable(t *testing.T) {
 	if !e.Active("zoom", emp.Email) {
 		t.Fatal("not re-enabled")
 	}
-	if out, err := c.Disable(ctx, "no-such-id"); err != nil || out != directory.WasAbsent {
+	if out, err := c.Disable(ctx, "no-such-id"); err != nil || out != domain.WasAbsent {
 		t.Errorf("absent: %s %v", out, err)
 	}
 	_, err = c.Enable(ctx, "no-such-id")
@@ -179,7 +180,7 @@ func TestDisableEnable(t *testing.T) {
 
 	// deprovision by DELETE
 	d, _ := client(t, e, "zoom", "zoom-token", func(o *AppOptions) { o.DeactivateBy = "delete" })
-	for i, want := range []directory.Outcome{directory.Disabled, directory.WasAbsent} {
+	for i, want := range []domain.Outcome{domain.Disabled, domain.WasAbsent} {
 		if out, err := d.Disable(ctx, a.ID); err != nil || out != want {
 			t.Fatalf("delete #%d: %s %v", i, out, err)
 		}
@@ -202,7 +203,7 @@ func TestGroups(t *testing.T) {
 	if err != nil || !slices.Equal(gs, []string{"users"}) {
 		t.Fatalf("groups: %v %v", gs, err)
 	}
-	for i, want := range []directory.Outcome{directory.Added, directory.AlreadyPresent} {
+	for i, want := range []domain.Outcome{domain.Added, domain.AlreadyPresent} {
 		if out, err := c.AddToGroup(ctx, a.ID, "admins"); err != nil || out != want {
 			t.Fatalf("add #%d: %s %v", i, out, err)
 		}
@@ -213,7 +214,7 @@ func TestGroups(t *testing.T) {
 	if gs, _ := c.ListGroups(ctx, a.ID); !slices.Equal(gs, []string{"users", "admins"}) {
 		t.Errorf("groups after add: %v", gs)
 	}
-	for i, want := range []directory.Outcome{directory.Removed, directory.WasAbsent} {
+	for i, want := range []domain.Outcome{domain.Removed, domain.WasAbsent} {
 		if out, err := c.RemoveFromGroup(ctx, a.ID, "admins"); err != nil || out != want {
 			t.Fatalf("remove #%d: %s %v", i, out, err)
 		}
@@ -236,7 +237,7 @@ func TestPaging(t *testing.T) {
 	e := emu(t, scimemu.Config{Apps: []scimemu.App{{Name: "zoom", Token: "z"}}, PageSize: 2})
 	c, _ := client(t, e, "zoom", "z", nil)
 	seen := map[string]bool{}
-	err := c.ListUsers(context.Background(), 50, func(a directory.Account) error {
+	err := c.ListUsers(context.Background(), 50, func(a domain.Account) error {
 		seen[a.ID] = true
 		return nil
 	})
@@ -286,7 +287,7 @@ func TestThrottledAndTransient(t *testing.T) {
 	// a failed POST is retried only after a fresh lookup
 	e.ResetLog()
 	e.AddFault(emulator.Fault{Method: "POST", Family: "zoom:Users", Status: 503, Times: 1})
-	if _, out, err := c.CreateUser(ctx, person(2), true); err != nil || out != directory.Created {
+	if _, out, err := c.CreateUser(ctx, person(2), true); err != nil || out != domain.Created {
 		t.Fatalf("create after 503: %s %v", out, err)
 	}
 	var methods []string
@@ -330,7 +331,7 @@ func TestUnsupported(t *testing.T) {
 	_, _, calls[directory.CapTimeBoundRoles] = c.GrantAdminRole(ctx, "a", "r", now)
 	_, calls[directory.CapDevices] = c.ListDevices(ctx, "a")
 	_, calls[directory.CapMFA] = c.MFAStatus(ctx, "a")
-	calls[directory.CapSignInLog] = c.SignInEvents(ctx, now, now, func(directory.Event) error { return nil })
+	calls[directory.CapSignInLog] = c.SignInEvents(ctx, now, now, func(domain.AuditEvent) error { return nil })
 	for cp, err := range calls {
 		kindOf(t, err, directory.KindUnsupported, "")
 		if c.Supports(cp) {
@@ -369,7 +370,7 @@ func TestAppsIsolated(t *testing.T) {
 	if _, err := b.FindUser(ctx, person(1).EmployeeID, person(1).Email); !directory.IsNotFound(err) {
 		t.Errorf("user created in a visible in b: %v", err)
 	}
-	if out, err := b.Disable(ctx, acct.ID); err != nil || out != directory.WasAbsent {
+	if out, err := b.Disable(ctx, acct.ID); err != nil || out != domain.WasAbsent {
 		t.Errorf("b disable of a's id: %s %v", out, err)
 	}
 	if !e.Active("a", person(1).Email) {

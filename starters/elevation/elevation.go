@@ -32,10 +32,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/integrations/slack"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // Request is one elevation request.
@@ -94,7 +94,7 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 		}
 		return Started{}, refused("unknown role %q (requestable: %s)", r.Role, strings.Join(names, ", "))
 	}
-	p := workflows.ElevationPolicyFor(s.Config, role)
+	p := s.Config.ElevationPolicy(role)
 	if r.Duration == 0 {
 		r.Duration = p.DefaultDuration
 	}
@@ -137,17 +137,17 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 	default:
 		id = uuid.NewString()
 	}
-	in := workflows.ElevationInput{RequestID: id, RequesterEmployeeID: r.EmployeeID, RoleName: role.Name, Duration: r.Duration,
+	in := contract.ElevationInput{RequestID: id, RequesterEmployeeID: r.EmployeeID, RoleName: role.Name, Duration: r.Duration,
 		Justification: r.Justification, ApproverEmployeeID: approverID, Policy: p, RequestedVia: r.Via,
 		ApproverEmail: approver.Email, RequesterEmail: requester.Email}
-	wid := workflows.ElevationWorkflowID(id)
+	wid := contract.ElevationWorkflowID(id)
 	opts := client.StartWorkflowOptions{
 		ID: wid, TaskQueue: s.TaskQueue,
 		// Only opaque ids and words: search attributes are not encrypted.
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.EmployeeIDKey.ValueSet(r.EmployeeID),
-			workflows.ElevationRoleKey.ValueSet(role.Name),
-			workflows.ElevationStatusKey.ValueSet("requested"),
+			contract.EmployeeIDKey.ValueSet(r.EmployeeID),
+			contract.ElevationRoleKey.ValueSet(role.Name),
+			contract.ElevationStatusKey.ValueSet("requested"),
 		),
 	}
 	if r.DeliveryID != "" {
@@ -156,7 +156,7 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 	}
-	_, err = s.Client.ExecuteWorkflow(ctx, opts, workflows.ElevationWorkflowName, in)
+	_, err = s.Client.ExecuteWorkflow(ctx, opts, contract.ElevationWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if r.DeliveryID != "" && errors.As(err, &started) {
 		err = nil
@@ -173,26 +173,26 @@ var deliveryNamespace = uuid.MustParse("5b0c6f1e-2d43-4f7a-9a51-6a3c0f1d7e21")
 // hrRecord is the last HR record jml holds for the employee (their
 // Employee workflow's state): the requester's or the approver's, as who
 // says. None, or a terminated employee, refuses the request.
-func (s *Starter) hrRecord(ctx context.Context, employeeID, who string) (hr.Record, error) {
+func (s *Starter) hrRecord(ctx context.Context, employeeID, who string) (domain.HRRecord, error) {
 	st, found, err := readHR(ctx, s.Client, employeeID)
 	switch {
 	case err != nil:
-		return hr.Record{}, err
+		return domain.HRRecord{}, err
 	case !found && who == "requester":
-		return hr.Record{}, refused("employee %s has no HR record in jml, so their manager is unknown", employeeID)
+		return domain.HRRecord{}, refused("employee %s has no HR record in jml, so their manager is unknown", employeeID)
 	case !found:
-		return hr.Record{}, refused("the %s %s has no HR record in jml, so the approval cannot be sent", who, employeeID)
+		return domain.HRRecord{}, refused("the %s %s has no HR record in jml, so the approval cannot be sent", who, employeeID)
 	case st.Terminated:
-		return hr.Record{}, refused("the %s %s is terminated", who, employeeID)
+		return domain.HRRecord{}, refused("the %s %s is terminated", who, employeeID)
 	}
 	return *st.Record, nil
 }
 
 // readHR queries the Employee workflow of the employee; found is false
 // when jml holds no HR record for them.
-func readHR(ctx context.Context, c client.Client, employeeID string) (workflows.EmployeeState, bool, error) {
-	var st workflows.EmployeeState
-	v, err := c.QueryWorkflow(ctx, workflows.EmployeeWorkflowID(employeeID), "", workflows.QueryState)
+func readHR(ctx context.Context, c client.Client, employeeID string) (contract.EmployeeState, bool, error) {
+	var st contract.EmployeeState
+	v, err := c.QueryWorkflow(ctx, contract.EmployeeWorkflowID(employeeID), "", contract.QueryState)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -213,13 +213,13 @@ func readHR(ctx context.Context, c client.Client, employeeID string) (workflows.
 // second update with the same id (a replayed Slack callback, to any intake
 // replica or after a restart) gets the first one's outcome and records
 // nothing.
-func (s *Starter) Decide(ctx context.Context, requestID, action string, d workflows.ElevationDecision, updateID string) (workflows.ElevationDecisionResult, error) {
-	var out workflows.ElevationDecisionResult
-	if !slices.Contains([]string{workflows.UpdateApprove, workflows.UpdateDeny, workflows.UpdateRevoke, workflows.UpdateExtend}, action) {
+func (s *Starter) Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision, updateID string) (contract.ElevationDecisionResult, error) {
+	var out contract.ElevationDecisionResult
+	if !slices.Contains([]string{contract.UpdateApprove, contract.UpdateDeny, contract.UpdateRevoke, contract.UpdateExtend}, action) {
 		return out, fmt.Errorf("%w: unknown action %q", ErrNotPending, action)
 	}
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ElevationWorkflowID(requestID), UpdateName: action, Args: []any{d}, UpdateID: updateID,
+		WorkflowID: contract.ElevationWorkflowID(requestID), UpdateName: action, Args: []any{d}, UpdateID: updateID,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
@@ -256,8 +256,8 @@ type SlackIdentity struct {
 // Identify returns the actor behind a Slack user id. EmployeeID is empty
 // when the member matches no HR record; the workflow then judges the press
 // by the Slack id alone, and records it.
-func (i SlackIdentity) Identify(ctx context.Context, slackUserID string) (workflows.Actor, error) {
-	a := workflows.Actor{SlackUserID: slackUserID, Via: "slack"}
+func (i SlackIdentity) Identify(ctx context.Context, slackUserID string) (contract.Actor, error) {
+	a := contract.Actor{SlackUserID: slackUserID, Via: "slack"}
 	if i.Slack == nil || i.Client == nil {
 		return a, nil
 	}

@@ -10,41 +10,41 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/jml-dev/jml/integrations/hr"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
 
-// Sink signals HR records into Employee workflows.
+// Sink signals HR records into Employee contract.
 type Sink struct {
 	Client    client.Client
 	TaskQueue string
-	Policy    workflows.Policy
+	Policy    contract.Policy
 }
 
 // Submit delivers rec to employee/<id>, starting the workflow if needed,
 // and returns the workflow id. The record must already be valid.
-func (s Sink) Submit(ctx context.Context, rec hr.Record) (string, error) {
+func (s Sink) Submit(ctx context.Context, rec domain.HRRecord) (string, error) {
 	return s.Deliver(ctx, rec, "")
 }
 
 // Deliver is Submit for a record that came in a signed delivery:
 // deliveryID (opaque, from the signature) lets the Employee workflow
 // ignore a replay of it, whichever intake replica receives the replay.
-func (s Sink) Deliver(ctx context.Context, rec hr.Record, deliveryID string) (string, error) {
-	id := workflows.EmployeeWorkflowID(rec.EmployeeID)
+func (s Sink) Deliver(ctx context.Context, rec domain.HRRecord, deliveryID string) (string, error) {
+	id := contract.EmployeeWorkflowID(rec.EmployeeID)
 	policy := s.Policy
 	opts := client.StartWorkflowOptions{
 		ID:        id,
 		TaskQueue: s.TaskQueue,
 		// Only opaque ids in search attributes: they are not encrypted.
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.EmployeeIDKey.ValueSet(rec.EmployeeID),
-			workflows.LifecycleStatusKey.ValueSet("received"),
+			contract.EmployeeIDKey.ValueSet(rec.EmployeeID),
+			contract.LifecycleStatusKey.ValueSet("received"),
 		),
 	}
-	_, err := s.Client.SignalWithStartWorkflow(ctx, id, workflows.SignalHRRecord,
-		workflows.HRRecordInput{Record: rec, Policy: &policy, DeliveryID: deliveryID}, opts,
-		workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: rec.EmployeeID, Policy: s.Policy})
+	_, err := s.Client.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord,
+		contract.HRRecordInput{Record: rec, Policy: &policy, DeliveryID: deliveryID}, opts,
+		contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: rec.EmployeeID, Policy: s.Policy})
 	if err != nil {
 		return "", fmt.Errorf("deliver HR record of %s to %s: %w", rec.EmployeeID, id, err)
 	}

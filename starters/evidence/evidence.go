@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/jml-dev/jml/config"
-	"github.com/jml-dev/jml/workflows"
+	"github.com/jml-dev/jml/contract"
 )
 
 // Schedule ids.
@@ -51,10 +51,10 @@ func MonthlySpec() client.ScheduleSpec {
 
 // Input is the workflows' input from the configuration (no month: the
 // scheduled run works it out).
-func Input(cfg *config.Config) workflows.EvidenceInput {
-	in := workflows.EvidenceInput{Directories: cfg.EnabledDirectories(), ElevationRoles: map[string]workflows.ElevationRoleRef{}}
+func Input(cfg *config.Config) contract.EvidenceInput {
+	in := contract.EvidenceInput{Directories: cfg.EnabledDirectories(), ElevationRoles: map[string]contract.ElevationRoleRef{}}
 	for _, r := range cfg.Elevation.Roles {
-		in.ElevationRoles[r.Name] = workflows.ElevationRoleRef{Directory: r.Directory, Role: r.Role}
+		in.ElevationRoles[r.Name] = contract.ElevationRoleRef{Directory: r.Directory, Role: r.Role}
 	}
 	return in
 }
@@ -65,8 +65,8 @@ type scheduled struct {
 
 func schedules() []scheduled {
 	return []scheduled{
-		{IdentityLogsScheduleID, workflows.IdentityLogExportWorkflowName, "evidence/identity-logs/scheduled"},
-		{KPIScheduleID, workflows.KPIReportWorkflowName, "evidence/kpi/scheduled"},
+		{IdentityLogsScheduleID, contract.IdentityLogExportWorkflowName, "evidence/identity-logs/scheduled"},
+		{KPIScheduleID, contract.KPIReportWorkflowName, "evidence/kpi/scheduled"},
 	}
 }
 
@@ -105,8 +105,8 @@ func EnsureSchedules(ctx context.Context, c client.Client, cfg *config.Config) (
 
 // Result is what `jml report` ran and the files it wrote.
 type Result struct {
-	Logs *workflows.IdentityLogResult
-	KPI  *workflows.KPIReportResult
+	Logs *contract.IdentityLogResult
+	KPI  *contract.KPIReportResult
 }
 
 // RunNow runs the month's workflows (kind logs, kpi or all) and waits for
@@ -114,7 +114,7 @@ type Result struct {
 // of the month already running is waited for, not started twice.
 func RunNow(ctx context.Context, c client.Client, cfg *config.Config, month, kind string, employees []string) (Result, error) {
 	var res Result
-	if _, _, err := workflows.MonthRange(month); err != nil {
+	if _, _, err := contract.MonthRange(month); err != nil {
 		return res, err
 	}
 	if !slices.Contains([]string{KindLogs, KindKPI, KindAll}, kind) {
@@ -128,22 +128,22 @@ func RunNow(ctx context.Context, c client.Client, cfg *config.Config, month, kin
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}
 	}
 	if kind != KindKPI {
-		run, err := c.ExecuteWorkflow(ctx, opts(workflows.IdentityLogExportWorkflowID(month)), workflows.IdentityLogExportWorkflowName, in)
+		run, err := c.ExecuteWorkflow(ctx, opts(contract.IdentityLogExportWorkflowID(month)), contract.IdentityLogExportWorkflowName, in)
 		if err != nil {
 			return res, err
 		}
-		var out workflows.IdentityLogResult
+		var out contract.IdentityLogResult
 		if err := run.Get(ctx, &out); err != nil {
 			return res, fmt.Errorf("%s: %w", run.GetID(), err)
 		}
 		res.Logs = &out
 	}
 	if kind != KindLogs {
-		run, err := c.ExecuteWorkflow(ctx, opts(workflows.KPIReportWorkflowID(month)), workflows.KPIReportWorkflowName, in)
+		run, err := c.ExecuteWorkflow(ctx, opts(contract.KPIReportWorkflowID(month)), contract.KPIReportWorkflowName, in)
 		if err != nil {
 			return res, err
 		}
-		var out workflows.KPIReportResult
+		var out contract.KPIReportResult
 		if err := run.Get(ctx, &out); err != nil {
 			return res, fmt.Errorf("%s: %w", run.GetID(), err)
 		}

@@ -15,12 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 )
 
 // Submitter delivers one valid record (starters/employees.Sink).
 type Submitter interface {
-	Submit(ctx context.Context, rec hr.Record) (workflowID string, err error)
+	Submit(ctx context.Context, rec domain.HRRecord) (workflowID string, err error)
 }
 
 // Quarantined is one row that was not delivered, and why.

@@ -10,20 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/jml-dev/jml/integrations/hr"
 )
 
 // recorder stands in for the Temporal sink here; the end-to-end test
 // imports into real Employee workflows.
 type recorder struct {
-	got  []hr.Record
+	got  []domain.HRRecord
 	fail string // employee id whose delivery fails
 }
 
-func (r *recorder) Submit(_ context.Context, rec hr.Record) (string, error) {
+func (r *recorder) Submit(_ context.Context, rec domain.HRRecord) (string, error) {
 	if rec.EmployeeID == r.fail {
 		return "", errors.New("temporal unavailable")
 	}

@@ -4,14 +4,14 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr/bamboohr"
 )
 
 // EmployeeFetcher reads one employee from BambooHR; its event-based
 // webhooks carry only the id and the changed field names.
 type EmployeeFetcher interface {
-	GetEmployee(ctx context.Context, id string) (hr.Record, error)
+	GetEmployee(ctx context.Context, id string) (domain.HRRecord, error)
 }
 
 // bambooHR accepts BambooHR's signed employee events: verify, fetch the

@@ -16,7 +16,6 @@ import (
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // FromConfig builds the intake server of `jml serve` and `jml dev`: HR
@@ -30,7 +29,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		ReadTimeout:   cfg.Intake.ReadTimeout.D(),
 		SignatureSkew: cfg.Intake.SignatureSkew.D(),
 		HRSecret:      cfg.Secrets.HRWebhookSecret.Reveal(),
-		Sink:          employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(cfg)},
+		Sink:          employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()},
 		Logger:        z.With().Str("component", "intake").Logger(),
 	}
 	if keys != nil {

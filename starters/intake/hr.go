@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 )
 
@@ -72,7 +73,7 @@ const maxRecords = 1000
 // ParseRecords decodes a webhook body strictly (unknown fields are errors):
 // one record, an array, or {"records": [...]}. Each record is validated
 // separately by the caller.
-func ParseRecords(body []byte) ([]hr.Record, error) {
+func ParseRecords(body []byte) ([]domain.HRRecord, error) {
 	recs, err := hr.ParseJSON(body, maxRecords)
 	if err != nil {
 		return nil, fmt.Errorf("body: %w", err)

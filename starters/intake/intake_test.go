@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/jml-dev/jml/integrations/hr"
 )
 
 const secret = "test-hr-secret-0d5e"
@@ -23,12 +22,12 @@ const secret = "test-hr-secret-0d5e"
 // end-to-end tests use the real one.
 type recordingSink struct {
 	mu         sync.Mutex
-	got        []hr.Record
+	got        []domain.HRRecord
 	deliveries []string
 	fail       bool
 }
 
-func (s *recordingSink) Deliver(_ context.Context, r hr.Record, deliveryID string) (string, error) {
+func (s *recordingSink) Deliver(_ context.Context, r domain.HRRecord, deliveryID string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {

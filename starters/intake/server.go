@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 )
 
@@ -29,7 +30,7 @@ import (
 // employee (signal-with-start), returning the workflow id. deliveryID names
 // the signed delivery (deliveryID()): the workflow ignores a repeat of it.
 type RecordSink interface {
-	Deliver(ctx context.Context, rec hr.Record, deliveryID string) (workflowID string, err error)
+	Deliver(ctx context.Context, rec domain.HRRecord, deliveryID string) (workflowID string, err error)
 }
 
 // deliveryID names one signed delivery (and the record's place in it) by a

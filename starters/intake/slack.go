@@ -10,18 +10,19 @@ import (
 
 	sl "github.com/slack-go/slack"
 
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/slack"
 	"github.com/jml-dev/jml/starters/elevation"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // ElevationService is what the Slack routes need: who a Slack user is,
 // starting a request and delivering a decision (starters/elevation).
 type ElevationService interface {
-	Identify(ctx context.Context, slackUserID string) (workflows.Actor, error)
+	Identify(ctx context.Context, slackUserID string) (contract.Actor, error)
 	Request(ctx context.Context, r elevation.Request) (elevation.Started, error)
 	// Decide delivers a decision; updateID makes a repeat of it a no-op.
-	Decide(ctx context.Context, requestID, action string, d workflows.ElevationDecision, updateID string) (workflows.ElevationDecisionResult, error)
+	Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision, updateID string) (contract.ElevationDecisionResult, error)
 }
 
 // slackReplyTimeout keeps the answer inside Slack's 3-second window.
@@ -81,7 +82,7 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 	}
 	a := cb.ActionCallback.BlockActions[0]
 	requestID, action, found := strings.Cut(a.Value, ":")
-	if !found || requestID == "" || (action != workflows.UpdateApprove && action != workflows.UpdateDeny) || a.ActionID != action {
+	if !found || requestID == "" || (action != contract.UpdateApprove && action != contract.UpdateDeny) || a.ActionID != action {
 		ephemeral(w, "This button is not a jml approval.")
 		return
 	}
@@ -92,7 +93,7 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 		// Unresolved: the workflow records the attempt under the Slack id.
 		s.opts.Logger.Warn().Str("slack_user", cb.User.ID).Str("reason", err.Error()).Msg("Slack presser not resolved")
 	}
-	res, err := s.opts.Elevation.Decide(ctx, requestID, action, workflows.ElevationDecision{Actor: actor}, slack.DeliveryID(r.Header))
+	res, err := s.opts.Elevation.Decide(ctx, requestID, action, contract.ElevationDecision{Actor: actor}, slack.DeliveryID(r.Header))
 	switch {
 	case errors.Is(err, elevation.ErrNotFound):
 		ephemeral(w, "Request not found: it may have ended.")
@@ -101,7 +102,7 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.opts.Logger.Error().Str("request_id", requestID).Str("reason", err.Error()).Msg("deliver Slack decision")
 		ephemeral(w, "Your decision could not be recorded; try again in a minute.")
-	case res.Result == workflows.DecisionRefused:
+	case res.Result == domain.DecisionRefused:
 		ephemeral(w, "Refused: you are not the approver of this request. Your attempt was recorded.")
 	default:
 		ephemeral(w, fmt.Sprintf("Recorded: %s.", action))

@@ -15,9 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/slackemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/elevation"
-	"github.com/jml-dev/jml/workflows"
 )
 
 const slackSecret = "test-slack-signing-secret-77aa"
@@ -31,8 +32,8 @@ type fakeElevation struct {
 	requests  []elevation.Request
 }
 
-func (f *fakeElevation) Identify(_ context.Context, id string) (workflows.Actor, error) {
-	a := workflows.Actor{SlackUserID: id, Via: "slack"}
+func (f *fakeElevation) Identify(_ context.Context, id string) (contract.Actor, error) {
+	a := contract.Actor{SlackUserID: id, Via: "slack"}
 	if strings.HasPrefix(id, "UE") {
 		a.EmployeeID = strings.TrimPrefix(id, "U")
 	}
@@ -49,21 +50,21 @@ func (f *fakeElevation) Request(_ context.Context, r elevation.Request) (elevati
 	return elevation.Started{RequestID: "req-1", WorkflowID: "elevation/req-1", Duration: r.Duration}, nil
 }
 
-func (f *fakeElevation) Decide(_ context.Context, id, action string, d workflows.ElevationDecision, updateID string) (workflows.ElevationDecisionResult, error) {
+func (f *fakeElevation) Decide(_ context.Context, id, action string, d contract.ElevationDecision, updateID string) (contract.ElevationDecisionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updateIDs = append(f.updateIDs, updateID)
 	switch id {
 	case "gone":
-		return workflows.ElevationDecisionResult{}, elevation.ErrNotFound
+		return contract.ElevationDecisionResult{}, elevation.ErrNotFound
 	case "decided":
-		return workflows.ElevationDecisionResult{}, elevation.ErrNotPending
+		return contract.ElevationDecisionResult{}, elevation.ErrNotPending
 	}
 	f.decisions = append(f.decisions, id+":"+action+":"+d.Actor.EmployeeID)
 	if d.Actor.EmployeeID != "E0002" {
-		return workflows.ElevationDecisionResult{Result: workflows.DecisionRefused}, nil
+		return contract.ElevationDecisionResult{Result: domain.DecisionRefused}, nil
 	}
-	return workflows.ElevationDecisionResult{Result: workflows.DecisionAccepted}, nil
+	return contract.ElevationDecisionResult{Result: domain.DecisionAccepted}, nil
 }
 
 func pressBody(value, actionID, user string) string {

@@ -14,10 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/slackemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // TestElevationThroughSlack: an employee asks with /elevate, someone who is
@@ -58,7 +59,7 @@ func TestElevationThroughSlack(t *testing.T) {
 	m := regexp.MustCompile(`request ([0-9a-f-]{36})`).FindStringSubmatch(body)
 	require.NotNil(t, m, body)
 	requestID := m[1]
-	wid := workflows.ElevationWorkflowID(requestID)
+	wid := contract.ElevationWorkflowID(requestID)
 
 	// The approval reaches the manager with opaque button values.
 	var approval slackemu.Message
@@ -81,9 +82,9 @@ func TestElevationThroughSlack(t *testing.T) {
 	assert.Contains(t, body, "Refused")
 	st := elevationState(t, e, wid)
 	require.Len(t, st.Decisions, 1)
-	assert.Equal(t, workflows.ElevationDecisionRecord{Action: "approve", Actor: workflows.Actor{EmployeeID: stranger.EmployeeID, SlackUserID: "U" + stranger.EmployeeID, Via: "slack"},
+	assert.Equal(t, contract.ElevationDecisionRecord{Action: "approve", Actor: contract.Actor{EmployeeID: stranger.EmployeeID, SlackUserID: "U" + stranger.EmployeeID, Via: "slack"},
 		Result: "refused", Reason: st.Decisions[0].Reason, At: st.Decisions[0].At}, st.Decisions[0])
-	assert.Equal(t, workflows.ElevationPending, st.Status)
+	assert.Equal(t, domain.ElevationPending, st.Status)
 	assert.Equal(t, mgr.EmployeeID, st.ApproverEmployeeID)
 
 	// The manager approves through the signed callback.
@@ -101,28 +102,28 @@ func TestElevationThroughSlack(t *testing.T) {
 	assert.WithinDuration(t, approvedAt.Add(time.Hour), ra.End, time.Minute, "the assignment expires after the hour asked")
 	eventually(t, e, who.EmployeeID, "workflow active", func() (bool, string) {
 		st = elevationState(t, e, wid)
-		return st.Status == workflows.ElevationActive, st.Status
+		return st.Status == domain.ElevationActive, string(st.Status)
 	})
 	assert.True(t, st.Gates.Device.Passed && st.Gates.MFA.Passed, "%+v", st.Gates)
 	assert.WithinDuration(t, ra.End, st.GrantedUntil, time.Second)
 
 	// The requester ends it early.
-	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wid, UpdateName: workflows.UpdateRevoke,
-		Args: []any{workflows.ElevationDecision{Actor: workflows.Actor{EmployeeID: who.EmployeeID, Via: "cli"}, Reason: "done"}}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wid, UpdateName: contract.UpdateRevoke,
+		Args: []any{contract.ElevationDecision{Actor: contract.Actor{EmployeeID: who.EmployeeID, Via: "cli"}, Reason: "done"}}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	require.NoError(t, err)
-	var res workflows.ElevationDecisionResult
+	var res contract.ElevationDecisionResult
 	require.NoError(t, h.Get(ctx, &res))
-	assert.Equal(t, workflows.DecisionAccepted, res.Result)
+	assert.Equal(t, domain.DecisionAccepted, res.Result)
 
-	var final workflows.ElevationState
+	var final contract.ElevationState
 	require.NoError(t, e.Client.GetWorkflow(ctx, wid, "").Get(ctx, &final))
-	assert.Equal(t, workflows.ElevationRevoked, final.Status)
+	assert.Equal(t, domain.ElevationRevoked, final.Status)
 	assert.Equal(t, "early, by "+who.EmployeeID, final.RevokeReason)
 	assert.True(t, final.RevokeVerified)
 	assert.Empty(t, emu.Graph.RoleAssignments(who.Email), "the assignment is gone")
 	var actions []string
 	for _, d := range final.Decisions {
-		actions = append(actions, d.Action+":"+d.Actor.EmployeeID+":"+d.Result)
+		actions = append(actions, d.Action+":"+d.Actor.EmployeeID+":"+string(d.Result))
 	}
 	assert.Equal(t, []string{"approve:" + stranger.EmployeeID + ":refused", "approve:" + mgr.EmployeeID + ":accepted", "revoke:" + who.EmployeeID + ":accepted"}, actions)
 
@@ -143,25 +144,25 @@ func byID(t *testing.T, e *harness.Env, id string) demoorg.Employee {
 	return demoorg.Employee{}
 }
 
-func employeeState(e *harness.Env, id string) (workflows.EmployeeState, error) {
+func employeeState(e *harness.Env, id string) (contract.EmployeeState, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var st workflows.EmployeeState
-	v, err := e.Client.QueryWorkflow(ctx, workflows.EmployeeWorkflowID(id), "", workflows.QueryState)
+	var st contract.EmployeeState
+	v, err := e.Client.QueryWorkflow(ctx, contract.EmployeeWorkflowID(id), "", contract.QueryState)
 	if err != nil {
 		return st, err
 	}
 	return st, v.Get(&st)
 }
 
-func elevationState(t *testing.T, e *harness.Env, wid string) workflows.ElevationState {
+func elevationState(t *testing.T, e *harness.Env, wid string) contract.ElevationState {
 	t.Helper()
 	// Generous: on a loaded machine a query waits for a workflow task slot.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	v, err := e.Client.QueryWorkflow(ctx, wid, "", workflows.QueryState)
+	v, err := e.Client.QueryWorkflow(ctx, wid, "", contract.QueryState)
 	require.NoError(t, err)
-	var st workflows.ElevationState
+	var st contract.ElevationState
 	require.NoError(t, v.Get(&st))
 	b, _ := json.Marshal(st)
 	t.Logf("elevation state: %s", b)

@@ -14,9 +14,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/jml-dev/jml/activities"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // TestEvidenceReportEndToEnd runs `jml report`'s path for this month
@@ -26,7 +26,7 @@ func TestEvidenceReportEndToEnd(t *testing.T) {
 	e := harness.Start(t, harness.EnvOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	month := time.Now().UTC().Format(workflows.MonthLayout)
+	month := time.Now().UTC().Format(contract.MonthLayout)
 	var ids []string
 	wantMFA, wantAdmins := 0, 0
 	for _, emp := range e.Org.Employees {
@@ -50,7 +50,7 @@ func TestEvidenceReportEndToEnd(t *testing.T) {
 	b, err := os.ReadFile(res.Logs.Manifest)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &m))
-	assert.Equal(t, workflows.IdentityLogExportWorkflowID(month), m.WorkflowID)
+	assert.Equal(t, contract.IdentityLogExportWorkflowID(month), m.WorkflowID)
 	assert.True(t, m.Complete)
 	require.Len(t, m.Files, len(e.Config.EnabledDirectories()))
 	for _, f := range m.Files {
@@ -75,7 +75,7 @@ func TestEvidenceReportEndToEnd(t *testing.T) {
 	}
 	assert.Len(t, people, wantAdmins)
 	assert.True(t, rep.Facts.IdentityLogs.Verified, "the KPI report checked the month's export: %+v", rep.Facts.IdentityLogs)
-	assert.Equal(t, workflows.KPIReportWorkflowID(month), rep.Facts.WorkflowID)
+	assert.Equal(t, contract.KPIReportWorkflowID(month), rep.Facts.WorkflowID)
 	_, err = os.Stat(res.KPI.HTML)
 	require.NoError(t, err)
 
@@ -124,7 +124,7 @@ func TestEvidenceSchedulesEnsured(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{evidence.IdentityLogsScheduleID, evidence.KPIScheduleID}, ids)
 	}
-	for id, wf := range map[string]string{evidence.IdentityLogsScheduleID: workflows.IdentityLogExportWorkflowName, evidence.KPIScheduleID: workflows.KPIReportWorkflowName} {
+	for id, wf := range map[string]string{evidence.IdentityLogsScheduleID: contract.IdentityLogExportWorkflowName, evidence.KPIScheduleID: contract.KPIReportWorkflowName} {
 		d, err := e.Client.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
 		require.NoError(t, err, id)
 		spec := d.Schedule.Spec

@@ -11,14 +11,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // sendHR posts a signed HR record to the intake, as an HR system would.
-func sendHR(t *testing.T, e *harness.Env, rec hr.Record) {
+func sendHR(t *testing.T, e *harness.Env, rec domain.HRRecord) {
 	t.Helper()
 	body, err := json.Marshal(rec)
 	require.NoError(t, err)
@@ -54,7 +54,7 @@ func eventually(t *testing.T, e *harness.Env, employeeID, what string, cond func
 func stateOf(e *harness.Env, employeeID string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v, err := e.Client.QueryWorkflow(ctx, workflows.EmployeeWorkflowID(employeeID), "", workflows.QueryState)
+	v, err := e.Client.QueryWorkflow(ctx, contract.EmployeeWorkflowID(employeeID), "", contract.QueryState)
 	if err != nil {
 		return err.Error()
 	}

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/importer"
 	"github.com/jml-dev/jml/testsuite/harness"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // TestImportCSVProvisionsAndQuarantines: a scheduled export with a new hire,
@@ -34,7 +34,7 @@ func TestImportCSVProvisionsAndQuarantines(t *testing.T) {
 
 	rows, _, err := importer.Read(path)
 	require.NoError(t, err)
-	sink := employees.Sink{Client: e.Client, TaskQueue: e.Config.Temporal.TaskQueue, Policy: workflows.PolicyFromConfig(e.Config)}
+	sink := employees.Sink{Client: e.Client, TaskQueue: e.Config.Temporal.TaskQueue, Policy: e.Config.Policy()}
 	res := importer.Run(context.Background(), sink, "import:test", rows)
 	assert.Equal(t, 2, res.Accepted)
 	require.Len(t, res.Quarantined, 1)
@@ -49,6 +49,6 @@ func TestImportCSVProvisionsAndQuarantines(t *testing.T) {
 		u, _ := e.Emulators.Graph.UserByEmployeeID(leaver.EmployeeID)
 		return !u.AccountEnabled && e.Emulators.Google.Suspended(leaver.Email), "still enabled"
 	})
-	_, err = e.Client.DescribeWorkflowExecution(context.Background(), workflows.EmployeeWorkflowID("E9999"), "")
+	_, err = e.Client.DescribeWorkflowExecution(context.Background(), contract.EmployeeWorkflowID("E9999"), "")
 	assert.Error(t, err, "a quarantined row starts no workflow")
 }

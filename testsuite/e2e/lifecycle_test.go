@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/devstack/demoorg"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
 
@@ -87,7 +87,7 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	// Leaver, effective now: every directory disabled, sessions revoked,
 	// access removed, apps deactivated, one row in the offboarding log.
 	leave := move
-	leave.Status = hr.StatusTerminated
+	leave.Status = domain.HRTerminated
 	leave.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
 	sendHR(t, e, leave)
 	logPath := filepath.Join(e.Config.Evidence.Dir, "Governance", "Offboarding_Log.csv")
@@ -142,13 +142,13 @@ func TestExistingEmployeeLeavesAndAFutureTerminationIsCancelled(t *testing.T) {
 	gu, ok := emu.Graph.UserByEmployeeID(now.EmployeeID)
 	require.True(t, ok)
 	require.NotEmpty(t, emu.Graph.RoleAssignments(gu.ID), "seeded with a standing admin role")
-	now.Status = hr.StatusTerminated
+	now.Status = domain.HRTerminated
 	now.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
 	sendHR(t, e, now)
 
 	// Scheduled for tomorrow, then withdrawn.
 	later := e.Org.Employees[20].Record
-	later.Status = hr.StatusTerminated
+	later.Status = domain.HRTerminated
 	later.TerminationEffectiveAt = time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
 	sendHR(t, e, later)
 

@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/testsuite/harness"
 	"github.com/jml-dev/jml/workers/codec"
 )
@@ -39,7 +39,7 @@ func TestNoPIIOrSecretsLeak(t *testing.T) {
 		return ok && u.AccountEnabled, "not yet"
 	})
 	leave := rec
-	leave.Status = hr.StatusTerminated
+	leave.Status = domain.HRTerminated
 	leave.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
 	sendHR(t, e, leave)
 	logPath := filepath.Join(e.Config.Evidence.Dir, "Governance", "Offboarding_Log.csv")

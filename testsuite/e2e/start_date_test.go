@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
 
@@ -21,7 +21,7 @@ func TestStartDateBroughtForwardProvisionsNow(t *testing.T) {
 	e := harness.Start(t, harness.EnvOptions{})
 	emu := e.Emulators
 	rec := e.Org.Joiners[2]
-	rec.Status = hr.StatusPending
+	rec.Status = domain.HRPending
 	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 1, 0).Format(time.DateOnly)
 	rec.UpdatedAt = time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 	sendHR(t, e, rec)

@@ -18,14 +18,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/slackemu"
-	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/testsuite/harness"
 	"github.com/jml-dev/jml/workers"
-	"github.com/jml-dev/jml/workflows"
 )
 
 // elevationCase is a requester outside IT with a compliant device and MFA,
@@ -84,7 +84,7 @@ func TestSelfApprovalThroughDirectoryAttributeRefused(t *testing.T) {
 	ctx := context.Background()
 	who, mgr := elevationCase(t, e)
 	requestID, approval := requestThroughSlack(t, e, who, mgr)
-	wid := workflows.ElevationWorkflowID(requestID)
+	wid := contract.ElevationWorkflowID(requestID)
 
 	// The attack: PATCH their own Entra user, through Graph, as an admin would.
 	u, ok := e.Emulators.Graph.UserByEmployeeID(who.EmployeeID)
@@ -108,10 +108,10 @@ func TestSelfApprovalThroughDirectoryAttributeRefused(t *testing.T) {
 	assert.NotContains(t, body, "Recorded: approve")
 
 	st := elevationState(t, e, wid)
-	assert.Equal(t, workflows.ElevationPending, st.Status)
+	assert.Equal(t, domain.ElevationPending, st.Status)
 	require.Len(t, st.Decisions, 1, "the attempt is recorded")
 	d := st.Decisions[0]
-	assert.Equal(t, workflows.DecisionRefused, d.Result)
+	assert.Equal(t, domain.DecisionRefused, d.Result)
 	assert.Equal(t, "U"+who.EmployeeID, d.Actor.SlackUserID)
 	assert.Equal(t, who.EmployeeID, d.Actor.EmployeeID, "HR says who pressed, not Entra")
 	assert.Equal(t, "U"+mgr.EmployeeID, st.ApprovalMessage.ApproverSlackUserID, "the approver's Slack id, by their HR email")
@@ -125,7 +125,7 @@ func TestSelfApprovalThroughDirectoryAttributeRefused(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	m := regexp.MustCompile(`request ([0-9a-f-]{36})`).FindStringSubmatch(body)
 	require.NotNil(t, m, body)
-	assert.Equal(t, who.EmployeeID, elevationState(t, e, workflows.ElevationWorkflowID(m[1])).RequesterEmployeeID)
+	assert.Equal(t, who.EmployeeID, elevationState(t, e, contract.ElevationWorkflowID(m[1])).RequesterEmployeeID)
 
 	// The manager's own press approves.
 	status, body, err = e.Emulators.Slack.Press(ctx, approval.TS, "approve", "")
@@ -134,7 +134,7 @@ func TestSelfApprovalThroughDirectoryAttributeRefused(t *testing.T) {
 	assert.Contains(t, body, "Recorded: approve")
 	st = elevationState(t, e, wid)
 	require.Len(t, st.Decisions, 2)
-	assert.Equal(t, workflows.Actor{EmployeeID: mgr.EmployeeID, SlackUserID: "U" + mgr.EmployeeID, Via: "slack"}, st.Decisions[1].Actor)
+	assert.Equal(t, contract.Actor{EmployeeID: mgr.EmployeeID, SlackUserID: "U" + mgr.EmployeeID, Via: "slack"}, st.Decisions[1].Actor)
 }
 
 // TestIdentifyFromHR: who a Slack user is, as the intake resolves it, case
@@ -195,7 +195,7 @@ func TestReplayAcrossIntakeReplicas(t *testing.T) {
 	// HR: a termination, its cancellation, then the termination replayed to b.
 	who, mgr := elevationCase(t, e)
 	term := who.Record
-	term.Status = hr.StatusTerminated
+	term.Status = domain.HRTerminated
 	term.TerminationDate = time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
 	termBody, _ := json.Marshal(term)
 	ts, sig := intake.Sign(e.Config.Secrets.HRWebhookSecret.Reveal(), time.Now(), termBody)
@@ -211,14 +211,14 @@ func TestReplayAcrossIntakeReplicas(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, hrPost(a, termBody, ts, sig))
 	eventually(t, e, who.EmployeeID, "termination scheduled", func() (bool, string) {
 		st, err := employeeState(e, who.EmployeeID)
-		return err == nil && st.Terminated, st.Status
+		return err == nil && st.Terminated, string(st.Status)
 	})
 	cancel := who.Record
 	cancel.CostCenter = "CC-cancel" // a body of its own: not a replay of the first record
 	sendHR(t, e, cancel)            // HR cancels it
 	eventually(t, e, who.EmployeeID, "termination cancelled", func() (bool, string) {
 		st, err := employeeState(e, who.EmployeeID)
-		return err == nil && !st.Terminated, st.Status
+		return err == nil && !st.Terminated, string(st.Status)
 	})
 	assert.Equal(t, http.StatusUnauthorized, hrPost(a, termBody, ts, sig), "a replays it: its own memory refuses")
 	assert.Equal(t, http.StatusAccepted, hrPost(b, termBody, ts, sig), "b has never seen it and passes it on")
@@ -233,7 +233,7 @@ func TestReplayAcrossIntakeReplicas(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, st.Terminated, "the replayed termination did nothing")
 	for _, p := range st.Pending {
-		assert.NotEqual(t, workflows.EventLeaver, p.Event)
+		assert.NotEqual(t, domain.EventLeaver, p.Event)
 	}
 
 	// Slack: /elevate signed once, sent to both.
@@ -271,9 +271,9 @@ func TestReplayAcrossIntakeReplicas(t *testing.T) {
 	_, p2 := slackPost(b, "/slack/interactivity", pressBody, now)
 	assert.Contains(t, p1, "Refused")
 	assert.Contains(t, p2, "Refused", "the replay gets the first answer")
-	el := elevationState(t, e, workflows.ElevationWorkflowID(m1[1]))
+	el := elevationState(t, e, contract.ElevationWorkflowID(m1[1]))
 	assert.Len(t, el.Decisions, 1, "the replayed press is not recorded again")
-	assert.Equal(t, workflows.ElevationPending, el.Status)
+	assert.Equal(t, domain.ElevationPending, el.Status)
 	assert.Equal(t, mgr.EmployeeID, el.ApproverEmployeeID)
 }
 

@@ -1,4 +1,4 @@
-// Package bamboohr reads employees from the BambooHR API into hr.Record and
+// Package bamboohr reads employees from the BambooHR API into domain.HRRecord and
 // verifies and parses BambooHR's event-based webhooks. Field names are
 // configurable because every BambooHR tenant customises them.
 package bamboohr
@@ -17,8 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/integrations/hr"
 )
 
 // System names BambooHR in errors and records.
@@ -261,20 +261,20 @@ func date(s string) string {
 }
 
 // GetEmployee reads one employee by BambooHR id.
-func (c *Client) GetEmployee(ctx context.Context, id string) (hr.Record, error) {
+func (c *Client) GetEmployee(ctx context.Context, id string) (domain.HRRecord, error) {
 	if id == "" || strings.ContainsAny(id, "/?#") {
-		return hr.Record{}, &directory.Error{System: System, Op: "get_employee", Kind: directory.KindPermanent, Message: fmt.Sprintf("invalid employee id %q", id)}
+		return domain.HRRecord{}, &directory.Error{System: System, Op: "get_employee", Kind: directory.KindPermanent, Message: fmt.Sprintf("invalid employee id %q", id)}
 	}
 	var f fields
 	q := url.Values{"fields": {strings.Join(c.fields.names(), ",")}}
 	if err := c.do(ctx, "get_employee", http.MethodGet, "/employees/"+url.PathEscape(id)+"?"+q.Encode(), nil, &f); err != nil {
-		return hr.Record{}, err
+		return domain.HRRecord{}, err
 	}
 	rec := c.record(id, f)
 	if sup := f.get(c.fields.Manager); sup != "" && c.fields.EmployeeID != "id" {
 		num, err := c.employeeNumber(ctx, sup)
 		if err != nil && !directory.IsNotFound(err) {
-			return hr.Record{}, err
+			return domain.HRRecord{}, err
 		}
 		rec.ManagerEmployeeID = num
 	}
@@ -307,7 +307,7 @@ type report struct {
 
 // ListEmployees reads every employee, current and former, with one custom
 // report. since, when non-zero, limits it to employees changed since then.
-func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]hr.Record, error) {
+func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]domain.HRRecord, error) {
 	req := map[string]any{"title": "jml employees", "fields": append([]string{"id"}, c.fields.names()...)}
 	if !since.IsZero() {
 		req["filters"] = map[string]any{"lastChanged": map[string]string{"includeNull": "no", "value": since.UTC().Format(time.RFC3339)}}
@@ -321,7 +321,7 @@ func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]hr.Recor
 	for _, f := range rep.Employees {
 		nums[f.get("id")] = c.idOf(f.get("id"), f)
 	}
-	out := make([]hr.Record, 0, len(rep.Employees))
+	out := make([]domain.HRRecord, 0, len(rep.Employees))
 	for _, f := range rep.Employees {
 		rec := c.record(f.get("id"), f)
 		if sup := f.get(c.fields.Manager); sup != "" {
@@ -345,9 +345,9 @@ func (c *Client) idOf(id string, f fields) string {
 
 // record maps BambooHR fields to the normalised record (manager left to
 // the caller, who may need a lookup).
-func (c *Client) record(id string, f fields) hr.Record {
+func (c *Client) record(id string, f fields) domain.HRRecord {
 	m := c.fields
-	r := hr.Record{
+	r := domain.HRRecord{
 		Source: System, SourceID: id, EmployeeID: c.idOf(id, f),
 		Email: f.get(m.Email), GivenName: f.get(m.GivenName), FamilyName: f.get(m.FamilyName), DisplayName: f.get(m.DisplayName),
 		Department: f.get(m.Department), Title: f.get(m.Title), Location: f.get(m.Location), Country: f.get(m.Country),
@@ -368,7 +368,7 @@ func (c *Client) record(id string, f fields) hr.Record {
 		r.EmploymentType = "intern"
 	}
 	r.Status = c.status(strings.EqualFold(f.get(m.Status), "Inactive"), ehs, r.StartDate, r.TerminationDate)
-	if r.Status == hr.StatusTerminated && r.TerminationDate == "" {
+	if r.Status == domain.HRTerminated && r.TerminationDate == "" {
 		// Inactive with no date entered: HR ended it without saying when, so
 		// treat it as effective the day we observed it.
 		r.TerminationDate = c.now().In(c.loc).Format(time.DateOnly)
@@ -379,17 +379,17 @@ func (c *Client) record(id string, f fields) hr.Record {
 // status derives the HR status. BambooHR marks a termination Inactive as
 // soon as it is entered, even when future-dated; the termination date in
 // the record carries when it takes effect.
-func (c *Client) status(inactive bool, ehs, hire, term string) hr.Status {
+func (c *Client) status(inactive bool, ehs, hire, term string) domain.HRStatus {
 	today := c.now().In(c.loc).Format(time.DateOnly)
 	switch {
 	case inactive || ehs == "terminated":
-		return hr.StatusTerminated
+		return domain.HRTerminated
 	case term != "" && term < today:
-		return hr.StatusTerminated
+		return domain.HRTerminated
 	case hire != "" && hire > today:
-		return hr.StatusPending
+		return domain.HRPending
 	case strings.Contains(ehs, "leave"):
-		return hr.StatusOnLeave
+		return domain.HROnLeave
 	}
-	return hr.StatusActive
+	return domain.HRActive
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/jml-dev/jml/devstack/bamboohremu"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
-	"github.com/jml-dev/jml/integrations/hr"
 )
 
 var (
@@ -76,7 +76,7 @@ func TestGetEmployee(t *testing.T) {
 	if r.Source != "bamboohr" || r.SourceID != id || r.EmployeeID != want.EmployeeID || r.Email != want.Email ||
 		r.GivenName != want.GivenName || r.FamilyName != want.FamilyName || r.Department != want.Department ||
 		r.Title != want.Title || r.Location != want.Location || r.Country != want.Country || r.CostCenter != want.CostCenter ||
-		r.ManagerEmployeeID != want.ManagerEmployeeID || r.Status != hr.StatusActive || r.EmploymentType != "contractor" ||
+		r.ManagerEmployeeID != want.ManagerEmployeeID || r.Status != domain.HRActive || r.EmploymentType != "contractor" ||
 		r.StartDate != want.StartDate || r.TerminationDate != "" {
 		t.Errorf("got %+v\nwant %+v", r, want)
 	}
@@ -85,7 +85,7 @@ func TestGetEmployee(t *testing.T) {
 	}
 
 	j, err := c.GetEmployee(ctx, bid(t, e, org.Joiners[0].EmployeeID))
-	if err != nil || j.Status != hr.StatusPending || j.StartDate != "2026-12-07" {
+	if err != nil || j.Status != domain.HRPending || j.StartDate != "2026-12-07" {
 		t.Errorf("joiner: %+v %v", j, err)
 	}
 
@@ -94,25 +94,25 @@ func TestGetEmployee(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err = c.GetEmployee(ctx, id)
-	if err != nil || r.Status != hr.StatusTerminated || r.TerminationDate != "2026-12-31" || r.Validate("") != nil {
+	if err != nil || r.Status != domain.HRTerminated || r.TerminationDate != "2026-12-31" || r.Validate("") != nil {
 		t.Errorf("terminated: %+v %v", r, err)
 	}
 	// inactive without a date: effective the day it is seen
 	if err := e.Update(id, map[string]string{"terminationDate": bamboohremu.NoDate}); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ = c.GetEmployee(ctx, id); r.Status != hr.StatusTerminated || r.TerminationDate != "2026-11-26" {
+	if r, _ = c.GetEmployee(ctx, id); r.Status != domain.HRTerminated || r.TerminationDate != "2026-11-26" {
 		t.Errorf("inactive without date: %+v", r)
 	}
 	// an active employee whose termination date has passed
 	id2 := bid(t, e, "E0030")
 	_ = e.Update(id2, map[string]string{"terminationDate": "2026-11-01"})
-	if r, _ = c.GetEmployee(ctx, id2); r.Status != hr.StatusTerminated {
+	if r, _ = c.GetEmployee(ctx, id2); r.Status != domain.HRTerminated {
 		t.Errorf("past termination date: %s", r.Status)
 	}
 	id3 := bid(t, e, "E0031")
 	_ = e.Update(id3, map[string]string{"employmentHistoryStatus": "Leave of Absence"})
-	if r, _ = c.GetEmployee(ctx, id3); r.Status != hr.StatusOnLeave {
+	if r, _ = c.GetEmployee(ctx, id3); r.Status != domain.HROnLeave {
 		t.Errorf("leave: %s", r.Status)
 	}
 
@@ -151,14 +151,14 @@ func TestListEmployees(t *testing.T) {
 	if err != nil || len(rs) != 43 {
 		t.Fatalf("%d records, %v", len(rs), err)
 	}
-	byID := map[string]hr.Record{}
+	byID := map[string]domain.HRRecord{}
 	for _, r := range rs {
 		byID[r.EmployeeID] = r
 		if err := r.Validate(""); err != nil {
 			t.Errorf("invalid: %v", err)
 		}
 	}
-	if byID["E0020"].Status != hr.StatusTerminated || byID["E0041"].Status != hr.StatusPending || byID["E0015"].ManagerEmployeeID != "E0001" {
+	if byID["E0020"].Status != domain.HRTerminated || byID["E0041"].Status != domain.HRPending || byID["E0015"].ManagerEmployeeID != "E0001" {
 		t.Errorf("E0020 %s, E0041 %s, E0015 manager %q", byID["E0020"].Status, byID["E0041"].Status, byID["E0015"].ManagerEmployeeID)
 	}
 	if n := e.Counts()["reports"]; n != 1 {
@@ -239,7 +239,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 	const key = "whk-private-key"
 	type seen struct {
 		ev  Event
-		rec hr.Record
+		rec domain.HRRecord
 		err error
 	}
 	ch := make(chan seen, 10)
@@ -280,7 +280,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 	for _, typ := range []string{EventCreated, EventUpdated} {
 		s := <-ch
 		if s.ev.Type != typ || s.ev.EmployeeID != id || s.ev.CompanyID != "4242" || s.err != nil ||
-			s.rec.EmployeeID != "E0900" || s.rec.Status != hr.StatusPending || s.rec.ManagerEmployeeID != j.ManagerEmployeeID {
+			s.rec.EmployeeID != "E0900" || s.rec.Status != domain.HRPending || s.rec.ManagerEmployeeID != j.ManagerEmployeeID {
 			t.Errorf("%s: %+v", typ, s)
 		}
 	}
@@ -288,7 +288,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := <-ch
-	if s.ev.Type != EventUpdated || s.rec.Status != hr.StatusTerminated || s.rec.TerminationDate != "2026-12-01" || !strings.Contains(strings.Join(s.ev.ChangedFields, ","), "terminationDate") {
+	if s.ev.Type != EventUpdated || s.rec.Status != domain.HRTerminated || s.rec.TerminationDate != "2026-12-01" || !strings.Contains(strings.Join(s.ev.ChangedFields, ","), "terminationDate") {
 		t.Errorf("terminate: %+v", s)
 	}
 	if err := e.Delete(id); err != nil {

@@ -1,13 +1,10 @@
-package config
+package domain
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 )
-
-func sprintf(format string, v any) string { return fmt.Sprintf(format, v) }
 
 var testCatalog = Catalog{
 	Birthright: Grant{Groups: map[string][]string{"entra": {"all-staff"}, "okta": {"all-staff"}}, Apps: []string{"zoom"}},

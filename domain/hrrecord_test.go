@@ -1,4 +1,4 @@
-package hr
+package domain
 
 import (
 	"errors"
@@ -9,27 +9,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func valid() Record {
-	return Record{EmployeeID: "E0042", Email: "ada@demo.jml.test", GivenName: "Ada", FamilyName: "Lovelace",
-		Status: StatusActive, EmploymentType: "full_time", StartDate: "2026-01-05", Timezone: "Europe/London"}
+func valid() HRRecord {
+	return HRRecord{EmployeeID: "E0042", Email: "ada@demo.jml.test", GivenName: "Ada", FamilyName: "Lovelace",
+		Status: HRActive, EmploymentType: "full_time", StartDate: "2026-01-05", Timezone: "Europe/London"}
 }
 
 func TestValidate(t *testing.T) {
 	require.NoError(t, valid().Validate("line 2"))
 	cases := []struct {
 		name   string
-		mutate func(*Record)
+		mutate func(*HRRecord)
 		want   []string
 	}{
-		{"no id names the row", func(r *Record) { r.EmployeeID = "" }, []string{"record line 2: field employee_id: is required"}},
-		{"id with a slash (would escape the workflow id)", func(r *Record) { r.EmployeeID = "E1/../x" }, []string{"field employee_id: must be letters"}},
-		{"bad email", func(r *Record) { r.Email = "ada at demo" }, []string{"record E0042: field email: is not an email address"}},
-		{"unknown status", func(r *Record) { r.Status = "fired" }, []string{`field status: "fired" is not one of`}},
-		{"bad dates and zone, all at once", func(r *Record) { r.StartDate = "05/01/2026"; r.TerminationDate = "soon"; r.Timezone = "Mars/Olympus" },
+		{"no id names the row", func(r *HRRecord) { r.EmployeeID = "" }, []string{"record line 2: field employee_id: is required"}},
+		{"id with a slash (would escape the workflow id)", func(r *HRRecord) { r.EmployeeID = "E1/../x" }, []string{"field employee_id: must be letters"}},
+		{"bad email", func(r *HRRecord) { r.Email = "ada at demo" }, []string{"record E0042: field email: is not an email address"}},
+		{"unknown status", func(r *HRRecord) { r.Status = "fired" }, []string{`field status: "fired" is not one of`}},
+		{"bad dates and zone, all at once", func(r *HRRecord) { r.StartDate = "05/01/2026"; r.TerminationDate = "soon"; r.Timezone = "Mars/Olympus" },
 			[]string{"field start_date", "field termination_date", "field timezone"}},
-		{"terminated without a date", func(r *Record) { r.Status = StatusTerminated }, []string{"field termination_date: is required when status is terminated"}},
-		{"own manager", func(r *Record) { r.ManagerEmployeeID = "E0042" }, []string{"field manager_employee_id"}},
-		{"unknown employment type", func(r *Record) { r.EmploymentType = "volunteer" }, []string{"field employment_type"}},
+		{"terminated without a date", func(r *HRRecord) { r.Status = HRTerminated }, []string{"field termination_date: is required when status is terminated"}},
+		{"own manager", func(r *HRRecord) { r.ManagerEmployeeID = "E0042" }, []string{"field manager_employee_id"}},
+		{"unknown employment type", func(r *HRRecord) { r.EmploymentType = "volunteer" }, []string{"field employment_type"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

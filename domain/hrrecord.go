@@ -1,6 +1,8 @@
-// Package hr holds the normalised worker record every HR source (webhook,
-// BambooHR API, CSV/JSON export) is turned into, and its validation.
-package hr
+// Package domain holds jml's pure types and rules: the HR record and its
+// validation, the directory nouns (Person, Account, Outcome), the lifecycle
+// vocabulary as named types and the role-catalog engine. It imports nothing
+// of jml and no SDK, so every other package can depend on it.
+package domain
 
 import (
 	"fmt"
@@ -8,20 +10,20 @@ import (
 	"time"
 )
 
-// Status is the HR employment status.
-type Status string
+// HRStatus is the HR employment status.
+type HRStatus string
 
 const (
-	StatusPending    Status = "pending" // hired, not started yet
-	StatusActive     Status = "active"
-	StatusOnLeave    Status = "on_leave"
-	StatusTerminated Status = "terminated"
+	HRPending    HRStatus = "pending" // hired, not started yet
+	HRActive     HRStatus = "active"
+	HROnLeave    HRStatus = "on_leave"
+	HRTerminated HRStatus = "terminated"
 )
 
-// Record is one employee as HR states it. Dates are local calendar dates
+// HRRecord is one employee as HR states it. Dates are local calendar dates
 // (YYYY-MM-DD) in the employee's time zone; TerminationEffectiveAt, when
 // set, is an exact instant and wins over TerminationDate.
-type Record struct {
+type HRRecord struct {
 	Source                 string    `json:"source"`
 	SourceID               string    `json:"source_id,omitempty"`
 	EmployeeID             string    `json:"employee_id"`
@@ -37,7 +39,7 @@ type Record struct {
 	CostCenter             string    `json:"cost_center,omitempty"`
 	EmploymentType         string    `json:"employment_type"` // full_time, part_time, contractor, intern
 	ManagerEmployeeID      string    `json:"manager_employee_id,omitempty"`
-	Status                 Status    `json:"status"`
+	Status                 HRStatus  `json:"status"`
 	StartDate              string    `json:"start_date,omitempty"`
 	TerminationDate        string    `json:"termination_date,omitempty"`
 	TerminationEffectiveAt time.Time `json:"termination_effective_at,omitzero"`
@@ -68,7 +70,7 @@ func (es Errors) Error() string {
 
 // Validate checks the record and returns every problem at once (nil when
 // valid). ref names the record when EmployeeID is empty (e.g. "line 7").
-func (r Record) Validate(ref string) error {
+func (r HRRecord) Validate(ref string) error {
 	id := r.EmployeeID
 	if id == "" {
 		id = ref
@@ -92,7 +94,7 @@ func (r Record) Validate(ref string) error {
 		add("family_name", "is required")
 	}
 	switch r.Status {
-	case StatusPending, StatusActive, StatusOnLeave, StatusTerminated:
+	case HRPending, HRActive, HROnLeave, HRTerminated:
 	case "":
 		add("status", "is required (pending, active, on_leave, terminated)")
 	default:
@@ -116,7 +118,7 @@ func (r Record) Validate(ref string) error {
 			add("timezone", fmt.Sprintf("%q is not an IANA time zone", r.Timezone))
 		}
 	}
-	if r.Status == StatusTerminated && r.TerminationDate == "" && r.TerminationEffectiveAt.IsZero() {
+	if r.Status == HRTerminated && r.TerminationDate == "" && r.TerminationEffectiveAt.IsZero() {
 		add("termination_date", "is required when status is terminated")
 	}
 	if r.ManagerEmployeeID != "" && r.ManagerEmployeeID == r.EmployeeID {
@@ -141,7 +143,7 @@ func validID(s string) bool {
 }
 
 // TimeZone returns the employee's time zone, UTC when unset.
-func (r Record) TimeZone() *time.Location {
+func (r HRRecord) TimeZone() *time.Location {
 	if r.Timezone != "" {
 		if loc, err := time.LoadLocation(r.Timezone); err == nil {
 			return loc
@@ -152,7 +154,7 @@ func (r Record) TimeZone() *time.Location {
 
 // TerminationAt is the instant a termination takes effect: the explicit
 // instant, else the end of the termination date's working day (17:00 local).
-func (r Record) TerminationAt() time.Time {
+func (r HRRecord) TerminationAt() time.Time {
 	if !r.TerminationEffectiveAt.IsZero() {
 		return r.TerminationEffectiveAt
 	}
@@ -164,7 +166,7 @@ func (r Record) TerminationAt() time.Time {
 }
 
 // StartAt is the start of the employee's first day (09:00 local), zero when unset.
-func (r Record) StartAt() time.Time {
+func (r HRRecord) StartAt() time.Time {
 	d, err := time.ParseInLocation(time.DateOnly, r.StartDate, r.TimeZone())
 	if err != nil {
 		return time.Time{}
@@ -173,7 +175,7 @@ func (r Record) StartAt() time.Time {
 }
 
 // Name is the display name, built from given and family name when unset.
-func (r Record) Name() string {
+func (r HRRecord) Name() string {
 	if r.DisplayName != "" {
 		return r.DisplayName
 	}
