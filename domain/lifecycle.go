@@ -56,8 +56,10 @@ const (
 	ReasonFirstRecord        ClassifyReason = "first record for this employee"
 	ReasonFirstIsTermination ClassifyReason = "first record is a termination"
 	// ReasonStale: the record is older than the one held, which is kept.
-	ReasonStale                  ClassifyReason = "stale: older than the record already accepted"
-	ReasonTerminated             ClassifyReason = "terminated"
+	ReasonStale      ClassifyReason = "stale: older than the record already accepted"
+	ReasonTerminated ClassifyReason = "terminated"
+	// ReasonReplayed: a signed delivery already accepted, sent again.
+	ReasonReplayed               ClassifyReason = "replayed delivery: already accepted"
 	ReasonTerminationRepeated    ClassifyReason = "termination already accepted"
 	ReasonTerminationMoved       ClassifyReason = "termination rescheduled"
 	ReasonActiveBeforeEffective  ClassifyReason = "active again before the termination took effect"

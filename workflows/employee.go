@@ -118,6 +118,10 @@ func (e *employee) acceptSignal(ctx workflow.Context, in contract.HRRecordInput)
 	e.accept(ctx, in)
 }
 
+// maxDeliveries is how many delivery ids are remembered (far more than one
+// employee's records within a signature's validity window).
+const maxDeliveries = 32
+
 // Classify decides what record r means for an employee in state st. It is
 // pure: the same state and record always give the same answer.
 func Classify(st *contract.EmployeeState, r domain.HRRecord) (domain.Classification, domain.ClassifyReason) {
@@ -182,6 +186,15 @@ func (e *employee) accept(ctx workflow.Context, in contract.HRRecordInput) contr
 	now := workflow.Now(ctx)
 	if in.Policy != nil {
 		e.policy = *in.Policy
+	}
+	if in.DeliveryID != "" {
+		if slices.Contains(e.st.Deliveries, in.DeliveryID) {
+			return contract.ApplyHRRecordResult{Classification: domain.ClassNoOp, Reason: string(domain.ReasonReplayed)}
+		}
+		e.st.Deliveries = append(e.st.Deliveries, in.DeliveryID)
+		if n := len(e.st.Deliveries); n > maxDeliveries {
+			e.st.Deliveries = slices.Clone(e.st.Deliveries[n-maxDeliveries:])
+		}
 	}
 	r := in.Record
 	e.st.Received++

@@ -570,3 +570,31 @@ func TestIDsCarryNoPII(t *testing.T) {
 	require.Equal(t, "employee/E0042", contract.EmployeeWorkflowID("E0042"))
 	require.Equal(t, "employee/E0042/leaver/3", contract.LifecycleWorkflowID("E0042", domain.EventLeaver, 3))
 }
+
+// A signed delivery replayed (to another intake replica, or after a
+// restart) is a no-op: the workflow remembers its id. Here the replay is of
+// a termination the employee's HR record has since cancelled.
+func (s *EmployeeSuite) TestReplayedDeliveryIsANoOp() {
+	term := rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-06" })
+	s.at(time.Minute, func() {
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
+	})
+	s.at(time.Hour, func() {
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: rec(), DeliveryID: "hr-d2-0"})
+	})
+	s.at(2*time.Hour, func() {
+		s.False(s.state().Terminated, "the termination was cancelled")
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
+	})
+	s.at(3*time.Hour, func() {
+		s.apply(term, func(res contract.ApplyHRRecordResult, err error) { // the same record, not a replay: it counts
+			s.NoError(err)
+			s.Equal(domain.ClassLeave, res.Classification)
+		})
+	})
+	s.run(4*time.Hour, contract.EmployeeInput{State: s.employed()})
+	st := s.state()
+	s.Equal(3, st.Received, "the replay was not received as a record")
+	s.Equal([]string{"hr-d1-0", "hr-d2-0"}, st.Deliveries)
+	s.True(st.Terminated, "only the fresh delivery terminated")
+}

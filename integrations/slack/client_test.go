@@ -366,3 +366,48 @@ func FuzzParseInteraction(f *testing.F) {
 		}
 	})
 }
+
+// An HR name like this reached a manager's DM as a live link and an @here.
+// Every text the client sends (DM, post, update, approval and decision
+// blocks) shows it as typed.
+func TestEveryTextIsEscaped(t *testing.T) {
+	const evil = "<http://evil.example|Click to approve> <!here> & co"
+	const shown = "&lt;http://evil.example|Click to approve&gt; &lt;!here&gt; &amp; co"
+	e := newEmu(t, slackemu.Config{})
+	c := newClient(t, e, nil)
+	ctx := context.Background()
+	mgr := org.Employees[3]
+	raw := func(m slackemu.Message) string { return m.Text + string(m.Blocks) }
+	noLive := func(what, s string) {
+		t.Helper()
+		for _, live := range []string{"<http", "<!here>", "\\u003chttp", "\\u003c!here"} {
+			assert.NotContains(t, s, live, "%s carries live markup", what)
+		}
+	}
+
+	_, ts, err := c.DM(ctx, mgr.Email, evil+" starts today", nil)
+	require.NoError(t, err)
+	m, _ := e.Message(ts)
+	assert.Equal(t, shown+" starts today", m.Text)
+	noLive("DM", raw(m))
+
+	_, ts, err = c.Post(ctx, "", "alert: "+evil, nil)
+	require.NoError(t, err)
+	m, _ = e.Message(ts)
+	assert.Equal(t, "alert: "+shown, m.Text)
+
+	fields := []Field{{"Requester", evil}}
+	ch, ts, err := c.ApprovalMessage(ctx, mgr.Email, "Request by "+evil, fields, "r1:approve", "r1:deny")
+	require.NoError(t, err)
+	m, _ = e.Message(ts)
+	noLive("approval", raw(m))
+	assert.Contains(t, m.Text, shown)
+
+	require.NoError(t, c.Update(ctx, ch, ts, "Decided: "+evil, DecisionBlocks("Request by "+evil, fields, "Approved by "+evil)))
+	m, _ = e.Message(ts)
+	noLive("update", raw(m))
+	assert.Equal(t, "Decided: "+shown, m.Text)
+
+	assert.Equal(t, shown, Escape(evil))
+	assert.Equal(t, "plain text stays", Escape("plain text stays"))
+}

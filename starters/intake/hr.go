@@ -94,6 +94,8 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
+	// This process's memory of signatures only spares Temporal a call; the
+	// delivery id below is what makes a replay a no-op across replicas.
 	if err := s.replays.Check(r.Header.Get(HeaderSignature), s.opts.Now()); err != nil {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
@@ -116,7 +118,7 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 			failed++
 			continue
 		}
-		id, err := s.opts.Sink.Submit(r.Context(), rec)
+		id, err := s.opts.Sink.Deliver(r.Context(), rec, deliveryID("hr", r.Header.Get(HeaderSignature), i))
 		if err != nil {
 			s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
 			results[i].Error = "could not be queued; retry later"
