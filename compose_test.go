@@ -52,6 +52,10 @@ func TestComposeWiring(t *testing.T) {
 	assert.Equal(t, worker.Image, serve.Image)
 	assert.Contains(t, serve.Ports, "127.0.0.1:8080:8080")
 	assert.Equal(t, "0.0.0.0:8080", serve.Environment["JML_INTAKE_LISTEN"])
+	// jml serve exits 2 without these, so compose asks for them up front.
+	for _, k := range []string{"JML_HR_WEBHOOK_SECRET", "JML_CODEC_SERVER_TOKEN", "JML_CODEC_KEYS"} {
+		assert.Regexp(t, `^\$\{`+k+`:\?`, serve.Environment[k], "%s is required by compose", k)
+	}
 	for _, v := range worker.Volumes {
 		src := strings.SplitN(v, ":", 2)[0]
 		if strings.HasPrefix(src, "./") {

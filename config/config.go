@@ -21,7 +21,36 @@ const (
 var KnownDirectories = []string{Entra, Okta, Google}
 
 // Tracks, from the IAM guide: which directory leads.
-var Tracks = []string{"microsoft-first", "google-first", "hybrid"}
+const (
+	TrackMicrosoftFirst = "microsoft-first"
+	TrackGoogleFirst    = "google-first"
+	TrackHybrid         = "hybrid"
+)
+
+// Tracks lists every track name.
+var Tracks = []string{TrackMicrosoftFirst, TrackGoogleFirst, TrackHybrid}
+
+// TrackDefaults is what a track selects when the file does not say:
+// which directories are enabled, and the directory of an elevation role.
+type TrackDefaults struct {
+	Directories        []string // enabled unless directories.<name>.enabled is written
+	ElevationDirectory string   // elevation.roles[].directory when omitted
+}
+
+// TrackDefaultsFor gives the IAM guide's shape of each track: Microsoft-first
+// is Entra ID with PIM; Google-first is Workspace; hybrid is Okta for
+// lifecycle and SCIM with Entra for device trust and admin roles.
+func TrackDefaultsFor(track string) (TrackDefaults, bool) {
+	switch track {
+	case TrackMicrosoftFirst:
+		return TrackDefaults{Directories: []string{Entra}, ElevationDirectory: Entra}, true
+	case TrackGoogleFirst:
+		return TrackDefaults{Directories: []string{Google}, ElevationDirectory: Google}, true
+	case TrackHybrid:
+		return TrackDefaults{Directories: []string{Entra, Okta}, ElevationDirectory: Entra}, true
+	}
+	return TrackDefaults{}, false
+}
 
 // Config is the whole file.
 type Config struct {
@@ -37,6 +66,7 @@ type Config struct {
 	Elevation   Elevation   `yaml:"elevation"`
 	Evidence    Evidence    `yaml:"evidence"`
 	Catalog     Catalog     `yaml:"catalog"`
+	Codec       Codec       `yaml:"codec"`
 	Dev         Dev         `yaml:"dev"`
 	Log         Log         `yaml:"log"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
@@ -122,6 +152,7 @@ type HR struct {
 
 // BambooHR is the BambooHR API the intake fetches records from.
 type BambooHR struct {
+	// BaseURL is the company's API host; default https://<subdomain>.bamboohr.com.
 	BaseURL   string `yaml:"base_url"`
 	Subdomain string `yaml:"subdomain"`
 }
@@ -129,7 +160,6 @@ type BambooHR struct {
 // Intake is jml's HTTP server (HR webhooks, Slack interactivity, codec).
 type Intake struct {
 	Listen        string   `yaml:"listen"`
-	PublicURL     string   `yaml:"public_url"`
 	UIOrigin      string   `yaml:"ui_origin"`
 	MaxBodyBytes  int64    `yaml:"max_body_bytes"`
 	RatePerMinute int      `yaml:"rate_per_minute"`
@@ -178,12 +208,20 @@ type Evidence struct {
 
 // Dev configures `jml dev`.
 type Dev struct {
-	StateDir     string `yaml:"state_dir"`
-	UIPort       int    `yaml:"ui_port"`
-	GRPCPort     int    `yaml:"grpc_port"`
-	Employees    int    `yaml:"employees"`
-	Joiners      int    `yaml:"joiners"`
-	EmulatorPort int    `yaml:"emulator_port"` // first of consecutive ports; 0 = random
+	StateDir  string `yaml:"state_dir"`
+	UIPort    int    `yaml:"ui_port"`
+	GRPCPort  int    `yaml:"grpc_port"`
+	Employees int    `yaml:"employees"`
+	Joiners   int    `yaml:"joiners"`
+}
+
+// Codec is the payload-encryption policy; the keys themselves are secrets
+// (JML_CODEC_KEYS or JML_CODEC_KEYS_FILE).
+type Codec struct {
+	// Required refuses plaintext: the worker fails a task whose payloads are
+	// not encrypted instead of processing it, and no command starts without
+	// keys. Default: on when this process has keys; jml dev always sets it.
+	Required bool `yaml:"required"`
 }
 
 // Log configures logging.

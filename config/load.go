@@ -46,21 +46,48 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("invalid configuration (%d problems):\n  %s", len(e.Problems), strings.Join(lines, "\n  "))
 }
 
+// Need says what a command uses, so that it checks only that: a dry-run
+// import needs no credential, and a command that only starts workflows
+// needs Temporal and the codec, not the directories' credentials.
+type Need uint8
+
+// NeedNothing checks the file and no credential (import, elevate, report).
+const NeedNothing Need = 0
+
+const (
+	// NeedDirectories: every enabled directory, SCIM app and Slack has its
+	// credential (jml worker, jml dev).
+	NeedDirectories Need = 1 << iota
+	// NeedIntake: every route jml serve mounts has its secret, and the codec
+	// endpoint its bearer token when payload keys are set.
+	NeedIntake
+)
+
 // Load reads, validates and completes the configuration at path, with
-// secrets from the process environment.
-func Load(path string) (*Config, error) { return LoadWithEnv(path, os.Getenv) }
+// secrets from the process environment, for a worker.
+func Load(path string) (*Config, error) { return LoadFor(path, os.Getenv, NeedDirectories) }
 
 // LoadWithEnv is Load with an explicit environment.
 func LoadWithEnv(path string, getenv func(string) string) (*Config, error) {
+	return LoadFor(path, getenv, NeedDirectories)
+}
+
+// LoadFor is Load for a command that needs only what need names.
+func LoadFor(path string, getenv func(string) string, need Need) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{Problems: []Problem{{File: path, Msg: "cannot read configuration: " + underlying(err).Error()}}}
 	}
-	return Parse(path, b, getenv)
+	return ParseFor(path, b, getenv, need)
 }
 
-// Parse validates the YAML document data (named file in messages).
+// Parse validates the YAML document data (named file in messages) for a worker.
 func Parse(file string, data []byte, getenv func(string) string) (*Config, error) {
+	return ParseFor(file, data, getenv, NeedDirectories)
+}
+
+// ParseFor is Parse for a command that needs only what need names.
+func ParseFor(file string, data []byte, getenv func(string) string, need Need) (*Config, error) {
 	v := &validator{file: file}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -83,14 +110,23 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 	}
 	cfg.Source = file
 	cfg.applyEnv(getenv)
+	cfg.applyTrack(v.written)
 	cfg.applyDefaults()
+	if !v.written("codec.required") {
+		cfg.Codec.Required = codecKeysSet(getenv)
+	}
 	v.semantics(cfg)
 	secrets, errs := LoadSecrets(cfg, getenv)
 	for _, e := range errs {
 		v.add(0, "environment", e.Error())
 	}
 	cfg.Secrets = secrets
-	v.requireSecrets(cfg)
+	if need&NeedDirectories != 0 {
+		v.requireSecrets(cfg)
+	}
+	if need&NeedIntake != 0 {
+		v.requireIntakeSecrets(cfg, codecKeysSet(getenv))
+	}
 	if len(v.problems) > 0 {
 		return nil, v.err()
 	}
@@ -108,6 +144,18 @@ func (v *validator) add(line int, path, msg string) {
 		line = v.lines[path]
 	}
 	v.problems = append(v.problems, Problem{File: v.file, Line: line, Path: path, Msg: msg})
+}
+
+// written reports whether the file sets the key at path.
+func (v *validator) written(path string) bool {
+	_, ok := v.lines[path]
+	return ok
+}
+
+// codecKeysSet reports whether this process has payload keys; the names
+// are workers/codec's EnvKeys and EnvKeysFile (config imports no worker code).
+func codecKeysSet(getenv func(string) string) bool {
+	return getenv("JML_CODEC_KEYS") != "" || getenv("JML_CODEC_KEYS_FILE") != ""
 }
 
 func (v *validator) err() error {
@@ -259,6 +307,25 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	}
 }
 
+// applyTrack fills what the track selects and the file leaves out: the
+// directories enabled, and the directory of each elevation role.
+func (c *Config) applyTrack(written func(path string) bool) {
+	d, ok := TrackDefaultsFor(c.Track)
+	if !ok {
+		return // semantics reports the unknown track
+	}
+	for name, enabled := range map[string]*bool{Entra: &c.Directories.Entra.Enabled, Okta: &c.Directories.Okta.Enabled, Google: &c.Directories.Google.Enabled} {
+		if !written("directories." + name + ".enabled") {
+			*enabled = slices.Contains(d.Directories, name)
+		}
+	}
+	for i := range c.Elevation.Roles {
+		if c.Elevation.Roles[i].Directory == "" {
+			c.Elevation.Roles[i].Directory = d.ElevationDirectory
+		}
+	}
+}
+
 func (c *Config) applyDefaults() {
 	t := &c.Temporal
 	if t.Address == "" {
@@ -344,6 +411,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.HR.Source == "" {
 		c.HR.Source = "webhook"
+	}
+	if b := &c.HR.BambooHR; b.BaseURL == "" && b.Subdomain != "" {
+		b.BaseURL = "https://" + b.Subdomain + ".bamboohr.com"
 	}
 }
 
@@ -443,6 +513,22 @@ func (v *validator) semantics(c *Config) {
 	if !slices.Contains([]string{"webhook", "bamboohr"}, c.HR.Source) {
 		v.add(0, "hr.source", fmt.Sprintf("%q is not webhook or bamboohr", c.HR.Source))
 	}
+	if sd := c.HR.BambooHR.Subdomain; sd != "" && !dnsLabel(sd) {
+		v.add(0, "hr.bamboohr.subdomain", fmt.Sprintf("%q is not a subdomain (letters, digits and '-'; the <name> of https://<name>.bamboohr.com)", sd))
+	}
+	urlCheck("hr.bamboohr.base_url", c.HR.BambooHR.BaseURL, c.HR.Source == "bamboohr")
+}
+
+func dnsLabel(s string) bool {
+	if len(s) > 63 || strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // uniqueName checks that a list entry's name is set and not taken, and
@@ -543,5 +629,21 @@ func (v *validator) requireSecrets(c *Config) {
 	if c.Slack.Enabled {
 		need(s.SlackBotToken.Set(), "slack", "JML_SLACK_BOT_TOKEN")
 		need(s.SlackSigningSecret.Set(), "slack", "JML_SLACK_SIGNING_SECRET")
+	}
+}
+
+// requireIntakeSecrets checks that each route jml serve mounts can verify
+// what it receives: without its secret a route would start, say ok on
+// /healthz, and refuse every correctly signed request.
+func (v *validator) requireIntakeSecrets(c *Config, codecKeys bool) {
+	s := c.Secrets
+	if !s.HRWebhookSecret.Set() {
+		v.add(0, "intake", "POST /hr/records needs its HMAC key: set JML_HR_WEBHOOK_SECRET (or JML_HR_WEBHOOK_SECRET_FILE)")
+	}
+	if c.HR.Source == "bamboohr" && !s.BambooHRAPIKey.Set() {
+		v.add(0, "hr.bamboohr", "POST /hr/bamboohr needs the BambooHR API key to fetch the records it is told about: set JML_BAMBOOHR_API_KEY")
+	}
+	if codecKeys && !s.CodecServerToken.Set() {
+		v.add(0, "intake", "the codec endpoint (/codec) needs the bearer the Temporal UI sends: set JML_CODEC_SERVER_TOKEN (payload keys are set)")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -43,8 +44,19 @@ func ClientOptions(cfg *config.Config, z zerolog.Logger, keys *codec.Keyring) (c
 	if opts.ConnectionOptions.TLS == nil && !t.AllowPlaintextRemote && !IsLoopback(t.Address) {
 		return opts, fmt.Errorf("temporal.address %s is not loopback: configure temporal.tls or TEMPORAL_API_KEY, or set temporal.allow_plaintext_remote: true", t.Address)
 	}
+	if cfg.Codec.Required {
+		if keys == nil {
+			return opts, ErrNoCodecKeys
+		}
+		// The worker fails any task whose payloads arrive in plaintext.
+		keys = keys.Required()
+	}
 	return codec.ClientOptions(keys, opts), nil
 }
+
+// ErrNoCodecKeys: codec.required is set and this process has no payload
+// keys, so it would send personal data in plaintext. Nothing is started.
+var ErrNoCodecKeys = errors.New("codec.required is set but no payload keys are configured: set " + codec.EnvKeys + " or " + codec.EnvKeysFile + " (against jml dev: " + codec.EnvKeysFile + "=<state folder>/codec-keys)")
 
 // Dial connects to Temporal.
 func Dial(ctx context.Context, cfg *config.Config, z zerolog.Logger, keys *codec.Keyring) (client.Client, error) {

@@ -118,3 +118,31 @@ func writeSelfSigned(t *testing.T, dir string) (certPath, keyPath string) {
 	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
 	return certPath, keyPath
 }
+
+// codec.required: no client starts without keys, and with keys the
+// converter refuses plaintext payloads.
+func TestCodecRequiredNeedsKeysAndRefusesPlaintext(t *testing.T) {
+	c := cfgAt("127.0.0.1:7233")
+	c.Codec.Required = true
+	_, err := ClientOptions(c, zerolog.Nop(), nil)
+	require.ErrorIs(t, err, ErrNoCodecKeys)
+	assert.Contains(t, err.Error(), "JML_CODEC_KEYS")
+
+	secret := make([]byte, codec.KeySize)
+	ring, err := codec.NewKeyring(codec.Key{ID: "k1", Secret: secret})
+	require.NoError(t, err)
+	opts, err := ClientOptions(c, zerolog.Nop(), ring)
+	require.NoError(t, err)
+	var s string
+	payload, err := ring.DataConverter().ToPayload("x")
+	require.NoError(t, err)
+	require.NoError(t, opts.DataConverter.FromPayload(payload, &s), "encrypted payloads decode")
+	unencrypted, err := (*codec.Keyring)(nil).DataConverter().ToPayload("x")
+	require.NoError(t, err)
+	assert.ErrorIs(t, opts.DataConverter.FromPayload(unencrypted, &s), codec.ErrPlaintext)
+
+	c.Codec.Required = false
+	opts, err = ClientOptions(c, zerolog.Nop(), ring)
+	require.NoError(t, err)
+	assert.NoError(t, opts.DataConverter.FromPayload(unencrypted, &s), "not required: history written before encryption stays readable")
+}

@@ -122,10 +122,10 @@ func timeLeaver(ctx context.Context, env *stack.Env, rec domain.HRRecord) (time.
 	}
 	took := time.Since(start)
 	if u, ok := env.Emulators.Graph.UserByEmployeeID(rec.EmployeeID); !ok || u.AccountEnabled {
-		return 0, errors.New("Entra account still enabled after the leaver finished")
+		return 0, errors.New("the leaver finished with the Entra account still enabled")
 	}
 	if !env.Emulators.Google.Suspended(rec.Email) {
-		return 0, errors.New("Google account not suspended after the leaver finished")
+		return 0, errors.New("the leaver finished with the Google account not suspended")
 	}
 	return took, nil
 }

@@ -80,10 +80,13 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(*stateDir, 0o700); err != nil {
 		return fmt.Errorf("state folder %s: %w", *stateDir, err)
 	}
-	keys, err := devKeys(*stateDir)
+	keys, keysFile, err := devKeys(*stateDir)
 	if err != nil {
 		return err
 	}
+	// Always on in dev: the worker refuses a plaintext start, signal or
+	// update (a client without the key would put PII in SQLite in clear).
+	cfg.Codec.Required = true
 	intakeAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(*intakePort))
 	cfg.Intake.Listen = intakeAddr
 	cfg.Intake.UIOrigin = fmt.Sprintf("http://127.0.0.1:%d", *uiPort)
@@ -137,7 +140,13 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := evidence.EnsureSchedules(ctx, c, cfg); err != nil {
 		return fmt.Errorf("evidence schedules: %w", err)
 	}
-	printDev(stdout, *uiPort, *grpcPort, intakeAddr, cfg, emus)
+	marker, err := writeDevStack(*stateDir, devStack{TemporalAddress: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
+		Intake: intakeAddr, KeysFile: keysFile, PID: os.Getpid()})
+	if err != nil {
+		return err
+	}
+	defer os.Remove(marker)
+	printDev(stdout, *uiPort, *grpcPort, intakeAddr, cfg, emus, commandEnv(cfg, *cfgPath, *stateDir, keysFile, getenv))
 	if !*noSeed {
 		sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 		if err := seedDemo(ctx, sink, org, time.Now()); err != nil {
@@ -161,31 +170,58 @@ func portFree(port int) error {
 
 // devKeys uses JML_CODEC_KEYS when set, else a key generated once and kept
 // in the state folder, so the dev history is encrypted in SQLite, readable
-// in the UI through the codec endpoint, and survives a restart.
-func devKeys(stateDir string) (*codec.Keyring, error) {
+// in the UI through the codec endpoint, and survives a restart. It returns
+// the key file's absolute path ("" for keys from the environment).
+func devKeys(stateDir string) (*codec.Keyring, string, error) {
 	if k, err := codec.LoadKeys(os.Getenv); k != nil || err != nil {
-		return k, err
+		return k, "", err
 	}
-	path := filepath.Join(stateDir, "codec-keys")
+	path, err := filepath.Abs(filepath.Join(stateDir, devCodecKeysFile))
+	if err != nil {
+		return nil, "", err
+	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		secret := make([]byte, 32)
 		if _, err := rand.Read(secret); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		entry := "dev1:" + base64.StdEncoding.EncodeToString(secret)
 		if err := os.WriteFile(path, []byte(entry+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("write the dev codec key: %w", err)
+			return nil, "", fmt.Errorf("write the dev codec key: %w", err)
 		}
 	}
-	return codec.LoadKeys(func(k string) string {
-		if k == "JML_CODEC_KEYS_FILE" {
+	k, err := codec.LoadKeys(func(k string) string {
+		if k == codec.EnvKeysFile {
 			return path
 		}
 		return ""
 	})
+	return k, path, err
 }
 
-func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.Config, emus *emulators.Set) {
+// commandEnv is what jml's commands run with --config cfgPath need in front
+// to reach this stack when it does not run where the file says: the gRPC
+// address, and the key file when the state folder is not dev.state_dir.
+// Empty for `make run`.
+func commandEnv(cfg *config.Config, cfgPath, stateDir, keysFile string, getenv func(string) string) string {
+	file, err := config.LoadFor(cfgPath, getenv, config.NeedNothing)
+	if err != nil {
+		return ""
+	}
+	var env []string
+	if file.Temporal.Address != cfg.Temporal.Address {
+		env = append(env, "JML_TEMPORAL_ADDRESS="+cfg.Temporal.Address)
+	}
+	if a, b := filepath.Clean(file.Dev.StateDir), filepath.Clean(stateDir); keysFile != "" && a != b {
+		env = append(env, codec.EnvKeysFile+"="+keysFile)
+	}
+	if len(env) == 0 {
+		return ""
+	}
+	return strings.Join(env, " ") + " "
+}
+
+func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.Config, emus *emulators.Set, env string) {
 	fmt.Fprintf(w, "\njml dev is running. Ctrl-C stops everything.\n\n")
 	fmt.Fprintf(w, "  Temporal Web UI   http://127.0.0.1:%d/namespaces/%s/workflows\n", uiPort, cfg.Temporal.Namespace)
 	fmt.Fprintf(w, "  Temporal gRPC     127.0.0.1:%d   task queue %q\n", grpcPort, cfg.Temporal.TaskQueue)
@@ -200,7 +236,8 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 		fmt.Fprintf(w, "  %-17s %s\n", n, urls[n])
 	}
 	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n")
-	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  bin/jml report --config %s --month %s\n", cfg.Source, contract.PreviousMonth(time.Now()))
+	fmt.Fprintf(w, "  jml's commands (import, elevate, report) find this stack's key in its state folder.\n")
+	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  %sbin/jml report --config %s --month %s\n", env, cfg.Source, contract.PreviousMonth(time.Now()))
 	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/starters/elevation"
 )
 
@@ -23,7 +24,7 @@ func runElevate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *employee == "" || *role == "" || *reason == "" {
 		return usagef("--employee, --role and --reason are required")
 	}
-	s, err := connect(ctx, *cfgPath, stderr)
+	s, err := connect(ctx, *cfgPath, config.NeedNothing, stderr) // Temporal and the codec only
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/importer"
@@ -35,17 +38,23 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(files) == 0 {
 		return usagef("name at least one export file")
 	}
+	// A dry-run checks the file and the exports only: no credential, no
+	// Temporal. A delivery needs Temporal and the codec, never a directory.
 	var sub importer.Submitter = dryRun{}
-	cfg, z, err := loadConfig(*cfgPath, stderr)
-	if err != nil {
-		return err
-	}
-	if !*dry {
-		s, err := connect(ctx, *cfgPath, stderr)
+	var cfg *config.Config
+	var z zerolog.Logger
+	if *dry {
+		var err error
+		if cfg, z, err = loadConfig(*cfgPath, config.NeedNothing, stderr); err != nil {
+			return err
+		}
+	} else {
+		s, err := connect(ctx, *cfgPath, config.NeedNothing, stderr)
 		if err != nil {
 			return err
 		}
 		defer s.client.Close()
+		cfg, z = s.cfg, s.log
 		sub = employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 	}
 	quarantined := false

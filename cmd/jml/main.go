@@ -130,19 +130,20 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadConfig loads the file and builds the logger it asks for.
-func loadConfig(path string, stderr io.Writer) (*config.Config, zerolog.Logger, error) {
+// loadConfig loads the file, checking only what the command needs, and
+// builds the logger it asks for.
+func loadConfig(path string, need config.Need, stderr io.Writer) (*config.Config, zerolog.Logger, error) {
 	if path == "" {
 		return nil, zerolog.Nop(), usagef("--config is required")
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadFor(path, os.Getenv, need)
 	if err != nil {
 		return nil, zerolog.Nop(), err
 	}
 	return cfg, newLogger(cfg.Log, stderr), nil
 }
 
-// session is what `jml worker` and `jml serve` both start from.
+// session is what every command that talks to Temporal starts from.
 type session struct {
 	cfg    *config.Config
 	log    zerolog.Logger
@@ -151,8 +152,11 @@ type session struct {
 }
 
 // connect loads the configuration and payload keys and dials Temporal.
-func connect(ctx context.Context, cfgPath string, stderr io.Writer) (*session, error) {
-	cfg, z, err := loadConfig(cfgPath, stderr)
+// A command that only starts workflows (import, elevate, report: need is
+// config.NeedNothing) pointed at a running jml dev uses that stack's key
+// from its state folder; the services (worker, serve) never do.
+func connect(ctx context.Context, cfgPath string, need config.Need, stderr io.Writer) (*session, error) {
+	cfg, z, err := loadConfig(cfgPath, need, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +164,20 @@ func connect(ctx context.Context, cfgPath string, stderr io.Writer) (*session, e
 	if err != nil {
 		return nil, usageError{err}
 	}
+	if keys == nil && need == config.NeedNothing {
+		var path string
+		if keys, path, err = devStackKeys(cfg); err != nil {
+			return nil, usageError{err}
+		}
+		if keys != nil {
+			cfg.Codec.Required = true // as everywhere in jml dev
+			z.Debug().Str("keys_file", path).Msg("using the payload key of the jml dev stack at this address")
+		}
+	}
 	c, err := workers.Dial(ctx, cfg, z, keys)
+	if errors.Is(err, workers.ErrNoCodecKeys) {
+		return nil, usageError{err}
+	}
 	if err != nil {
 		return nil, err
 	}

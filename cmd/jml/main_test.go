@@ -23,10 +23,10 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/starters/evidence"
+	"github.com/jml-dev/jml/workers/codec"
 )
 
 func TestUsageAndHelp(t *testing.T) {
@@ -65,30 +65,38 @@ func TestBrokenConfigExits2WithEveryProblem(t *testing.T) {
 	}
 }
 
-// TestDevStartsAndStopsCleanly runs the real binary: `jml dev` brings up the
-// UI and a polling worker, and Ctrl-C leaves no process behind.
+// TestDevStartsAndStopsCleanly runs the real binary the way `make run` does
+// (bin/jml dev --config config/demo.yaml, demo included) from a folder laid
+// out like a checkout: the UI comes up, the worker polls, every README
+// command runs as written against it with no credential or key in the
+// environment, and Ctrl-C leaves no process behind.
 func TestDevStartsAndStopsCleanly(t *testing.T) {
 	root, err := devserver.RepoRoot()
 	require.NoError(t, err)
-	_, err = devserver.TemporalBinary()
+	temporalBin, err := devserver.TemporalBinary()
 	require.NoError(t, err)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "jml")
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "bin"), 0o755))
+	bin := filepath.Join(dir, "bin", "jml")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/jml")
 	build.Dir = root
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
+	require.NoError(t, os.Symlink(filepath.Join(root, "config"), filepath.Join(dir, "config")))
 
 	ports := make([]int, 3)
 	for i := range ports {
 		ports[i], err = devserver.FreePort()
 		require.NoError(t, err)
 	}
-	state := filepath.Join(dir, "state")
-	cmd := exec.Command(bin, "dev", "--config", filepath.Join(root, "config/demo.yaml"),
+	// The state folder is the default .state of the checkout, named in full
+	// so that no process outside this test matches it below.
+	state := filepath.Join(dir, ".state")
+	cmd := exec.Command(bin, "dev", "--config", "config/demo.yaml",
 		"--grpc-port", strconv.Itoa(ports[0]), "--ui-port", strconv.Itoa(ports[1]), "--intake-port", strconv.Itoa(ports[2]),
-		"--state-dir", state, "--no-demo")
-	cmd.Dir = root
+		"--state-dir", state)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), "JML_TEMPORAL_BIN="+temporalBin) // the folder has no go.mod to find .bin/ from
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = io.Discard
@@ -123,7 +131,15 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	c, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", ports[0])})
+	temporalAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	keys, err := codec.LoadKeys(func(k string) string {
+		if k == codec.EnvKeysFile {
+			return filepath.Join(state, "codec-keys")
+		}
+		return ""
+	})
+	require.NoError(t, err, "jml dev keeps its key in the state folder")
+	c, err := client.Dial(codec.ClientOptions(keys, client.Options{HostPort: temporalAddr}))
 	require.NoError(t, err)
 	defer c.Close()
 	var pollers []*taskqueuepb.PollerInfo
@@ -136,38 +152,21 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 		pollers = r.GetPollers()
 		return len(pollers) > 0
 	}, 30*time.Second, 200*time.Millisecond)
-	resp, err = http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[2]))
+	intakeAddr := fmt.Sprintf("127.0.0.1:%d", ports[2])
+	resp, err = http.Get("http://" + intakeAddr + "/healthz")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
-	// jml dev ensured the evidence schedules, and `jml report` runs a
-	// month now against it and prints the files it wrote.
+	// jml dev ensured the evidence schedules.
 	for _, id := range []string{evidence.IdentityLogsScheduleID, evidence.KPIScheduleID} {
 		_, err := c.ScheduleClient().GetHandle(context.Background(), id).Describe(context.Background())
 		assert.NoError(t, err, id)
 	}
-	report := exec.Command(bin, "report", "--config", filepath.Join(root, "config/demo.yaml"), "--kind", "logs",
-		"--month", time.Now().UTC().Format(contract.MonthLayout))
-	report.Dir = root
-	report.Env = append(os.Environ(), "JML_TEMPORAL_ADDRESS="+fmt.Sprintf("127.0.0.1:%d", ports[0]), "JML_CODEC_KEYS_FILE="+filepath.Join(state, "codec-keys"))
-	for k, v := range emulators.DemoCredentials().Env() {
-		report.Env = append(report.Env, k+"="+v)
-	}
-	rout, err := report.CombinedOutput()
-	require.NoError(t, err, string(rout))
-	var manifest string
-	for _, l := range strings.Split(string(rout), "\n") {
-		if l = strings.TrimSpace(l); strings.HasSuffix(l, "manifest.json") {
-			manifest = l
-		}
-	}
-	require.NotEmpty(t, manifest, string(rout))
-	if !filepath.IsAbs(manifest) {
-		manifest = filepath.Join(root, manifest)
-	}
-	_, err = os.Stat(manifest)
-	assert.NoError(t, err, "the printed manifest exists")
+
+	t.Run("README commands", func(t *testing.T) {
+		runREADME(t, root, dir, temporalAddr, intakeAddr, c)
+	})
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	select {
@@ -180,6 +179,8 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 	assert.Empty(t, processesMentioning(t, state))
 	_, err = os.Stat(filepath.Join(state, "temporal.db"))
 	assert.NoError(t, err, "history is kept in SQLite under the state folder")
+	_, err = os.Stat(filepath.Join(state, devStackFile))
+	assert.ErrorIs(t, err, os.ErrNotExist, "the stopped stack no longer says it serves")
 }
 
 func processesMentioning(t *testing.T, s string) []string {
@@ -199,11 +200,13 @@ func processesMentioning(t *testing.T, s string) []string {
 	return out
 }
 
+// TestImportDryRunQuarantinesAndExits1 runs with no credential at all: a
+// dry-run needs none.
 func TestImportDryRunQuarantinesAndExits1(t *testing.T) {
 	root, err := devserver.RepoRoot()
 	require.NoError(t, err)
-	for k, v := range emulators.DemoCredentials().Env() {
-		t.Setenv(k, v)
+	for k := range emulators.DemoCredentials().Env() {
+		t.Setenv(k, "")
 	}
 	evidence := t.TempDir()
 	t.Setenv("JML_EVIDENCE_DIR", evidence)

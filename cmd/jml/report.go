@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/evidence"
 )
@@ -32,7 +33,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			employees = append(employees, e)
 		}
 	}
-	s, err := connect(ctx, *cfgPath, stderr)
+	s, err := connect(ctx, *cfgPath, config.NeedNothing, stderr) // Temporal and the codec only
 	if err != nil {
 		return err
 	}

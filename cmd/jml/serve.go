@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/starters/intake"
 )
 
@@ -14,7 +15,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := connect(ctx, *cfgPath, stderr)
+	// Every mounted route must be able to verify what it receives.
+	s, err := connect(ctx, *cfgPath, config.NeedDirectories|config.NeedIntake, stderr)
 	if err != nil {
 		return err
 	}

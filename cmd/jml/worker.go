@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/workers"
 )
@@ -15,7 +16,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := connect(ctx, *cfgPath, stderr)
+	s, err := connect(ctx, *cfgPath, config.NeedDirectories, stderr)
 	if err != nil {
 		return err
 	}

@@ -51,16 +51,23 @@ type RateHeaders interface {
 // the effect (Latency may accompany Status). Times > 0 fires on the next N
 // matching calls; Probability in (0,1] fires at random (seeded, so a test's
 // run is repeatable); with neither it fires on every match until cleared.
+// After makes a Status fault a lost answer: the call takes effect, then the
+// client gets the failure, as when a gateway times out behind a write.
 type Fault struct {
-	Method      string        `json:"method,omitempty"`      // empty matches any
-	PathPrefix  string        `json:"path_prefix,omitempty"` // empty matches any
-	Family      string        `json:"family,omitempty"`      // empty matches any
-	Status      int           `json:"status,omitempty"`      // 429, 500, 503, ...
-	RetryAfter  time.Duration `json:"retry_after,omitempty"` // for 429/503
-	Latency     time.Duration `json:"latency,omitempty"`
-	Drop        bool          `json:"drop,omitempty"` // close the connection without answering
-	Times       int           `json:"times,omitempty"`
-	Probability float64       `json:"probability,omitempty"`
+	Method     string        `json:"method,omitempty"`      // empty matches any
+	PathPrefix string        `json:"path_prefix,omitempty"` // empty matches any
+	Family     string        `json:"family,omitempty"`      // empty matches any
+	Status     int           `json:"status,omitempty"`      // 429, 500, 503, ...
+	RetryAfter time.Duration `json:"retry_after,omitempty"` // for 429/503
+	Latency    time.Duration `json:"latency,omitempty"`
+	Drop       bool          `json:"drop,omitempty"`  // close the connection without answering
+	After      bool          `json:"after,omitempty"` // serve the call, then answer Status
+	// Gateway answers Status as a proxy or load balancer in front of the API
+	// would, not the API itself: "html" (an HTML error page) or "text" (a
+	// plain-text line). Clients must classify such answers by status alone.
+	Gateway     string  `json:"gateway,omitempty"`
+	Times       int     `json:"times,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
 }
 
 // Limit is a per-family fixed-window rate limit.
@@ -96,6 +103,7 @@ type Server struct {
 	log      []Request
 	counts   map[string]int
 	throttle int
+	injected map[string]int
 	rng      *rand.Rand
 
 	srv *http.Server
@@ -105,7 +113,7 @@ type Server struct {
 
 // New wraps api. Start it with Start or use it as an http.Handler.
 func New(api API) *Server {
-	return &Server{api: api, limits: map[string]Limit{}, windows: map[string]*window{}, counts: map[string]int{}, rng: rand.New(rand.NewSource(1))}
+	return &Server{api: api, limits: map[string]Limit{}, windows: map[string]*window{}, counts: map[string]int{}, injected: map[string]int{}, rng: rand.New(rand.NewSource(1))}
 }
 
 // Start listens on addr ("127.0.0.1:0" for a random port) and serves.
@@ -207,11 +215,24 @@ func (s *Server) Throttled() int {
 	return s.throttle
 }
 
+// Injected returns how many scripted faults fired, by effect: "429",
+// "503", "503 after" (a lost answer), "latency", "drop".
+func (s *Server) Injected() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.injected))
+	for k, v := range s.injected {
+		out[k] = v
+	}
+	return out
+}
+
 // ResetLog clears the request log and counts.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
 	s.log = nil
 	s.counts = map[string]int{}
+	s.injected = map[string]int{}
 	s.throttle = 0
 	s.mu.Unlock()
 }
@@ -285,6 +306,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			panic(http.ErrAbortHandler)
 		}
+		if f.Status != 0 && f.After {
+			s.serveAPI(&discardWriter{h: http.Header{}}, r, fam, now)
+		}
+		if f.Status != 0 && f.Gateway != "" {
+			writeGateway(sw, f)
+			return
+		}
 		if f.Status == http.StatusTooManyRequests {
 			ra := f.RetryAfter
 			if ra <= 0 {
@@ -301,7 +329,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.serveAPI(sw, r, fam, now)
+}
 
+// discardWriter takes the answer of a call whose client gets a fault instead.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// serveAPI applies the rate limit and auth, then the API itself.
+func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, fam string, now time.Time) {
 	limit, remaining, reset, ok := s.take(fam, now)
 	if rh, isRH := s.api.(RateHeaders); isRH && limit > 0 {
 		rh.WriteRateHeaders(sw, limit, max(remaining, 0), reset)
@@ -314,6 +353,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.api.ServeAPI(sw, r)
+}
+
+// writeGateway answers like a gateway in front of the API: its own body,
+// never the API's error format (Retry-After kept, as gateways pass it on).
+func writeGateway(w http.ResponseWriter, f *Fault) {
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", secs(f.RetryAfter))
+	}
+	text := itoa(f.Status) + " " + http.StatusText(f.Status)
+	if f.Gateway == "html" {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(f.Status)
+		_, _ = w.Write([]byte("<html><head><title>" + text + "</title></head><body><center><h1>" + text + "</h1></center><hr><center>gateway</center></body></html>\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(f.Status)
+	_, _ = w.Write([]byte(text + "\n"))
 }
 
 func secs(d time.Duration) string {
@@ -349,6 +406,7 @@ func (s *Server) matchFault(r *http.Request, fam string) *Fault {
 			continue
 		}
 		out := *f
+		s.injected[faultKind(f)]++
 		if f.Times > 0 {
 			f.Times--
 			if f.Times == 0 {
@@ -358,6 +416,19 @@ func (s *Server) matchFault(r *http.Request, fam string) *Fault {
 		return &out
 	}
 	return nil
+}
+
+func faultKind(f *Fault) string {
+	switch {
+	case f.Drop:
+		return "drop"
+	case f.Status != 0 && f.After:
+		return itoa(f.Status) + " after"
+	case f.Status != 0:
+		return itoa(f.Status)
+	default:
+		return "latency"
+	}
 }
 
 // take counts one call against the family's window.

@@ -182,3 +182,47 @@ func TestAdminAPI(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 400, resp.StatusCode, "a malformed fault is refused")
 }
+
+// servedAPI counts the calls that reached the API itself.
+type servedAPI struct {
+	toyAPI
+	served chan string
+}
+
+func (a servedAPI) ServeAPI(w http.ResponseWriter, r *http.Request) {
+	a.served <- r.URL.Path
+	a.toyAPI.ServeAPI(w, r)
+}
+
+func TestLostAnswerFaultServesTheCallThenFails(t *testing.T) {
+	api := servedAPI{served: make(chan string, 4)}
+	s := New(api)
+	require.NoError(t, s.Start("127.0.0.1:0"))
+	t.Cleanup(func() { _ = s.Close() })
+	s.AddFault(Fault{PathPrefix: "/users", Status: 502, After: true, Times: 1})
+	s.AddFault(Fault{PathPrefix: "/groups", Status: 503, Times: 1})
+
+	assert.Equal(t, 502, status(t, s, "/users/1"), "the client sees the failure")
+	assert.Equal(t, "/users/1", <-api.served, "but the call took effect")
+	assert.Equal(t, 503, status(t, s, "/groups/1"))
+	assert.Equal(t, 200, status(t, s, "/groups/2"))
+	assert.Equal(t, "/groups/2", <-api.served, "a plain fault never reaches the API")
+	assert.Empty(t, api.served)
+	assert.Equal(t, map[string]int{"502 after": 1, "503": 1}, s.Injected())
+}
+
+func TestInjectedCountsEveryEffect(t *testing.T) {
+	s := start(t)
+	s.AddFault(Fault{PathPrefix: "/a", Latency: time.Millisecond, Times: 2})
+	s.AddFault(Fault{PathPrefix: "/b", Status: 429, RetryAfter: time.Second, Times: 1})
+	s.AddFault(Fault{PathPrefix: "/c", Drop: true, Times: 1})
+	assert.Equal(t, 200, status(t, s, "/a"), "latency alone still answers")
+	assert.Equal(t, 200, status(t, s, "/a"))
+	assert.Equal(t, 429, status(t, s, "/b"))
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}} // no silent retry
+	_, err := c.Get(s.URL() + "/c")
+	assert.Error(t, err, "dropped")
+	assert.Equal(t, map[string]int{"latency": 2, "429": 1, "drop": 1}, s.Injected())
+	s.ResetLog()
+	assert.Empty(t, s.Injected())
+}

@@ -16,12 +16,15 @@ type User struct {
 	Groups          []string // group names, Everyone included
 	Roles           []string // role types
 	SessionsCleared int
+	TokensRevoked   int    // clears that also revoked OAuth tokens
+	Transitioning   string // transitioningToStatus, "" when settled
 	Factors         []Factor
 }
 
 func (e *Emulator) viewLocked(u *user) User {
 	v := User{ID: u.ID, Login: u.login(), Status: u.Status, Profile: maps.Clone(u.Profile), HasPassword: u.HasPassword,
-		Groups: e.groupNamesLocked(u), SessionsCleared: u.SessionsCleared}
+		Groups: e.groupNamesLocked(u), SessionsCleared: u.SessionsCleared,
+		TokensRevoked: u.TokensRevoked, Transitioning: u.Transitioning}
 	for _, ra := range u.Roles {
 		v.Roles = append(v.Roles, ra.Type)
 	}

@@ -38,6 +38,11 @@ type user struct {
 	Roles           []*roleAssignment
 	Factors         []*Factor
 	SessionsCleared int
+	TokensRevoked   int    // session clears that also revoked OAuth tokens (oauthTokens=true)
+	Transitioning   string // transitioningToStatus while a lifecycle call is in progress
+
+	search      *user     // what ?search= shows until searchUntil (nil: not yet indexed)
+	searchUntil time.Time // see Emulator.touchLocked
 }
 
 func (u *user) id() string    { return u.ID }
@@ -126,6 +131,7 @@ type userWire struct {
 	LastLogin       oktaTime        `json:"lastLogin"`
 	LastUpdated     oktaTime        `json:"lastUpdated"`
 	PasswordChanged oktaTime        `json:"passwordChanged"`
+	Transitioning   string          `json:"transitioningToStatus,omitempty"`
 	Type            map[string]any  `json:"type"`
 	Profile         map[string]any  `json:"profile"`
 	Credentials     map[string]any  `json:"credentials"`
@@ -140,7 +146,7 @@ func (e *Emulator) userWire(base string, u *user) userWire {
 	return userWire{
 		ID: u.ID, Status: u.Status, Created: oktaTime(u.Created), Activated: oktaTime(u.Activated),
 		StatusChanged: oktaTime(u.StatusChanged), LastLogin: oktaTime(u.LastLogin), LastUpdated: oktaTime(u.LastUpdated),
-		PasswordChanged: oktaTime(u.PasswordChanged), Type: userType, Profile: u.Profile, Credentials: userCredentials,
+		PasswordChanged: oktaTime(u.PasswordChanged), Transitioning: u.Transitioning, Type: userType, Profile: u.Profile, Credentials: userCredentials,
 		Links: map[string]link{"self": {Href: self}},
 	}
 }

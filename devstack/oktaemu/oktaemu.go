@@ -34,6 +34,14 @@ type Config struct {
 	// PageSize caps every page the server returns (a larger limit is cut);
 	// 0 means Okta's own maxima (200 users/groups, 1000 log events).
 	PageSize int
+	// TransitionTime makes lifecycle deactivate and activate asynchronous,
+	// as Okta's are: the user carries transitioningToStatus until the
+	// transition completes. 0 completes at once.
+	TransitionTime time.Duration
+	// SearchLag makes ?search= answer from an index that lags writes by
+	// this much, as Okta documents ("use an ID lookup for records that you
+	// update"). 0 indexes at once.
+	SearchLag time.Duration
 }
 
 // Default quota headers sent when no limit is configured for a family, so a

@@ -12,6 +12,13 @@ import (
 )
 
 func (e *Emulator) routeUsers(w http.ResponseWriter, r *http.Request, seg []string) {
+	if len(seg) > 0 && r.Method != http.MethodGet {
+		e.mu.Lock()
+		if u := e.lookupUserLocked(seg[0]); u != nil {
+			e.touchLocked(u, time.Now())
+		}
+		e.mu.Unlock()
+	}
 	switch {
 	case len(seg) == 0:
 		switch r.Method {
@@ -157,8 +164,18 @@ func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) {
 	limit, after := e.pageParams(r, 200, 200)
 	base := emulator.BaseURL(r)
 
+	now := time.Now()
+	view := func(u *user) *user {
+		if search != nil {
+			return e.searchViewLocked(u, now)
+		}
+		return u
+	}
 	e.mu.RLock()
 	items, next := pageAfter(e.sortedUsersLocked(), after, limit, func(u *user) bool {
+		if u = view(u); u == nil {
+			return false
+		}
 		switch {
 		case plain && u.Status == StatusDeprovisioned:
 			return false
@@ -170,7 +187,7 @@ func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) {
 		return q == "" || strings.HasPrefix(strings.ToLower(str(u.Profile["firstName"])), q) ||
 			strings.HasPrefix(strings.ToLower(str(u.Profile["lastName"])), q) ||
 			strings.HasPrefix(strings.ToLower(str(u.Profile["email"])), q)
-	}, func(u *user) any { return e.userWire(base, u) })
+	}, func(u *user) any { return e.userWire(base, view(u)) })
 	e.mu.RUnlock()
 	writePage(w, r, items, next, limit)
 }
@@ -250,6 +267,9 @@ func (e *Emulator) createUser(w http.ResponseWriter, r *http.Request) {
 	u.HasPassword = body.Credentials != nil && body.Credentials.Password != nil && (body.Credentials.Password.Value != "" || body.Credentials.Password.Hook != nil)
 	if u.HasPassword {
 		u.PasswordChanged = now
+	}
+	if e.cfg.SearchLag > 0 {
+		u.searchUntil = now.Add(e.cfg.SearchLag) // search finds it only later
 	}
 	e.users[u.ID] = u
 	e.logins[strings.ToLower(u.login())] = u.ID
@@ -369,6 +389,10 @@ func (e *Emulator) lifecycle(w http.ResponseWriter, r *http.Request, id, action 
 		e.mu.Unlock()
 		e.writeError(w, http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.")
 	}
+	if u.Transitioning != "" {
+		notAllowed() // a lifecycle call is still in progress
+		return
+	}
 	switch action {
 	case "activate":
 		switch u.Status {
@@ -376,7 +400,11 @@ func (e *Emulator) lifecycle(w http.ResponseWriter, r *http.Request, id, action 
 			if u.Status == StatusDeprovisioned {
 				u.HasPassword = false // Okta resets credentials of a deactivated user
 			}
-			e.activateLocked(r, u, now)
+			to := StatusProvisioned
+			if u.HasPassword && u.Status == StatusStaged {
+				to = StatusActive
+			}
+			e.transitionLocked(u, to, func(now time.Time) { e.activateLocked(r, u, now) })
 		case StatusActive:
 			e.mu.Unlock()
 			e.writeError(w, http.StatusForbidden, "E0000016", "Activation failed because the user is already active")
@@ -400,7 +428,7 @@ func (e *Emulator) lifecycle(w http.ResponseWriter, r *http.Request, id, action 
 	case "deactivate":
 		// Already DEPROVISIONED answers 200 too: deactivation is idempotent.
 		if u.Status != StatusDeprovisioned {
-			e.deactivateLocked(r, u, now)
+			e.transitionLocked(u, StatusDeprovisioned, func(now time.Time) { e.deactivateLocked(r, u, now) })
 		}
 	case "suspend":
 		if u.Status != StatusActive {
@@ -447,6 +475,9 @@ func (e *Emulator) clearSessions(w http.ResponseWriter, r *http.Request, id stri
 		return
 	}
 	u.SessionsCleared++
+	if r.URL.Query().Get("oauthTokens") == "true" {
+		u.TokensRevoked++
+	}
 	e.recordLocked(r, "user.session.clear", "Clear user session", "SUCCESS", "", userTarget(u))
 	e.mu.Unlock()
 	e.common(w)

@@ -39,6 +39,9 @@ const (
 type App struct {
 	Name  string
 	Token string
+	// Quirks of real providers, off by default.
+	NameAsString bool // renders "name" as a plain string, not the complex attribute
+	NoGroups     bool // has no /Groups collection (404, and no Group resource type)
 }
 
 // Config sets the apps and the largest page a list answers.
@@ -71,15 +74,16 @@ type Group struct {
 }
 
 type appState struct {
-	name, token string
-	users       map[string]*User
-	byName      map[string]string // lower(userName) → id
-	byExt       map[string]string // externalId → id
-	deleted     map[string]bool   // lower(userName) of deleted users
-	groups      map[string]*Group
-	order       []string // user ids in creation order, for stable paging
-	gorder      []string
-	seq         int
+	name, token            string
+	nameAsString, noGroups bool
+	users                  map[string]*User
+	byName                 map[string]string // lower(userName) → id
+	byExt                  map[string]string // externalId → id
+	deleted                map[string]bool   // lower(userName) of deleted users
+	groups                 map[string]*Group
+	order                  []string // user ids in creation order, for stable paging
+	gorder                 []string
+	seq                    int
 }
 
 // Emulator is the SCIM service-provider emulator.
@@ -108,7 +112,7 @@ func New(cfg Config) *Emulator {
 	}
 	a := &api{pageSize: cfg.PageSize, apps: map[string]*appState{}}
 	for _, ap := range cfg.Apps {
-		a.apps[ap.Name] = &appState{name: ap.Name, token: ap.Token, users: map[string]*User{}, byName: map[string]string{},
+		a.apps[ap.Name] = &appState{name: ap.Name, token: ap.Token, nameAsString: ap.NameAsString, noGroups: ap.NoGroups, users: map[string]*User{}, byName: map[string]string{},
 			byExt: map[string]string{}, deleted: map[string]bool{}, groups: map[string]*Group{}}
 		a.names = append(a.names, ap.Name)
 	}
@@ -372,11 +376,18 @@ func (a *api) ServeAPI(w http.ResponseWriter, r *http.Request) {
 	case "Users":
 		a.users(w, r, app, id, base)
 	case "Groups":
+		if a.apps[app].noGroups {
+			writeError(w, http.StatusNotFound, "", "Resource Groups not found")
+			return
+		}
 		a.groups(w, r, app, id, base)
 	case "ServiceProviderConfig":
 		writeJSON(w, http.StatusOK, spConfig(base, a.pageSize))
 	case "ResourceTypes":
 		rts := resourceTypes(base)
+		if a.apps[app].noGroups {
+			rts = rts[:1] // User only
+		}
 		writeJSON(w, http.StatusOK, listPage(rts, len(rts), 1))
 	case "Schemas":
 		ss := schemas()

@@ -126,7 +126,7 @@ func TestSeedAndFilters(t *testing.T) {
 }
 
 func TestPaging(t *testing.T) {
-	e := start(t, Config{Apps: []App{{"zoom", "z"}}, PageSize: 2})
+	e := start(t, Config{Apps: []App{{Name: "zoom", Token: "z"}}, PageSize: 2})
 	total := e.UserCount("zoom")
 	seen := map[string]bool{}
 	for idx := 1; ; idx += 2 {
@@ -277,7 +277,7 @@ func TestGroups(t *testing.T) {
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestAuthDiscoveryAndFaults(t *testing.T) {
-	e := start(t, Config{Apps: []App{{"a", "token-a"}, {"b", "token-b"}}})
+	e := start(t, Config{Apps: []App{{Name: "a", Token: "token-a"}, {Name: "b", Token: "token-b"}}})
 	for _, c := range []struct{ url, tok string }{{e.AppURL("b") + "/Users", "token-a"}, {e.AppURL("a") + "/Users", ""}, {e.AppURL("a") + "/Users", "TOKEN-A"}} {
 		code, h, m := call(t, "GET", c.url, c.tok, "")
 		if code != 401 || h.Get("WWW-Authenticate") == "" {

@@ -34,6 +34,9 @@ func (st *appState) render(u *User, base string) map[string]any {
 	if u.ExternalID != "" {
 		m["externalId"] = u.ExternalID
 	}
+	if st.nameAsString {
+		m["name"] = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+	}
 	if groups == nil {
 		m["groups"] = []any{}
 	}

@@ -7,11 +7,15 @@ package entra
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -134,7 +138,7 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 	// telemetry) over the limiter, so every retry also waits its turn.
 	mw := orderMiddleware(msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{}))
 	hc := &http.Client{
-		Transport:     khttp.NewCustomTransportWithParentTransport(lim.Transport(gzipGuard{bottom}), mw...),
+		Transport:     khttp.NewCustomTransportWithParentTransport(lim.Transport(gzipGuard{errorBody{bottom}}), mw...),
 		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -230,6 +234,41 @@ func (g gzipGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	r2.ContentLength = int64(len(b))
 	return g.next.RoundTrip(r2)
+}
+
+// errorBody makes every error answer one the SDK can read. A gateway in
+// front of Graph answers with its own body (an HTML 502/503/504 page, a
+// plain-text 404); the SDK cannot parse that and returns an error without
+// the HTTP status, which classify needs. Such a body is replaced by a
+// Graph-shaped error that names the status; headers (Retry-After) are kept.
+type errorBody struct{ next http.RoundTripper }
+
+func (g errorBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(r)
+	if err != nil || resp.StatusCode < 400 || jsonBody(resp.Header.Get("Content-Type")) {
+		return resp, err
+	}
+	ct := resp.Header.Get("Content-Type")
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16)) // let the connection be reused
+	_ = resp.Body.Close()
+	if ct == "" {
+		ct = "no content type"
+	}
+	msg := fmt.Sprintf("HTTP %d %s without a Graph error body (%s): likely a gateway", resp.StatusCode, http.StatusText(resp.StatusCode), ct)
+	b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "", "message": msg}})
+	resp.Header = resp.Header.Clone()
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Uncompressed = true
+	return resp, nil
+}
+
+func jsonBody(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 // Name is "entra".

@@ -2,6 +2,7 @@ package entra
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
@@ -64,7 +65,9 @@ func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
 	return id, nil
 }
 
-// AddToGroup adds the user; Graph's 400 "already exist" means AlreadyPresent.
+// AddToGroup adds the user. Graph answers a duplicate add with a generic 400
+// Request_BadRequest whose only distinguishing mark is English prose, so a
+// 400 is AlreadyPresent only when a read-back finds the direct membership.
 func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
 	const op = "add_to_group"
 	gid, err := c.groupID(ctx, op, group)
@@ -76,12 +79,37 @@ func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outco
 	ref.SetOdataId(&odataID)
 	if err := c.graph.Groups().ByGroupId(gid).Members().Ref().Post(ctx, ref, nil); err != nil {
 		ce := c.fail(op, err)
-		if de := asDirErr(ce); de != nil && de.Status == 400 && strings.Contains(de.Message, "already exist") {
-			return domain.AlreadyPresent, nil
+		if de := asDirErr(ce); de != nil && de.Status == http.StatusBadRequest {
+			if member, rerr := c.directMember(ctx, id, gid); rerr == nil && member {
+				return domain.AlreadyPresent, nil
+			}
 		}
 		return "", ce
 	}
 	return domain.Added, nil
+}
+
+// directMember reports whether the user is a direct member of the group,
+// walking the user's memberOf pages (the same read as ListGroups).
+func (c *Client) directMember(ctx context.Context, id, gid string) (bool, error) {
+	b := c.graph.Users().ByUserId(id).MemberOf()
+	found := false
+	err := each(
+		func() (models.DirectoryObjectCollectionResponseable, error) { return b.Get(ctx, nil) },
+		func(l string) (models.DirectoryObjectCollectionResponseable, error) {
+			return b.WithUrl(l).Get(ctx, nil)
+		},
+		func(o models.DirectoryObjectable) error {
+			if strings.EqualFold(str(o.GetId()), gid) {
+				found = true
+				return stop{}
+			}
+			return nil
+		})
+	if _, ok := err.(stop); ok {
+		err = nil
+	}
+	return found, err
 }
 
 // RemoveFromGroup removes the user; Graph's 404 means WasAbsent.

@@ -56,6 +56,10 @@ type Options struct {
 	// MaxRetries is how many 429s the SDK waits out itself (using Date and
 	// X-Rate-Limit-Reset); 0 means 2, negative means none.
 	MaxRetries int
+	// TransitionWait bounds how long Disable and Enable wait for Okta's
+	// asynchronous lifecycle change (transitioningToStatus) to complete
+	// before answering Transient; 0 means 30 s.
+	TransitionWait time.Duration
 }
 
 // Client is the Okta directory.
@@ -65,6 +69,8 @@ type Client struct {
 
 	mu     sync.Mutex
 	groups map[string]string // lower(group name) -> id
+
+	transitionWait time.Duration
 }
 
 var _ directory.Directory = (*Client)(nil)
@@ -132,7 +138,11 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, &directory.Error{System: System, Op: "new", Kind: directory.KindPermanent, Message: redact(err.Error(), opts.Token)}
 	}
-	return &Client{sdk: c, token: opts.Token, groups: map[string]string{}}, nil
+	wait := opts.TransitionWait
+	if wait <= 0 {
+		wait = 30 * time.Second
+	}
+	return &Client{sdk: c, token: opts.Token, groups: map[string]string{}, transitionWait: wait}, nil
 }
 
 func isLoopback(host string) bool {

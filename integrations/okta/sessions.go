@@ -17,6 +17,9 @@ func (c *Client) SessionsRevokedSince(ctx context.Context, id string, _ time.Tim
 	if err != nil {
 		return false, "", err
 	}
+	if u.TransitioningToStatus != "" {
+		return false, "status " + u.Status + ", transitioning to " + u.TransitioningToStatus, nil
+	}
 	if u.Status != statusDeprovisioned {
 		return false, "status " + u.Status, nil
 	}

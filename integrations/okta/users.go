@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
@@ -77,6 +78,8 @@ func quote(s string) string {
 
 // FindUser looks the user up by employeeNumber (search, which includes
 // DEPROVISIONED users, so a rehire finds the old account), then by login.
+// Okta's search is eventually consistent, so the match is read back by id
+// and the account reflects the user's current state, not the index's.
 // A login match that carries a different employeeNumber is a conflict, not
 // a match: acting on it would touch another person's account.
 func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain.Account, error) {
@@ -94,7 +97,14 @@ func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain
 			}
 		}
 		if best != nil {
-			return toAccount(best), nil
+			u, err := c.getUser(ctx, op, best.Id)
+			if err == nil {
+				return toAccount(u), nil
+			}
+			if !directory.IsNotFound(err) {
+				return domain.Account{}, err
+			}
+			// deleted since the index saw it: try the login
 		}
 	}
 	if email != "" {
@@ -218,9 +228,12 @@ func (c *Client) SetManager(ctx context.Context, id, managerID string) (domain.O
 }
 
 // Disable deactivates the user (DEPROVISIONED) without mailing them.
+// Deactivation is asynchronous in Okta: a user already transitioning to
+// DEPROVISIONED gets no second deactivate, and the call returns once the
+// read-back by id shows DEPROVISIONED.
 func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error) {
 	const op = "disable"
-	u, err := c.getUser(ctx, op, id)
+	u, err := c.settled(ctx, op, id)
 	if err != nil {
 		return "", err
 	}
@@ -228,11 +241,40 @@ func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error)
 		return domain.AlreadyDisabled, nil
 	}
 	f := false
-	ctx, ci := withCall(ctx)
-	if resp, err := c.sdk.User.DeactivateUser(ctx, url.PathEscape(u.Id), &query.Params{SendEmail: &f}); err != nil {
+	ctx2, ci := withCall(ctx)
+	if resp, err := c.sdk.User.DeactivateUser(ctx2, url.PathEscape(u.Id), &query.Params{SendEmail: &f}); err != nil {
 		return "", c.fail(op, resp, ci, err)
 	}
+	if u, err = c.settled(ctx, op, u.Id); err != nil {
+		return "", err
+	}
+	if u.Status != statusDeprovisioned {
+		return "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Code: "not_deprovisioned",
+			Message: "after deactivate the user is " + u.Status}
+	}
 	return domain.Disabled, nil
+}
+
+// settled reads the user by id, waiting out an asynchronous lifecycle
+// change (transitioningToStatus); one still running after transitionWait
+// is Transient, so the activity retries it later without sending it again.
+func (c *Client) settled(ctx context.Context, op, id string) (*okta.User, error) {
+	deadline := time.Now().Add(c.transitionWait)
+	pause := 100 * time.Millisecond
+	for {
+		u, err := c.getUser(ctx, op, id)
+		if err != nil || u.TransitioningToStatus == "" {
+			return u, err
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return nil, &directory.Error{System: System, Op: op, Kind: directory.KindTransient, Code: "transitioning",
+				Message: "user is still transitioning to " + u.TransitioningToStatus, RetryAfter: pause}
+		}
+		if err := directory.Sleep(ctx, pause); err != nil {
+			return nil, err
+		}
+		pause = min(2*pause, 2*time.Second)
+	}
 }
 
 // Enable unsuspends a SUSPENDED user and activates a STAGED or
@@ -240,20 +282,24 @@ func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error)
 // (the link is never returned to jml, so it cannot leak into history).
 func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) {
 	const op = "enable"
-	u, err := c.getUser(ctx, op, id)
+	u, err := c.settled(ctx, op, id)
 	if err != nil {
 		return "", err
 	}
-	ctx, ci := withCall(ctx)
+	ctx2, ci := withCall(ctx)
 	switch u.Status {
 	case statusSuspended:
-		if resp, err := c.sdk.User.UnsuspendUser(ctx, url.PathEscape(u.Id)); err != nil {
+		if resp, err := c.sdk.User.UnsuspendUser(ctx2, url.PathEscape(u.Id)); err != nil {
 			return "", c.fail(op, resp, ci, err)
 		}
 	case statusStaged, statusDeprovisioned:
 		t := true
-		if _, resp, err := c.sdk.User.ActivateUser(ctx, url.PathEscape(u.Id), &query.Params{SendEmail: &t}); err != nil {
+		if _, resp, err := c.sdk.User.ActivateUser(ctx2, url.PathEscape(u.Id), &query.Params{SendEmail: &t}); err != nil {
 			return "", c.fail(op, resp, ci, err)
+		}
+		// activation is asynchronous too: answer once it has completed
+		if _, err := c.settled(ctx, op, u.Id); err != nil {
+			return "", err
 		}
 	default:
 		return domain.AlreadyEnabled, nil
@@ -261,7 +307,10 @@ func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) 
 	return domain.Enabled, nil
 }
 
-// RevokeSessions clears every session and OAuth token of the user.
+// RevokeSessions ends the user's Okta (IdP) sessions and, with
+// oauthTokens=true, revokes the OpenID Connect and OAuth access and refresh
+// tokens Okta issued to them. Per Okta it does not end sessions an app
+// already holds on its own; deactivation (Disable) deprovisions those apps.
 func (c *Client) RevokeSessions(ctx context.Context, id string) (domain.Outcome, error) {
 	const op = "revoke_sessions"
 	t := true

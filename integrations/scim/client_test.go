@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -405,4 +406,71 @@ func BenchmarkFindUser(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+}
+
+// A provider that renders "name" as a string still lets jml find, list and
+// disable its users: only id, active, userName and externalId must parse.
+func TestLenientUserParsing(t *testing.T) {
+	e := emu(t, scimemu.Config{Apps: []scimemu.App{{Name: "zoom", Token: "odd-token", NameAsString: true}}})
+	c, _ := client(t, e, "zoom", "odd-token", nil)
+	ctx := context.Background()
+	emp := org.Employees[2]
+
+	acc, err := c.FindUser(ctx, emp.EmployeeID, "")
+	if err != nil || acc.EmployeeID != emp.EmployeeID || !acc.Enabled {
+		t.Fatalf("find: %+v %v", acc, err)
+	}
+	out, err := c.Disable(ctx, acc.ID)
+	if err != nil || out != domain.Disabled {
+		t.Fatalf("disable: %q %v", out, err)
+	}
+	if e.Active("zoom", emp.Email) {
+		t.Fatal("still active in the app")
+	}
+	n := 0
+	if err := c.ListUsers(ctx, 10, func(domain.Account) error { n++; return nil }); err != nil || n != e.UserCount("zoom") {
+		t.Fatalf("list: %d of %d: %v", n, e.UserCount("zoom"), err)
+	}
+}
+
+func TestUserParsingRequiredFields(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"id":"1","userName":"a@x","name":"A B","active":true}`, true},
+		{`{"ID":"1","UserName":"a@x","Active":"False","externalId":"E1"}`, true},
+		{`{"id":"1","userName":"a@x","name":{"givenName":7},"emails":"a@x"}`, true},
+		{`{"userName":"a@x"}`, false},
+		{`{"id":"1","active":"maybe"}`, false},
+		{`{"id":1}`, false},
+		{`{"id":"1","externalId":{"v":1}}`, false},
+	} {
+		var u user
+		err := json.Unmarshal([]byte(tc.body), &u)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok=%v", tc.body, err, tc.ok)
+		}
+	}
+	var u user
+	_ = json.Unmarshal([]byte(`{"ID":"1","UserName":"a@x","Active":"False","externalId":"E1"}`), &u)
+	if a := u.account(); a.ID != "1" || a.Login != "a@x" || a.Enabled || a.EmployeeID != "E1" {
+		t.Errorf("account %+v", a)
+	}
+}
+
+// A provider with no /Groups collection lacks the capability: Unsupported,
+// not NotFound (which would read as "that group does not exist").
+func TestNoGroupsCollectionIsUnsupported(t *testing.T) {
+	e := emu(t, scimemu.Config{Apps: []scimemu.App{{Name: "zoom", Token: "flat-token", NoGroups: true}}})
+	c, _ := client(t, e, "zoom", "flat-token", nil)
+	ctx := context.Background()
+	acc, err := c.FindUser(ctx, org.Employees[2].EmployeeID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AddToGroup(ctx, acc.ID, "users")
+	kindOf(t, err, directory.KindUnsupported, "flat-token")
+	_, err = c.RemoveFromGroup(ctx, acc.ID, "users")
+	kindOf(t, err, directory.KindUnsupported, "flat-token")
 }

@@ -30,6 +30,11 @@ func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
 	q := url.Values{"filter": {"displayName eq " + quote(name)}, "excludedAttributes": {"members"}}
 	var lr listResponse[group]
 	if err := c.call(ctx, op, http.MethodGet, "/Groups?"+q.Encode(), nil, &lr); err != nil {
+		if directory.IsNotFound(err) {
+			// a filter on a collection that exists answers an empty list:
+			// a 404 means the provider has no /Groups at all
+			return "", directory.Unsupported(c.Name(), directory.CapGroups)
+		}
 		return "", err
 	}
 	for _, g := range lr.Resources {

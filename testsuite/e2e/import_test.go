@@ -49,6 +49,6 @@ func TestImportCSVProvisionsAndQuarantines(t *testing.T) {
 		u, _ := e.Emulators.Graph.UserByEmployeeID(leaver.EmployeeID)
 		return !u.AccountEnabled && e.Emulators.Google.Suspended(leaver.Email), "still enabled"
 	})
-	_, err = e.Client.DescribeWorkflowExecution(context.Background(), contract.EmployeeWorkflowID("E9999"), "")
+	_, err = e.Client.DescribeWorkflow(context.Background(), contract.EmployeeWorkflowID("E9999"), "")
 	assert.Error(t, err, "a quarantined row starts no workflow")
 }

@@ -65,6 +65,22 @@ func takeNamespace() (string, error) {
 	return ns, nil
 }
 
+// Namespace hands a test the shared dev server and a namespace of its own,
+// for a test that builds its environment itself (the chaos test runs the
+// worker as a process of its own).
+func Namespace(t testing.TB) (*sdktest.DevServer, string) {
+	t.Helper()
+	s, err := SharedServer()
+	if err != nil {
+		t.Fatalf("dev server: %v", err)
+	}
+	ns, err := takeNamespace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ns
+}
+
 // StopSharedServer stops the package's dev server, if started.
 func StopSharedServer() {
 	sharedMu.Lock()

@@ -25,6 +25,9 @@ var (
 	ErrAuthenticationFailed = errors.New("message authentication failed")
 	// ErrUnknownKeyID: the payload names a key id that is not configured.
 	ErrUnknownKeyID = errors.New("unknown key id")
+	// ErrPlaintext: codec.required is set and a payload is not encrypted
+	// (sent by a client without keys). The message names no payload content.
+	ErrPlaintext = errors.New("payload is not encrypted and codec.required is set: the sender (a jml command, the temporal CLI, an SDK client) must use the payload keys (JML_CODEC_KEYS or JML_CODEC_KEYS_FILE; the temporal CLI: --codec-endpoint)")
 )
 
 // UnknownKeyError reports a payload encrypted with a key that is not in the
@@ -49,7 +52,10 @@ func printableKeyID(id string) string {
 	return strconv.QuoteToASCII(id)
 }
 
-type payloadCodec struct{ keys *Keyring }
+type payloadCodec struct {
+	keys     *Keyring
+	required bool // refuse plaintext on decode
+}
 
 // Encode encrypts each whole payload (metadata and data) with the active key.
 func (c *payloadCodec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
@@ -85,13 +91,21 @@ func (c *payloadCodec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload
 }
 
 // Decode decrypts payloads marked binary/encrypted and passes the others
-// through, so histories written before encryption was enabled stay readable.
-// Errors are wrapped in converter.WorkflowTaskFailureError: a worker missing a
-// key fails (and retries) the workflow task instead of failing the workflow.
+// through, so histories written before encryption was enabled stay readable,
+// unless required, when a plaintext payload is an error. Errors are wrapped
+// in converter.WorkflowTaskFailureError: a worker missing a key, or handed
+// plaintext, fails (and retries) the workflow task instead of failing the
+// workflow or running it on data that should never have been sent.
 func (c *payloadCodec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
-		if p == nil || string(p.GetMetadata()[converter.MetadataEncoding]) != MetadataEncodingEncrypted {
+		if p == nil {
+			continue
+		}
+		if string(p.GetMetadata()[converter.MetadataEncoding]) != MetadataEncodingEncrypted {
+			if c.required {
+				return payloads, converter.NewWorkflowTaskFailureError(ErrPlaintext)
+			}
 			out[i] = p
 			continue
 		}

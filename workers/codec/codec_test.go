@@ -499,3 +499,39 @@ func BenchmarkDecode2KB(b *testing.B) {
 		}
 	}
 }
+
+func TestRequiredRefusesPlaintext(t *testing.T) {
+	k := mustRing(t, fixedKey("a", 1))
+	req := k.Required()
+	plain, err := converter.GetDefaultDataConverter().ToPayload(ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v employee
+	err = req.DataConverter().FromPayload(plain, &v)
+	if !errors.Is(err, ErrPlaintext) {
+		t.Fatalf("required keyring decoded plaintext: %+v, err %v", v, err)
+	}
+	var wtf *converter.WorkflowTaskFailureError
+	if !errors.As(err, &wtf) {
+		t.Fatal("the refusal should fail the workflow task, not the workflow")
+	}
+	// Encrypted payloads still decode; the original keyring stays lenient;
+	// the codec endpoint passes plaintext through for the UI.
+	if err := req.DataConverter().FromPayload(encodeOne(t, req, ada), &v); err != nil || v != ada {
+		t.Fatalf("required keyring, encrypted payload: %+v, %v", v, err)
+	}
+	if err := k.DataConverter().FromPayload(plain, &v); err != nil {
+		t.Fatalf("lenient keyring: %v", err)
+	}
+	if out, err := req.Codec().Decode([]*commonpb.Payload{plain}); err != nil || out[0] != plain {
+		t.Fatalf("codec endpoint refused plaintext: %v", err)
+	}
+	if !req.IsRequired() || k.IsRequired() {
+		t.Fatal("IsRequired")
+	}
+	var none *Keyring
+	if none.Required() != nil || none.IsRequired() {
+		t.Fatal("nil keyring Required")
+	}
+}

@@ -350,11 +350,11 @@ func TestWorkerMissingKeyRetriesTask(t *testing.T) {
 	if !strings.Contains(msg, "payload encrypted with unknown key id key-a: configure it in JML_CODEC_KEYS") {
 		t.Fatalf("workflow task failure %q does not explain the missing key", msg)
 	}
-	desc, err := starter.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	desc, err := starter.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	if st := desc.RawResponse.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Fatalf("workflow status %v, want RUNNING", st)
 	}
 
@@ -367,4 +367,86 @@ func TestWorkerMissingKeyRetriesTask(t *testing.T) {
 	if err := dial(t, srv, rotated).GetWorkflow(ctx, run.GetID(), run.GetRunID()).Get(ctx, &result); err != nil || !strings.Contains(result, ada.Email) {
 		t.Fatalf("after adding key-a: result %q, err %v", result, err)
 	}
+}
+
+// TestRequiredWorkerRefusesPlaintextStart: with codec.required a workflow
+// started by a client without keys fails its workflow task with a clear
+// error and nothing is processed: no activity runs, the workflow stays
+// running, and nothing but the start is in its history.
+func TestRequiredWorkerRefusesPlaintextStart(t *testing.T) {
+	srv := startDevServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	queue := fmt.Sprintf("codec-required-%d", time.Now().UnixNano())
+	ring := mustRing(t, fixedKey("key-a", 1)).Required()
+
+	greets := 0
+	var mu sync.Mutex
+	w := worker.New(dial(t, srv, ring), queue, worker.Options{})
+	w.RegisterWorkflow(codecTestWorkflow)
+	w.RegisterActivityWithOptions(func(ctx context.Context, in employee) (string, error) {
+		mu.Lock()
+		greets++
+		mu.Unlock()
+		return greetActivity(ctx, in)
+	}, activity.RegisterOptions{Name: "CodecTestGreet"})
+	w.RegisterActivityWithOptions(provisionActivity, activity.RegisterOptions{Name: "CodecTestProvision"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	plain := dial(t, srv, nil) // a client without keys, e.g. `jml import` run without them
+	run, err := plain.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: queue, TaskQueue: queue}, codecTestWorkflow, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taskFailure *failurepb.Failure
+	var events []enumspb.EventType
+	for taskFailure == nil {
+		if ctx.Err() != nil {
+			t.Fatal("no WorkflowTaskFailed event: the required worker processed a plaintext start")
+		}
+		events = events[:0]
+		it := srv.Client().GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev.GetEventType())
+			if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
+				taskFailure = a.GetFailure()
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	msg := ring.FailureConverter().FailureToError(proto.Clone(taskFailure).(*failurepb.Failure)).Error()
+	if !strings.Contains(msg, "payload is not encrypted and codec.required is set") {
+		t.Fatalf("workflow task failure %q does not say why", msg)
+	}
+	if strings.Contains(msg, ada.Email) || strings.Contains(msg, ada.Name) {
+		t.Fatalf("the refusal quotes the plaintext payload: %q", msg)
+	}
+	for _, e := range events {
+		switch e {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+			enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+		default:
+			t.Fatalf("history has %v: the plaintext start was processed (events %v)", e, events)
+		}
+	}
+	desc, err := plain.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := desc.RawResponse.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("workflow status %v, want RUNNING (the task fails, not the workflow)", st)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if greets != 0 {
+		t.Fatalf("the activity ran %d times on a plaintext input", greets)
+	}
+	_ = plain.TerminateWorkflow(ctx, run.GetID(), run.GetRunID(), "test done")
 }

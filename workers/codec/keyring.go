@@ -23,6 +23,8 @@ import (
 type Keyring struct {
 	ids   []string
 	aeads map[string]cipher.AEAD
+	// required: the DataConverter refuses payloads that are not encrypted.
+	required bool
 }
 
 // NewKeyring builds a keyring; keys[0] is the active key. Secrets are copied,
@@ -72,17 +74,35 @@ func (k *Keyring) KeyIDs() []string {
 	return append([]string(nil), k.ids...)
 }
 
-// Codec returns the AES-256-GCM PayloadCodec. For a nil keyring it passes
-// payloads through and refuses to decode encrypted ones (unknown key id).
+// Required returns a copy of the keyring whose DataConverter refuses every
+// payload that is not encrypted (codec.required): a worker using it fails a
+// task started or signalled in plaintext instead of processing it. The
+// codec endpoint (Codec) still passes plaintext through, so the UI can show
+// what was written before. A nil keyring stays nil.
+func (k *Keyring) Required() *Keyring {
+	if k == nil {
+		return nil
+	}
+	c := *k
+	c.required = true
+	return &c
+}
+
+// IsRequired reports whether Required made this keyring.
+func (k *Keyring) IsRequired() bool { return k != nil && k.required }
+
+// Codec returns the AES-256-GCM PayloadCodec of the codec endpoint. For a
+// nil keyring it passes payloads through and refuses to decode encrypted
+// ones (unknown key id). It passes plaintext through even when required.
 func (k *Keyring) Codec() converter.PayloadCodec { return &payloadCodec{keys: k} }
 
-// DataConverter is the default data converter with the codec applied, or the
-// plain default for a nil keyring.
+// DataConverter is the default data converter with the codec applied (strict
+// when required), or the plain default for a nil keyring.
 func (k *Keyring) DataConverter() converter.DataConverter {
 	if k == nil {
 		return converter.GetDefaultDataConverter()
 	}
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), k.Codec())
+	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), &payloadCodec{keys: k, required: k.required})
 }
 
 // FailureConverter encodes failure messages and stack traces through the
@@ -124,7 +144,7 @@ func (k *Keyring) String() string {
 	if k == nil {
 		return "codec.Keyring(nil)"
 	}
-	return "codec.Keyring{KeyIDs:[" + strings.Join(k.ids, " ") + "], Active:" + strconv.Quote(k.ids[0]) + ", Secrets:" + redacted + "}"
+	return "codec.Keyring{KeyIDs:[" + strings.Join(k.ids, " ") + "], Active:" + strconv.Quote(k.ids[0]) + ", Required:" + strconv.FormatBool(k.required) + ", Secrets:" + redacted + "}"
 }
 
 // GoString and Format stop fmt from walking the unexported fields (the AES
