@@ -35,10 +35,16 @@ func TestElevationThroughSlackOktaAndGoogle(t *testing.T) {
 			require.True(t, ok, "no Okta user %s", who.EmployeeID)
 			return e.Emulators.Okta.AdminRoles(u.ID)
 		}},
+		// Google's system role _USER_MANAGEMENT_ADMIN_ROLE, which roles.list
+		// describes as the name demo.yaml gives.
 		{"google-user-admin", "google", "User Management Administrator", func(e *harness.Env, who demoorg.Employee) []string {
+			desc := map[string]string{}
+			for _, r := range e.Emulators.Google.Roles() {
+				desc[r.RoleName] = r.RoleDescription
+			}
 			var out []string
 			for _, ra := range e.Emulators.Google.RoleAssignments(who.Email) {
-				out = append(out, ra.RoleName)
+				out = append(out, desc[ra.RoleName])
 			}
 			return out
 		}},
