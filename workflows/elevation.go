@@ -397,9 +397,9 @@ func (e *elevation) tell(ctx workflow.Context, text string) {
 	sum := "tell requester " + e.in.RequesterEmployeeID + " · slack"
 	var err error
 	if workflow.GetVersion(ctx, changeNotifyEmployee, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		_, err = contract.NotifyManager.Execute(ctx, sum, contract.NotifyManagerInput{ManagerEmployeeID: e.in.RequesterEmployeeID, Directories: e.in.Policy.Directories, Text: text})
+		_, err = contract.NotifyManager.Execute(ctx, sum, contract.NotifyManagerInput{ManagerEmployeeID: e.in.RequesterEmployeeID, Text: text})
 	} else {
-		_, err = contract.NotifyEmployee.Execute(ctx, sum, contract.NotifyEmployeeInput{EmployeeID: e.in.RequesterEmployeeID, Directories: e.in.Policy.Directories, Text: text})
+		_, err = contract.NotifyEmployee.Execute(ctx, sum, contract.NotifyEmployeeInput{EmployeeID: e.in.RequesterEmployeeID, Email: e.in.RequesterEmail, Text: text})
 	}
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("requester not told", "request_id", e.in.RequestID, "error", err.Error())

@@ -34,6 +34,7 @@ type elevStubs struct {
 	posted *contract.ApprovalMessageOutput // what PostApproval answers, when set
 	msgs   []string                        // approval message outcomes
 	told   []string                        // DMs to the requester
+	toldAt []string                        // the emails they went to
 }
 
 func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
@@ -57,6 +58,7 @@ func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.told = append(s.told, in.EmployeeID+": "+in.Text)
+		s.toldAt = append(s.toldAt, in.Email)
 		return contract.NotifyOutput{Delivered: true}, nil
 	})
 	reg(contract.NotifyChannel.Name, func(_ context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
@@ -400,6 +402,10 @@ func TestElevationSlackPressJudgedBySlackID(t *testing.T) {
 	assert.Equal(t, "ada@demo.jml.test", r.stubs.posts[0].RequesterEmail)
 	assert.Equal(t, "UMGR", st.ApprovalMessage.ApproverSlackUserID)
 	assert.Len(t, r.stubs.grants, 1)
+	require.NotEmpty(t, r.stubs.toldAt)
+	for _, at := range r.stubs.toldAt {
+		assert.Equal(t, "ada@demo.jml.test", at, "the requester is told at their HR email")
+	}
 }
 
 func TestElevationParties(t *testing.T) {
