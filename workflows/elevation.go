@@ -11,10 +11,16 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// maxRefusals bounds the refused attempts one request records: past it the
-// validator rejects further attempts, so a pressing loop cannot grow the
-// history without end.
-const maxRefusals = 20
+// Refused attempts are all counted (ElevationState.Refusals); the first
+// maxRefusalsKept are kept in the record with who and why, so a pressing
+// loop cannot grow the state without end. Past maxRefusals the validator
+// rejects an attempt that would be refused, which leaves no history; one
+// that would count (the approver's press) always goes through, so a
+// stranger's presses never lock the approver out.
+const (
+	maxRefusalsKept = 20
+	maxRefusals     = 500
+)
 
 // elevation is the Elevation workflow's state and handlers.
 type elevation struct {
@@ -22,7 +28,6 @@ type elevation struct {
 	st    contract.ElevationState
 	title string
 
-	refusals int
 	// decided is set by approve/deny; revoke and extend by their updates,
 	// consumed by the grant loop.
 	decided      string
@@ -266,9 +271,17 @@ func (e *elevation) validateDecision(action string, d contract.ElevationDecision
 	if d.Actor.EmployeeID == "" && d.Actor.SlackUserID == "" {
 		return fmt.Errorf("actor is required: who decides is recorded")
 	}
-	if e.refusals >= maxRefusals {
+	if err := e.validateState(action, d); err != nil {
+		return err
+	}
+	if e.st.Refusals >= maxRefusals && e.judge(action, d) != "" {
 		return fmt.Errorf("too many refused attempts on this request")
 	}
+	return nil
+}
+
+// validateState admits a decision only in the state it applies to.
+func (e *elevation) validateState(action string, d contract.ElevationDecision) error {
 	switch action {
 	case contract.UpdateApprove, contract.UpdateDeny:
 		if e.st.Status != domain.ElevationPending || e.decided != "" {
@@ -289,40 +302,54 @@ func (e *elevation) validateDecision(action string, d contract.ElevationDecision
 	return nil
 }
 
-func (e *elevation) decide(ctx workflow.Context, action string, d contract.ElevationDecision) contract.ElevationDecisionResult {
-	now := workflow.Now(ctx)
-	rec := contract.ElevationDecisionRecord{Action: action, Actor: d.Actor, Reason: d.Reason, At: now, Result: domain.DecisionAccepted}
-	refuse := func(why string) contract.ElevationDecisionResult {
-		rec.Result, rec.Reason = domain.DecisionRefused, why
-		e.st.Decisions = append(e.st.Decisions, rec)
-		e.refusals++
-		workflow.GetLogger(ctx).Warn("elevation decision refused", "request_id", e.in.RequestID, "action", action, "actor", d.Actor.Who())
-		return contract.ElevationDecisionResult{Result: domain.DecisionRefused, Message: why, Status: e.st.Status}
-	}
+// judge is why the decision would be refused, or "" when it counts. Pure:
+// the validator asks it too.
+func (e *elevation) judge(action string, d contract.ElevationDecision) string {
 	parties := ElevationParties{RequesterEmployeeID: e.in.RequesterEmployeeID, ApproverEmployeeID: e.in.ApproverEmployeeID,
 		RequesterSlackUserID: e.st.ApprovalMessage.RequesterSlackUserID, ApproverSlackUserID: e.st.ApprovalMessage.ApproverSlackUserID}
 	isApprover, isRequester := parties.IsApprover(d.Actor), parties.IsRequester(d.Actor)
 	switch action {
 	case contract.UpdateApprove, contract.UpdateDeny:
 		if !isApprover {
-			return refuse(fmt.Sprintf("only the approver (%s, rule %q) may %s this request", e.in.ApproverEmployeeID, e.in.Policy.Approver, action))
+			return fmt.Sprintf("only the approver (%s, rule %q) may %s this request", e.in.ApproverEmployeeID, e.in.Policy.Approver, action)
 		}
-		e.decided, e.decidedBy = action, d.Actor
 	case contract.UpdateRevoke:
 		if !isApprover && !isRequester {
-			return refuse("only the requester or the approver may revoke this elevation")
+			return "only the requester or the approver may revoke this elevation"
 		}
-		a := d.Actor
-		e.revokeBy = &a
 	case contract.UpdateExtend:
 		if !isApprover {
-			return refuse("only the approver may extend this elevation")
+			return "only the approver may extend this elevation"
 		}
 		until := e.st.GrantedUntil.Add(time.Duration(d.Extend))
 		if until.Sub(e.st.GrantedAt) > e.in.Policy.MaxDuration {
-			return refuse(fmt.Sprintf("extending by %s would make %s in total, beyond the maximum %s of %s",
-				time.Duration(d.Extend), until.Sub(e.st.GrantedAt).Round(time.Second), e.in.Policy.MaxDuration, e.in.RoleName))
+			return fmt.Sprintf("extending by %s would make %s in total, beyond the maximum %s of %s",
+				time.Duration(d.Extend), until.Sub(e.st.GrantedAt).Round(time.Second), e.in.Policy.MaxDuration, e.in.RoleName)
 		}
+	}
+	return ""
+}
+
+func (e *elevation) decide(ctx workflow.Context, action string, d contract.ElevationDecision) contract.ElevationDecisionResult {
+	now := workflow.Now(ctx)
+	rec := contract.ElevationDecisionRecord{Action: action, Actor: d.Actor, Reason: d.Reason, At: now, Result: domain.DecisionAccepted}
+	if why := e.judge(action, d); why != "" {
+		rec.Result, rec.Reason = domain.DecisionRefused, why
+		if e.st.Refusals < maxRefusalsKept {
+			e.st.Decisions = append(e.st.Decisions, rec)
+		}
+		e.st.Refusals++
+		workflow.GetLogger(ctx).Warn("elevation decision refused", "request_id", e.in.RequestID, "action", action, "actor", d.Actor.Who(), "refusals", e.st.Refusals)
+		return contract.ElevationDecisionResult{Result: domain.DecisionRefused, Message: why, Status: e.st.Status}
+	}
+	switch action {
+	case contract.UpdateApprove, contract.UpdateDeny:
+		e.decided, e.decidedBy = action, d.Actor
+	case contract.UpdateRevoke:
+		a := d.Actor
+		e.revokeBy = &a
+	case contract.UpdateExtend:
+		until := e.st.GrantedUntil.Add(time.Duration(d.Extend))
 		rec.Until = until
 		e.extendTo, e.extendQueued = until, true
 		e.st.Decisions = append(e.st.Decisions, rec)

@@ -231,6 +231,38 @@ func TestElevationUnauthorisedApproverRefusedAndRecorded(t *testing.T) {
 	assert.Empty(t, r.stubs.grants)
 }
 
+// A stranger pressing Approve over and over never locks the approver out:
+// every refusal is counted, the first 20 are kept with who and why, and
+// past 500 the validator turns the stranger away (no history) while the
+// manager's press still counts.
+func TestElevationStrangerPressesNeverLockOutTheApprover(t *testing.T) {
+	r := newElevRun(t)
+	const presses = 503
+	for i := range presses {
+		r.at(time.Minute+time.Duration(i)*time.Second, fmt.Sprintf("stranger-%d", i), contract.UpdateApprove, stranger, 0)
+	}
+	r.at(time.Hour, "manager", contract.UpdateApprove, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, domain.DecisionAccepted, r.results["manager"].Result, "%v", r.errs["manager"])
+	assert.Len(t, r.stubs.grants, 1)
+	assert.Equal(t, 500, st.Refusals, "every recorded refusal is counted")
+	require.Len(t, st.Decisions, 21, "the first 20 refusals and the approval")
+	for _, d := range st.Decisions[:20] {
+		assert.Equal(t, stranger, d.Actor.EmployeeID)
+		assert.Equal(t, domain.DecisionRefused, d.Result)
+	}
+	assert.Equal(t, manager, st.Decisions[20].Actor.EmployeeID)
+	assert.Equal(t, domain.DecisionRefused, r.results["stranger-499"].Result)
+	for i := 500; i < presses; i++ {
+		key := fmt.Sprintf("stranger-%d", i)
+		require.Error(t, r.errs[key], key)
+		assert.Contains(t, r.errs[key].Error(), "too many refused attempts")
+	}
+	require.NoError(t, r.errs["manager"])
+	assert.Len(t, r.errs, presses-500, "only the presses past the bound were turned away")
+}
+
 func TestElevationApprovalTimesOut(t *testing.T) {
 	r := newElevRun(t)
 	start := r.env.Now()
