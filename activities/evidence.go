@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -84,7 +83,8 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLo
 	if err != nil {
 		return contract.LogFile{}, err
 	}
-	if !d.Supports(directory.CapSignInLog) {
+	sl, ok := d.(directory.SignInLogReader)
+	if !ok {
 		return contract.LogFile{}, badInput(fmt.Sprintf("%s has no sign-in log", in.Directory))
 	}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
@@ -106,7 +106,7 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLo
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	var p exportProgress
-	err = d.SignInEvents(ctx, in.From, in.To, func(ev domain.AuditEvent) error {
+	err = sl.SignInEvents(ctx, in.From, in.To, func(ev domain.AuditEvent) error {
 		if err := enc.Encode(exportedEvent{Directory: in.Directory, ID: ev.ID, Time: ev.Time.UTC(), Actor: ev.Actor, Action: ev.Action,
 			Result: ev.Result, App: ev.App, IP: ev.IP, Raw: ev.Raw}); err != nil {
 			return err
@@ -377,8 +377,8 @@ func (a *Activities) AssessEmployees(ctx context.Context, in contract.AssessInpu
 			if acct.Enabled {
 				f.Enabled++
 				enabledAny = true
-				if d.Supports(directory.CapMFA) {
-					m, err := d.MFAStatus(ctx, acct.ID)
+				if mr, ok := d.(directory.MFAReader); ok {
+					m, err := mr.MFAStatus(ctx, acct.ID)
 					if err != nil {
 						return out, temporalError(err)
 					}
@@ -393,10 +393,11 @@ func (a *Activities) AssessEmployees(ctx context.Context, in contract.AssessInpu
 			} else {
 				enabledAll = false
 			}
-			if !d.Supports(directory.CapAdminRoles) {
+			rm, ok := d.(directory.AdminRoleManager)
+			if !ok {
 				continue
 			}
-			roles, err := d.ListAdminRoles(ctx, acct.ID)
+			roles, err := rm.ListAdminRoles(ctx, acct.ID)
 			if err != nil {
 				return out, temporalError(err)
 			}
@@ -444,7 +445,7 @@ func (a *Activities) SummariseOffboarding(_ context.Context, in contract.MonthIn
 	}
 	defer f.Close()
 	offboardingMu.Lock() // a consistent read against this process's writers
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := readOffboardingRows(f)
 	offboardingMu.Unlock()
 	if err != nil {
 		return contract.OffboardingSummary{}, temporalError(fmt.Errorf("offboarding log is not valid CSV: %w", err))
@@ -468,10 +469,16 @@ func SummariseOffboardingRows(rows [][]string, from, to time.Time) (contract.Off
 			return out, badInput("offboarding log has no column " + need)
 		}
 	}
+	if _, ok := col["outcome"]; !ok && len(rows[0]) <= colOutcome {
+		col["outcome"] = colOutcome // appended after this file's header was written
+	}
 	var durations []int64
 	for _, r := range rows[1:] {
-		if len(r) != len(rows[0]) {
+		if len(r) < len(rows[0]) {
 			continue
+		}
+		if i, ok := col["outcome"]; ok && i < len(r) && unescapeCSVField(r[i]) == OutcomeNoAccounts {
+			continue // nobody to deprovision: not a leaver of the SLA
 		}
 		at, err := time.Parse(time.RFC3339, unescapeCSVField(r[col["effective_at"]]))
 		if err != nil || at.Before(from) || !at.Before(to) {

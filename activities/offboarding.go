@@ -20,11 +20,27 @@ import (
 // OffboardingLogPath is the leaver evidence file under the evidence directory.
 const OffboardingLogPath = "Governance/Offboarding_Log.csv"
 
-// OffboardingLogHeader is the CSV header, written once.
+// OffboardingLogHeader is the CSV header, written once. Columns are only
+// ever appended: a file started by an older version keeps its header, and
+// a column it does not name is at this position.
 var OffboardingLogHeader = []string{
 	"employee_id", "effective_at", "completed_at", "duration_seconds", "sla_met",
 	"results", "actions", "operator_decisions", "workflow_id", "run_id",
+	"outcome", "preempted",
 }
+
+// The identity of a row (workflow and run id) and the appended columns.
+const (
+	colWorkflowID = 8
+	colRunID      = 9
+	colOutcome    = 10
+)
+
+// Outcomes of a leaver run (outcome column).
+const (
+	OutcomeOffboarded = "offboarded"
+	OutcomeNoAccounts = "no_accounts" // nothing anywhere to offboard
+)
 
 // offboardingMu serialises writers in this process; flock serialises
 // processes (two workers on one evidence volume).
@@ -80,6 +96,11 @@ func offboardingRow(in contract.OffboardingLogInput) []string {
 	if dur < 0 {
 		dur = 0 // finished before the effective time (e.g. an immediate leaver recorded with a later date)
 	}
+	outcome := OutcomeOffboarded
+	if in.NoAccounts {
+		// Nothing to disable: no time to offboard, no SLA to miss.
+		outcome, dur, in.SLAMet = OutcomeNoAccounts, 0, true
+	}
 	return []string{
 		in.EmployeeID,
 		in.EffectiveAt.UTC().Format(time.RFC3339),
@@ -91,6 +112,8 @@ func offboardingRow(in contract.OffboardingLogInput) []string {
 		strings.Join(decisions, "; "),
 		in.WorkflowID,
 		in.RunID,
+		outcome,
+		in.Preempted,
 	}
 }
 
@@ -101,6 +124,14 @@ func EscapeCSVField(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// readOffboardingRows reads the log; rows may be wider than the header of
+// a file an older version started.
+func readOffboardingRows(r io.Reader) ([][]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	return cr.ReadAll()
 }
 
 // appendOffboardingRow appends row unless a row with the same workflow and
@@ -126,12 +157,12 @@ func appendOffboardingRow(path string, row []string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	wf, run := len(OffboardingLogHeader)-2, len(OffboardingLogHeader)-1
+	wf, run := colWorkflowID, colRunID
 	escaped := make([]string, len(row))
 	for i, v := range row {
 		escaped[i] = EscapeCSVField(v)
 	}
-	rows, err := csv.NewReader(bytes.NewReader(existing)).ReadAll()
+	rows, err := readOffboardingRows(bytes.NewReader(existing))
 	if err != nil {
 		return false, fmt.Errorf("offboarding log %s is not valid CSV: %w", path, err)
 	}

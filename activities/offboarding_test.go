@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,5 +201,84 @@ func TestOffboardingLogBlankFileGetsHeaderAndRow(t *testing.T) {
 				t.Fatalf("rows %q, want the header and the row", rows)
 			}
 		})
+	}
+}
+
+// TestOffboardingLogNoAccountsRow: a termination with nothing to offboard
+// is one row that says so, met, with no duration; the month's SLA does not
+// count it as a leaver.
+func TestOffboardingLogNoAccountsRow(t *testing.T) {
+	dir := t.TempDir()
+	a := &Activities{EvidenceDir: dir, Logger: zerolog.Nop()}
+	in := logInput("employee/E9014/leaver/1")
+	in.EmployeeID, in.NoAccounts, in.SLAMet = "E9014", true, false
+	in.CompletedAt = in.EffectiveAt.Add(959671 * time.Second)
+	if _, err := a.AppendOffboardingLog(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	normal := logInput("employee/E0042/leaver/2")
+	normal.Preempted = "joiner employee/E0042/joiner/1"
+	if _, err := a.AppendOffboardingLog(context.Background(), normal); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(dir, OffboardingLogPath))
+	if len(rows) != 3 {
+		t.Fatalf("rows %q", rows)
+	}
+	col := func(r []string, name string) string { return r[slices.Index(OffboardingLogHeader, name)] }
+	if col(rows[1], "outcome") != OutcomeNoAccounts || col(rows[1], "sla_met") != "true" || col(rows[1], "duration_seconds") != "0" {
+		t.Errorf("no-accounts row %q", rows[1])
+	}
+	if col(rows[2], "outcome") != OutcomeOffboarded || col(rows[2], "preempted") != "joiner employee/E0042/joiner/1" {
+		t.Errorf("offboarded row %q", rows[2])
+	}
+	sum, err := SummariseOffboardingRows(rows, in.EffectiveAt.AddDate(0, 0, -1), in.EffectiveAt.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Leavers != 1 || sum.Met != 1 || sum.MaxSeconds != 90 {
+		t.Errorf("summary %+v: the no-accounts row is not a leaver", sum)
+	}
+}
+
+// TestOffboardingLogStartedByAnOlderVersion: a file whose header has the
+// first ten columns takes rows with the appended ones, keeps taking them,
+// and still reads back.
+func TestOffboardingLogStartedByAnOlderVersion(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, OffboardingLogPath)
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Join(OffboardingLogHeader[:10], ",") + "\n" +
+		"E0001,2026-03-06T22:00:00Z,2026-03-06T22:00:30Z,30,true,entra=ok,entra: disable: disabled,,employee/E0001/leaver/1,run-0\n"
+	if err := os.WriteFile(path, []byte(old), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	a := &Activities{EvidenceDir: dir, Logger: zerolog.Nop()}
+	gone := logInput("employee/E9014/leaver/1")
+	gone.NoAccounts = true
+	for _, in := range []contract.OffboardingLogInput{logInput("employee/E0042/leaver/2"), gone, logInput("employee/E0042/leaver/2")} {
+		if _, err := a.AppendOffboardingLog(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(b), old) {
+		t.Fatalf("the existing rows were rewritten:\n%s", b)
+	}
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a.SummariseOffboarding)
+	v, err := env.ExecuteActivity(a.SummariseOffboarding, contract.MonthInput{Month: "2026-03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum contract.OffboardingSummary
+	if err := v.Get(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Leavers != 2 || sum.Met != 2 {
+		t.Errorf("summary %+v, want the old row and the new offboarded one (the retry wrote nothing, no_accounts is not a leaver)", sum)
 	}
 }

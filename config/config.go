@@ -109,6 +109,9 @@ type EntraDir struct {
 	TenantID          string `yaml:"tenant_id"`
 	ClientID          string `yaml:"client_id"`
 	RequestsPerMinute int    `yaml:"requests_per_minute"`
+	// DefaultUsageLocation (ISO 3166 alpha-2, e.g. US) is set on a joiner
+	// whose HR record has no country yet, so licensing does not wait.
+	DefaultUsageLocation string `yaml:"default_usage_location"`
 }
 
 // OktaDir is an Okta org.

@@ -25,6 +25,19 @@ func TestDemoConfigLoads(t *testing.T) {
 	assert.Equal(t, "1h0m0s", c.SLA.Leaver.String())
 	assert.Equal(t, "o", c.Secrets.OktaToken.Reveal())
 	assert.Equal(t, "3", c.Secrets.SCIMTokens["zoom"].Reveal())
+	assert.Equal(t, "US", c.Directories.Entra.DefaultUsageLocation)
+}
+
+func TestDefaultUsageLocationIsACountryCode(t *testing.T) {
+	b, err := os.ReadFile("demo.yaml")
+	require.NoError(t, err)
+	bad := strings.Replace(string(b), "default_usage_location: US", "default_usage_location: usa", 1)
+	_, err = Parse("demo.yaml", []byte(bad), env(demoEnv))
+	var ce *Error
+	require.ErrorAs(t, err, &ce)
+	require.Len(t, ce.Problems, 1)
+	assert.Equal(t, "directories.entra.default_usage_location", ce.Problems[0].Path)
+	assert.Contains(t, ce.Problems[0].Msg, "two-letter country code")
 }
 
 func TestExampleConfigDocumentsAValidFile(t *testing.T) {

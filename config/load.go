@@ -133,6 +133,11 @@ func ParseFor(file string, data []byte, getenv func(string) string, need Need) (
 	return cfg, nil
 }
 
+// isCountryCode: two upper-case letters, as Graph's usageLocation takes.
+func isCountryCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
 type validator struct {
 	file     string
 	problems []Problem
@@ -454,6 +459,9 @@ func (v *validator) semantics(c *Config) {
 	}
 	if c.Directories.Entra.Enabled {
 		urlCheck("directories.entra.base_url", c.Directories.Entra.BaseURL, true)
+	}
+	if ul := c.Directories.Entra.DefaultUsageLocation; ul != "" && !isCountryCode(ul) {
+		v.add(0, "directories.entra.default_usage_location", fmt.Sprintf("%q is not a two-letter country code (ISO 3166-1 alpha-2, e.g. US)", ul))
 	}
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)

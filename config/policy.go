@@ -16,6 +16,8 @@ func (c *Config) Policy() contract.Policy {
 		RetireDevices:   c.Leaver.RetireDevices,
 		SecurityChannel: c.Slack.SecurityChannel,
 		ITChannel:       c.Slack.ITChannel,
+		// Entra is the directory that licenses by usage location.
+		DefaultUsageLocation: c.Directories.Entra.DefaultUsageLocation,
 	}
 	for _, a := range c.SCIMApps {
 		p.Apps = append(p.Apps, a.Name)

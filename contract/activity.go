@@ -70,20 +70,29 @@ var NonRetryableErrorTypes = func() []string {
 }()
 
 // DirectoryOptions: directory calls are retried with backoff (throttling
-// honours the server's delay through NextRetryDelay); what still fails
-// after that, or fails permanently, blocks the lane for an operator.
+// honours the server's delay through NextRetryDelay). A permanent failure
+// blocks the lane for an operator at once; transient ones (429, 5xx, a
+// dropped connection) are retried for DirectoryRetryWindow, not for a count
+// of attempts: a step making several calls must not need a person because a
+// directory had a bad few minutes (the chaos run found a leaver blocked by
+// eight 502s in a row).
 func DirectoryOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+		StartToCloseTimeout:    2 * time.Minute,
+		ScheduleToCloseTimeout: DirectoryRetryWindow,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
-			MaximumAttempts:        8,
 			NonRetryableErrorTypes: NonRetryableErrorTypes,
 		},
 	}
 }
+
+// DirectoryRetryWindow bounds the retries of one directory step: well inside
+// the leaver's 1-hour SLA, so a directory that stays down blocks the lane
+// and alerts with time left to act.
+const DirectoryRetryWindow = 20 * time.Minute
 
 // HeartbeatDirectoryOptions: a directory step that walks a list heartbeats,
 // so a lost worker is noticed in 30 s, not at the timeout.

@@ -61,6 +61,9 @@ type Policy struct {
 	RetireDevices   bool          `json:"retire_devices"`
 	SecurityChannel string        `json:"security_channel"`
 	ITChannel       string        `json:"it_channel"`
+	// DefaultUsageLocation is the usage location (ISO 3166 alpha-2) of a
+	// person whose HR record has no country yet.
+	DefaultUsageLocation string `json:"default_usage_location,omitempty"`
 	// HistoryThreshold: continue-as-new past this many history events even
 	// when the server does not suggest it (0 = DefaultHistoryThreshold).
 	HistoryThreshold int `json:"history_threshold,omitempty"`
@@ -114,13 +117,16 @@ type WorkItem struct {
 
 // ChangeRecord is what one work item did.
 type ChangeRecord struct {
-	Seq         int               `json:"seq"`
-	Event       domain.Event      `json:"event"`
-	WorkflowID  string            `json:"workflow_id,omitempty"`
-	StartedAt   time.Time         `json:"started_at"`
-	CompletedAt time.Time         `json:"completed_at"`
-	Error       string            `json:"error,omitempty"`
-	SLABreached bool              `json:"sla_breached,omitempty"`
+	Seq         int          `json:"seq"`
+	Event       domain.Event `json:"event"`
+	WorkflowID  string       `json:"workflow_id,omitempty"`
+	StartedAt   time.Time    `json:"started_at"`
+	CompletedAt time.Time    `json:"completed_at"`
+	Error       string       `json:"error,omitempty"`
+	SLABreached bool         `json:"sla_breached,omitempty"`
+	// Preempted: a termination fell due while this run was going and
+	// cancelled it; Directories say what it had done by then.
+	Preempted   bool              `json:"preempted,omitempty"`
 	Directories []DirectoryResult `json:"directories,omitempty"`
 	Changes     []domain.Change   `json:"changes,omitempty"`
 }
@@ -145,11 +151,25 @@ type EmployeeState struct {
 	History     []ChangeRecord      `json:"history,omitempty"` // the last few, newest last
 	Seq         int                 `json:"seq"`
 	SLABreached bool                `json:"sla_breached,omitempty"`
-	Received    int                 `json:"received"` // HR records received, all runs
+	// ManagerWait: the manager HR names has no account yet in some
+	// directories; a durable retry sets it there once it has.
+	ManagerWait *ManagerWait `json:"manager_wait,omitempty"`
+	// Preempted names the run a due termination cancelled ("joiner
+	// employee/E0042/joiner/1"); the leaver that follows records it.
+	Preempted string `json:"preempted,omitempty"`
+	Received  int    `json:"received"` // HR records received, all runs
 	// Deliveries are the ids of the last signed deliveries accepted
 	// (HRRecordInput.DeliveryID), newest last, kept across runs.
 	Deliveries []string `json:"deliveries,omitempty"`
 	Runs       int      `json:"runs"` // continue-as-new count
+}
+
+// ManagerWait is a manager still to be set: HR sent the report first.
+type ManagerWait struct {
+	ManagerEmployeeID string    `json:"manager_employee_id"`
+	Directories       []string  `json:"directories"` // where it is still to be set
+	Since             time.Time `json:"since"`
+	Attempts          int       `json:"attempts"`
 }
 
 // ---- Lifecycle children ----
@@ -182,6 +202,14 @@ type LifecycleResult struct {
 	SLADeadline time.Time `json:"sla_deadline,omitzero"`
 	SLABreached bool      `json:"sla_breached,omitempty"`
 	SLAMet      bool      `json:"sla_met,omitempty"`
+	// ManagerPending lists the directories where the manager had no account
+	// yet (joiner, rehire, mover); ManagerTried: the run tried to set it.
+	ManagerPending []string `json:"manager_pending,omitempty"`
+	ManagerTried   bool     `json:"manager_tried,omitempty"`
+	// NoAccounts: no directory or app had an account for the person (a
+	// termination of someone who never joined): nothing to offboard, no SLA
+	// to breach.
+	NoAccounts bool `json:"no_accounts,omitempty"`
 }
 
 // MoverInput drives Mover.
@@ -204,6 +232,8 @@ type LeaverInput struct {
 	// Granted is the catalog access held before the leaver; what a skipped
 	// removal leaves in place stays recorded.
 	Granted domain.Entitlements `json:"granted,omitzero"`
+	// Preempted names the run this termination cancelled to start at once.
+	Preempted string `json:"preempted,omitempty"`
 }
 
 // DirectoryResult is one directory's (or SCIM app's) lane in a child.

@@ -99,12 +99,17 @@ type VerifyOutput struct {
 
 // OffboardingLogInput is one leaver row.
 type OffboardingLogInput struct {
-	EmployeeID  string            `json:"employee_id"`
-	EffectiveAt time.Time         `json:"effective_at"`
-	CompletedAt time.Time         `json:"completed_at"`
-	SLAMet      bool              `json:"sla_met"`
+	EmployeeID  string    `json:"employee_id"`
+	EffectiveAt time.Time `json:"effective_at"`
+	CompletedAt time.Time `json:"completed_at"`
+	SLAMet      bool      `json:"sla_met"`
+	// NoAccounts: nothing was found to offboard (outcome column no_accounts).
+	NoAccounts  bool              `json:"no_accounts,omitempty"`
 	Directories []DirectoryResult `json:"directories"`
 	Decisions   []DecisionRecord  `json:"decisions,omitempty"`
+	// Preempted names the lifecycle run the termination cancelled to start
+	// at once ("joiner employee/E0042/joiner/1"), empty when none.
+	Preempted string `json:"preempted,omitempty"`
 	// WorkflowID and RunID identify the row: a retried activity finds it
 	// and does not write a second one.
 	WorkflowID string `json:"workflow_id"`

@@ -22,6 +22,9 @@ const (
 	Revoked         Outcome = "revoked"
 	Retired         Outcome = "retired"
 	AlreadyRetired  Outcome = "already_retired"
+	// ManagerPending: set manager found no account of the manager there
+	// yet (HR sent the report first); the Employee workflow sets it later.
+	ManagerPending Outcome = "manager_pending"
 )
 
 // Person is the HR-derived profile a directory account is built from.

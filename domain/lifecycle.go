@@ -13,6 +13,9 @@ const (
 	EventMover    Event = "mover"
 	EventLeaver   Event = "leaver"
 	EventRehire   Event = "rehire"
+	// EventManager sets a manager whose account did not exist yet when the
+	// joiner or mover ran (activities of the Employee workflow, no child).
+	EventManager Event = "manager"
 )
 
 // Status is a lifecycle status (the LifecycleStatus search attribute): the
@@ -29,6 +32,7 @@ const (
 	StatusRunning              Status = "running"   // a child at work
 	StatusBlocked              Status = "blocked"   // a step waits for an operator's retry/skip
 	StatusCompleted            Status = "completed" // a child done
+	StatusCancelled            Status = "cancelled" // a child stopped part-way (a termination fell due)
 )
 
 // Classification is what one HR record means against the employee's state.

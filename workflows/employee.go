@@ -65,6 +65,7 @@ func EmployeeWorkflow(ctx workflow.Context, in contract.EmployeeInput) error {
 		if e.shouldContinueAsNew(ctx) {
 			return e.continueAsNew(ctx, signals)
 		}
+		e.leaverFirst(ctx, workflow.Now(ctx))
 		idx, wait := nextDue(e.st.Pending, workflow.Now(ctx))
 		if idx >= 0 {
 			item := e.st.Pending[idx]
@@ -386,6 +387,10 @@ func nextDue(items []contract.WorkItem, now time.Time) (int, time.Duration) {
 
 // run executes one work item as a child workflow and folds the result in.
 func (e *employee) run(ctx workflow.Context, item contract.WorkItem) {
+	if item.Event == domain.EventManager {
+		e.retryManager(ctx, item)
+		return
+	}
 	now := workflow.Now(ctx)
 	item.WorkflowID = contract.LifecycleWorkflowID(e.st.EmployeeID, item.Event, item.Seq)
 	e.st.Current = &item
@@ -397,11 +402,12 @@ func (e *employee) run(ctx workflow.Context, item contract.WorkItem) {
 
 	var res contract.LifecycleResult
 	var err error
+	preempted := false
 	switch item.Event {
 	case domain.EventJoiner, domain.EventRehire, domain.EventActivate:
-		res, err = e.runJoiner(ctx, item, now)
+		res, preempted, err = e.runJoiner(ctx, item, now)
 	case domain.EventMover:
-		res, err = e.runMover(ctx, item)
+		res, preempted, err = e.runMover(ctx, item)
 	case domain.EventLeaver:
 		res, err = e.runLeaver(ctx, item, now)
 	}
@@ -412,8 +418,15 @@ func (e *employee) run(ctx workflow.Context, item contract.WorkItem) {
 		Seq: item.Seq, Event: item.Event, WorkflowID: item.WorkflowID, StartedAt: now,
 		CompletedAt: workflow.Now(ctx), SLABreached: res.SLABreached, Directories: res.Directories, Changes: res.Changes,
 	}
+	if preempted {
+		e.preempted(item, res)
+		ch.Preempted, ch.Directories = true, res.Directories
+	}
 	if err != nil {
 		ch.Error = err.Error()
+		if preempted {
+			ch.Error = "pre-empted: the termination fell due; the leaver runs now"
+		}
 		var canceled *temporal.CanceledError
 		if !errors.As(err, &canceled) {
 			alertSecurity(ctx, e.policy.SecurityChannel, e.st.EmployeeID, fmt.Sprintf("jml: %s for employee %s failed: %v (workflow %s)", item.Event, e.st.EmployeeID, err, item.WorkflowID))
@@ -423,41 +436,50 @@ func (e *employee) run(ctx workflow.Context, item contract.WorkItem) {
 		}
 	}
 	e.st.Current = nil
+	e.record(ch)
+	e.upsert(ctx, item.Event)
+}
+
+// record keeps what one work item did (the last few, newest last).
+func (e *employee) record(ch contract.ChangeRecord) {
 	e.st.LastChange = &ch
 	e.st.History = append(e.st.History, ch)
 	if len(e.st.History) > historyKeep {
 		e.st.History = append([]contract.ChangeRecord(nil), e.st.History[len(e.st.History)-historyKeep:]...)
 	}
-	e.upsert(ctx, item.Event)
 }
 
-// child starts a lifecycle child for item and waits for its result. The
-// static summary and details are what the Temporal UI shows for the run:
-// the employee id, the event and its effective time, never a name or an
-// email (they are not encrypted).
+// child starts a lifecycle child for item and waits for its result.
 func child[In any](ctx workflow.Context, item contract.WorkItem, name string, effective time.Time, in In) (contract.LifecycleResult, error) {
+	var res contract.LifecycleResult
+	err := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, childOptions(item, effective)), name, in).Get(ctx, &res)
+	return res, err
+}
+
+// childOptions are a lifecycle child's options. The static summary and
+// details are what the Temporal UI shows for the run: the employee id, the
+// event and its effective time, never a name or an email (they are not
+// encrypted).
+func childOptions(item contract.WorkItem, effective time.Time) workflow.ChildWorkflowOptions {
 	details := fmt.Sprintf("employee %s\nevent %s\nseq %d", item.Record.EmployeeID, item.Event, item.Seq)
 	when := "now"
 	if !effective.IsZero() {
 		when = effective.UTC().Format(time.RFC3339)
 		details += "\neffective " + when
 	}
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+	return workflow.ChildWorkflowOptions{
 		WorkflowID:    item.WorkflowID,
 		StaticSummary: fmt.Sprintf("%s %s · effective %s", item.Event, item.Record.EmployeeID, when),
 		StaticDetails: details,
 		// If an operator terminates the Employee workflow, a running
 		// offboarding still finishes.
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
-	})
-	var res contract.LifecycleResult
-	err := workflow.ExecuteChildWorkflow(cctx, name, in).Get(ctx, &res)
-	return res, err
+	}
 }
 
 // runJoiner runs a joiner, a rehire or a start-date activation, and queues
 // the activation when the accounts were created before the start date.
-func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, error) {
+func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, bool, error) {
 	start := ActivateAt(item.Record)
 	jin := contract.JoinerInput{
 		EmployeeID: e.st.EmployeeID, Record: item.Record, Policy: e.policy,
@@ -469,14 +491,16 @@ func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now t
 	if item.Event == domain.EventRehire {
 		wf = contract.RehireWorkflowName
 	}
-	res, err := child(ctx, item, wf, start, jin)
+	var res contract.LifecycleResult
+	preempted, err := e.execPreemptible(ctx, childOptions(item, start), wf, jin, &res)
 	if err != nil {
-		return res, err
+		return res, preempted, err
 	}
 	if item.Event != domain.EventActivate {
 		e.st.Access = res.Granted
 		e.st.Applied = &item.Record
 	}
+	e.followManager(workflow.Now(ctx), item.Record.ManagerEmployeeID, res)
 	switch {
 	case e.st.Terminated && pendingStartV1(ctx):
 		// Terminated while the joiner ran: never enable; the queued leaver
@@ -497,27 +521,36 @@ func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now t
 		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: domain.EventActivate, DueAt: start, Record: actRec, AcceptedAt: now})
 		e.version++
 	}
-	return res, nil
+	return res, false, nil
 }
 
 // runMover applies a role change against the record last applied.
-func (e *employee) runMover(ctx workflow.Context, item contract.WorkItem) (contract.LifecycleResult, error) {
+func (e *employee) runMover(ctx workflow.Context, item contract.WorkItem) (contract.LifecycleResult, bool, error) {
 	old := item.Record
 	if e.st.Applied != nil {
 		old = *e.st.Applied
 	}
 	min := contract.MoverInput{EmployeeID: e.st.EmployeeID, Old: old, New: item.Record, Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
-	res, err := child(ctx, item, contract.MoverWorkflowName, time.Time{}, min)
+	var res contract.LifecycleResult
+	preempted, err := e.execPreemptible(ctx, childOptions(item, time.Time{}), contract.MoverWorkflowName, min, &res)
 	if err == nil {
 		e.st.Access = res.Granted
 		e.st.Applied = &item.Record
+		e.followManager(workflow.Now(ctx), item.Record.ManagerEmployeeID, res)
 	}
-	return res, err
+	return res, preempted, err
 }
 
 // runLeaver offboards the employee from the termination's effective time.
 func (e *employee) runLeaver(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, error) {
-	lin := contract.LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access}
+	lin := contract.LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access,
+		Preempted: e.st.Preempted}
+	e.st.Preempted = ""
+	if lin.EffectiveAt.IsZero() {
+		// No effective time from HR: it took effect when jml accepted it,
+		// however long anything before it took.
+		lin.EffectiveAt = item.AcceptedAt
+	}
 	if lin.EffectiveAt.IsZero() {
 		lin.EffectiveAt = now
 	}
@@ -525,6 +558,7 @@ func (e *employee) runLeaver(ctx workflow.Context, item contract.WorkItem, now t
 	if err == nil {
 		e.st.Access = res.Granted // nothing the catalog granted remains
 		e.st.Applied = &item.Record
+		e.st.ManagerWait = nil
 		e.st.Status = domain.StatusTerminated
 		e.st.SLABreached = e.st.SLABreached || res.SLABreached
 	}

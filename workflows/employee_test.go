@@ -447,6 +447,23 @@ func (s *EmployeeSuite) TestPartialFailureWaitsForOperatorRetryAndSkip() {
 	s.Equal(domain.StatusTerminated, s.state().Status)
 }
 
+// A directory that answers 502 for a few minutes must not need a person: the
+// chaos run found a leaver blocked after eight transient failures in a row.
+func (s *EmployeeSuite) TestTransientFailuresAreRetriedNotBlocked() {
+	// Eight failures used up the old budget of eight attempts. (The SDK's
+	// test environment caps unlimited attempts at ten, so this stays below.)
+	s.stubs.flaky[contract.RemoveAllAccess.Name+"/entra"] = 8
+	s.at(time.Minute, func() {
+		s.signal(rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationEffectiveAt = t0 }))
+	})
+	s.run(2*time.Hour, contract.EmployeeInput{State: s.employed()})
+
+	s.Equal(9, s.stubs.count(contract.RemoveAllAccess.Name, "entra"), "retried until it went through")
+	s.Empty(slices.DeleteFunc(s.stubs.messages("channel:#security-alerts"), func(m string) bool { return !strings.Contains(m, "failed") }), "no lane blocked")
+	s.Require().Len(s.stubs.logRows, 1)
+	s.Equal(domain.StatusTerminated, s.state().Status)
+}
+
 func (s *EmployeeSuite) TestContinueAsNewKeepsStateAndLosesNoSignal() {
 	s.env.SetContinueAsNewSuggested(true)
 	st := s.employed()

@@ -22,10 +22,15 @@ type stubActivities struct {
 	catalog domain.Catalog
 	calls   []call
 	fail    map[string]int             // "Activity/lane" -> failures left (permanent)
+	flaky   map[string]int             // "Activity/lane" -> failures left (transient, retryable)
 	enabled map[string]bool            // "dir/employee" -> account enabled
 	groups  map[string]map[string]bool // "dir/employee" -> groups (catalog or not)
-	logRows []contract.OffboardingLogInput
-	texts   map[string][]string // "manager:<id>" or "channel:<name>" -> messages
+	apps    map[string]bool            // "scim:app/employee" -> app account active
+	// noManager: "dir/manager" has no account yet; managers: account -> manager set
+	noManager map[string]bool
+	managers  map[string]string
+	logRows   []contract.OffboardingLogInput
+	texts     map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
 
 type call struct {
@@ -34,7 +39,7 @@ type call struct {
 }
 
 func newStubs(c domain.Catalog) *stubActivities {
-	return &stubActivities{catalog: c, fail: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, texts: map[string][]string{}}
+	return &stubActivities{catalog: c, fail: map[string]int{}, flaky: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, apps: map[string]bool{}, noManager: map[string]bool{}, managers: map[string]string{}, texts: map[string][]string{}}
 }
 
 type registrar interface {
@@ -49,6 +54,10 @@ func (s *stubActivities) record(name, lane string, in any) error {
 	if s.fail[k] > 0 {
 		s.fail[k]--
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s %s: Permanent (HTTP 403 Authorization_RequestDenied): forbidden", lane, name), string(domain.ErrDirectoryPermanent), nil)
+	}
+	if s.flaky[k] > 0 {
+		s.flaky[k]--
+		return temporal.NewApplicationError(fmt.Sprintf("%s %s: Transient (HTTP 502)", lane, name), string(domain.ErrDirectoryTransient))
 	}
 	return nil
 }
@@ -170,7 +179,18 @@ func (s *stubActivities) register(r registrar) {
 		return contract.StepOutput{Directory: in.Directory}, s.record(contract.UpdateProfile.Name, in.Directory, in)
 	})
 	reg(contract.SetManager.Name, func(_ context.Context, in contract.SetManagerInput) (contract.StepOutput, error) {
-		return contract.StepOutput{Directory: in.Directory}, s.record(contract.SetManager.Name, in.Directory, in)
+		if err := s.record(contract.SetManager.Name, in.Directory, in); err != nil {
+			return contract.StepOutput{}, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		outcome := string(domain.Updated)
+		if s.noManager[in.Directory+"/"+in.ManagerEmployeeID] {
+			outcome = string(domain.ManagerPending)
+		} else {
+			s.managers[in.AccountID] = in.ManagerEmployeeID
+		}
+		return contract.StepOutput{Directory: in.Directory, Actions: []contract.Action{{Step: "set manager", Outcome: outcome}}}, nil
 	})
 	reg(contract.ApplyAccess.Name, func(_ context.Context, in contract.ApplyAccessInput) (contract.StepOutput, error) {
 		if err := s.record(contract.ApplyAccess.Name, in.Directory, in); err != nil {
@@ -196,11 +216,29 @@ func (s *stubActivities) register(r registrar) {
 		}
 		return contract.StepOutput{Directory: in.Directory}, nil
 	})
-	for _, name := range []string{contract.ProvisionApp.Name, contract.DeprovisionApp.Name} {
-		reg(name, func(_ context.Context, in contract.AppInput) (contract.StepOutput, error) {
-			return contract.StepOutput{Directory: "scim:" + in.App}, s.record(name, "scim:"+in.App, in)
-		})
-	}
+	reg(contract.ProvisionApp.Name, func(_ context.Context, in contract.AppInput) (contract.StepOutput, error) {
+		if err := s.record(contract.ProvisionApp.Name, "scim:"+in.App, in); err != nil {
+			return contract.StepOutput{}, err
+		}
+		s.mu.Lock()
+		s.apps["scim:"+in.App+"/"+in.Person.EmployeeID] = true
+		s.mu.Unlock()
+		return contract.StepOutput{Directory: "scim:" + in.App}, nil
+	})
+	reg(contract.DeprovisionApp.Name, func(_ context.Context, in contract.AppInput) (contract.StepOutput, error) {
+		if err := s.record(contract.DeprovisionApp.Name, "scim:"+in.App, in); err != nil {
+			return contract.StepOutput{}, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		k := "scim:" + in.App + "/" + in.Person.EmployeeID
+		outcome := string(domain.WasAbsent)
+		if s.apps[k] {
+			outcome = string(domain.Disabled)
+			s.apps[k] = false
+		}
+		return contract.StepOutput{Directory: "scim:" + in.App, Actions: []contract.Action{{Step: "deprovision app", Target: in.App, Outcome: outcome}}}, nil
+	})
 	reg(contract.VerifyDisabled.Name, func(_ context.Context, in contract.AccountInput) (contract.VerifyOutput, error) {
 		if err := s.record(contract.VerifyDisabled.Name, in.Directory, in); err != nil {
 			return contract.VerifyOutput{}, err
@@ -236,4 +274,17 @@ func (s *stubActivities) messages(key string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.texts[key])
+}
+
+// setNoManager says whether manager has an account in dir yet.
+func (s *stubActivities) setNoManager(dir, manager string, missing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noManager[dir+"/"+manager] = missing
+}
+
+func (s *stubActivities) managerOf(accountID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.managers[accountID]
 }

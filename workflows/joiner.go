@@ -10,6 +10,27 @@ import (
 	"github.com/jml-dev/jml/domain"
 )
 
+// changeJoinerReconcilesProfile guards the joiner's profile update of an
+// account it finds rather than creates.
+const changeJoinerReconcilesProfile = "joiner-reconciles-profile"
+
+// managerOutcome: whether a lane tried to set the manager, and the lanes
+// where the manager has no account yet.
+func managerOutcome(lanes []*contract.DirectoryResult) (tried bool, pending []string) {
+	for _, r := range lanes {
+		for _, a := range r.Actions {
+			if a.Step != "set manager" {
+				continue
+			}
+			tried = true
+			if a.Outcome == string(domain.ManagerPending) {
+				pending = append(pending, r.Directory)
+			}
+		}
+	}
+	return tried, pending
+}
+
 // JoinerWorkflow provisions a new employee in every enabled directory at
 // once: find-or-create the account (disabled during the lead time), set the
 // manager, grant what the role catalog justifies, provision SCIM apps and
@@ -50,7 +71,7 @@ func activate(ctx workflow.Context, in contract.JoinerInput) (contract.Lifecycle
 	}
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, nil, err)
 	}
 	l.notifyManager(ctx, in.Record.ManagerEmployeeID, fmt.Sprintf("%s (employee %s) starts today: their accounts are now enabled.", in.Record.Name(), in.EmployeeID))
 	return l.finish(ctx, res), nil
@@ -66,24 +87,26 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 	}
 	plan, err := l.plan(ctx, in.Record, in.Granted)
 	if err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, nil, err)
 	}
 	res.Changes = plan.Changes
-	person := domain.PersonFrom(in.Record)
+	person := personFor(in.Record, in.Policy)
+	reconcile := workflow.GetVersion(ctx, changeJoinerReconcilesProfile, workflow.DefaultVersion, 1) >= 1
 
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
-		fns = append(fns, func(ctx workflow.Context) { l.provisionDirectory(ctx, lane, in, person, plan.Changes) })
+		fns = append(fns, func(ctx workflow.Context) { l.provisionDirectory(ctx, lane, in, person, plan.Changes, reconcile) })
 	}
 	addApps, _ := appChanges(plan.Changes, in.Policy.Apps)
 	fns = append(fns, l.appLanes(addApps, "provision app", contract.ProvisionApp, person)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, &plan.Entitlements, err)
 	}
 	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
+	res.ManagerTried, res.ManagerPending = managerOutcome(l.lanes)
 
 	state := "enabled"
 	if !in.Enable {
@@ -95,9 +118,10 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 }
 
 // provisionDirectory is one directory's joiner lane: ensure the account,
-// enable it if found disabled and the start has come, set the manager,
-// apply the catalog's access.
-func (l *lifecycle) provisionDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.JoinerInput, person domain.Person, changes []domain.Change) {
+// reconcile the profile of one found rather than created, enable it if
+// found disabled and the start has come, set the manager, apply the
+// catalog's access.
+func (l *lifecycle) provisionDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.JoinerInput, person domain.Person, changes []domain.Change, reconcile bool) {
 	dir := lane.Directory
 	acct, ok, err := step(ctx, l, lane, "ensure account", "", contract.EnsureAccount,
 		contract.EnsureAccountInput{Directory: dir, Person: person, Enabled: in.Enable})
@@ -106,6 +130,15 @@ func (l *lifecycle) provisionDirectory(ctx workflow.Context, lane *contract.Dire
 	}
 	lane.AccountID = acct.AccountID
 	lane.Actions = append(lane.Actions, contract.Action{Step: "ensure account", Outcome: acct.Outcome})
+	if reconcile && acct.Outcome != string(domain.Created) {
+		// Found, not created: HR is the source of truth for the profile
+		// (name, department, title, usage location) before anything is
+		// licensed.
+		if _, err := do(ctx, l, lane, "update profile", contract.UpdateProfile,
+			contract.UpdateProfileInput{Directory: dir, AccountID: acct.AccountID, Person: person}); err != nil {
+			return
+		}
+	}
 	if in.Enable && !acct.Enabled {
 		// Found disabled (a rehire, or created during the lead time).
 		if _, err := do(ctx, l, lane, "enable", contract.EnableAccount,

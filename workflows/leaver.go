@@ -28,6 +28,11 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	}
 	res.SLADeadline = in.EffectiveAt.Add(sla)
 
+	// changeLeaverNoAccounts guards the no-accounts outcome: a termination
+	// of someone with no account anywhere writes a no_accounts row and
+	// raises no SLA breach.
+	noAccountsV1 := workflow.GetVersion(ctx, changeLeaverNoAccounts, workflow.DefaultVersion, 1) >= 1
+	seen := &presence{}
 	done := false
 	alerting := false
 	slaCtx, cancelSLA := workflow.WithCancel(ctx)
@@ -42,6 +47,17 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 		}
 		alerting = true
 		defer func() { alerting = false }()
+		if noAccountsV1 {
+			// An effective time long past makes the deadline fire at once:
+			// first learn whether there is anything to offboard at all. The
+			// leaver waits for this decision (alerting), so cancelling the
+			// SLA timer does not cut the wait short.
+			wctx, _ := workflow.NewDisconnectedContext(ctx)
+			_ = workflow.Await(wctx, func() bool { return seen.open == 0 || seen.some || len(l.blocked) > 0 })
+			if seen.open == 0 && !seen.some {
+				return
+			}
+		}
 		l.breached = true
 		l.upsert(ctx, l.status)
 		nctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -52,9 +68,16 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
-		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in) })
+		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in, seen) })
 	}
-	fns = append(fns, l.appLanes(in.Policy.Apps, "deprovision app", contract.DeprovisionApp, domain.PersonFrom(in.Record))...)
+	for i, fn := range l.appLanes(in.Policy.Apps, "deprovision app", contract.DeprovisionApp, domain.PersonFrom(in.Record)) {
+		lane := l.lanes[len(in.Policy.Directories)+i]
+		fns = append(fns, func(ctx workflow.Context) {
+			fn(ctx)
+			seen.resolved(appHadAccount(lane))
+		})
+	}
+	seen.open = len(fns)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		cancelSLA()
@@ -68,6 +91,9 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	res.CompletedAt = workflow.Now(ctx)
 	res.SLABreached = l.breached
 	res.SLAMet = !l.breached && !res.CompletedAt.After(res.SLADeadline)
+	if noAccountsV1 && !seen.some {
+		res.NoAccounts, res.SLAMet = true, true
+	}
 	res.Accounts = accountsOf(l.lanes)
 	// Nothing the catalog granted remains, except where removing it was
 	// skipped: a rehire's diff starts from the truth.
@@ -76,7 +102,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	res.Decisions = l.decisions
 
 	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
-	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, Directories: res.Directories, Decisions: res.Decisions,
+	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err
@@ -86,11 +112,43 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	return final, nil
 }
 
+const changeLeaverNoAccounts = "leaver-no-accounts"
+
+// presence counts the leaver's lanes that have not yet said whether the
+// person has an account there, and whether any has.
+type presence struct {
+	open int
+	some bool
+}
+
+func (p *presence) resolved(hasAccount bool) {
+	p.open--
+	p.some = p.some || hasAccount
+}
+
+// appHadAccount: the app lane found an account to deprovision, or could not
+// tell (failed, skipped).
+func appHadAccount(lane *contract.DirectoryResult) bool {
+	if lane.Result != domain.ResultOK || len(lane.Actions) == 0 {
+		return true
+	}
+	for _, a := range lane.Actions {
+		if a.Outcome != string(domain.WasAbsent) {
+			return true
+		}
+	}
+	return false
+}
+
 // offboardDirectory is one directory's lane. Disable first (no new sign-in),
 // then revoke what is already signed in, then strip access, retire devices
 // where the policy says so, and read the account back.
-func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput) {
+func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, seen *presence) {
 	id, err := l.account(ctx, lane, in.Accounts, in.Record)
+	if err == nil {
+		// Found, or known not to exist; a skipped look-up may hide one.
+		seen.resolved(id != "" || lane.Result != domain.ResultNoAccount)
+	}
 	if err != nil || id == "" {
 		return
 	}

@@ -251,6 +251,17 @@ func (l *lifecycle) notifyManager(ctx workflow.Context, managerID, text string) 
 	}
 }
 
+// personFor is the profile jml writes: the HR record, with the policy's
+// default usage location where HR has no country yet (a licence cannot be
+// assigned without one, and the joiner must not wait for HR).
+func personFor(r domain.HRRecord, p contract.Policy) domain.Person {
+	out := domain.PersonFrom(r)
+	if out.UsageLocation == "" {
+		out.UsageLocation = p.DefaultUsageLocation
+	}
+	return out
+}
+
 // failureMessage is the activity's own message and error type, without
 // Temporal's wrapping.
 func failureMessage(err error) string {

@@ -22,10 +22,10 @@ func MoverWorkflow(ctx workflow.Context, in contract.MoverInput) (contract.Lifec
 	}
 	plan, err := l.plan(ctx, in.New, in.Granted)
 	if err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, nil, err)
 	}
 	res.Changes = plan.Changes
-	person := domain.PersonFrom(in.New)
+	person := personFor(in.New, in.Policy)
 
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
@@ -37,10 +37,11 @@ func MoverWorkflow(ctx workflow.Context, in contract.MoverInput) (contract.Lifec
 	fns = append(fns, l.appLanes(removeApps, "deprovision app", contract.DeprovisionApp, person)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return l.stopped(ctx, res, in.Granted, &plan.Entitlements, err)
 	}
 	res.Granted = l.granted(in.Granted, plan.Entitlements)
 	res.Accounts = accountsOf(l.lanes)
+	res.ManagerTried, res.ManagerPending = managerOutcome(l.lanes)
 
 	text := fmt.Sprintf("%s (employee %s) moved: %s. Access: %s.%s", in.New.Name(), in.EmployeeID,
 		moveSummary(in.Old, in.New), summarize(plan.Changes), laneProblems(l.lanes))
