@@ -62,6 +62,9 @@ func ElevationWorkflow(ctx workflow.Context, in contract.ElevationInput) (contra
 	if e.st.Duration <= 0 {
 		e.st.Duration = p.DefaultDuration
 	}
+	// Waiting for approval from the start: the SDK runs an update that
+	// came with the start as its handler is registered, before any phase.
+	e.st.Status = domain.ElevationPending
 	if err := e.handlers(ctx); err != nil {
 		return e.st, err
 	}

@@ -263,6 +263,23 @@ func TestElevationStrangerPressesNeverLockOutTheApprover(t *testing.T) {
 	assert.Len(t, r.errs, presses-500, "only the presses past the bound were turned away")
 }
 
+// A press that reaches the workflow with its start (the first workflow
+// task, where the SDK runs it as the handler is registered) finds the
+// request waiting for approval: the requester's own is refused and
+// recorded, not turned away as "not waiting".
+func TestElevationPressWithTheStartIsJudged(t *testing.T) {
+	r := newElevRun(t)
+	r.at(0, "self", contract.UpdateApprove, requester, 0)
+	r.at(time.Minute, "manager", contract.UpdateDeny, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	require.NoError(t, r.errs["self"])
+	assert.Equal(t, domain.DecisionRefused, r.results["self"].Result)
+	require.Len(t, st.Decisions, 2)
+	assert.Equal(t, requester, st.Decisions[0].Actor.EmployeeID)
+	assert.Equal(t, domain.ElevationDenied, st.Status)
+}
+
 func TestElevationApprovalTimesOut(t *testing.T) {
 	r := newElevRun(t)
 	start := r.env.Now()
