@@ -28,6 +28,9 @@ type elevation struct {
 	st    contract.ElevationState
 	title string
 
+	// asked: PostApproval has answered (the Slack ids a press is judged
+	// by are known, or will never be).
+	asked bool
 	// decided is set by approve/deny; revoke and extend by their updates,
 	// consumed by the grant loop.
 	decided      string
@@ -92,7 +95,7 @@ func (e *elevation) approve(ctx workflow.Context) (bool, error) {
 		Directories: p.Directories, Title: e.title, Fields: e.fields(),
 		ApproveValue: contract.ElevationButtonValue(in.RequestID, contract.ElevationButtonApprove), DenyValue: contract.ElevationButtonValue(in.RequestID, contract.ElevationButtonDeny),
 	})
-	e.st.ApprovalMessage = msg
+	e.st.ApprovalMessage, e.asked = msg, true
 	if err != nil {
 		// An operator can still decide with the approve/deny update.
 		e.st.ApprovalMessage.Detail = "not delivered: " + failureMessage(err)
@@ -257,6 +260,16 @@ func (e *elevation) handlers(ctx workflow.Context) error {
 				if err := e.validateDecision(action, d); err != nil {
 					return contract.ElevationDecisionResult{}, err // same task as an accepted one: no replay
 				}
+				if e.awaitAsked(ctx, action) {
+					// The approval DM is out before PostApproval answers: a
+					// quick press waits for the Slack ids it is judged by.
+					if err := workflow.Await(ctx, func() bool { return e.asked }); err != nil {
+						return contract.ElevationDecisionResult{}, err
+					}
+					if err := e.validateDecision(action, d); err != nil {
+						return contract.ElevationDecisionResult{}, err
+					}
+				}
 				return e.decide(ctx, action, d), nil
 			},
 			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d contract.ElevationDecision) error {
@@ -268,6 +281,19 @@ func (e *elevation) handlers(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// changeAwaitAsked guards (workflow.GetVersion) approve and deny waiting
+// for PostApproval's answer; runs recorded before judged them at once.
+const changeAwaitAsked = "await-approval-asked"
+
+// awaitAsked: an approve or deny that came before PostApproval answered
+// waits for it (in runs from changeAwaitAsked on).
+func (e *elevation) awaitAsked(ctx workflow.Context, action string) bool {
+	if e.asked || (action != contract.UpdateApprove && action != contract.UpdateDeny) {
+		return false
+	}
+	return workflow.GetVersion(ctx, changeAwaitAsked, workflow.DefaultVersion, 1) == 1
 }
 
 func (e *elevation) validateDecision(action string, d contract.ElevationDecision) error {

@@ -280,6 +280,32 @@ func TestElevationPressWithTheStartIsJudged(t *testing.T) {
 	assert.Equal(t, domain.ElevationDenied, st.Status)
 }
 
+// The approver's Slack press can reach the workflow before PostApproval's
+// answer (the DM is out as soon as Slack took it): it waits for the Slack
+// ids it is judged by, and counts.
+func TestElevationQuickSlackPressWaitsForTheApproval(t *testing.T) {
+	r := newElevRun(t)
+	r.stubs.posted = &contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001", ApproverSlackUserID: "UMGR", RequesterSlackUserID: "UREQ"}
+	r.env.RegisterDelayedCallback(func() {
+		r.env.UpdateWorkflow(contract.UpdateApprove, "quick", &sdktest.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { r.errs["quick"] = err },
+			OnComplete: func(v any, err error) {
+				if err != nil {
+					r.errs["quick"] = err
+					return
+				}
+				r.results["quick"] = v.(contract.ElevationDecisionResult)
+			},
+		}, contract.ElevationDecision{Actor: contract.Actor{SlackUserID: "UMGR", Via: "slack"}})
+	}, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	require.NoError(t, r.errs["quick"])
+	assert.Equal(t, domain.DecisionAccepted, r.results["quick"].Result, r.results["quick"].Message)
+	assert.Len(t, r.stubs.grants, 1)
+	assert.Equal(t, domain.ElevationRevoked, st.Status)
+}
+
 func TestElevationApprovalTimesOut(t *testing.T) {
 	r := newElevRun(t)
 	start := r.env.Now()
