@@ -305,6 +305,28 @@ func (s *EmployeeSuite) TestRehireReenablesAndGrantsTheNewRole() {
 	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
 }
 
+// A record older than the one held is answered as stale and changes nothing:
+// the newer record stays and no mover runs.
+func (s *EmployeeSuite) TestStaleRecordKeepsTheNewerOne() {
+	st := s.employed()
+	newer := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st.Record.UpdatedAt, st.Applied.UpdatedAt = newer, newer
+	s.at(time.Minute, func() {
+		s.apply(rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = newer.Add(-time.Hour) }), func(res contract.ApplyHRRecordResult, err error) {
+			s.NoError(err)
+			s.Equal(domain.ClassNoOp, res.Classification)
+			s.Equal("stale: older than the record already accepted", res.Reason)
+			s.Zero(res.Seq, "nothing queued")
+		})
+	})
+	s.run(time.Hour, contract.EmployeeInput{State: st})
+
+	got := s.state()
+	s.Equal("Engineering", got.Record.Department, "the newer record is kept")
+	s.Empty(got.Pending)
+	s.Zero(s.stubs.count(contract.ApplyAccess.Name, ""))
+}
+
 func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
 	st := s.employed()
 	for _, d := range dirs {
@@ -513,28 +535,33 @@ func TestClassify(t *testing.T) {
 		st   contract.EmployeeState
 		r    domain.HRRecord
 		want domain.Classification
+		// the apply-hr-record result's text, as the recorded histories carry it
+		reason string
 	}{
-		{"first active record", contract.EmployeeState{}, employed, domain.ClassJoin},
-		{"first record terminated", contract.EmployeeState{}, term, domain.ClassLeave},
-		{"department change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Department = "Sales" }), domain.ClassMove},
-		{"title change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Title = "Lead" }), domain.ClassMove},
-		{"location change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Location = "LON" }), domain.ClassMove},
-		{"manager change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.ManagerEmployeeID = "E0001" }), domain.ClassMove},
-		{"employment type change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.EmploymentType = "contractor" }), domain.ClassMove},
-		{"irrelevant change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.GivenName = "Augusta" }), domain.ClassNoOp},
-		{"termination", contract.EmployeeState{Record: &employed}, term, domain.ClassLeave},
-		{"termination repeated", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, domain.ClassNoOp},
+		{"first active record", contract.EmployeeState{}, employed, domain.ClassJoin, "first record for this employee"},
+		{"first record terminated", contract.EmployeeState{}, term, domain.ClassLeave, "first record is a termination"},
+		{"department change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Department = "Sales" }), domain.ClassMove, "changed: department"},
+		{"title change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Title = "Lead" }), domain.ClassMove, "changed: title"},
+		{"location change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Location = "LON" }), domain.ClassMove, "changed: location"},
+		{"manager change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.ManagerEmployeeID = "E0001" }), domain.ClassMove, "changed: manager"},
+		{"employment type change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.EmploymentType = "contractor" }), domain.ClassMove, "changed: employment_type"},
+		{"irrelevant change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.GivenName = "Augusta" }), domain.ClassNoOp, "nothing relevant changed"},
+		{"termination", contract.EmployeeState{Record: &employed}, term, domain.ClassLeave, "terminated"},
+		{"termination repeated", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, domain.ClassNoOp, "termination already accepted"},
 		{"termination rescheduled", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave},
-			rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-13" }), domain.ClassLeave},
-		{"cancelled before effective", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, domain.ClassTerminationCancelled},
-		{"active after termination ran", contract.EmployeeState{Record: &term, Terminated: true}, employed, domain.ClassRehire},
+			rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-13" }), domain.ClassLeave, "termination rescheduled"},
+		{"cancelled before effective", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, domain.ClassTerminationCancelled, "active again before the termination took effect"},
+		{"active after termination ran", contract.EmployeeState{Record: &term, Terminated: true}, employed, domain.ClassRehire, "active again after termination"},
 		{"stale record", contract.EmployeeState{Record: &domain.HRRecord{EmployeeID: "E0042", Status: domain.HRActive, UpdatedAt: old.Add(time.Hour)}},
-			rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = old }), domain.ClassNoOp},
+			rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = old }), domain.ClassNoOp, "stale: older than the record already accepted"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, reason := workflows.Classify(&c.st, c.r)
 			require.Equal(t, c.want, got, reason)
+			require.Equal(t, c.reason, string(reason))
+			// accept keeps the newer record on this one reason alone
+			require.Equal(t, c.name == "stale record", reason == domain.ReasonStale)
 		})
 	}
 }

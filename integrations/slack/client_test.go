@@ -17,6 +17,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/slackemu"
 	"github.com/jml-dev/jml/integrations/directory"
 )
@@ -36,11 +37,7 @@ func newEmu(t *testing.T, cfg slackemu.Config) *slackemu.Emulator {
 	if cfg.SigningSecret == "" {
 		cfg.SigningSecret = signingSecret
 	}
-	e := slackemu.New(cfg)
-	e.Seed(org)
-	require.NoError(t, e.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return emutest.Seeded(t, slackemu.New(cfg), org)
 }
 
 func newClient(t *testing.T, e *slackemu.Emulator, mod func(*Options)) *Client {
