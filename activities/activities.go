@@ -8,8 +8,7 @@ package activities
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/activity"
@@ -26,12 +25,20 @@ type Notifier interface {
 	NotifyChannel(ctx context.Context, channel, text string) error
 }
 
+// People reads the HR record jml holds for an employee (the state of their
+// Employee workflow). Every DM goes to the work email found there: a
+// directory's login or email can be edited by its admins, HR's cannot.
+type People interface {
+	HRRecord(ctx context.Context, employeeID string) (rec domain.HRRecord, found bool, err error)
+}
+
 // Activities is the receiver of every activity.
 type Activities struct {
 	Directories map[string]directory.Directory // "entra", "okta", "google"
 	Apps        map[string]directory.Directory // SCIM apps by name
 	Notifier    Notifier                       // nil: Slack disabled
 	Approvals   Approvals                      // nil: Slack disabled (elevation approvals)
+	People      People                         // the HR work emails DMs go to; nil: no DM
 	Catalog     domain.Catalog
 	EvidenceDir string
 	Logger      zerolog.Logger
@@ -424,49 +431,47 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in contract.AccountInpu
 	return out, nil
 }
 
-// NotifyManager DMs the manager, found by employee id in the first directory
-// that has them.
+// NotifyManager DMs the manager at the work email of the HR record jml
+// holds for them.
 func (a *Activities) NotifyManager(ctx context.Context, in contract.NotifyManagerInput) (contract.NotifyOutput, error) {
-	return a.dm(ctx, "manager", in.ManagerEmployeeID, in.Directories, in.Text)
+	return a.dm(ctx, "manager", in.ManagerEmployeeID, "", in.Text)
 }
 
-// NotifyEmployee DMs an employee (an elevation's requester) found by id.
+// NotifyEmployee DMs an employee (an elevation's requester) at the HR work
+// email the workflow holds, else at the one of the HR record jml holds.
 func (a *Activities) NotifyEmployee(ctx context.Context, in contract.NotifyEmployeeInput) (contract.NotifyOutput, error) {
-	return a.dm(ctx, "employee", in.EmployeeID, in.Directories, in.Text)
+	return a.dm(ctx, "employee", in.EmployeeID, in.Email, in.Text)
 }
 
-// dm finds the employee's login in the first directory that has them and
-// sends them a Slack DM there.
-func (a *Activities) dm(ctx context.Context, who, employeeID string, dirs []string, text string) (contract.NotifyOutput, error) {
+// dm sends the employee a Slack DM at their HR work email: email when the
+// caller holds it, else the one of the HR record jml holds (People). No
+// directory is asked: whoever administers one could point the notice at
+// themselves.
+func (a *Activities) dm(ctx context.Context, who, employeeID, email, text string) (contract.NotifyOutput, error) {
 	if a.Notifier == nil {
 		a.Logger.Info().Str("employee_id", employeeID).Str("recipient", who).Msg("slack disabled: notification not sent")
 		return contract.NotifyOutput{Detail: "slack disabled"}, nil
 	}
-	if len(dirs) == 0 {
-		dirs = slices.Sorted(maps.Keys(a.Directories))
+	if employeeID == "" && email == "" {
+		return contract.NotifyOutput{}, badInput("employee id is required")
 	}
-	for _, name := range dirs {
-		d, ok := a.Directories[name]
-		if !ok {
-			continue
-		}
-		acct, err := d.FindUser(ctx, employeeID, "")
-		if directory.IsNotFound(err) {
-			continue
-		}
+	if email == "" && a.People != nil {
+		rec, found, err := a.People.HRRecord(ctx, employeeID)
 		if err != nil {
 			return contract.NotifyOutput{}, temporalError(err)
 		}
-		if acct.Login == "" {
-			continue
+		if found {
+			email = rec.Email
 		}
-		if err := a.Notifier.NotifyUser(ctx, acct.Login, text); err != nil {
-			return contract.NotifyOutput{}, temporalError(err)
-		}
-		return contract.NotifyOutput{Delivered: true}, nil
 	}
-	a.Logger.Warn().Str("employee_id", employeeID).Str("recipient", who).Msg(who + " not found in any directory: notification not sent")
-	return contract.NotifyOutput{Detail: who + " not found"}, nil
+	if email = strings.TrimSpace(email); email == "" {
+		a.Logger.Warn().Str("employee_id", employeeID).Str("recipient", who).Msg("no HR work email for the " + who + " in jml: notification not sent")
+		return contract.NotifyOutput{Detail: "no HR record for the " + who + " in jml"}, nil
+	}
+	if err := a.Notifier.NotifyUser(ctx, email, text); err != nil {
+		return contract.NotifyOutput{}, temporalError(err)
+	}
+	return contract.NotifyOutput{Delivered: true}, nil
 }
 
 // NotifyChannel posts to a channel (security alerts).

@@ -57,7 +57,7 @@ func newRig(t *testing.T) *rig {
 	a := &activities.Activities{
 		Directories: deps.Directories, Apps: deps.Apps, Catalog: cfg.Catalog.Domain(),
 		EvidenceDir: t.TempDir(), Logger: zerolog.Nop(),
-		Notifier: workers.Notifier{Slack: deps.Slack},
+		Notifier: workers.Notifier{Slack: deps.Slack}, People: hrBook(org),
 	}
 	var s sdktest.WorkflowTestSuite
 	aenv := s.NewTestActivityEnvironment()
@@ -161,7 +161,7 @@ func TestJoinerActivitiesAgainstEmulators(t *testing.T) {
 	}
 
 	var note contract.NotifyOutput
-	r.must(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: j.ManagerEmployeeID, Directories: dirs, Text: "E0041 is provisioned"}, &note)
+	r.must(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: j.ManagerEmployeeID, Text: "E0041 is provisioned"}, &note)
 	m := r.employee(j.ManagerEmployeeID)
 	msgs := r.set.Slack.MessagesTo(m.Email)
 	if !note.Delivered || !slices.ContainsFunc(msgs, func(x slackemu.Message) bool { return strings.Contains(x.Text, "E0041 is provisioned") }) {

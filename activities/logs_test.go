@@ -94,7 +94,7 @@ func TestFailureLogsCarryNoEmail(t *testing.T) {
 		t.Errorf("okta conflict details %q (%v): want the message with the email scrubbed", detail, err)
 	}
 
-	app = run(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: mgr.EmployeeID, Directories: []string{config.Okta}, Text: "hello"})
+	app = run(contract.NotifyManager.Name, contract.NotifyManagerInput{ManagerEmployeeID: mgr.EmployeeID, Text: "hello"})
 	if !strings.Contains(app.Error(), "users_not_found") {
 		t.Errorf("slack: %s, want the code users_not_found", app.Error())
 	}

@@ -188,30 +188,33 @@ func (g GatesOutput) Passed() bool {
 // ElevationState is the state query of the Elevation workflow: every step
 // of the request, for the operator and the auditor.
 type ElevationState struct {
-	RequestID           string                    `json:"request_id"`
-	RequesterEmployeeID string                    `json:"requester_employee_id"`
-	RoleName            string                    `json:"role_name"`
-	Directory           string                    `json:"directory"`
-	Role                string                    `json:"role"`
-	Duration            time.Duration             `json:"duration"`
-	Justification       string                    `json:"justification"`
-	Status              domain.ElevationStatus    `json:"status"`
-	RequestedAt         time.Time                 `json:"requested_at"`
-	ApproverEmployeeID  string                    `json:"approver_employee_id"`
-	ApproverRule        string                    `json:"approver_rule"`
-	ApprovalDeadline    time.Time                 `json:"approval_deadline,omitzero"`
-	ApprovalMessage     ApprovalMessageOutput     `json:"approval_message"`
-	Decisions           []ElevationDecisionRecord `json:"decisions,omitempty"`
-	Gates               *GatesOutput              `json:"gates,omitempty"`
-	AccountID           string                    `json:"account_id,omitempty"`
-	GrantOutcome        string                    `json:"grant_outcome,omitempty"`
-	GrantedAt           time.Time                 `json:"granted_at,omitzero"`
-	GrantedUntil        time.Time                 `json:"granted_until,omitzero"`
-	RevokedAt           time.Time                 `json:"revoked_at,omitzero"`
-	RevokeReason        string                    `json:"revoke_reason,omitempty"` // expiry or early
-	RevokeOutcome       string                    `json:"revoke_outcome,omitempty"`
-	RevokeVerified      bool                      `json:"revoke_verified,omitempty"`
-	Reason              string                    `json:"reason,omitempty"` // why denied, expired or failed
+	RequestID           string                 `json:"request_id"`
+	RequesterEmployeeID string                 `json:"requester_employee_id"`
+	RoleName            string                 `json:"role_name"`
+	Directory           string                 `json:"directory"`
+	Role                string                 `json:"role"`
+	Duration            time.Duration          `json:"duration"`
+	Justification       string                 `json:"justification"`
+	Status              domain.ElevationStatus `json:"status"`
+	RequestedAt         time.Time              `json:"requested_at"`
+	ApproverEmployeeID  string                 `json:"approver_employee_id"`
+	ApproverRule        string                 `json:"approver_rule"`
+	ApprovalDeadline    time.Time              `json:"approval_deadline,omitzero"`
+	ApprovalMessage     ApprovalMessageOutput  `json:"approval_message"`
+	// Decisions are the accepted decisions and the first refused attempts;
+	// Refusals counts every refused attempt, kept in Decisions or not.
+	Decisions      []ElevationDecisionRecord `json:"decisions,omitempty"`
+	Refusals       int                       `json:"refusals,omitempty"`
+	Gates          *GatesOutput              `json:"gates,omitempty"`
+	AccountID      string                    `json:"account_id,omitempty"`
+	GrantOutcome   string                    `json:"grant_outcome,omitempty"`
+	GrantedAt      time.Time                 `json:"granted_at,omitzero"`
+	GrantedUntil   time.Time                 `json:"granted_until,omitzero"`
+	RevokedAt      time.Time                 `json:"revoked_at,omitzero"`
+	RevokeReason   string                    `json:"revoke_reason,omitempty"` // expiry or early
+	RevokeOutcome  string                    `json:"revoke_outcome,omitempty"`
+	RevokeVerified bool                      `json:"revoke_verified,omitempty"`
+	Reason         string                    `json:"reason,omitempty"` // why denied, expired or failed
 }
 
 // ResolvePersonInput finds an employee's account in the directories.

@@ -1,10 +1,10 @@
 package contract
 
-// NotifyManagerInput tells the manager (found by employee id) something.
+// NotifyManagerInput tells the manager something, at the work email of the
+// HR record jml holds for them (never a directory's).
 type NotifyManagerInput struct {
-	ManagerEmployeeID string   `json:"manager_employee_id"`
-	Directories       []string `json:"directories"` // where to look the manager up, in order
-	Text              string   `json:"text"`
+	ManagerEmployeeID string `json:"manager_employee_id"`
+	Text              string `json:"text"`
 }
 
 // NotifyChannelInput posts to a Slack channel.
@@ -20,11 +20,13 @@ type NotifyOutput struct {
 	Detail    string `json:"detail,omitempty"`
 }
 
-// NotifyEmployeeInput DMs an employee (found by employee id) something.
+// NotifyEmployeeInput DMs an employee something, at their HR work email.
 type NotifyEmployeeInput struct {
-	EmployeeID  string   `json:"employee_id"`
-	Directories []string `json:"directories"` // where to look them up, in order
-	Text        string   `json:"text"`
+	EmployeeID string `json:"employee_id"`
+	// Email is the HR work email when the workflow holds it (PII: payload
+	// only); empty, the activity reads the HR record jml holds.
+	Email string `json:"email,omitempty"`
+	Text  string `json:"text"`
 }
 
 // Notifications: worth a few tries, never a blocked lane.

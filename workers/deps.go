@@ -26,6 +26,9 @@ type Deps struct {
 	// Visibility lists workflows for the KPI report; New sets the
 	// worker's client when nil.
 	Visibility activities.Visibility
+	// People reads the HR records jml holds, where DMs go; New sets one
+	// over the worker's client when nil.
+	People activities.People
 }
 
 // BuildDeps builds every enabled integration from configuration.

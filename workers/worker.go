@@ -21,9 +21,14 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
-	if deps.Visibility == nil {
+	if deps.Visibility == nil || deps.People == nil {
 		d := *deps
-		d.Visibility = c // the KPI report lists active employees and elevations
+		if d.Visibility == nil {
+			d.Visibility = c // the KPI report lists active employees and elevations
+		}
+		if d.People == nil {
+			d.People = HRRecords{Client: c} // DMs go to HR work emails
+		}
 		deps = &d
 	}
 	Register(w, cfg, deps, z)
@@ -40,6 +45,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		EvidenceDir: cfg.Evidence.Dir,
 		Logger:      z.With().Str("component", "activities").Logger(),
 		Visibility:  deps.Visibility,
+		People:      deps.People,
 		Namespace:   cfg.Temporal.Namespace,
 	}
 	if deps.Slack != nil {

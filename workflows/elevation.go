@@ -11,10 +11,16 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// maxRefusals bounds the refused attempts one request records: past it the
-// validator rejects further attempts, so a pressing loop cannot grow the
-// history without end.
-const maxRefusals = 20
+// Refused attempts are all counted (ElevationState.Refusals); the first
+// maxRefusalsKept are kept in the record with who and why, so a pressing
+// loop cannot grow the state without end. Past maxRefusals the validator
+// rejects an attempt that would be refused, which leaves no history; one
+// that would count (the approver's press) always goes through, so a
+// stranger's presses never lock the approver out.
+const (
+	maxRefusalsKept = 20
+	maxRefusals     = 500
+)
 
 // elevation is the Elevation workflow's state and handlers.
 type elevation struct {
@@ -22,7 +28,9 @@ type elevation struct {
 	st    contract.ElevationState
 	title string
 
-	refusals int
+	// asked: PostApproval has answered (the Slack ids a press is judged
+	// by are known, or will never be).
+	asked bool
 	// decided is set by approve/deny; revoke and extend by their updates,
 	// consumed by the grant loop.
 	decided      string
@@ -57,6 +65,9 @@ func ElevationWorkflow(ctx workflow.Context, in contract.ElevationInput) (contra
 	if e.st.Duration <= 0 {
 		e.st.Duration = p.DefaultDuration
 	}
+	// Waiting for approval from the start: the SDK runs an update that
+	// came with the start as its handler is registered, before any phase.
+	e.st.Status = domain.ElevationPending
 	if err := e.handlers(ctx); err != nil {
 		return e.st, err
 	}
@@ -84,7 +95,7 @@ func (e *elevation) approve(ctx workflow.Context) (bool, error) {
 		Directories: p.Directories, Title: e.title, Fields: e.fields(),
 		ApproveValue: contract.ElevationButtonValue(in.RequestID, contract.ElevationButtonApprove), DenyValue: contract.ElevationButtonValue(in.RequestID, contract.ElevationButtonDeny),
 	})
-	e.st.ApprovalMessage = msg
+	e.st.ApprovalMessage, e.asked = msg, true
 	if err != nil {
 		// An operator can still decide with the approve/deny update.
 		e.st.ApprovalMessage.Detail = "not delivered: " + failureMessage(err)
@@ -249,6 +260,16 @@ func (e *elevation) handlers(ctx workflow.Context) error {
 				if err := e.validateDecision(action, d); err != nil {
 					return contract.ElevationDecisionResult{}, err // same task as an accepted one: no replay
 				}
+				if e.awaitAsked(ctx, action) {
+					// The approval DM is out before PostApproval answers: a
+					// quick press waits for the Slack ids it is judged by.
+					if err := workflow.Await(ctx, func() bool { return e.asked }); err != nil {
+						return contract.ElevationDecisionResult{}, err
+					}
+					if err := e.validateDecision(action, d); err != nil {
+						return contract.ElevationDecisionResult{}, err
+					}
+				}
 				return e.decide(ctx, action, d), nil
 			},
 			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d contract.ElevationDecision) error {
@@ -262,13 +283,34 @@ func (e *elevation) handlers(ctx workflow.Context) error {
 	return nil
 }
 
+// changeAwaitAsked guards (workflow.GetVersion) approve and deny waiting
+// for PostApproval's answer; runs recorded before judged them at once.
+const changeAwaitAsked = "await-approval-asked"
+
+// awaitAsked: an approve or deny that came before PostApproval answered
+// waits for it (in runs from changeAwaitAsked on).
+func (e *elevation) awaitAsked(ctx workflow.Context, action string) bool {
+	if e.asked || (action != contract.UpdateApprove && action != contract.UpdateDeny) {
+		return false
+	}
+	return workflow.GetVersion(ctx, changeAwaitAsked, workflow.DefaultVersion, 1) == 1
+}
+
 func (e *elevation) validateDecision(action string, d contract.ElevationDecision) error {
 	if d.Actor.EmployeeID == "" && d.Actor.SlackUserID == "" {
 		return fmt.Errorf("actor is required: who decides is recorded")
 	}
-	if e.refusals >= maxRefusals {
+	if err := e.validateState(action, d); err != nil {
+		return err
+	}
+	if e.st.Refusals >= maxRefusals && e.judge(action, d) != "" {
 		return fmt.Errorf("too many refused attempts on this request")
 	}
+	return nil
+}
+
+// validateState admits a decision only in the state it applies to.
+func (e *elevation) validateState(action string, d contract.ElevationDecision) error {
 	switch action {
 	case contract.UpdateApprove, contract.UpdateDeny:
 		if e.st.Status != domain.ElevationPending || e.decided != "" {
@@ -289,40 +331,54 @@ func (e *elevation) validateDecision(action string, d contract.ElevationDecision
 	return nil
 }
 
-func (e *elevation) decide(ctx workflow.Context, action string, d contract.ElevationDecision) contract.ElevationDecisionResult {
-	now := workflow.Now(ctx)
-	rec := contract.ElevationDecisionRecord{Action: action, Actor: d.Actor, Reason: d.Reason, At: now, Result: domain.DecisionAccepted}
-	refuse := func(why string) contract.ElevationDecisionResult {
-		rec.Result, rec.Reason = domain.DecisionRefused, why
-		e.st.Decisions = append(e.st.Decisions, rec)
-		e.refusals++
-		workflow.GetLogger(ctx).Warn("elevation decision refused", "request_id", e.in.RequestID, "action", action, "actor", d.Actor.Who())
-		return contract.ElevationDecisionResult{Result: domain.DecisionRefused, Message: why, Status: e.st.Status}
-	}
+// judge is why the decision would be refused, or "" when it counts. Pure:
+// the validator asks it too.
+func (e *elevation) judge(action string, d contract.ElevationDecision) string {
 	parties := ElevationParties{RequesterEmployeeID: e.in.RequesterEmployeeID, ApproverEmployeeID: e.in.ApproverEmployeeID,
 		RequesterSlackUserID: e.st.ApprovalMessage.RequesterSlackUserID, ApproverSlackUserID: e.st.ApprovalMessage.ApproverSlackUserID}
 	isApprover, isRequester := parties.IsApprover(d.Actor), parties.IsRequester(d.Actor)
 	switch action {
 	case contract.UpdateApprove, contract.UpdateDeny:
 		if !isApprover {
-			return refuse(fmt.Sprintf("only the approver (%s, rule %q) may %s this request", e.in.ApproverEmployeeID, e.in.Policy.Approver, action))
+			return fmt.Sprintf("only the approver (%s, rule %q) may %s this request", e.in.ApproverEmployeeID, e.in.Policy.Approver, action)
 		}
-		e.decided, e.decidedBy = action, d.Actor
 	case contract.UpdateRevoke:
 		if !isApprover && !isRequester {
-			return refuse("only the requester or the approver may revoke this elevation")
+			return "only the requester or the approver may revoke this elevation"
 		}
-		a := d.Actor
-		e.revokeBy = &a
 	case contract.UpdateExtend:
 		if !isApprover {
-			return refuse("only the approver may extend this elevation")
+			return "only the approver may extend this elevation"
 		}
 		until := e.st.GrantedUntil.Add(time.Duration(d.Extend))
 		if until.Sub(e.st.GrantedAt) > e.in.Policy.MaxDuration {
-			return refuse(fmt.Sprintf("extending by %s would make %s in total, beyond the maximum %s of %s",
-				time.Duration(d.Extend), until.Sub(e.st.GrantedAt).Round(time.Second), e.in.Policy.MaxDuration, e.in.RoleName))
+			return fmt.Sprintf("extending by %s would make %s in total, beyond the maximum %s of %s",
+				time.Duration(d.Extend), until.Sub(e.st.GrantedAt).Round(time.Second), e.in.Policy.MaxDuration, e.in.RoleName)
 		}
+	}
+	return ""
+}
+
+func (e *elevation) decide(ctx workflow.Context, action string, d contract.ElevationDecision) contract.ElevationDecisionResult {
+	now := workflow.Now(ctx)
+	rec := contract.ElevationDecisionRecord{Action: action, Actor: d.Actor, Reason: d.Reason, At: now, Result: domain.DecisionAccepted}
+	if why := e.judge(action, d); why != "" {
+		rec.Result, rec.Reason = domain.DecisionRefused, why
+		if e.st.Refusals < maxRefusalsKept {
+			e.st.Decisions = append(e.st.Decisions, rec)
+		}
+		e.st.Refusals++
+		workflow.GetLogger(ctx).Warn("elevation decision refused", "request_id", e.in.RequestID, "action", action, "actor", d.Actor.Who(), "refusals", e.st.Refusals)
+		return contract.ElevationDecisionResult{Result: domain.DecisionRefused, Message: why, Status: e.st.Status}
+	}
+	switch action {
+	case contract.UpdateApprove, contract.UpdateDeny:
+		e.decided, e.decidedBy = action, d.Actor
+	case contract.UpdateRevoke:
+		a := d.Actor
+		e.revokeBy = &a
+	case contract.UpdateExtend:
+		until := e.st.GrantedUntil.Add(time.Duration(d.Extend))
 		rec.Until = until
 		e.extendTo, e.extendQueued = until, true
 		e.st.Decisions = append(e.st.Decisions, rec)
@@ -397,9 +453,9 @@ func (e *elevation) tell(ctx workflow.Context, text string) {
 	sum := "tell requester " + e.in.RequesterEmployeeID + " · slack"
 	var err error
 	if workflow.GetVersion(ctx, changeNotifyEmployee, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		_, err = contract.NotifyManager.Execute(ctx, sum, contract.NotifyManagerInput{ManagerEmployeeID: e.in.RequesterEmployeeID, Directories: e.in.Policy.Directories, Text: text})
+		_, err = contract.NotifyManager.Execute(ctx, sum, contract.NotifyManagerInput{ManagerEmployeeID: e.in.RequesterEmployeeID, Text: text})
 	} else {
-		_, err = contract.NotifyEmployee.Execute(ctx, sum, contract.NotifyEmployeeInput{EmployeeID: e.in.RequesterEmployeeID, Directories: e.in.Policy.Directories, Text: text})
+		_, err = contract.NotifyEmployee.Execute(ctx, sum, contract.NotifyEmployeeInput{EmployeeID: e.in.RequesterEmployeeID, Email: e.in.RequesterEmail, Text: text})
 	}
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("requester not told", "request_id", e.in.RequestID, "error", err.Error())

@@ -34,6 +34,7 @@ type elevStubs struct {
 	posted *contract.ApprovalMessageOutput // what PostApproval answers, when set
 	msgs   []string                        // approval message outcomes
 	told   []string                        // DMs to the requester
+	toldAt []string                        // the emails they went to
 }
 
 func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
@@ -57,6 +58,7 @@ func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.told = append(s.told, in.EmployeeID+": "+in.Text)
+		s.toldAt = append(s.toldAt, in.Email)
 		return contract.NotifyOutput{Delivered: true}, nil
 	})
 	reg(contract.NotifyChannel.Name, func(_ context.Context, in contract.NotifyChannelInput) (contract.NotifyOutput, error) {
@@ -227,6 +229,81 @@ func TestElevationUnauthorisedApproverRefusedAndRecorded(t *testing.T) {
 	assert.Equal(t, domain.DecisionRefused, st.Decisions[1].Result)
 	assert.Equal(t, domain.ElevationDenied, st.Status, "the refusals decided nothing; the manager's deny did")
 	assert.Empty(t, r.stubs.grants)
+}
+
+// A stranger pressing Approve over and over never locks the approver out:
+// every refusal is counted, the first 20 are kept with who and why, and
+// past 500 the validator turns the stranger away (no history) while the
+// manager's press still counts.
+func TestElevationStrangerPressesNeverLockOutTheApprover(t *testing.T) {
+	r := newElevRun(t)
+	const presses = 503
+	for i := range presses {
+		r.at(time.Minute+time.Duration(i)*time.Second, fmt.Sprintf("stranger-%d", i), contract.UpdateApprove, stranger, 0)
+	}
+	r.at(time.Hour, "manager", contract.UpdateApprove, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	assert.Equal(t, domain.DecisionAccepted, r.results["manager"].Result, "%v", r.errs["manager"])
+	assert.Len(t, r.stubs.grants, 1)
+	assert.Equal(t, 500, st.Refusals, "every recorded refusal is counted")
+	require.Len(t, st.Decisions, 21, "the first 20 refusals and the approval")
+	for _, d := range st.Decisions[:20] {
+		assert.Equal(t, stranger, d.Actor.EmployeeID)
+		assert.Equal(t, domain.DecisionRefused, d.Result)
+	}
+	assert.Equal(t, manager, st.Decisions[20].Actor.EmployeeID)
+	assert.Equal(t, domain.DecisionRefused, r.results["stranger-499"].Result)
+	for i := 500; i < presses; i++ {
+		key := fmt.Sprintf("stranger-%d", i)
+		require.Error(t, r.errs[key], key)
+		assert.Contains(t, r.errs[key].Error(), "too many refused attempts")
+	}
+	require.NoError(t, r.errs["manager"])
+	assert.Len(t, r.errs, presses-500, "only the presses past the bound were turned away")
+}
+
+// A press that reaches the workflow with its start (the first workflow
+// task, where the SDK runs it as the handler is registered) finds the
+// request waiting for approval: the requester's own is refused and
+// recorded, not turned away as "not waiting".
+func TestElevationPressWithTheStartIsJudged(t *testing.T) {
+	r := newElevRun(t)
+	r.at(0, "self", contract.UpdateApprove, requester, 0)
+	r.at(time.Minute, "manager", contract.UpdateDeny, manager, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	require.NoError(t, r.errs["self"])
+	assert.Equal(t, domain.DecisionRefused, r.results["self"].Result)
+	require.Len(t, st.Decisions, 2)
+	assert.Equal(t, requester, st.Decisions[0].Actor.EmployeeID)
+	assert.Equal(t, domain.ElevationDenied, st.Status)
+}
+
+// The approver's Slack press can reach the workflow before PostApproval's
+// answer (the DM is out as soon as Slack took it): it waits for the Slack
+// ids it is judged by, and counts.
+func TestElevationQuickSlackPressWaitsForTheApproval(t *testing.T) {
+	r := newElevRun(t)
+	r.stubs.posted = &contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001", ApproverSlackUserID: "UMGR", RequesterSlackUserID: "UREQ"}
+	r.env.RegisterDelayedCallback(func() {
+		r.env.UpdateWorkflow(contract.UpdateApprove, "quick", &sdktest.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { r.errs["quick"] = err },
+			OnComplete: func(v any, err error) {
+				if err != nil {
+					r.errs["quick"] = err
+					return
+				}
+				r.results["quick"] = v.(contract.ElevationDecisionResult)
+			},
+		}, contract.ElevationDecision{Actor: contract.Actor{SlackUserID: "UMGR", Via: "slack"}})
+	}, 0)
+	st, err := r.run(elevInput())
+	require.NoError(t, err)
+	require.NoError(t, r.errs["quick"])
+	assert.Equal(t, domain.DecisionAccepted, r.results["quick"].Result, r.results["quick"].Message)
+	assert.Len(t, r.stubs.grants, 1)
+	assert.Equal(t, domain.ElevationRevoked, st.Status)
 }
 
 func TestElevationApprovalTimesOut(t *testing.T) {
@@ -400,6 +477,10 @@ func TestElevationSlackPressJudgedBySlackID(t *testing.T) {
 	assert.Equal(t, "ada@demo.jml.test", r.stubs.posts[0].RequesterEmail)
 	assert.Equal(t, "UMGR", st.ApprovalMessage.ApproverSlackUserID)
 	assert.Len(t, r.stubs.grants, 1)
+	require.NotEmpty(t, r.stubs.toldAt)
+	for _, at := range r.stubs.toldAt {
+		assert.Equal(t, "ada@demo.jml.test", at, "the requester is told at their HR email")
+	}
 }
 
 func TestElevationParties(t *testing.T) {

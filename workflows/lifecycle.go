@@ -245,7 +245,7 @@ func (l *lifecycle) notifyManager(ctx workflow.Context, managerID, text string) 
 	if managerID == "" {
 		return
 	}
-	in := contract.NotifyManagerInput{ManagerEmployeeID: managerID, Directories: l.policy.Directories, Text: text}
+	in := contract.NotifyManagerInput{ManagerEmployeeID: managerID, Text: text}
 	if _, err := contract.NotifyManager.Execute(ctx, summary("tell manager", managerID, "slack"), in); err != nil {
 		workflow.GetLogger(ctx).Warn("manager notification not delivered", "employee_id", l.employeeID, "error", err.Error())
 	}

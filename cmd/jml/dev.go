@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -288,6 +289,21 @@ func demoElevation(ctx context.Context, sink employees.Sink, st *elevation.Start
 // seedDemo sends the demo's joiners (starting today) and one leaver.
 func seedDemo(ctx context.Context, sink employees.Sink, org demoorg.Org, now time.Time) error {
 	var errs []string
+	// The joiners' managers first: their notices go to the work email of
+	// the HR record jml holds for them.
+	var managers []string
+	for _, j := range org.Joiners {
+		if j.ManagerEmployeeID != "" && !slices.Contains(managers, j.ManagerEmployeeID) {
+			managers = append(managers, j.ManagerEmployeeID)
+		}
+	}
+	for _, m := range org.Employees {
+		if slices.Contains(managers, m.EmployeeID) {
+			if _, err := sink.Submit(ctx, m.Record); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+	}
 	for _, j := range org.Joiners {
 		j.StartDate = now.In(j.TimeZone()).Format(time.DateOnly)
 		if _, err := sink.Submit(ctx, j); err != nil {

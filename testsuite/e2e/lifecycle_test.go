@@ -30,7 +30,9 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	rec.ManagerEmployeeID = manager.EmployeeID
 	googleGroup := func(g string) string { return g + "@" + demoorg.Domain }
 
-	// Joiner: accounts, birthright and role access, manager, apps, manager told.
+	// Joiner: accounts, birthright and role access, manager, apps, manager
+	// told (at the work email of the manager's HR record, so jml holds it).
+	sendHR(t, e, manager.Record)
 	sendHR(t, e, rec)
 	eventually(t, e, rec.EmployeeID, "joiner provisioned everywhere", func() (bool, string) {
 		gu, ok := emu.Graph.UserByEmployeeID(rec.EmployeeID)

@@ -286,6 +286,7 @@ func TestJoinerDMShowsHRMarkupAsTyped(t *testing.T) {
 	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly)
 	rec.ManagerEmployeeID = manager.EmployeeID
 	rec.GivenName = "<http://evil.example|Click to approve> <!here>"
+	sendHR(t, e, manager.Record) // the DM goes to the manager's HR email
 	sendHR(t, e, rec)
 	eventually(t, e, rec.EmployeeID, "manager told", func() (bool, string) {
 		return len(e.Emulators.Slack.MessagesTo(manager.Email)) > 0, "not yet"
@@ -296,4 +297,60 @@ func TestJoinerDMShowsHRMarkupAsTyped(t *testing.T) {
 		assert.NotContains(t, all, "<!here>")
 		assert.Contains(t, m.Text, "&lt;http://evil.example|Click to approve&gt; &lt;!here&gt;")
 	}
+}
+
+// TestNoticesGoToHRWorkEmail: an Entra admin gives their own account the
+// manager's employeeId (and the manager's another), so Entra, the first
+// directory, says the manager is them. The joiner's notice still reaches
+// the manager, at the work email of the HR record jml holds, and never the
+// admin.
+func TestNoticesGoToHRWorkEmail(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{})
+	manager, admin := e.Org.Employees[1], byID(t, e, "E0014")
+	require.NotEqual(t, manager.EmployeeID, admin.EmployeeID)
+	m, ok := e.Emulators.Graph.UserByEmployeeID(manager.EmployeeID)
+	require.True(t, ok)
+	a, ok := e.Emulators.Graph.UserByEmployeeID(admin.EmployeeID)
+	require.True(t, ok)
+	patchGraphUser(t, e, m.ID, map[string]string{"employeeId": "E9998"})
+	patchGraphUser(t, e, a.ID, map[string]string{"employeeId": manager.EmployeeID})
+	u, _ := e.Emulators.Graph.UserByEmployeeID(manager.EmployeeID)
+	require.Equal(t, a.ID, u.ID, "Entra now gives the manager's id to the admin")
+
+	sendHR(t, e, manager.Record)
+	eventually(t, e, manager.EmployeeID, "manager's HR record accepted", func() (bool, string) {
+		st, err := employeeState(e, manager.EmployeeID)
+		return err == nil && st.Record != nil, fmt.Sprint(err)
+	})
+	rec := e.Org.Joiners[0]
+	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly)
+	rec.ManagerEmployeeID = manager.EmployeeID
+	sendHR(t, e, rec)
+	told := func(email string) int {
+		n := 0
+		for _, msg := range e.Emulators.Slack.MessagesTo(email) {
+			if strings.Contains(msg.Text, rec.EmployeeID) {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, e, rec.EmployeeID, "manager told", func() (bool, string) {
+		return told(manager.Email) > 0, fmt.Sprintf("admin got %d", told(admin.Email))
+	})
+	assert.Zero(t, told(admin.Email), "no notice reaches the admin who edited Entra")
+}
+
+// patchGraphUser edits an Entra user through Graph, as a directory admin can.
+func patchGraphUser(t *testing.T, e *harness.Env, id string, attrs map[string]string) {
+	t.Helper()
+	body, _ := json.Marshal(attrs)
+	req, err := http.NewRequest(http.MethodPatch, e.Emulators.Graph.URL()+"/v1.0/users/"+id, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.Emulators.Creds.Graph)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Less(t, resp.StatusCode, 300)
 }
