@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -94,11 +96,11 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "  exits       the worker also exited on its own %d times: %s\n", len(r.Exits), strings.Join(r.Exits, "; "))
 	}
 	fmt.Fprintf(w, "  faults      %.0f%% of calls on every emulator:\n", r.FaultRate*100)
-	for _, name := range sortedKeys(r.Calls) {
+	for _, name := range slices.Sorted(maps.Keys(r.Calls)) {
 		inj := r.Injected[name]
 		total := 0
 		var parts []string
-		for _, k := range sortedKeys(inj) {
+		for _, k := range slices.Sorted(maps.Keys(inj)) {
 			total += inj[k]
 			parts = append(parts, fmt.Sprintf("%s=%d", k, inj[k]))
 		}
@@ -344,15 +346,6 @@ func killPoints(rng *rand.Rand, kills, people int) []killPoint {
 		at += mean/2 + rng.Intn(mean)
 		out = append(out, killPoint{at: at, down: time.Duration(rng.Intn(1500)) * time.Millisecond})
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -186,7 +187,7 @@ func checkDuplicates(rep *Report, cfg *config.Config, emus *emulators.Set) {
 				seen[k]++
 			}
 		}
-		for _, k := range sortedKeys(seen) {
+		for _, k := range slices.Sorted(maps.Keys(seen)) {
 			if seen[k] > 1 {
 				rep.problem("duplicate: %s %q appears %d times", where, k, seen[k])
 			}
@@ -244,7 +245,7 @@ func checkDuplicates(rep *Report, cfg *config.Config, emus *emulators.Set) {
 	if err := adminState(emus.SCIM.Server, &scim); err != nil {
 		rep.problem("scim state: %v", err)
 	}
-	for _, app := range sortedKeys(scim) {
+	for _, app := range slices.Sorted(maps.Keys(scim)) {
 		var names, ext []string
 		for _, u := range scim[app].Users {
 			names, ext = append(names, u.UserName), append(ext, u.ExternalID)
@@ -285,7 +286,7 @@ func checkOffboardingLog(rep *Report, cfg *config.Config, people []person) {
 			rep.problem("offboarding log: %d rows for joiner %s", n, id)
 		}
 	}
-	for _, id := range sortedKeys(rows) {
+	for _, id := range slices.Sorted(maps.Keys(rows)) {
 		rep.problem("offboarding log: %d rows for %s, who did not leave", rows[id], id)
 	}
 }

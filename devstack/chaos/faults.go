@@ -1,6 +1,8 @@
 package chaos
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jml-dev/jml/devstack/emulator"
@@ -38,7 +40,7 @@ func injectFaults(s *emulators.Set, rate float64, seed int64) {
 		return
 	}
 	srv := servers(s)
-	for i, name := range sortedKeys(srv) {
+	for i, name := range slices.Sorted(maps.Keys(srv)) {
 		srv[name].SetSeed(seed + int64(i))
 		left := 1.0
 		for _, m := range faultMix {

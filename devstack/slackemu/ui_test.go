@@ -2,8 +2,8 @@ package slackemu_test
 
 import (
 	"context"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,16 +16,10 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 )
 
-// chromiumPath is where Debian's `chromium` package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
-
 // TestUIPressApprove drives the jml dev page in headless Chromium: it opens
 // the approver's DM, clicks Approve, and checks that the intake received a
 // correctly signed block_actions callback carrying the button's value.
 func TestUIPressApprove(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("headless UI test needs Chromium at %s (Debian: apt-get install -y chromium): %v", chromiumPath, err)
-	}
 	in := &intake{secret: secret}
 	got := make(chan slack.InteractionCallback, 4)
 	in.reply = func(w http.ResponseWriter, cb slack.InteractionCallback) {
@@ -40,26 +34,7 @@ func TestUIPressApprove(t *testing.T) {
 	_, _, err = api.PostMessage("#security-alerts", slack.MsgOptionText("standing admin: E0007", false))
 	require.NoError(t, err)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	// The timeout bounds the whole browser; chromedp wants no timeout on
-	// the first Run's own context.
-	bctx, cancelB := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancelB()
-	actx, cancelA := chromedp.NewExecAllocator(bctx, opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := emutest.Browser(t, 90*time.Second)
 
 	var section, presser, convs, status string
 	approve := chromedp.CSS(`button[data-action-id="approve"][data-ts="` + ts + `"]`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"net"
 	"net/url"
 	"os"
@@ -27,9 +28,6 @@ import (
 	"github.com/jml-dev/jml/workers/codec"
 )
 
-// chromiumPath is where Debian's `chromium` package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
-
 // TestLeaverTimelineNamesDirectories is issue 9's proof that the Temporal UI
 // tells an operator the story: a leaver runs to completion with payload
 // encryption on, and the Web UI, reading the history through the intake's
@@ -37,9 +35,6 @@ const chromiumPath = "/usr/bin/chromium"
 // timeline "<type> • <step> · <directory>", so three RetireDevices rows say
 // which directory each is.
 func TestLeaverTimelineNamesDirectories(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("headless UI test needs Chromium at %s (Debian: apt-get install -y chromium): %v", chromiumPath, err)
-	}
 	// The UI must know the codec endpoint when it starts, so the intake's
 	// port is chosen first; the shared test server has no UI.
 	uiPort, err := devserver.FreePort()
@@ -158,26 +153,7 @@ const timelineID = "event-history-timeline-graph"
 // labels and a screenshot of the page, also saved in the test's temp folder.
 func timelineRows(t *testing.T, page string, want []string) ([]string, []byte) {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	// The timeout bounds the whole browser; chromedp wants no timeout on
-	// the first Run's own context.
-	bctx, cancelB := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancelB()
-	actx, cancelA := chromedp.NewExecAllocator(bctx, opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := emutest.Browser(t, 120*time.Second)
 
 	wantJSON, err := json.Marshal(want)
 	require.NoError(t, err)
