@@ -188,6 +188,10 @@ func (r HRRecord) Validate(ref string) error {
 	return es
 }
 
+// ValidEmployeeID reports whether s is usable as an employee id (and so in
+// a workflow id): letters, digits, '-' or '_', at most 64.
+func ValidEmployeeID(s string) bool { return s != "" && validID(s) }
+
 func validID(s string) bool {
 	if len(s) > 64 {
 		return false
