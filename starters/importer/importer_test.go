@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -142,7 +142,9 @@ func TestImportStrayQuote(t *testing.T) {
 
 func TestImportBatchRules(t *testing.T) {
 	const hdr = "employee_id,email,given_name,family_name,status,manager_employee_id,title\n"
-	row := func(id, mgr string) string { return fmt.Sprintf("%s,%s@demo.jml.test,G,F,active,%s,Engineer\n", id, strings.ToLower(id), mgr) }
+	row := func(id, mgr string) string {
+		return fmt.Sprintf("%s,%s@demo.jml.test,G,F,active,%s,Engineer\n", id, strings.ToLower(id), mgr)
+	}
 	known := func(_ context.Context, id string) (bool, error) {
 		switch id {
 		case "E0500":
@@ -205,7 +207,9 @@ func TestImportBatchRules(t *testing.T) {
 			rows, _, err := Read(write(t, "x.csv", hdr+c.file))
 			require.NoError(t, err)
 			res := Import(context.Background(), rows, Options{Source: "import:test", Known: known,
-				Submit: func(ctx context.Context, _ int, r domain.HRRecord) (string, error) { return "employee/" + r.EmployeeID, nil }})
+				Submit: func(ctx context.Context, _ int, r domain.HRRecord) (string, error) {
+					return "employee/" + r.EmployeeID, nil
+				}})
 			assert.Equal(t, c.counts, res.Counts)
 			got := map[string]string{}
 			for _, q := range res.Quarantined {
