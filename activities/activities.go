@@ -77,6 +77,13 @@ func (a *Activities) account(dir, accountID string) (directory.Directory, error)
 	return d, nil
 }
 
+// has reports whether the directory has the optional capability T
+// (directory.GroupManager, ...): capabilities are small interfaces.
+func has[T any](d directory.Directory) bool {
+	_, ok := d.(T)
+	return ok
+}
+
 func heartbeat(ctx context.Context, details ...any) {
 	if activity.IsActivity(ctx) {
 		activity.RecordHeartbeat(ctx, details...)
@@ -164,10 +171,11 @@ func (a *Activities) DisableAccount(ctx context.Context, in contract.AccountInpu
 // RevokeSessions revokes sessions and refresh tokens where the directory can.
 func (a *Activities) RevokeSessions(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
 	return a.accountStep(ctx, in, "revoke sessions", func(d directory.Directory) (domain.Outcome, error) {
-		if !d.Supports(directory.CapRevokeSessions) {
+		sr, ok := d.(directory.SessionRevoker)
+		if !ok {
 			return "unsupported", nil
 		}
-		return d.RevokeSessions(ctx, in.AccountID)
+		return sr.RevokeSessions(ctx, in.AccountID)
 	})
 }
 
@@ -175,9 +183,6 @@ func (a *Activities) RevokeSessions(ctx context.Context, in contract.AccountInpu
 func (a *Activities) UpdateProfile(ctx context.Context, in contract.UpdateProfileInput) (contract.StepOutput, error) {
 	return a.accountStep(ctx, contract.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.Person.EmployeeID}, "update profile",
 		func(d directory.Directory) (domain.Outcome, error) {
-			if !d.Supports(directory.CapUpdateProfile) {
-				return "unsupported", nil
-			}
 			return d.UpdateProfile(ctx, in.AccountID, in.Person)
 		})
 }
@@ -186,7 +191,8 @@ func (a *Activities) UpdateProfile(ctx context.Context, in contract.UpdateProfil
 func (a *Activities) SetManager(ctx context.Context, in contract.SetManagerInput) (contract.StepOutput, error) {
 	return a.accountStep(ctx, contract.AccountInput{Directory: in.Directory, AccountID: in.AccountID, EmployeeID: in.EmployeeID}, "set manager",
 		func(d directory.Directory) (domain.Outcome, error) {
-			if !d.Supports(directory.CapSetManager) {
+			ms, ok := d.(directory.ManagerSetter)
+			if !ok {
 				return "unsupported", nil
 			}
 			m, err := d.FindUser(ctx, in.ManagerEmployeeID, "")
@@ -199,7 +205,7 @@ func (a *Activities) SetManager(ctx context.Context, in contract.SetManagerInput
 			if err != nil {
 				return "", err
 			}
-			return d.SetManager(ctx, in.AccountID, m.ID)
+			return ms.SetManager(ctx, in.AccountID, m.ID)
 		})
 }
 
@@ -218,11 +224,22 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 		var add, remove func(context.Context, string, string) (domain.Outcome, error)
 		switch c.Kind {
 		case domain.KindGroup:
-			add, remove = d.AddToGroup, d.RemoveFromGroup
+			if g, ok := d.(directory.GroupManager); ok {
+				add, remove = g.AddToGroup, g.RemoveFromGroup
+			}
 		case domain.KindLicense:
-			add, remove = d.AssignLicense, d.RemoveLicense
+			if l, ok := d.(directory.LicenseManager); ok {
+				add, remove = l.AssignLicense, l.RemoveLicense
+			}
 		default:
 			return out, badInput(fmt.Sprintf("unknown access kind %q", c.Kind))
+		}
+		if add == nil {
+			if len(c.Add)+len(c.Remove) == 0 {
+				continue
+			}
+			// a catalog asking for what the system lacks is final
+			return out, temporalError(directory.Unsupported(d.Name(), string(c.Kind)+"s"))
 		}
 		if err := each(ctx, &out, in.AccountID, string(c.Kind), "add "+string(c.Kind), c.Add, add); err != nil {
 			return out, err
@@ -293,8 +310,8 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in contract.AccountInp
 		return contract.StepOutput{}, err
 	}
 	out := contract.StepOutput{Directory: in.Directory}
-	if d.Supports(directory.CapAdminRoles) {
-		roles, err := d.ListAdminRoles(ctx, in.AccountID)
+	if rm, ok := d.(directory.AdminRoleManager); ok {
+		roles, err := rm.ListAdminRoles(ctx, in.AccountID)
 		if err != nil {
 			return out, temporalError(err)
 		}
@@ -302,25 +319,25 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in contract.AccountInp
 		for i, r := range roles {
 			names[i] = r.Role
 		}
-		if err := each(ctx, &out, in.AccountID, "role", "revoke admin role", names, d.RevokeAdminRole); err != nil {
+		if err := each(ctx, &out, in.AccountID, "role", "revoke admin role", names, rm.RevokeAdminRole); err != nil {
 			return out, err
 		}
 	}
-	if d.Supports(directory.CapGroups) {
-		groups, err := d.ListGroups(ctx, in.AccountID)
+	if gm, ok := d.(directory.GroupManager); ok {
+		groups, err := gm.ListGroups(ctx, in.AccountID)
 		if err != nil {
 			return out, temporalError(err)
 		}
-		if err := each(ctx, &out, in.AccountID, "group", "remove group", groups, d.RemoveFromGroup); err != nil {
+		if err := each(ctx, &out, in.AccountID, "group", "remove group", groups, gm.RemoveFromGroup); err != nil {
 			return out, err
 		}
 	}
-	if d.Supports(directory.CapLicenses) {
-		lic, err := d.ListLicenses(ctx, in.AccountID)
+	if lm, ok := d.(directory.LicenseManager); ok {
+		lic, err := lm.ListLicenses(ctx, in.AccountID)
 		if err != nil {
 			return out, temporalError(err)
 		}
-		if err := each(ctx, &out, in.AccountID, "license", "remove license", lic, d.RemoveLicense); err != nil {
+		if err := each(ctx, &out, in.AccountID, "license", "remove license", lic, lm.RemoveLicense); err != nil {
 			return out, err
 		}
 	}
@@ -336,11 +353,12 @@ func (a *Activities) RetireDevices(ctx context.Context, in contract.AccountInput
 		return contract.StepOutput{}, err
 	}
 	out := contract.StepOutput{Directory: in.Directory}
-	if !d.Supports(directory.CapDevices) {
+	dm, ok := d.(directory.DeviceManager)
+	if !ok {
 		out.Actions = append(out.Actions, contract.Action{Step: "retire devices", Outcome: "unsupported"})
 		return out, nil
 	}
-	devs, err := d.ListDevices(ctx, in.AccountID)
+	devs, err := dm.ListDevices(ctx, in.AccountID)
 	if err != nil {
 		return out, temporalError(err)
 	}
@@ -350,7 +368,7 @@ func (a *Activities) RetireDevices(ctx context.Context, in contract.AccountInput
 			out.Actions = append(out.Actions, contract.Action{Step: "retire device", Target: dev.ID, Outcome: string(domain.AlreadyRetired)})
 			continue
 		}
-		o, err := d.RetireDevice(ctx, dev.ID)
+		o, err := dm.RetireDevice(ctx, dev.ID)
 		if err != nil {
 			return out, temporalError(err)
 		}
@@ -396,8 +414,8 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in contract.AccountInpu
 	}
 	// No read-back in this system: revoke once more, so whatever signed in
 	// since the revoke step is ended too.
-	if d.Supports(directory.CapRevokeSessions) {
-		if _, err := d.RevokeSessions(ctx, in.AccountID); err != nil {
+	if sr, ok := d.(directory.SessionRevoker); ok {
+		if _, err := sr.RevokeSessions(ctx, in.AccountID); err != nil {
 			return out, temporalError(err)
 		}
 		out.Evidence = "revoked again (no read-back)"

@@ -36,12 +36,12 @@ func ordered(first string, dirs []string) []string {
 
 // findPerson finds the employee's account in the first directory that has it.
 func (a *Activities) findPerson(ctx context.Context, employeeID string, dirs []string) (string, domain.Account, error) {
-	return a.findPersonWith(ctx, employeeID, dirs, "")
+	return a.findPersonWith(ctx, employeeID, dirs, nil)
 }
 
-// findPersonWith is findPerson among the directories that support c (any
-// when c is empty). An empty name means no such directory has the person.
-func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs []string, c directory.Capability) (string, domain.Account, error) {
+// findPersonWith is findPerson among the directories that can (any when can
+// is nil). An empty name means no such directory has the person.
+func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs []string, can func(directory.Directory) bool) (string, domain.Account, error) {
 	if employeeID == "" {
 		return "", domain.Account{}, badInput("employee id is required")
 	}
@@ -50,7 +50,7 @@ func (a *Activities) findPersonWith(ctx context.Context, employeeID string, dirs
 	}
 	for _, name := range dirs {
 		d, ok := a.Directories[name]
-		if !ok || (c != "" && !d.Supports(c)) {
+		if !ok || (can != nil && !can(d)) {
 			continue
 		}
 		acct, err := d.FindUser(ctx, employeeID, "")
@@ -88,12 +88,12 @@ func (a *Activities) CheckGates(ctx context.Context, in contract.CheckGatesInput
 	dirs := ordered(in.Directory, in.Directories)
 	if in.RequireCompliantDevice {
 		out.Device.Detail = "no directory can report devices"
-		name, acct, err := a.findPersonWith(ctx, in.EmployeeID, dirs, directory.CapDevices)
+		name, acct, err := a.findPersonWith(ctx, in.EmployeeID, dirs, has[directory.DeviceManager])
 		if err != nil {
 			return out, err
 		}
 		if name != "" {
-			devs, err := a.Directories[name].ListDevices(ctx, acct.ID)
+			devs, err := a.Directories[name].(directory.DeviceManager).ListDevices(ctx, acct.ID)
 			if err != nil {
 				return out, temporalError(err)
 			}
@@ -121,12 +121,12 @@ func (a *Activities) CheckGates(ctx context.Context, in contract.CheckGatesInput
 	}
 	if in.RequireMFA {
 		out.MFA.Detail = "no directory can report MFA"
-		name, acct, err := a.findPersonWith(ctx, in.EmployeeID, dirs, directory.CapMFA)
+		name, acct, err := a.findPersonWith(ctx, in.EmployeeID, dirs, has[directory.MFAReader])
 		if err != nil {
 			return out, err
 		}
 		if name != "" {
-			m, err := a.Directories[name].MFAStatus(ctx, acct.ID)
+			m, err := a.Directories[name].(directory.MFAReader).MFAStatus(ctx, acct.ID)
 			if err != nil {
 				return out, temporalError(err)
 			}
@@ -142,7 +142,7 @@ func (a *Activities) CheckGates(ctx context.Context, in contract.CheckGatesInput
 	return out, nil
 }
 
-func (a *Activities) roleDir(in contract.AdminRoleInput) (directory.Directory, error) {
+func (a *Activities) roleDir(in contract.AdminRoleInput) (directory.AdminRoleManager, error) {
 	d, err := a.account(in.Directory, in.AccountID)
 	if err != nil {
 		return nil, err
@@ -150,10 +150,11 @@ func (a *Activities) roleDir(in contract.AdminRoleInput) (directory.Directory, e
 	if in.Role == "" {
 		return nil, badInput("role is required")
 	}
-	if !d.Supports(directory.CapAdminRoles) {
+	rm, ok := d.(directory.AdminRoleManager)
+	if !ok {
 		return nil, badInput(fmt.Sprintf("directory %q cannot grant admin roles", in.Directory))
 	}
-	return d, nil
+	return rm, nil
 }
 
 // GrantAdminRole grants the role until in.Until. Where the directory
@@ -168,7 +169,7 @@ func (a *Activities) GrantAdminRole(ctx context.Context, in contract.AdminRoleIn
 	if err != nil {
 		return contract.AdminRoleOutput{}, temporalError(err)
 	}
-	if o == domain.AlreadyPresent && d.Supports(directory.CapTimeBoundRoles) && !ra.ExpiresAt.IsZero() && ra.ExpiresAt.Before(in.Until) {
+	if _, expires := d.(directory.RoleGrantExpirer); expires && o == domain.AlreadyPresent && !ra.ExpiresAt.IsZero() && ra.ExpiresAt.Before(in.Until) {
 		if _, err := d.RevokeAdminRole(ctx, in.AccountID, in.Role); err != nil {
 			return contract.AdminRoleOutput{}, temporalError(err)
 		}

@@ -132,7 +132,7 @@ func TestJoinerActivitiesAgainstEmulators(t *testing.T) {
 		if !found.Found || !found.Enabled || found.AccountID != first.AccountID {
 			t.Fatalf("%s: read back %+v, want the account enabled", d, found)
 		}
-		groups, err := r.acts.Directories[d].ListGroups(context.Background(), first.AccountID)
+		groups, err := r.acts.Directories[d].(directory.GroupManager).ListGroups(context.Background(), first.AccountID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,11 +208,11 @@ func TestLeaverActivitiesAgainstEmulators(t *testing.T) {
 			t.Errorf("%s: retried disable outcome %q, want already_disabled", d, again.Actions[0].Outcome)
 		}
 		dir := r.acts.Directories[d]
-		if gs, err := dir.ListGroups(context.Background(), acct.AccountID); err != nil || len(gs) != 0 {
+		if gs, err := dir.(directory.GroupManager).ListGroups(context.Background(), acct.AccountID); err != nil || len(gs) != 0 {
 			t.Errorf("%s: groups after offboarding %v (%v)", d, gs, err)
 		}
-		if dir.Supports(directory.CapAdminRoles) {
-			if rs, err := dir.ListAdminRoles(context.Background(), acct.AccountID); err != nil || len(rs) != 0 {
+		if rm, ok := dir.(directory.AdminRoleManager); ok {
+			if rs, err := rm.ListAdminRoles(context.Background(), acct.AccountID); err != nil || len(rs) != 0 {
 				t.Errorf("%s: admin roles after offboarding %v (%v)", d, rs, err)
 			}
 		}
@@ -248,7 +248,7 @@ func TestMoverApplyAccessKeepsAccessGrantedOutsideTheCatalog(t *testing.T) {
 	var acct contract.AccountOutput
 	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Entra, EmployeeID: e.EmployeeID}, &acct)
 	r.set.Graph.AddGroup("tier0-admins")
-	if _, err := r.acts.Directories[config.Entra].AddToGroup(context.Background(), acct.AccountID, "tier0-admins"); err != nil {
+	if _, err := r.acts.Directories[config.Entra].(directory.GroupManager).AddToGroup(context.Background(), acct.AccountID, "tier0-admins"); err != nil {
 		t.Fatal(err) // granted by an elevation, outside the catalog
 	}
 	granted := r.cfg.Catalog.Domain().Evaluate(domain.AttributesOf(e.Record))
@@ -323,5 +323,70 @@ func TestAccountStepsRefuseAnEmptyAccountID(t *testing.T) {
 				t.Errorf("%s %s with no account id: got %v, want non-retryable %s", d, name, err, domain.ErrBadInput)
 			}
 		}
+	}
+}
+
+// TestDirectoryLackingACapability pins what an activity answers when the
+// directory lacks an optional capability (has no such interface): a step
+// that can be skipped says "unsupported", a catalog asking for it is a
+// final Unsupported, a gate looks elsewhere or fails closed, and a request
+// no directory could serve is bad input. Okta has no licenses or devices;
+// a SCIM app (zoom) stands in for a directory with accounts and groups only.
+func TestDirectoryLackingACapability(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0009")
+	r.acts.Directories["zoom"] = r.acts.Apps["zoom"]
+	final := func(what string, err error, typ domain.ErrorType) {
+		t.Helper()
+		var app *temporal.ApplicationError
+		if !errors.As(err, &app) || app.Type() != string(typ) || !app.NonRetryable() {
+			t.Errorf("%s: got %v, want non-retryable %s", what, err, typ)
+		}
+	}
+
+	var okta contract.AccountOutput
+	r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: config.Okta, EmployeeID: e.EmployeeID}, &okta)
+	oin := contract.AccountInput{Directory: config.Okta, AccountID: okta.AccountID, EmployeeID: e.EmployeeID}
+	var out contract.StepOutput
+	r.must(contract.RetireDevices.Name, oin, &out)
+	if len(out.Actions) != 1 || out.Actions[0].Outcome != "unsupported" {
+		t.Errorf("okta retire devices: %+v, want one unsupported action", out.Actions)
+	}
+	lic := contract.ApplyAccessInput{Directory: config.Okta, AccountID: okta.AccountID, EmployeeID: e.EmployeeID,
+		Changes: []domain.Change{{Directory: config.Okta, Kind: domain.KindLicense, Add: []string{"SPE_E3"}}}}
+	final("okta license", r.run(contract.ApplyAccess.Name, lic, nil), domain.ErrDirectoryUnsupported)
+	lic.Changes[0].Add = nil // nothing asked of the missing capability: nothing to refuse
+	r.must(contract.ApplyAccess.Name, lic, nil)
+
+	var zoom contract.AccountOutput
+	r.must(contract.EnsureAccount.Name, contract.EnsureAccountInput{Directory: "zoom", Person: domain.PersonFrom(e.Record), Enabled: true}, &zoom)
+	zin := contract.AccountInput{Directory: "zoom", AccountID: zoom.AccountID, EmployeeID: e.EmployeeID}
+	r.must(contract.RevokeSessions.Name, zin, &out)
+	if out.Actions[0].Outcome != "unsupported" {
+		t.Errorf("scim revoke sessions: %q, want unsupported", out.Actions[0].Outcome)
+	}
+	r.must(contract.SetManager.Name, contract.SetManagerInput{Directory: "zoom", AccountID: zoom.AccountID, EmployeeID: e.EmployeeID, ManagerEmployeeID: e.ManagerEmployeeID}, &out)
+	if out.Actions[0].Outcome != "unsupported" {
+		t.Errorf("scim set manager: %q, want unsupported", out.Actions[0].Outcome)
+	}
+	r.must(contract.RemoveAllAccess.Name, zin, &out)
+	for _, a := range out.Actions {
+		if a.Step != "remove group" {
+			t.Errorf("scim remove all access did %q", a.Step)
+		}
+	}
+	final("scim admin role", r.run(contract.GrantAdminRole.Name, contract.AdminRoleInput{Directory: "zoom", AccountID: zoom.AccountID, EmployeeID: e.EmployeeID, Role: "owner"}, nil), domain.ErrBadInput)
+	final("scim sign-in log", r.run(contract.ExportIdentityLog.Name, contract.ExportLogInput{Directory: "zoom", Month: "2025-01"}, nil), domain.ErrBadInput)
+
+	// The device gate skips Okta for the next directory that can tell, and
+	// fails closed when none can.
+	var g contract.GatesOutput
+	r.must(contract.CheckGates.Name, contract.CheckGatesInput{EmployeeID: e.EmployeeID, Directory: config.Okta, Directories: []string{config.Google}, RequireCompliantDevice: true}, &g)
+	if !g.Device.Checked || g.Device.Directory != config.Google {
+		t.Errorf("device gate from okta: %+v, want checked in google", g.Device)
+	}
+	r.must(contract.CheckGates.Name, contract.CheckGatesInput{EmployeeID: e.EmployeeID, Directory: config.Okta, Directories: []string{"zoom"}, RequireCompliantDevice: true, RequireMFA: true}, &g)
+	if g.Device.Checked || g.Device.Passed || g.MFA.Directory != config.Okta {
+		t.Errorf("gates with okta and zoom: device %+v mfa %+v, want device unchecked, MFA read in okta", g.Device, g.MFA)
 	}
 }

@@ -26,7 +26,7 @@ func TestTemporalErrorMapping(t *testing.T) {
 		{"transient retried", &directory.Error{System: "entra", Kind: directory.KindTransient, Status: 503}, domain.ErrDirectoryTransient, false, 0},
 		{"permanent (forbidden) final", &directory.Error{System: "entra", Kind: directory.KindPermanent, Status: 403, Code: "Authorization_RequestDenied"}, domain.ErrDirectoryPermanent, true, 0},
 		{"not found final", &directory.Error{System: "google", Kind: directory.KindNotFound, Status: 404}, domain.ErrDirectoryNotFound, true, 0},
-		{"unsupported final", directory.Unsupported("scim:zoom", directory.CapLicenses), domain.ErrDirectoryUnsupported, true, 0},
+		{"unsupported final", directory.Unsupported("scim:zoom", "licenses"), domain.ErrDirectoryUnsupported, true, 0},
 		{"wrapped directory error", fmt.Errorf("remove group: %w", &directory.Error{System: "okta", Kind: directory.KindPermanent, Status: 400}), domain.ErrDirectoryPermanent, true, 0},
 		{"unclassified network error retried", errors.New("connection reset by peer"), domain.ErrDirectoryTransient, false, 0},
 	}

@@ -83,7 +83,8 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLo
 	if err != nil {
 		return contract.LogFile{}, err
 	}
-	if !d.Supports(directory.CapSignInLog) {
+	sl, ok := d.(directory.SignInLogReader)
+	if !ok {
 		return contract.LogFile{}, badInput(fmt.Sprintf("%s has no sign-in log", in.Directory))
 	}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
@@ -105,7 +106,7 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLo
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	var p exportProgress
-	err = d.SignInEvents(ctx, in.From, in.To, func(ev domain.AuditEvent) error {
+	err = sl.SignInEvents(ctx, in.From, in.To, func(ev domain.AuditEvent) error {
 		if err := enc.Encode(exportedEvent{Directory: in.Directory, ID: ev.ID, Time: ev.Time.UTC(), Actor: ev.Actor, Action: ev.Action,
 			Result: ev.Result, App: ev.App, IP: ev.IP, Raw: ev.Raw}); err != nil {
 			return err
@@ -376,8 +377,8 @@ func (a *Activities) AssessEmployees(ctx context.Context, in contract.AssessInpu
 			if acct.Enabled {
 				f.Enabled++
 				enabledAny = true
-				if d.Supports(directory.CapMFA) {
-					m, err := d.MFAStatus(ctx, acct.ID)
+				if mr, ok := d.(directory.MFAReader); ok {
+					m, err := mr.MFAStatus(ctx, acct.ID)
 					if err != nil {
 						return out, temporalError(err)
 					}
@@ -392,10 +393,11 @@ func (a *Activities) AssessEmployees(ctx context.Context, in contract.AssessInpu
 			} else {
 				enabledAll = false
 			}
-			if !d.Supports(directory.CapAdminRoles) {
+			rm, ok := d.(directory.AdminRoleManager)
+			if !ok {
 				continue
 			}
-			roles, err := d.ListAdminRoles(ctx, acct.ID)
+			roles, err := rm.ListAdminRoles(ctx, acct.ID)
 			if err != nil {
 				return out, temporalError(err)
 			}

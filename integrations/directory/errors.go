@@ -15,7 +15,7 @@ const (
 	KindTransient   Kind = "Transient"   // 5xx, timeouts, resets: retry with backoff
 	KindPermanent   Kind = "Permanent"   // bad request, forbidden, conflict: retrying will not help
 	KindNotFound    Kind = "NotFound"    // the object does not exist
-	KindUnsupported Kind = "Unsupported" // the system lacks the capability
+	KindUnsupported Kind = "Unsupported" // the system (or this tenant or app of it) lacks the capability
 )
 
 // Error is the one error type integrations return. Message is the system's
@@ -61,9 +61,12 @@ func KindOf(err error) Kind {
 // IsNotFound reports whether err is a not-found answer.
 func IsNotFound(err error) bool { return err != nil && KindOf(err) == KindNotFound }
 
-// Unsupported builds the error for a capability the system lacks.
-func Unsupported(system string, c Capability) error {
-	return &Error{System: system, Op: string(c), Kind: KindUnsupported, Message: system + " does not support " + string(c)}
+// Unsupported builds the error for a capability the system lacks: what an
+// activity answers when asked for it (licenses in Okta), or what a call
+// answers when the tenant or app turns out to lack it (a SCIM app with no
+// /Groups collection).
+func Unsupported(system, capability string) error {
+	return &Error{System: system, Op: capability, Kind: KindUnsupported, Message: system + " does not support " + capability}
 }
 
 // NotFound builds a not-found error.

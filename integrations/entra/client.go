@@ -69,7 +69,21 @@ type Client struct {
 	now func() time.Time
 }
 
-var _ directory.Directory = (*Client)(nil)
+// Entra does every capability jml knows, and its PIM schedules end a role
+// grant themselves.
+var (
+	_ directory.Directory        = (*Client)(nil)
+	_ directory.SessionRevoker   = (*Client)(nil)
+	_ directory.SessionChecker   = (*Client)(nil)
+	_ directory.ManagerSetter    = (*Client)(nil)
+	_ directory.GroupManager     = (*Client)(nil)
+	_ directory.LicenseManager   = (*Client)(nil)
+	_ directory.AdminRoleManager = (*Client)(nil)
+	_ directory.RoleGrantExpirer = (*Client)(nil)
+	_ directory.DeviceManager    = (*Client)(nil)
+	_ directory.MFAReader        = (*Client)(nil)
+	_ directory.SignInLogReader  = (*Client)(nil)
+)
 
 // New builds the client. It makes no network call.
 func New(opts Options) (*Client, error) {
@@ -274,8 +288,9 @@ func jsonBody(contentType string) bool {
 // Name is "entra".
 func (c *Client) Name() string { return System }
 
-// Supports reports every capability: Entra does all of them.
-func (c *Client) Supports(directory.Capability) bool { return true }
+// ExpiresRoleGrants marks Entra as a RoleGrantExpirer: GrantAdminRole
+// creates a PIM schedule that ends at the until time.
+func (c *Client) ExpiresRoleGrants() {}
 
 // fail classifies err and strips any credential from its message.
 func (c *Client) fail(op string, err error) error {

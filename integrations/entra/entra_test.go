@@ -449,7 +449,6 @@ func TestCredentialsNeverInErrors(t *testing.T) {
 	c, err = New(Options{TenantID: "00000000-0000-0000-0000-0000000000aa", ClientID: "00000000-0000-0000-0000-0000000000bb", ClientSecret: secret})
 	require.NoError(t, err, "building the production client makes no network call")
 	require.Equal(t, "entra", c.Name())
-	require.True(t, c.Supports(directory.CapTimeBoundRoles))
 }
 
 // fakeCredential stands in for azidentity so the Azure identity

@@ -5,11 +5,7 @@ import (
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
-
-var _ directory.SessionChecker = (*Client)(nil)
 
 // SessionsRevokedSince reads signInSessionsValidFromDateTime, which
 // revokeSignInSessions moves to now: Entra refuses every refresh token and

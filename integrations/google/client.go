@@ -81,7 +81,19 @@ type Client struct {
 	names map[int64]string // role id → roleName
 }
 
-var _ directory.Directory = (*Client)(nil)
+// Licensing is out of scope for Google, and its role assignments do not
+// expire: no LicenseManager, no RoleGrantExpirer.
+var (
+	_ directory.Directory        = (*Client)(nil)
+	_ directory.SessionRevoker   = (*Client)(nil)
+	_ directory.SessionChecker   = (*Client)(nil)
+	_ directory.ManagerSetter    = (*Client)(nil)
+	_ directory.GroupManager     = (*Client)(nil)
+	_ directory.AdminRoleManager = (*Client)(nil)
+	_ directory.DeviceManager    = (*Client)(nil)
+	_ directory.MFAReader        = (*Client)(nil)
+	_ directory.SignInLogReader  = (*Client)(nil)
+)
 
 // New builds the client. It needs either Token or CredentialsFile.
 func New(ctx context.Context, opts Options) (*Client, error) {
@@ -160,16 +172,6 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 
 // Name is "google".
 func (c *Client) Name() string { return system }
-
-// Supports reports the capabilities: everything but licensing (out of scope
-// for Google) and time-bound roles (role assignments do not expire).
-func (c *Client) Supports(cp directory.Capability) bool {
-	switch cp {
-	case directory.CapLicenses, directory.CapTimeBoundRoles:
-		return false
-	}
-	return true
-}
 
 // backoff is the wait before retry n (0-based): the server's Retry-After
 // when given, else exponential from the base delay with a little jitter.

@@ -269,17 +269,6 @@ func TestEveryOperation(t *testing.T) {
 		t.Fatalf("mfa %+v", m)
 	}
 
-	// unsupported
-	if c.Supports(directory.CapLicenses) || c.Supports(directory.CapTimeBoundRoles) || !c.Supports(directory.CapDevices) {
-		t.Fatal("capabilities")
-	}
-	_, err = c.AssignLicense(ctx, nu.ID, "SPE_E3")
-	wantKind(t, err, directory.KindUnsupported)
-	_, err = c.ListLicenses(ctx, nu.ID)
-	wantKind(t, err, directory.KindUnsupported)
-	_, err = c.RemoveLicense(ctx, nu.ID, "SPE_E3")
-	wantKind(t, err, directory.KindUnsupported)
-
 	// the emulator's audit trail saw the mutations
 	adm := e.AdminEvents()
 	for _, want := range []string{"CREATE_USER", "UNSUSPEND_USER", "SUSPEND_USER", "ADD_GROUP_MEMBER", "ASSIGN_ROLE", "REVOKE_3LO_TOKEN"} {

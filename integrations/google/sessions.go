@@ -6,11 +6,7 @@ import (
 	"time"
 
 	admin "google.golang.org/api/admin/directory/v1"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
-
-var _ directory.SessionChecker = (*Client)(nil)
 
 // SessionsRevokedSince reads back what a leaver's revocation left: Google
 // has no session list, but a suspended account cannot sign in and holds no

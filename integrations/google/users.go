@@ -348,18 +348,3 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	}
 	return m, nil
 }
-
-// ListLicenses is unsupported: Google licensing is out of scope.
-func (c *Client) ListLicenses(context.Context, string) ([]string, error) {
-	return nil, directory.Unsupported(system, directory.CapLicenses)
-}
-
-// AssignLicense is unsupported.
-func (c *Client) AssignLicense(context.Context, string, string) (domain.Outcome, error) {
-	return "", directory.Unsupported(system, directory.CapLicenses)
-}
-
-// RemoveLicense is unsupported.
-func (c *Client) RemoveLicense(context.Context, string, string) (domain.Outcome, error) {
-	return "", directory.Unsupported(system, directory.CapLicenses)
-}

@@ -15,8 +15,9 @@
 //     wanted, belongs to a separate, explicit retention process.
 //   - The SDK cache is off: after a deactivate a cached GET would show the
 //     old status and break idempotency checks.
-//   - Okta has no licenses, no devices and no self-expiring admin roles here;
-//     those calls return *directory.Error of KindUnsupported.
+//   - Okta has no licenses, no devices and no self-expiring admin roles
+//     here: the client does not implement LicenseManager, DeviceManager or
+//     RoleGrantExpirer.
 package okta
 
 import (
@@ -33,7 +34,6 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 
-	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -73,7 +73,16 @@ type Client struct {
 	transitionWait time.Duration
 }
 
-var _ directory.Directory = (*Client)(nil)
+var (
+	_ directory.Directory        = (*Client)(nil)
+	_ directory.SessionRevoker   = (*Client)(nil)
+	_ directory.SessionChecker   = (*Client)(nil)
+	_ directory.ManagerSetter    = (*Client)(nil)
+	_ directory.GroupManager     = (*Client)(nil)
+	_ directory.AdminRoleManager = (*Client)(nil)
+	_ directory.MFAReader        = (*Client)(nil)
+	_ directory.SignInLogReader  = (*Client)(nil)
+)
 
 // New builds the client. It makes no network call.
 func New(ctx context.Context, opts Options) (*Client, error) {
@@ -155,42 +164,6 @@ func isLoopback(host string) bool {
 
 // Name is "okta".
 func (c *Client) Name() string { return System }
-
-// Supports reports the capabilities: everything but licenses, devices and
-// self-expiring role grants.
-func (c *Client) Supports(cp directory.Capability) bool {
-	switch cp {
-	case directory.CapLicenses, directory.CapDevices, directory.CapTimeBoundRoles:
-		return false
-	}
-	return true
-}
-
-// ListLicenses is unsupported: Okta has no license assignment.
-func (c *Client) ListLicenses(context.Context, string) ([]string, error) {
-	return nil, directory.Unsupported(System, directory.CapLicenses)
-}
-
-// AssignLicense is unsupported.
-func (c *Client) AssignLicense(context.Context, string, string) (domain.Outcome, error) {
-	return "", directory.Unsupported(System, directory.CapLicenses)
-}
-
-// RemoveLicense is unsupported.
-func (c *Client) RemoveLicense(context.Context, string, string) (domain.Outcome, error) {
-	return "", directory.Unsupported(System, directory.CapLicenses)
-}
-
-// ListDevices is unsupported: Okta device inventory is not part of jml's
-// Okta contract (Intune/Google hold the managed devices).
-func (c *Client) ListDevices(context.Context, string) ([]domain.Device, error) {
-	return nil, directory.Unsupported(System, directory.CapDevices)
-}
-
-// RetireDevice is unsupported.
-func (c *Client) RetireDevice(context.Context, string) (domain.Outcome, error) {
-	return "", directory.Unsupported(System, directory.CapDevices)
-}
 
 // call carries one operation's last HTTP response (status and headers) from
 // the transport back to the classifier: once the SDK's own 429 retries run

@@ -3,11 +3,7 @@ package okta
 import (
 	"context"
 	"time"
-
-	"github.com/jml-dev/jml/integrations/directory"
 )
-
-var _ directory.SessionChecker = (*Client)(nil)
 
 // SessionsRevokedSince reads the user's status: the Management API cannot
 // list a user's sessions, but deactivation (DEPROVISIONED) ends every one

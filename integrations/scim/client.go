@@ -1,8 +1,9 @@
 // Package scim is a thin net/http SCIM 2.0 (RFC 7643/7644) client, one per
-// SaaS app, behind directory.Directory. SCIM apps can create, update,
-// deactivate and re-activate accounts and manage group membership; the
-// rest of the lifecycle (sessions, licenses, roles, devices, MFA, sign-in
-// logs, manager) is Unsupported. No mainstream Go SCIM client exists.
+// SaaS app, behind directory.Directory and directory.GroupManager. SCIM apps
+// can create, update, deactivate and re-activate accounts and manage group
+// membership; the client implements none of the other capabilities
+// (sessions, licenses, roles, devices, MFA, sign-in logs, manager). No
+// mainstream Go SCIM client exists.
 package scim
 
 import (
@@ -15,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
 
@@ -37,7 +37,6 @@ type AppOptions struct {
 	Limiter           *directory.Limiter // shared client-side limiter; built from RequestsPerMinute when nil
 	RequestsPerMinute int
 	DeactivateBy      string // "patch" (default: active=false) or "delete"
-	NoGroups          bool   // the app has no /Groups endpoint
 
 	MaxAttempts int           // per call, for Throttled/Transient answers; default 4
 	MaxWait     time.Duration // longest single wait (Retry-After is capped to it); default 60s
@@ -48,7 +47,6 @@ type Client struct {
 	name, base, token string
 	hc                *http.Client
 	deleteMode        bool
-	groups            bool
 	attempts          int
 	maxWait           time.Duration
 	now               func() time.Time
@@ -58,7 +56,12 @@ type Client struct {
 	groupIDs map[string]string // displayName → id
 }
 
-var _ directory.Directory = (*Client)(nil)
+// A SCIM app has accounts and groups and nothing else jml uses; an app
+// whose provider has no /Groups collection answers Unsupported there.
+var (
+	_ directory.Directory    = (*Client)(nil)
+	_ directory.GroupManager = (*Client)(nil)
+)
 
 // New builds a client; it does no I/O.
 func New(opts AppOptions) (*Client, error) {
@@ -92,8 +95,8 @@ func New(opts AppOptions) (*Client, error) {
 	}
 	c := &Client{
 		name: opts.Name, base: strings.TrimRight(opts.BaseURL, "/"), token: opts.Token, hc: hc,
-		deleteMode: opts.DeactivateBy == "delete", groups: !opts.NoGroups,
-		attempts: opts.MaxAttempts, maxWait: opts.MaxWait, now: time.Now, sleep: directory.Sleep,
+		deleteMode: opts.DeactivateBy == "delete",
+		attempts:   opts.MaxAttempts, maxWait: opts.MaxWait, now: time.Now, sleep: directory.Sleep,
 		groupIDs: map[string]string{},
 	}
 	if c.attempts <= 0 {
@@ -107,80 +110,3 @@ func New(opts AppOptions) (*Client, error) {
 
 // Name is "scim:<app>".
 func (c *Client) Name() string { return "scim:" + c.name }
-
-// Supports reports what a SCIM app can do.
-func (c *Client) Supports(cp directory.Capability) bool {
-	switch cp {
-	case directory.CapCreateUser, directory.CapUpdateProfile, directory.CapDisable, directory.CapEnable:
-		return true
-	case directory.CapGroups:
-		return c.groups
-	}
-	return false
-}
-
-// ---- unsupported ----
-
-func (c *Client) unsupported(cp directory.Capability) error {
-	return directory.Unsupported(c.Name(), cp)
-}
-
-// SetManager is Unsupported: SCIM apps do not hold the reporting line here.
-func (c *Client) SetManager(context.Context, string, string) (domain.Outcome, error) {
-	return "", c.unsupported(directory.CapSetManager)
-}
-
-// RevokeSessions is Unsupported by SCIM.
-func (c *Client) RevokeSessions(context.Context, string) (domain.Outcome, error) {
-	return "", c.unsupported(directory.CapRevokeSessions)
-}
-
-// ListLicenses is Unsupported by SCIM.
-func (c *Client) ListLicenses(context.Context, string) ([]string, error) {
-	return nil, c.unsupported(directory.CapLicenses)
-}
-
-// AssignLicense is Unsupported by SCIM.
-func (c *Client) AssignLicense(context.Context, string, string) (domain.Outcome, error) {
-	return "", c.unsupported(directory.CapLicenses)
-}
-
-// RemoveLicense is Unsupported by SCIM.
-func (c *Client) RemoveLicense(context.Context, string, string) (domain.Outcome, error) {
-	return "", c.unsupported(directory.CapLicenses)
-}
-
-// ListAdminRoles is Unsupported by SCIM.
-func (c *Client) ListAdminRoles(context.Context, string) ([]domain.RoleAssignment, error) {
-	return nil, c.unsupported(directory.CapAdminRoles)
-}
-
-// GrantAdminRole is Unsupported by SCIM.
-func (c *Client) GrantAdminRole(context.Context, string, string, time.Time) (domain.RoleAssignment, domain.Outcome, error) {
-	return domain.RoleAssignment{}, "", c.unsupported(directory.CapAdminRoles)
-}
-
-// RevokeAdminRole is Unsupported by SCIM.
-func (c *Client) RevokeAdminRole(context.Context, string, string) (domain.Outcome, error) {
-	return "", c.unsupported(directory.CapAdminRoles)
-}
-
-// ListDevices is Unsupported by SCIM.
-func (c *Client) ListDevices(context.Context, string) ([]domain.Device, error) {
-	return nil, c.unsupported(directory.CapDevices)
-}
-
-// RetireDevice is Unsupported by SCIM.
-func (c *Client) RetireDevice(context.Context, string) (domain.Outcome, error) {
-	return "", c.unsupported(directory.CapDevices)
-}
-
-// MFAStatus is Unsupported by SCIM.
-func (c *Client) MFAStatus(context.Context, string) (domain.MFA, error) {
-	return domain.MFA{}, c.unsupported(directory.CapMFA)
-}
-
-// SignInEvents is Unsupported by SCIM.
-func (c *Client) SignInEvents(context.Context, time.Time, time.Time, func(domain.AuditEvent) error) error {
-	return c.unsupported(directory.CapSignInLog)
-}

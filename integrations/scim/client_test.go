@@ -225,13 +225,6 @@ func TestGroups(t *testing.T) {
 	}
 	_, err = c.AddToGroup(ctx, a.ID, "no-such-group")
 	kindOf(t, err, directory.KindNotFound, "")
-
-	ng, _ := client(t, e, "salesforce", "salesforce-token", func(o *AppOptions) { o.NoGroups = true })
-	_, err = ng.AddToGroup(ctx, a.ID, "admins")
-	kindOf(t, err, directory.KindUnsupported, "")
-	if ng.Supports(directory.CapGroups) || !c.Supports(directory.CapGroups) {
-		t.Error("Supports(groups)")
-	}
 }
 
 func TestPaging(t *testing.T) {
@@ -316,39 +309,6 @@ func TestThrottledAndTransient(t *testing.T) {
 	defer cancel()
 	if _, err := c.FindUser(cctx, emp.EmployeeID, ""); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("cancelled: %v", err)
-	}
-}
-
-func TestUnsupported(t *testing.T) {
-	e := emu(t, scimemu.Config{})
-	c, _ := client(t, e, "zoom", "zoom-token", nil)
-	ctx := context.Background()
-	now := time.Now()
-	calls := map[directory.Capability]error{}
-	_, calls[directory.CapSetManager] = c.SetManager(ctx, "a", "b")
-	_, calls[directory.CapRevokeSessions] = c.RevokeSessions(ctx, "a")
-	_, calls[directory.CapLicenses] = c.AssignLicense(ctx, "a", "SPE_E3")
-	_, calls[directory.CapAdminRoles] = c.ListAdminRoles(ctx, "a")
-	_, _, calls[directory.CapTimeBoundRoles] = c.GrantAdminRole(ctx, "a", "r", now)
-	_, calls[directory.CapDevices] = c.ListDevices(ctx, "a")
-	_, calls[directory.CapMFA] = c.MFAStatus(ctx, "a")
-	calls[directory.CapSignInLog] = c.SignInEvents(ctx, now, now, func(domain.AuditEvent) error { return nil })
-	for cp, err := range calls {
-		kindOf(t, err, directory.KindUnsupported, "")
-		if c.Supports(cp) {
-			t.Errorf("Supports(%s) = true", cp)
-		}
-	}
-	for _, extra := range []error{
-		func() error { _, err := c.ListLicenses(ctx, "a"); return err }(),
-		func() error { _, err := c.RemoveLicense(ctx, "a", "x"); return err }(),
-		func() error { _, err := c.RevokeAdminRole(ctx, "a", "x"); return err }(),
-		func() error { _, err := c.RetireDevice(ctx, "a"); return err }(),
-	} {
-		kindOf(t, extra, directory.KindUnsupported, "")
-	}
-	if e.Calls("zoom") != 0 {
-		t.Errorf("unsupported calls reached the server: %d", e.Calls("zoom"))
 	}
 }
 

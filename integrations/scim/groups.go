@@ -18,9 +18,6 @@ type group struct {
 }
 
 func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
-	if !c.groups {
-		return "", directory.Unsupported(c.Name(), directory.CapGroups)
-	}
 	c.mu.Lock()
 	id, ok := c.groupIDs[name]
 	c.mu.Unlock()
@@ -33,7 +30,7 @@ func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
 		if directory.IsNotFound(err) {
 			// a filter on a collection that exists answers an empty list:
 			// a 404 means the provider has no /Groups at all
-			return "", directory.Unsupported(c.Name(), directory.CapGroups)
+			return "", directory.Unsupported(c.Name(), "groups")
 		}
 		return "", err
 	}
@@ -51,9 +48,6 @@ func (c *Client) groupID(ctx context.Context, op, name string) (string, error) {
 // ListGroups returns the display names of the user's groups (the user's
 // read-only "groups" attribute).
 func (c *Client) ListGroups(ctx context.Context, id string) ([]string, error) {
-	if !c.groups {
-		return nil, directory.Unsupported(c.Name(), directory.CapGroups)
-	}
 	u, err := c.getUser(ctx, "list_groups", id)
 	if err != nil {
 		return nil, err
