@@ -40,6 +40,7 @@ type Options struct {
 	HRSecret      string          // HMAC key of /hr/records and BambooHR's webhook key
 	BambooHR      EmployeeFetcher // mounts POST /hr/bamboohr when set
 	Sink          RecordSink
+	Concurrency   int          // records of one batch delivered at once; default 32
 	Codec         http.Handler // mounted at /codec/ when set
 	// SlackSigningSecret and Elevation mount POST /slack/interactivity
 	// (approval buttons) and POST /slack/commands (/elevate) when both are set.
