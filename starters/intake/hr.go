@@ -129,7 +129,9 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 	}); ok {
 		opts.Known = k.Known
 	}
-	res := importer.Import(r.Context(), rows, opts)
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.BatchDeadline)
+	defer cancel()
+	res := importer.Import(ctx, rows, opts)
 	results := make([]Result, len(recs))
 	retry := 0
 	for i, o := range res.Outcomes {

@@ -153,6 +153,40 @@ func TestHRRecordsBatchRules(t *testing.T) {
 	assert.Less(t, w.Body.Len(), 4000, "the answer never echoes the 900,000 characters")
 }
 
+// slowSink queues E1 and never answers for anyone else until the context ends.
+type slowSink struct{ recordingSink }
+
+func (s *slowSink) Submit(ctx context.Context, r domain.HRRecord) (string, error) {
+	if r.EmployeeID != "E1" {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return s.recordingSink.Submit(ctx, r)
+}
+
+// TestHRRecordsBatchDeadline: a batch Temporal is too slow for is answered
+// at the deadline, the unqueued records marked retry-later, instead of the
+// server cutting the connection at its write timeout.
+func TestHRRecordsBatchDeadline(t *testing.T) {
+	rec := func(id string) string {
+		return fmt.Sprintf(`{"employee_id":%q,"email":"%s@demo.jml.test","given_name":"A","family_name":"B","status":"active"}`, id, id)
+	}
+	body := `{"records":[` + rec("E1") + `,` + rec("E2") + `,` + rec("E3") + `]}`
+	sink := &slowSink{}
+	s := newServer(sink, Options{BatchDeadline: 50 * time.Millisecond})
+	w := post(t, s.Handler(), body, signedAt(now, body))
+	require.Equal(t, 207, w.Code, w.Body.String())
+	var got struct {
+		Counts  map[string]int `json:"counts"`
+		Results []Result       `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+	assert.Equal(t, map[string]int{"rows": 3, "delivered": 1, "unchanged": 0, "quarantined": 2}, got.Counts)
+	assert.Equal(t, "employee/E1", got.Results[0].WorkflowID)
+	assert.Equal(t, errQueue, got.Results[1].Error)
+	assert.Equal(t, errQueue, got.Results[2].Error)
+}
+
 func TestReplayedRequestRefused(t *testing.T) {
 	sink := &recordingSink{}
 	s := newServer(sink, Options{})
