@@ -18,6 +18,9 @@ import (
 type Approvals interface {
 	ApprovalMessage(ctx context.Context, approverEmail, title string, fields []contract.MessageField, approveValue, denyValue string) (channel, ts string, err error)
 	UpdateApproval(ctx context.Context, channel, ts, title string, fields []contract.MessageField, outcome string) error
+	// SlackUserID is the member with that email (users.lookupByEmail); a
+	// missing or deactivated member is a NotFound *directory.Error.
+	SlackUserID(ctx context.Context, email string) (string, error)
 }
 
 // ordered puts first in front of the other directories (each once).
@@ -218,26 +221,40 @@ func (a *Activities) VerifyAdminRoleRevoked(ctx context.Context, in contract.Adm
 	return contract.Empty{}, nil
 }
 
-// PostApproval DMs the approver, found by employee id, the request with
-// Approve and Deny buttons.
+// PostApproval DMs the approver the request with Approve and Deny buttons,
+// at the work email of their HR record (a directory's email can be edited
+// by the admins who ask for elevation), and returns the Slack ids of the
+// approver and the requester by their HR emails: the workflow accepts a
+// Slack press only from the approver's.
 func (a *Activities) PostApproval(ctx context.Context, in contract.PostApprovalInput) (contract.ApprovalMessageOutput, error) {
 	if a.Approvals == nil {
 		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("slack disabled: approval request not sent")
 		return contract.ApprovalMessageOutput{Detail: "slack disabled"}, nil
 	}
-	_, acct, err := a.findPerson(ctx, in.ApproverEmployeeID, in.Directories)
-	if err != nil {
-		return contract.ApprovalMessageOutput{}, err
+	if in.ApproverEmail == "" {
+		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("approver has no HR email: approval request not sent")
+		return contract.ApprovalMessageOutput{Detail: "approver's HR email unknown"}, nil
 	}
-	if acct.Login == "" {
-		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("approver not found in any directory: approval request not sent")
-		return contract.ApprovalMessageOutput{Detail: "approver not found"}, nil
+	approver, err := a.Approvals.SlackUserID(ctx, in.ApproverEmail)
+	if directory.IsNotFound(err) {
+		a.Logger.Warn().Str("approver_employee_id", in.ApproverEmployeeID).Msg("approver not in Slack: approval request not sent")
+		return contract.ApprovalMessageOutput{Detail: "approver not found in Slack"}, nil
 	}
-	ch, ts, err := a.Approvals.ApprovalMessage(ctx, acct.Login, in.Title, in.Fields, in.ApproveValue, in.DenyValue)
 	if err != nil {
 		return contract.ApprovalMessageOutput{}, temporalError(err)
 	}
-	return contract.ApprovalMessageOutput{Delivered: true, Channel: ch, TS: ts}, nil
+	var requester string
+	if in.RequesterEmail != "" {
+		requester, err = a.Approvals.SlackUserID(ctx, in.RequesterEmail)
+		if err != nil && !directory.IsNotFound(err) {
+			return contract.ApprovalMessageOutput{}, temporalError(err)
+		}
+	}
+	ch, ts, err := a.Approvals.ApprovalMessage(ctx, in.ApproverEmail, in.Title, in.Fields, in.ApproveValue, in.DenyValue)
+	if err != nil {
+		return contract.ApprovalMessageOutput{}, temporalError(err)
+	}
+	return contract.ApprovalMessageOutput{Delivered: true, Channel: ch, TS: ts, ApproverSlackUserID: approver, RequesterSlackUserID: requester}, nil
 }
 
 // UpdateApprovalMessage rewrites the approval with the outcome, no buttons.

@@ -82,11 +82,19 @@ type ElevationInput struct {
 	ApproverEmployeeID string          `json:"approver_employee_id"`
 	Policy             ElevationPolicy `json:"policy"`
 	RequestedVia       string          `json:"requested_via,omitempty"` // cli, slack
+	// ApproverEmail and RequesterEmail are the work emails of their HR
+	// records as jml holds them (never a directory's, which its admins can
+	// edit): the approval DM and the Slack ids a press is checked against
+	// are found by them. PII: payload only (encrypted by the codec), never
+	// in the state query, ids or search attributes.
+	ApproverEmail  string `json:"approver_email,omitempty"`
+	RequesterEmail string `json:"requester_email,omitempty"`
 }
 
 // Actor is who sends a decision. The intake fills it from Slack's signed
-// callback (the presser's Slack user id, resolved to an employee id through
-// their Slack email and the directories); operators fill it themselves.
+// callback (the presser's Slack user id, resolved to an employee id by
+// matching their Slack email with the HR records jml holds); operators fill
+// it themselves. A Slack press is judged by its Slack user id.
 type Actor struct {
 	EmployeeID  string `json:"employee_id,omitempty"`
 	SlackUserID string `json:"slack_user_id,omitempty"`
@@ -250,15 +258,19 @@ type MessageField struct {
 	Value string `json:"value"`
 }
 
-// PostApprovalInput DMs the approver (found by employee id) the request
+// PostApprovalInput DMs the approver (at their HR work email) the request
 // with Approve and Deny buttons.
 type PostApprovalInput struct {
-	ApproverEmployeeID string         `json:"approver_employee_id"`
-	Directories        []string       `json:"directories"`
-	Title              string         `json:"title"`
-	Fields             []MessageField `json:"fields"`
-	ApproveValue       string         `json:"approve_value"`
-	DenyValue          string         `json:"deny_value"`
+	ApproverEmployeeID string `json:"approver_employee_id"`
+	// ApproverEmail (HR) is where the DM goes; RequesterEmail (HR) finds
+	// the requester's Slack id, so their own press is refused.
+	ApproverEmail  string         `json:"approver_email,omitempty"`
+	RequesterEmail string         `json:"requester_email,omitempty"`
+	Directories    []string       `json:"directories"`
+	Title          string         `json:"title"`
+	Fields         []MessageField `json:"fields"`
+	ApproveValue   string         `json:"approve_value"`
+	DenyValue      string         `json:"deny_value"`
 }
 
 // ApprovalMessageOutput is where the approval landed.
@@ -267,6 +279,10 @@ type ApprovalMessageOutput struct {
 	Channel   string `json:"channel,omitempty"`
 	TS        string `json:"ts,omitempty"`
 	Detail    string `json:"detail,omitempty"`
+	// The Slack members of the approver's and the requester's HR emails
+	// (users.lookupByEmail): a Slack press approves only from the first.
+	ApproverSlackUserID  string `json:"approver_slack_user_id,omitempty"`
+	RequesterSlackUserID string `json:"requester_slack_user_id,omitempty"`
 }
 
 // UpdateApprovalInput rewrites the approval message with the outcome and

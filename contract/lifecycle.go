@@ -90,6 +90,11 @@ type HRRecordInput struct {
 	// Policy, when set, replaces the policy the workflow holds (the worker's
 	// configuration changed since the workflow started).
 	Policy *Policy `json:"policy,omitempty"`
+	// DeliveryID names the signed delivery that carried the record (an
+	// opaque hash, never the signature). The workflow remembers the last
+	// few and ignores a repeat, so a replayed webhook is a no-op whichever
+	// intake replica it reaches, restarted or not.
+	DeliveryID string `json:"delivery_id,omitempty"`
 }
 
 // ApplyHRRecordResult tells the caller what the record means.
@@ -153,7 +158,10 @@ type EmployeeState struct {
 	// employee/E0042/joiner/1"); the leaver that follows records it.
 	Preempted string `json:"preempted,omitempty"`
 	Received  int    `json:"received"` // HR records received, all runs
-	Runs      int    `json:"runs"`     // continue-as-new count
+	// Deliveries are the ids of the last signed deliveries accepted
+	// (HRRecordInput.DeliveryID), newest last, kept across runs.
+	Deliveries []string `json:"deliveries,omitempty"`
+	Runs       int      `json:"runs"` // continue-as-new count
 }
 
 // ManagerWait is a manager still to be set: HR sent the report first.

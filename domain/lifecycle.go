@@ -47,6 +47,30 @@ const (
 	ClassNoOp                 Classification = "no-op"
 )
 
+// ClassifyReason says why a record got its Classification. Its text is the
+// reason an apply-hr-record result reports, so the words are part of the
+// recorded histories: change none of them.
+type ClassifyReason string
+
+const (
+	ReasonFirstRecord        ClassifyReason = "first record for this employee"
+	ReasonFirstIsTermination ClassifyReason = "first record is a termination"
+	// ReasonStale: the record is older than the one held, which is kept.
+	ReasonStale      ClassifyReason = "stale: older than the record already accepted"
+	ReasonTerminated ClassifyReason = "terminated"
+	// ReasonReplayed: a signed delivery already accepted, sent again.
+	ReasonReplayed               ClassifyReason = "replayed delivery: already accepted"
+	ReasonTerminationRepeated    ClassifyReason = "termination already accepted"
+	ReasonTerminationMoved       ClassifyReason = "termination rescheduled"
+	ReasonActiveBeforeEffective  ClassifyReason = "active again before the termination took effect"
+	ReasonActiveAfterTermination ClassifyReason = "active again after termination"
+	ReasonNothingRelevant        ClassifyReason = "nothing relevant changed"
+)
+
+// ReasonChanged is a move's reason: the mover-relevant fields that differ,
+// comma-separated.
+func ReasonChanged(fields string) ClassifyReason { return ClassifyReason("changed: " + fields) }
+
 // Result is how one directory's lane of a lifecycle child ended.
 type Result string
 

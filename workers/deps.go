@@ -92,6 +92,12 @@ func (n Notifier) ApprovalMessage(ctx context.Context, approverEmail, title stri
 	return n.Slack.ApprovalMessage(ctx, approverEmail, title, slackFields(fields), approveValue, denyValue)
 }
 
+// SlackUserID is the Slack member with that email.
+func (n Notifier) SlackUserID(ctx context.Context, email string) (string, error) {
+	u, err := n.Slack.LookupByEmail(ctx, email)
+	return u.ID, err
+}
+
 // UpdateApproval rewrites a decided approval: the outcome, no buttons.
 func (n Notifier) UpdateApproval(ctx context.Context, channel, ts, title string, fields []contract.MessageField, outcome string) error {
 	return n.Slack.Update(ctx, channel, ts, title+": "+outcome, slack.DecisionBlocks(title, slackFields(fields), outcome))

@@ -80,7 +80,8 @@ func (e *elevation) approve(ctx workflow.Context) (bool, error) {
 	e.upsert(ctx, domain.ElevationPending)
 	e.st.ApprovalDeadline = workflow.Now(ctx).Add(p.ApprovalTimeout)
 	msg, err := contract.PostApproval.Execute(ctx, "ask approver "+in.ApproverEmployeeID+" · slack", contract.PostApprovalInput{
-		ApproverEmployeeID: in.ApproverEmployeeID, Directories: p.Directories, Title: e.title, Fields: e.fields(),
+		ApproverEmployeeID: in.ApproverEmployeeID, ApproverEmail: in.ApproverEmail, RequesterEmail: in.RequesterEmail,
+		Directories: p.Directories, Title: e.title, Fields: e.fields(),
 		ApproveValue: contract.ElevationButtonValue(in.RequestID, contract.ElevationButtonApprove), DenyValue: contract.ElevationButtonValue(in.RequestID, contract.ElevationButtonDeny),
 	})
 	e.st.ApprovalMessage = msg
@@ -298,8 +299,9 @@ func (e *elevation) decide(ctx workflow.Context, action string, d contract.Eleva
 		workflow.GetLogger(ctx).Warn("elevation decision refused", "request_id", e.in.RequestID, "action", action, "actor", d.Actor.Who())
 		return contract.ElevationDecisionResult{Result: domain.DecisionRefused, Message: why, Status: e.st.Status}
 	}
-	isApprover := d.Actor.EmployeeID != "" && d.Actor.EmployeeID == e.in.ApproverEmployeeID
-	isRequester := d.Actor.EmployeeID != "" && d.Actor.EmployeeID == e.in.RequesterEmployeeID
+	parties := ElevationParties{RequesterEmployeeID: e.in.RequesterEmployeeID, ApproverEmployeeID: e.in.ApproverEmployeeID,
+		RequesterSlackUserID: e.st.ApprovalMessage.RequesterSlackUserID, ApproverSlackUserID: e.st.ApprovalMessage.ApproverSlackUserID}
+	isApprover, isRequester := parties.IsApprover(d.Actor), parties.IsRequester(d.Actor)
 	switch action {
 	case contract.UpdateApprove, contract.UpdateDeny:
 		if !isApprover {

@@ -31,8 +31,9 @@ type elevStubs struct {
 	revoke []contract.AdminRoleInput
 	verify int
 	posts  []contract.PostApprovalInput
-	msgs   []string // approval message outcomes
-	told   []string // DMs to the requester
+	posted *contract.ApprovalMessageOutput // what PostApproval answers, when set
+	msgs   []string                        // approval message outcomes
+	told   []string                        // DMs to the requester
 }
 
 func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
@@ -41,6 +42,9 @@ func (s *elevStubs) register(env *sdktest.TestWorkflowEnvironment) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.posts = append(s.posts, in)
+		if s.posted != nil {
+			return *s.posted, nil
+		}
 		return contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001"}, nil
 	})
 	reg(contract.UpdateApprovalMessage.Name, func(_ context.Context, in contract.UpdateApprovalInput) (contract.NotifyOutput, error) {
@@ -353,4 +357,74 @@ func TestSpanReadsWhatOperatorsType(t *testing.T) {
 	b, err := json.Marshal(contract.ElevationDecision{Extend: contract.Span(90 * time.Minute)})
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"extend":"1h30m0s"`)
+}
+
+// A Slack press is judged by the presser's Slack user id against the Slack
+// member of the approver's HR email, never by the employee id the intake
+// attached: the self-approval attack (the requester's Slack id with the
+// manager's employee id, after editing their own directory employeeId) is
+// refused and recorded; the approver's own press counts.
+func TestElevationSlackPressJudgedBySlackID(t *testing.T) {
+	r := newElevRun(t)
+	in := elevInput()
+	in.ApproverEmail, in.RequesterEmail = "grace@demo.jml.test", "ada@demo.jml.test"
+	r.stubs.posted = &contract.ApprovalMessageOutput{Delivered: true, Channel: "D1", TS: "1.000001", ApproverSlackUserID: "UMGR", RequesterSlackUserID: "UREQ"}
+	press := func(d time.Duration, key string, a contract.Actor) {
+		r.env.RegisterDelayedCallback(func() {
+			r.env.UpdateWorkflow(contract.UpdateApprove, key, &sdktest.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { r.errs[key] = err },
+				OnComplete: func(v any, err error) {
+					if err != nil {
+						r.errs[key] = err
+						return
+					}
+					r.results[key] = v.(contract.ElevationDecisionResult)
+				},
+			}, contract.ElevationDecision{Actor: a})
+		}, d)
+	}
+	press(time.Minute, "attack", contract.Actor{EmployeeID: manager, SlackUserID: "UREQ", Via: "slack"})
+	press(2*time.Minute, "other", contract.Actor{EmployeeID: manager, SlackUserID: "UOTHER", Via: "slack"})
+	press(3*time.Minute, "manager", contract.Actor{SlackUserID: "UMGR", Via: "slack"})
+	st, err := r.run(in)
+	require.NoError(t, err)
+	require.Empty(t, r.errs)
+	assert.Equal(t, domain.DecisionRefused, r.results["attack"].Result)
+	assert.Equal(t, domain.DecisionRefused, r.results["other"].Result)
+	assert.Equal(t, domain.DecisionAccepted, r.results["manager"].Result)
+	require.Len(t, st.Decisions, 3, "two refusals and the approval")
+	assert.Equal(t, "UREQ", st.Decisions[0].Actor.SlackUserID)
+	assert.Equal(t, domain.DecisionRefused, st.Decisions[0].Result)
+	require.Len(t, r.stubs.posts, 1)
+	assert.Equal(t, "grace@demo.jml.test", r.stubs.posts[0].ApproverEmail, "the DM goes to the approver's HR email")
+	assert.Equal(t, "ada@demo.jml.test", r.stubs.posts[0].RequesterEmail)
+	assert.Equal(t, "UMGR", st.ApprovalMessage.ApproverSlackUserID)
+	assert.Len(t, r.stubs.grants, 1)
+}
+
+func TestElevationParties(t *testing.T) {
+	p := workflows.ElevationParties{RequesterEmployeeID: requester, RequesterSlackUserID: "UREQ", ApproverEmployeeID: manager, ApproverSlackUserID: "UMGR"}
+	noSlack := workflows.ElevationParties{RequesterEmployeeID: requester, ApproverEmployeeID: manager} // approval not delivered
+	cases := []struct {
+		name                string
+		p                   workflows.ElevationParties
+		a                   contract.Actor
+		approver, requester bool
+	}{
+		{"approver's Slack id", p, contract.Actor{SlackUserID: "UMGR", EmployeeID: manager}, true, false},
+		{"approver's Slack id, unresolved employee", p, contract.Actor{SlackUserID: "UMGR"}, true, false},
+		{"manager's employee id, someone else's Slack id", p, contract.Actor{SlackUserID: "UX", EmployeeID: manager}, false, false},
+		{"requester's Slack id claiming the manager's id", p, contract.Actor{SlackUserID: "UREQ", EmployeeID: manager}, false, true},
+		{"approver's Slack id but the requester's employee id", p, contract.Actor{SlackUserID: "UMGR", EmployeeID: requester}, false, true},
+		{"requester by employee id (CLI)", p, contract.Actor{EmployeeID: requester}, false, true},
+		{"approver by employee id (CLI)", p, contract.Actor{EmployeeID: manager}, true, false},
+		{"Slack press when the approver's Slack id is unknown", noSlack, contract.Actor{SlackUserID: "UMGR", EmployeeID: manager}, false, false},
+		{"nobody", p, contract.Actor{}, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.approver, tc.p.IsApprover(tc.a), "approver")
+			assert.Equal(t, tc.requester, tc.p.IsRequester(tc.a), "requester")
+		})
+	}
 }

@@ -118,43 +118,43 @@ func (e *employee) acceptSignal(ctx workflow.Context, in contract.HRRecordInput)
 	e.accept(ctx, in)
 }
 
-// reasonStale is Classify's reason for a record older than the one held:
-// accept keeps the newer record.
-const reasonStale = "stale: older than the record already accepted"
+// maxDeliveries is how many delivery ids are remembered (far more than one
+// employee's records within a signature's validity window).
+const maxDeliveries = 32
 
 // Classify decides what record r means for an employee in state st. It is
 // pure: the same state and record always give the same answer.
-func Classify(st *contract.EmployeeState, r domain.HRRecord) (domain.Classification, string) {
+func Classify(st *contract.EmployeeState, r domain.HRRecord) (domain.Classification, domain.ClassifyReason) {
 	if st.Record == nil {
 		if r.Status == domain.HRTerminated {
-			return domain.ClassLeave, "first record is a termination"
+			return domain.ClassLeave, domain.ReasonFirstIsTermination
 		}
-		return domain.ClassJoin, "first record for this employee"
+		return domain.ClassJoin, domain.ReasonFirstRecord
 	}
 	prev := st.Record
 	if !r.UpdatedAt.IsZero() && !prev.UpdatedAt.IsZero() && r.UpdatedAt.Before(prev.UpdatedAt) {
-		return domain.ClassNoOp, reasonStale
+		return domain.ClassNoOp, domain.ReasonStale
 	}
 	pendingLeave := pendingIndex(st.Pending, domain.EventLeaver) >= 0
 	if r.Status == domain.HRTerminated {
 		if st.Terminated {
 			if pendingLeave && !r.TerminationAt().Equal(prev.TerminationAt()) {
-				return domain.ClassLeave, "termination rescheduled"
+				return domain.ClassLeave, domain.ReasonTerminationMoved
 			}
-			return domain.ClassNoOp, "termination already accepted"
+			return domain.ClassNoOp, domain.ReasonTerminationRepeated
 		}
-		return domain.ClassLeave, "terminated"
+		return domain.ClassLeave, domain.ReasonTerminated
 	}
 	if st.Terminated {
 		if pendingLeave {
-			return domain.ClassTerminationCancelled, "active again before the termination took effect"
+			return domain.ClassTerminationCancelled, domain.ReasonActiveBeforeEffective
 		}
-		return domain.ClassRehire, "active again after termination"
+		return domain.ClassRehire, domain.ReasonActiveAfterTermination
 	}
 	if f := relevantChanges(*prev, r); f != "" {
-		return domain.ClassMove, "changed: " + f
+		return domain.ClassMove, domain.ReasonChanged(f)
 	}
-	return domain.ClassNoOp, "nothing relevant changed"
+	return domain.ClassNoOp, domain.ReasonNothingRelevant
 }
 
 // moverField is one HR field a mover follows, as it is in two records.
@@ -187,11 +187,20 @@ func (e *employee) accept(ctx workflow.Context, in contract.HRRecordInput) contr
 	if in.Policy != nil {
 		e.policy = *in.Policy
 	}
+	if in.DeliveryID != "" {
+		if slices.Contains(e.st.Deliveries, in.DeliveryID) {
+			return contract.ApplyHRRecordResult{Classification: domain.ClassNoOp, Reason: string(domain.ReasonReplayed)}
+		}
+		e.st.Deliveries = append(e.st.Deliveries, in.DeliveryID)
+		if n := len(e.st.Deliveries); n > maxDeliveries {
+			e.st.Deliveries = slices.Clone(e.st.Deliveries[n-maxDeliveries:])
+		}
+	}
 	r := in.Record
 	e.st.Received++
 	class, reason := Classify(&e.st, r)
-	res := contract.ApplyHRRecordResult{Classification: class, Reason: reason}
-	if reason == reasonStale {
+	res := contract.ApplyHRRecordResult{Classification: class, Reason: string(reason)}
+	if reason == domain.ReasonStale {
 		return res // keep the newer record
 	}
 	prev := e.st.Record

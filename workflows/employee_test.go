@@ -305,6 +305,28 @@ func (s *EmployeeSuite) TestRehireReenablesAndGrantsTheNewRole() {
 	s.Equal(1, s.stubs.count(contract.ProvisionApp.Name, "scim:salesforce"))
 }
 
+// A record older than the one held is answered as stale and changes nothing:
+// the newer record stays and no mover runs.
+func (s *EmployeeSuite) TestStaleRecordKeepsTheNewerOne() {
+	st := s.employed()
+	newer := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st.Record.UpdatedAt, st.Applied.UpdatedAt = newer, newer
+	s.at(time.Minute, func() {
+		s.apply(rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = newer.Add(-time.Hour) }), func(res contract.ApplyHRRecordResult, err error) {
+			s.NoError(err)
+			s.Equal(domain.ClassNoOp, res.Classification)
+			s.Equal("stale: older than the record already accepted", res.Reason)
+			s.Zero(res.Seq, "nothing queued")
+		})
+	})
+	s.run(time.Hour, contract.EmployeeInput{State: st})
+
+	got := s.state()
+	s.Equal("Engineering", got.Record.Department, "the newer record is kept")
+	s.Empty(got.Pending)
+	s.Zero(s.stubs.count(contract.ApplyAccess.Name, ""))
+}
+
 func (s *EmployeeSuite) TestMoverDiffLeavesElevationGrantedAccessAlone() {
 	st := s.employed()
 	for _, d := range dirs {
@@ -513,28 +535,33 @@ func TestClassify(t *testing.T) {
 		st   contract.EmployeeState
 		r    domain.HRRecord
 		want domain.Classification
+		// the apply-hr-record result's text, as the recorded histories carry it
+		reason string
 	}{
-		{"first active record", contract.EmployeeState{}, employed, domain.ClassJoin},
-		{"first record terminated", contract.EmployeeState{}, term, domain.ClassLeave},
-		{"department change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Department = "Sales" }), domain.ClassMove},
-		{"title change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Title = "Lead" }), domain.ClassMove},
-		{"location change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Location = "LON" }), domain.ClassMove},
-		{"manager change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.ManagerEmployeeID = "E0001" }), domain.ClassMove},
-		{"employment type change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.EmploymentType = "contractor" }), domain.ClassMove},
-		{"irrelevant change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.GivenName = "Augusta" }), domain.ClassNoOp},
-		{"termination", contract.EmployeeState{Record: &employed}, term, domain.ClassLeave},
-		{"termination repeated", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, domain.ClassNoOp},
+		{"first active record", contract.EmployeeState{}, employed, domain.ClassJoin, "first record for this employee"},
+		{"first record terminated", contract.EmployeeState{}, term, domain.ClassLeave, "first record is a termination"},
+		{"department change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Department = "Sales" }), domain.ClassMove, "changed: department"},
+		{"title change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Title = "Lead" }), domain.ClassMove, "changed: title"},
+		{"location change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.Location = "LON" }), domain.ClassMove, "changed: location"},
+		{"manager change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.ManagerEmployeeID = "E0001" }), domain.ClassMove, "changed: manager"},
+		{"employment type change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.EmploymentType = "contractor" }), domain.ClassMove, "changed: employment_type"},
+		{"irrelevant change", contract.EmployeeState{Record: &employed}, rec(func(r *domain.HRRecord) { r.GivenName = "Augusta" }), domain.ClassNoOp, "nothing relevant changed"},
+		{"termination", contract.EmployeeState{Record: &employed}, term, domain.ClassLeave, "terminated"},
+		{"termination repeated", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, term, domain.ClassNoOp, "termination already accepted"},
 		{"termination rescheduled", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave},
-			rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-13" }), domain.ClassLeave},
-		{"cancelled before effective", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, domain.ClassTerminationCancelled},
-		{"active after termination ran", contract.EmployeeState{Record: &term, Terminated: true}, employed, domain.ClassRehire},
+			rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-13" }), domain.ClassLeave, "termination rescheduled"},
+		{"cancelled before effective", contract.EmployeeState{Record: &term, Terminated: true, Pending: pendingLeave}, employed, domain.ClassTerminationCancelled, "active again before the termination took effect"},
+		{"active after termination ran", contract.EmployeeState{Record: &term, Terminated: true}, employed, domain.ClassRehire, "active again after termination"},
 		{"stale record", contract.EmployeeState{Record: &domain.HRRecord{EmployeeID: "E0042", Status: domain.HRActive, UpdatedAt: old.Add(time.Hour)}},
-			rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = old }), domain.ClassNoOp},
+			rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.UpdatedAt = old }), domain.ClassNoOp, "stale: older than the record already accepted"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, reason := workflows.Classify(&c.st, c.r)
 			require.Equal(t, c.want, got, reason)
+			require.Equal(t, c.reason, string(reason))
+			// accept keeps the newer record on this one reason alone
+			require.Equal(t, c.name == "stale record", reason == domain.ReasonStale)
 		})
 	}
 }
@@ -542,4 +569,32 @@ func TestClassify(t *testing.T) {
 func TestIDsCarryNoPII(t *testing.T) {
 	require.Equal(t, "employee/E0042", contract.EmployeeWorkflowID("E0042"))
 	require.Equal(t, "employee/E0042/leaver/3", contract.LifecycleWorkflowID("E0042", domain.EventLeaver, 3))
+}
+
+// A signed delivery replayed (to another intake replica, or after a
+// restart) is a no-op: the workflow remembers its id. Here the replay is of
+// a termination the employee's HR record has since cancelled.
+func (s *EmployeeSuite) TestReplayedDeliveryIsANoOp() {
+	term := rec(func(r *domain.HRRecord) { r.Status = domain.HRTerminated; r.TerminationDate = "2026-03-06" })
+	s.at(time.Minute, func() {
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
+	})
+	s.at(time.Hour, func() {
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: rec(), DeliveryID: "hr-d2-0"})
+	})
+	s.at(2*time.Hour, func() {
+		s.False(s.state().Terminated, "the termination was cancelled")
+		s.env.SignalWorkflow(contract.SignalHRRecord, contract.HRRecordInput{Record: term, DeliveryID: "hr-d1-0"})
+	})
+	s.at(3*time.Hour, func() {
+		s.apply(term, func(res contract.ApplyHRRecordResult, err error) { // the same record, not a replay: it counts
+			s.NoError(err)
+			s.Equal(domain.ClassLeave, res.Classification)
+		})
+	})
+	s.run(4*time.Hour, contract.EmployeeInput{State: s.employed()})
+	st := s.state()
+	s.Equal(3, st.Received, "the replay was not received as a record")
+	s.Equal([]string{"hr-d1-0", "hr-d2-0"}, st.Deliveries)
+	s.True(st.Terminated, "only the fresh delivery terminated")
 }

@@ -261,6 +261,14 @@ func demoElevation(ctx context.Context, sink employees.Sink, st *elevation.Start
 	if _, err := sink.Submit(ctx, who.Record); err != nil { // jml learns the manager from HR
 		return
 	}
+	// and the manager's work email, where the approval goes, from HR too.
+	for _, m := range org.Employees {
+		if m.EmployeeID == who.ManagerEmployeeID {
+			if _, err := sink.Submit(ctx, m.Record); err != nil {
+				return
+			}
+		}
+	}
 	req := elevation.Request{EmployeeID: who.EmployeeID, Role: st.Config.Elevation.Roles[0].Name, Justification: "demo: reset a locked account", Via: "dev"}
 	for range 30 { // until the Employee workflow holds the record
 		started, err := st.Request(ctx, req)

@@ -63,8 +63,8 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Contains(t, got, "employee/E0042", "the intake names the workflow")
 		case strings.Contains(block, "jml import"):
 			ran["import"] = true
-			assert.Contains(t, got, "demo-hr-export.csv: 3 valid, 0 quarantined")
-			assert.Contains(t, got, "demo-hr-export.csv: 3 delivered, 0 quarantined")
+			assert.Contains(t, got, "demo-hr-export.csv: 4 valid, 0 quarantined")
+			assert.Contains(t, got, "demo-hr-export.csv: 4 delivered, 0 quarantined")
 			for _, id := range importedIDs(t, root) {
 				awaitRecord(t, c, id)
 			}

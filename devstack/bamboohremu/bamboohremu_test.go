@@ -13,6 +13,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/domain"
 )
 
@@ -23,13 +24,7 @@ func start(t testing.TB, cfg Config) *Emulator {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return now }
 	}
-	e := New(cfg)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	e.Seed(demoorg.New(40, 3))
-	return e
+	return emutest.Seeded(t, New(cfg), demoorg.New(40, 3))
 }
 
 func get(t testing.TB, e *Emulator, method, path, user, pass, body string) (int, http.Header, []byte) {
@@ -231,27 +226,10 @@ func TestThrottledIs503(t *testing.T) {
 }
 
 func BenchmarkGetEmployee(b *testing.B) {
-	e := New(Config{})
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	e.Seed(demoorg.Default())
+	e := emutest.Seeded(b, New(Config{}), demoorg.Default())
 	req, _ := http.NewRequest("GET", e.URL()+"/api/v1/employees/350?fields=firstName,lastName,workEmail,department,jobTitle,status,supervisorEId,hireDate,terminationDate,employeeNumber", nil)
 	req.SetBasicAuth(e.APIKey(), "x")
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatal(resp.StatusCode)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	emutest.BenchServer(b, nil, "req/s", func(int) *http.Request { return req })
 }
 
 // An Update is all or nothing, and the indexes and derived fields follow it.

@@ -109,15 +109,16 @@ func blocked(ctx context.Context, c client.Client, id string) string {
 func describe(ctx context.Context, c client.Client, p person) string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	d, err := c.DescribeWorkflowExecution(ctx, p.workflow, "")
+	d, err := c.DescribeWorkflow(ctx, p.workflow, "")
 	if err != nil {
 		return "not started: " + err.Error()
 	}
-	out := []string{"status " + d.GetWorkflowExecutionInfo().GetStatus().String()}
+	out := []string{"status " + d.Status.String()}
 	if b := blocked(ctx, c, p.workflow); b != "" {
 		out = append(out, b)
 	}
-	for _, a := range d.GetPendingActivities() {
+	// the pending activities are only in the server's raw answer
+	for _, a := range d.RawResponse.GetPendingActivities() {
 		s := fmt.Sprintf("pending %s attempt %d", a.GetActivityType().GetName(), a.GetAttempt())
 		if f := a.GetLastFailure(); f != nil {
 			s += ": " + f.GetMessage()

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 )
 
 // toyAPI answers like a tiny real API: bearer auth, JSON errors.
@@ -39,10 +41,7 @@ func (toyAPI) Snapshot() any { return map[string]int{"users": 3} }
 
 func start(t *testing.T) *Server {
 	t.Helper()
-	s := New(toyAPI{})
-	require.NoError(t, s.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return emutest.Start(t, New(toyAPI{}))
 }
 
 func get(t *testing.T, s *Server, path string) (*http.Response, error) {
@@ -196,9 +195,7 @@ func (a servedAPI) ServeAPI(w http.ResponseWriter, r *http.Request) {
 
 func TestLostAnswerFaultServesTheCallThenFails(t *testing.T) {
 	api := servedAPI{served: make(chan string, 4)}
-	s := New(api)
-	require.NoError(t, s.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = s.Close() })
+	s := emutest.Start(t, New(api))
 	s.AddFault(Fault{PathPrefix: "/users", Status: 502, After: true, Times: 1})
 	s.AddFault(Fault{PathPrefix: "/groups", Status: 503, Times: 1})
 

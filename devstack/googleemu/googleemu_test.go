@@ -10,6 +10,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/googleemu"
 	admin "google.golang.org/api/admin/directory/v1"
 	reports "google.golang.org/api/admin/reports/v1"
@@ -32,13 +33,7 @@ func start(t testing.TB, cfg googleemu.Config, org demoorg.Org) *googleemu.Emula
 	if cfg.Token == "" {
 		cfg.Token = token
 	}
-	e := googleemu.New(cfg)
-	e.Seed(org)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return emutest.Seeded(t, googleemu.New(cfg), org)
 }
 
 func services(t testing.TB, e *googleemu.Emulator, tok string) (*admin.Service, *reports.Service) {

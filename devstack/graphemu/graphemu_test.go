@@ -15,17 +15,14 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 )
 
 const tok = "test-token"
 
 func start(t testing.TB, pageSize int) *Emulator {
 	t.Helper()
-	e := New(Config{Token: tok, PageSize: pageSize})
-	e.Seed(demoorg.New(30, 2))
-	require.NoError(t, e.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return emutest.Seeded(t, New(Config{Token: tok, PageSize: pageSize}), demoorg.New(30, 2))
 }
 
 type answer struct {
@@ -356,27 +353,14 @@ func TestFilterParser(t *testing.T) {
 
 // BenchmarkGetUser measures GET /users/{id} through net/http on loopback.
 func BenchmarkGetUser(b *testing.B) {
-	e := New(Config{Token: tok})
-	e.Seed(demoorg.Default())
-	require.NoError(b, e.Start("127.0.0.1:0"))
-	defer e.Close()
+	e := emutest.Seeded(b, New(Config{Token: tok}), demoorg.Default())
 	users := e.Users()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
+	emutest.BenchServer(b, hc, "req/s", func(i int) *http.Request {
 		req, _ := http.NewRequest("GET", e.URL()+"/v1.0/users/"+users[i%len(users)].ID, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatal(resp.StatusCode)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		return req
+	})
 }
 
 func TestAdminRoutes(t *testing.T) {

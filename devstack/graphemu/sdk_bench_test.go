@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 )
 
 type benchToken struct{}
@@ -47,10 +48,7 @@ func TestSDKReadsUser(t *testing.T) {
 // BenchmarkGetUserSDK measures the same read through msgraph-sdk-go with its
 // default middleware (client and emulator share the machine).
 func BenchmarkGetUserSDK(b *testing.B) {
-	e := New(Config{Token: tok})
-	e.Seed(demoorg.Default())
-	require.NoError(b, e.Start("127.0.0.1:0"))
-	defer e.Close()
+	e := emutest.Seeded(b, New(Config{Token: tok}), demoorg.Default())
 	users := e.Users()
 	c := sdkClient(b, e)
 	ctx := context.Background()

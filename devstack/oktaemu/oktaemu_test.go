@@ -15,6 +15,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/oktaemu"
 )
 
@@ -25,13 +26,7 @@ func start(t testing.TB, cfg oktaemu.Config, org demoorg.Org) *oktaemu.Emulator 
 	if cfg.Token == "" {
 		cfg.Token = token
 	}
-	e := oktaemu.New(cfg)
-	e.Seed(org)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return emutest.Seeded(t, oktaemu.New(cfg), org)
 }
 
 func sdk(t testing.TB, e *oktaemu.Emulator, tok string, extra ...okta.ConfigSetter) *okta.Client {
@@ -552,24 +547,7 @@ func BenchmarkGetUserRaw(b *testing.B) {
 	u, _ := e.UserByEmployeeNumber("E0042")
 	req, _ := http.NewRequest("GET", e.URL()+"/api/v1/users/"+u.ID, nil)
 	req.Header.Set("Authorization", "SSWS "+token)
-	buf := make([]byte, 8192)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			if _, err := r.Body.Read(buf); err != nil {
-				break
-			}
-		}
-		r.Body.Close()
-		if r.StatusCode != 200 {
-			b.Fatal(r.StatusCode)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+	emutest.BenchServer(b, nil, "reads/s", func(int) *http.Request { return req })
 }
 
 // Okta's target.* filters match when any target of the event matches, not

@@ -6,23 +6,19 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 )
 
 func start(t testing.TB, cfg Config) *Emulator {
 	t.Helper()
-	e := New(cfg)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	e.Seed(demoorg.New(40, 2))
-	return e
+	return emutest.Seeded(t, New(cfg), demoorg.New(40, 2))
 }
 
 // call sends a raw SCIM request and decodes the JSON answer.
@@ -130,7 +126,7 @@ func TestPaging(t *testing.T) {
 	total := e.UserCount("zoom")
 	seen := map[string]bool{}
 	for idx := 1; ; idx += 2 {
-		code, _, m := call(t, "GET", e.AppURL("zoom")+"/Users?startIndex="+itoa(idx)+"&count=50", "z", "")
+		code, _, m := call(t, "GET", e.AppURL("zoom")+"/Users?startIndex="+strconv.Itoa(idx)+"&count=50", "z", "")
 		if code != 200 {
 			t.Fatal(code, m)
 		}
@@ -152,8 +148,6 @@ func TestPaging(t *testing.T) {
 		t.Errorf("saw %d of %d users", len(seen), total)
 	}
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestPatchSpellings(t *testing.T) {
 	e := start(t, Config{})
@@ -312,27 +306,10 @@ func TestAuthDiscoveryAndFaults(t *testing.T) {
 }
 
 func BenchmarkFilterUser(b *testing.B) {
-	e := New(Config{})
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
 	org := demoorg.Default()
-	e.Seed(org)
+	e := emutest.Seeded(b, New(Config{}), org)
 	u := filterURL(e.AppURL("zoom"), `userName eq "`+org.Employees[250].Email+`"`)
 	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("Authorization", "Bearer zoom-token")
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatal(resp.StatusCode)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	emutest.BenchServer(b, nil, "req/s", func(int) *http.Request { return req })
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/slackemu"
 )
 
@@ -96,10 +98,7 @@ func start(t testing.TB, in *intake, signWith string) (*slackemu.Emulator, *slac
 		cfg.RequestURL = srv.URL + "/slack/interactivity"
 		cfg.SlashCommandURL = srv.URL + "/slack/commands"
 	}
-	e := slackemu.New(cfg)
-	e.Seed(demoorg.New(20, 2))
-	require.NoError(t, e.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = e.Close() })
+	e := emutest.Seeded(t, slackemu.New(cfg), demoorg.New(20, 2))
 	return e, client(e, token)
 }
 
@@ -372,7 +371,7 @@ func TestSignMatchesSlackGo(t *testing.T) {
 	body := []byte("payload=%7B%7D")
 	ts := time.Now().Unix()
 	h := http.Header{}
-	h.Set("X-Slack-Request-Timestamp", itoa(ts))
+	h.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts, 10))
 	h.Set("X-Slack-Signature", slackemu.Sign(secret, ts, body))
 	sv, err := slack.NewSecretsVerifier(h, secret)
 	require.NoError(t, err)
@@ -383,8 +382,6 @@ func TestSignMatchesSlackGo(t *testing.T) {
 	_, _ = sv.Write(append(body, 'x'))
 	require.Error(t, sv.Ensure())
 }
-
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func mustDM(t testing.TB, api *slack.Client, email string) string {
 	t.Helper()

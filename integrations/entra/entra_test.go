@@ -21,6 +21,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/graphemu"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
@@ -32,22 +33,14 @@ var org = demoorg.New(30, 3)
 
 func setup(t *testing.T, pageSize int) (*graphemu.Emulator, *Client) {
 	t.Helper()
-	e := graphemu.New(graphemu.Config{Token: token, PageSize: pageSize})
-	e.Seed(org)
-	require.NoError(t, e.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = e.Close() })
+	e := emutest.Seeded(t, graphemu.New(graphemu.Config{Token: token, PageSize: pageSize}), org)
 	c, err := New(Options{BaseURL: e.URL() + "/v1.0", Token: token})
 	require.NoError(t, err)
 	return e, c
 }
 
-func person(r demoorg.Employee) domain.Person {
-	return domain.Person{EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName,
-		Department: r.Department, Title: r.Title, Location: r.Location, CostCenter: r.CostCenter, UsageLocation: r.Country,
-		EmploymentType: r.EmploymentType}
-}
-
-func joiner(i int) domain.Person { return person(demoorg.Employee{Record: org.Joiners[i]}) }
+// joiner is joiner i of the demo organisation, not yet in Entra.
+func joiner(i int) domain.Person { return emutest.Person(org.Joiners[i]) }
 
 // requireNoSecret checks an error string never carries the credential.
 func requireNoSecret(t *testing.T, err error, secrets ...string) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/googleemu"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
@@ -30,12 +31,7 @@ const testToken = "ya29.test-token-do-not-leak"
 func setup(t *testing.T, cfg googleemu.Config, org demoorg.Org, mod func(*Options)) (*Client, *googleemu.Emulator) {
 	t.Helper()
 	cfg.Token = testToken
-	e := googleemu.New(cfg)
-	e.Seed(org)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
+	e := emutest.Seeded(t, googleemu.New(cfg), org)
 	opts := Options{BaseURL: e.URL(), Domain: org.Domain, Token: testToken, RequestsPerMinute: -1, RetryBaseDelay: time.Millisecond}
 	if mod != nil {
 		mod(&opts)
@@ -424,12 +420,7 @@ func TestPermanentErrors(t *testing.T) {
 func TestNoTokenInErrors(t *testing.T) {
 	ctx := context.Background()
 	org := demoorg.New(3, 0)
-	e := googleemu.New(googleemu.Config{Token: "the-right-token"})
-	e.Seed(org)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
+	e := emutest.Seeded(t, googleemu.New(googleemu.Config{Token: "the-right-token"}), org)
 	c := must(New(ctx, Options{BaseURL: e.URL(), Token: testToken, RequestsPerMinute: -1}))
 	_, err := c.FindUser(ctx, "E0001", org.Employees[0].Email)
 	de := wantKind(t, err, directory.KindPermanent)

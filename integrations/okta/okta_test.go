@@ -11,6 +11,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/oktaemu"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
@@ -18,6 +19,9 @@ import (
 )
 
 const token = "00TESTtokenNeverPrinted42"
+
+// org has 60 employees in Okta and two joiners who are only in HR.
+var org = demoorg.New(60, 2)
 
 type env struct {
 	emu  *oktaemu.Emulator
@@ -28,12 +32,7 @@ type env struct {
 func setup(t *testing.T, cfg oktaemu.Config, opts oktadir.Options) *env {
 	t.Helper()
 	cfg.Token = token
-	e := oktaemu.New(cfg)
-	e.Seed(demoorg.New(60, 0))
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
+	e := emutest.Seeded(t, oktaemu.New(cfg), org)
 	opts.OrgURL, opts.Token = e.URL(), token
 	if opts.Token == "" {
 		opts.Token = token
@@ -77,21 +76,16 @@ func (en *env) wantKind(t *testing.T, err error, kind directory.Kind) *directory
 	return de
 }
 
-func person(n string) domain.Person {
-	return domain.Person{EmployeeID: "E9" + n, Email: "joiner" + n + "@" + demoorg.Domain, GivenName: "Jo", FamilyName: "Iner" + n,
-		Department: "Sales", Title: "Account Executive", Location: "Dublin", CostCenter: "CC-101", UsageLocation: "IE", EmploymentType: "full_time"}
-}
-
 func TestJoinerMoverLeaver(t *testing.T) {
 	en := setup(t, oktaemu.Config{PageSize: 2}, oktadir.Options{})
 	ctx := context.Background()
 	c, emu := en.c, en.emu
 
 	// Joiner with lead time: created STAGED, a retried create finds it.
-	p := person("001")
+	p := emutest.Person(org.Joiners[1]) // People, Dublin (IE)
 	acct, o, err := c.CreateUser(ctx, p, false)
 	en.must(t, o, err, domain.Created)
-	if acct.Status != "STAGED" || acct.Enabled || acct.EmployeeID != "E9001" || emu.Status(acct.ID) != "STAGED" {
+	if acct.Status != "STAGED" || acct.Enabled || acct.EmployeeID != p.EmployeeID || emu.Status(acct.ID) != "STAGED" {
 		t.Fatalf("created %+v", acct)
 	}
 	again, o, err := c.CreateUser(ctx, p, false)
@@ -175,7 +169,7 @@ func TestJoinerMoverLeaver(t *testing.T) {
 		}
 	}
 	// A deprovisioned account is still found (rehire) and can be enabled.
-	found, err := c.FindUser(ctx, "E9001", "")
+	found, err := c.FindUser(ctx, p.EmployeeID, "")
 	if err != nil || found.ID != acct.ID || found.Enabled {
 		t.Fatalf("find deprovisioned: %+v %v", found, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/scimemu"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
@@ -21,13 +22,7 @@ var org = demoorg.New(40, 3)
 
 func emu(t *testing.T, cfg scimemu.Config) *scimemu.Emulator {
 	t.Helper()
-	e := scimemu.New(cfg)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	e.Seed(org)
-	return e
+	return emutest.Seeded(t, scimemu.New(cfg), org)
 }
 
 // waits records the client's retry delays (and still sleeps them).
@@ -68,10 +63,8 @@ func kindOf(t *testing.T, err error, want directory.Kind, token string) *directo
 	return de
 }
 
-func person(n int) domain.Person {
-	r := org.Joiners[n]
-	return domain.Person{EmployeeID: r.EmployeeID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName, Department: r.Department, Title: r.Title}
-}
+// person is joiner n of the demo organisation, not yet in any app.
+func person(n int) domain.Person { return emutest.Person(org.Joiners[n]) }
 
 func TestNew(t *testing.T) {
 	for _, o := range []AppOptions{
@@ -346,13 +339,8 @@ func TestAppsIsolated(t *testing.T) {
 }
 
 func BenchmarkFindUser(b *testing.B) {
-	e := scimemu.New(scimemu.Config{})
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
 	big := demoorg.Default()
-	e.Seed(big)
+	e := emutest.Seeded(b, scimemu.New(scimemu.Config{}), big)
 	c, err := New(AppOptions{Name: "zoom", BaseURL: e.AppURL("zoom"), Token: "zoom-token"})
 	if err != nil {
 		b.Fatal(err)

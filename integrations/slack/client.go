@@ -166,8 +166,10 @@ func (c *Client) Post(ctx context.Context, channel, text string, blocks []sl.Blo
 	return c.post(ctx, channel, text, blocks)
 }
 
+// post sends text escaped (Escape): every jml text carries HR or directory
+// data (names, titles) and none means Slack markup.
 func (c *Client) post(ctx context.Context, channel, text string, blocks []sl.Block) (string, string, error) {
-	opts := []sl.MsgOption{sl.MsgOptionText(text, false)}
+	opts := []sl.MsgOption{sl.MsgOptionText(Escape(text), false)}
 	if len(blocks) > 0 {
 		opts = append(opts, sl.MsgOptionBlocks(blocks...))
 	}
@@ -179,9 +181,10 @@ func (c *Client) post(ctx context.Context, channel, text string, blocks []sl.Blo
 }
 
 // Update replaces a message's text and blocks (chat.update); nil blocks
-// removes them, so the buttons of a decided approval disappear.
+// removes them, so the buttons of a decided approval disappear. The text is
+// escaped like post's.
 func (c *Client) Update(ctx context.Context, channel, ts, text string, blocks []sl.Block) error {
-	opts := []sl.MsgOption{sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)}
+	opts := []sl.MsgOption{sl.MsgOptionText(Escape(text), false), sl.MsgOptionBlocks(blocks...)}
 	if _, _, _, err := c.api.UpdateMessageContext(ctx, channel, ts, opts...); err != nil {
 		return c.classify("chat.update", err)
 	}
@@ -226,16 +229,16 @@ func ApprovalBlocks(title string, fields []Field, approveValue, denyValue string
 // DecisionBlocks is what an approval message becomes once decided: the
 // same title and fields and a context line with the outcome, no buttons.
 func DecisionBlocks(title string, fields []Field, outcome string) []sl.Block {
-	return append(infoBlocks(title, fields), sl.NewContextBlock("", sl.NewTextBlockObject(sl.MarkdownType, outcome, false, false)))
+	return append(infoBlocks(title, fields), sl.NewContextBlock("", sl.NewTextBlockObject(sl.MarkdownType, Escape(outcome), false, false)))
 }
 
 func infoBlocks(title string, fields []Field) []sl.Block {
-	blocks := []sl.Block{sl.NewSectionBlock(sl.NewTextBlockObject(sl.MarkdownType, "*"+escape(title)+"*", false, false), nil, nil)}
+	blocks := []sl.Block{sl.NewSectionBlock(sl.NewTextBlockObject(sl.MarkdownType, "*"+Escape(title)+"*", false, false), nil, nil)}
 	// Slack allows at most 10 fields per section.
 	for i := 0; i < len(fields); i += 10 {
 		var objs []*sl.TextBlockObject
 		for _, f := range fields[i:min(i+10, len(fields))] {
-			objs = append(objs, sl.NewTextBlockObject(sl.MarkdownType, "*"+escape(f.Label)+"*\n"+escape(f.Value), false, false))
+			objs = append(objs, sl.NewTextBlockObject(sl.MarkdownType, "*"+Escape(f.Label)+"*\n"+Escape(f.Value), false, false))
 		}
 		blocks = append(blocks, sl.NewSectionBlock(nil, objs, nil))
 	}
@@ -245,8 +248,12 @@ func infoBlocks(title string, fields []Field) []sl.Block {
 // mrkdwn escapes Slack's mrkdwn control characters.
 var mrkdwn = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// escape neutralises Slack's mrkdwn control characters in user data.
-func escape(s string) string { return mrkdwn.Replace(s) }
+// Escape neutralises Slack's control characters (&, <, >) in text built
+// from HR, directory or user data, so `<http://evil|Approve>` or `<!here>`
+// in a name shows as typed instead of a live link or a mention. It is the
+// one escaping of jml's Slack texts: the client applies it to every text
+// and block it sends; the intake to its replies.
+func Escape(s string) string { return mrkdwn.Replace(s) }
 
 // redact replaces the token if an error text ever carried it.
 func (c *Client) redact(s string) string {

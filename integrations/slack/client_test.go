@@ -17,6 +17,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/devstack/slackemu"
 	"github.com/jml-dev/jml/integrations/directory"
 )
@@ -36,11 +37,7 @@ func newEmu(t *testing.T, cfg slackemu.Config) *slackemu.Emulator {
 	if cfg.SigningSecret == "" {
 		cfg.SigningSecret = signingSecret
 	}
-	e := slackemu.New(cfg)
-	e.Seed(org)
-	require.NoError(t, e.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return emutest.Seeded(t, slackemu.New(cfg), org)
 }
 
 func newClient(t *testing.T, e *slackemu.Emulator, mod func(*Options)) *Client {
@@ -368,4 +365,49 @@ func FuzzParseInteraction(f *testing.F) {
 			t.Fatal("accepted a payload without a type")
 		}
 	})
+}
+
+// An HR name like this reached a manager's DM as a live link and an @here.
+// Every text the client sends (DM, post, update, approval and decision
+// blocks) shows it as typed.
+func TestEveryTextIsEscaped(t *testing.T) {
+	const evil = "<http://evil.example|Click to approve> <!here> & co"
+	const shown = "&lt;http://evil.example|Click to approve&gt; &lt;!here&gt; &amp; co"
+	e := newEmu(t, slackemu.Config{})
+	c := newClient(t, e, nil)
+	ctx := context.Background()
+	mgr := org.Employees[3]
+	raw := func(m slackemu.Message) string { return m.Text + string(m.Blocks) }
+	noLive := func(what, s string) {
+		t.Helper()
+		for _, live := range []string{"<http", "<!here>", "\\u003chttp", "\\u003c!here"} {
+			assert.NotContains(t, s, live, "%s carries live markup", what)
+		}
+	}
+
+	_, ts, err := c.DM(ctx, mgr.Email, evil+" starts today", nil)
+	require.NoError(t, err)
+	m, _ := e.Message(ts)
+	assert.Equal(t, shown+" starts today", m.Text)
+	noLive("DM", raw(m))
+
+	_, ts, err = c.Post(ctx, "", "alert: "+evil, nil)
+	require.NoError(t, err)
+	m, _ = e.Message(ts)
+	assert.Equal(t, "alert: "+shown, m.Text)
+
+	fields := []Field{{"Requester", evil}}
+	ch, ts, err := c.ApprovalMessage(ctx, mgr.Email, "Request by "+evil, fields, "r1:approve", "r1:deny")
+	require.NoError(t, err)
+	m, _ = e.Message(ts)
+	noLive("approval", raw(m))
+	assert.Contains(t, m.Text, shown)
+
+	require.NoError(t, c.Update(ctx, ch, ts, "Decided: "+evil, DecisionBlocks("Request by "+evil, fields, "Approved by "+evil)))
+	m, _ = e.Message(ts)
+	noLive("update", raw(m))
+	assert.Equal(t, "Decided: "+shown, m.Text)
+
+	assert.Equal(t, shown, Escape(evil))
+	assert.Equal(t, "plain text stays", Escape("plain text stays"))
 }

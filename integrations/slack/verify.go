@@ -69,6 +69,16 @@ func VerifyRequest(h http.Header, body []byte, signingSecret string, now time.Ti
 	return nil
 }
 
+// DeliveryID names one signed delivery, for de-duplication that outlives
+// one process: the same callback sent twice (a replay, to any replica) has
+// the same id; a different one, or the same body at another time, has
+// another, since the signature covers both. Call it after VerifyRequest.
+// It reveals nothing of the signature or the body.
+func DeliveryID(h http.Header) string {
+	sum := sha256.Sum256([]byte("jml-slack-delivery:" + h.Get("X-Slack-Signature")))
+	return "slack-" + hex.EncodeToString(sum[:16])
+}
+
 // ParseInteraction decodes an interactivity callback body
 // (application/x-www-form-urlencoded, one field payload=<json>).
 func ParseInteraction(body []byte) (sl.InteractionCallback, error) {

@@ -8,7 +8,13 @@
 // their Employee workflow (query "state"). HR is the authority for who
 // reports to whom; a directory's manager attribute can be edited by the
 // very admins who request elevation, and would need a reverse look-up per
-// directory. A requester jml holds no HR record for is refused.
+// directory. A requester jml holds no HR record for is refused, and so is
+// an approver: the approval DM goes to the work email of the approver's HR
+// record, and the workflow accepts a Slack press only from the Slack member
+// of that email.
+//
+// Who a Slack user is comes from HR too (SlackIdentity): their Slack email
+// must be the work email of the HR record jml holds for them.
 package elevation
 
 import (
@@ -20,12 +26,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/slack"
 )
@@ -37,6 +45,11 @@ type Request struct {
 	Duration      time.Duration
 	Justification string
 	Via           string // cli, slack
+	// DeliveryID, when set, names the signed delivery that asked (a Slack
+	// /elevate): the request id is derived from it, so a replay of the same
+	// delivery, to any intake replica, finds the workflow it started
+	// instead of starting another.
+	DeliveryID string
 }
 
 // Started names the request started.
@@ -95,22 +108,40 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 	case r.EmployeeID == "":
 		return Started{}, refused("the requester's employee id is required")
 	}
-	approver, err := s.approver(ctx, r.EmployeeID, role.Approver)
+	requester, err := s.hrRecord(ctx, r.EmployeeID, "requester")
 	if err != nil {
 		return Started{}, err
 	}
-	if approver == r.EmployeeID {
+	approverID, ok := strings.CutPrefix(role.Approver, "employee:")
+	if !ok {
+		if approverID = requester.ManagerEmployeeID; approverID == "" {
+			return Started{}, refused("employee %s has no manager in HR to approve", r.EmployeeID)
+		}
+	}
+	if approverID == r.EmployeeID {
 		return Started{}, refused("you would approve your own request (rule %q): ask an administrator to name another approver", role.Approver)
 	}
-	newID := s.NewID
-	if newID == nil {
-		newID = uuid.NewString
+	approver, err := s.hrRecord(ctx, approverID, "approver")
+	if err != nil {
+		return Started{}, err
 	}
-	id := newID()
+	if strings.EqualFold(strings.TrimSpace(approver.Email), strings.TrimSpace(requester.Email)) {
+		return Started{}, refused("your approver %s has your work email in HR: ask an administrator to name another approver", approverID)
+	}
+	id := ""
+	switch {
+	case r.DeliveryID != "":
+		id = uuid.NewSHA1(deliveryNamespace, []byte(r.DeliveryID)).String()
+	case s.NewID != nil:
+		id = s.NewID()
+	default:
+		id = uuid.NewString()
+	}
 	in := contract.ElevationInput{RequestID: id, RequesterEmployeeID: r.EmployeeID, RoleName: role.Name, Duration: r.Duration,
-		Justification: r.Justification, ApproverEmployeeID: approver, Policy: p, RequestedVia: r.Via}
+		Justification: r.Justification, ApproverEmployeeID: approverID, Policy: p, RequestedVia: r.Via,
+		ApproverEmail: approver.Email, RequesterEmail: requester.Email}
 	wid := contract.ElevationWorkflowID(id)
-	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	opts := client.StartWorkflowOptions{
 		ID: wid, TaskQueue: s.TaskQueue,
 		// Only opaque ids and words: search attributes are not encrypted.
 		TypedSearchAttributes: temporal.NewSearchAttributes(
@@ -118,50 +149,77 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 			contract.ElevationRoleKey.ValueSet(role.Name),
 			contract.ElevationStatusKey.ValueSet("requested"),
 		),
-	}, contract.ElevationWorkflowName, in)
+	}
+	if r.DeliveryID != "" {
+		// A replayed delivery joins the request it started, even one that
+		// has ended: never a second request.
+		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	}
+	_, err = s.Client.ExecuteWorkflow(ctx, opts, contract.ElevationWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if r.DeliveryID != "" && errors.As(err, &started) {
+		err = nil
+	}
 	if err != nil {
 		return Started{}, fmt.Errorf("start %s: %w", wid, err)
 	}
-	return Started{RequestID: id, WorkflowID: wid, ApproverEmployeeID: approver, Duration: r.Duration}, nil
+	return Started{RequestID: id, WorkflowID: wid, ApproverEmployeeID: approverID, Duration: r.Duration}, nil
 }
 
-// approver applies the role's rule.
-func (s *Starter) approver(ctx context.Context, employeeID, rule string) (string, error) {
-	if id, ok := strings.CutPrefix(rule, "employee:"); ok {
-		return id, nil
+// deliveryNamespace makes request ids from delivery ids (UUID v5).
+var deliveryNamespace = uuid.MustParse("5b0c6f1e-2d43-4f7a-9a51-6a3c0f1d7e21")
+
+// hrRecord is the last HR record jml holds for the employee (their
+// Employee workflow's state): the requester's or the approver's, as who
+// says. None, or a terminated employee, refuses the request.
+func (s *Starter) hrRecord(ctx context.Context, employeeID, who string) (domain.HRRecord, error) {
+	st, found, err := readHR(ctx, s.Client, employeeID)
+	switch {
+	case err != nil:
+		return domain.HRRecord{}, err
+	case !found && who == "requester":
+		return domain.HRRecord{}, refused("employee %s has no HR record in jml, so their manager is unknown", employeeID)
+	case !found:
+		return domain.HRRecord{}, refused("the %s %s has no HR record in jml, so the approval cannot be sent", who, employeeID)
+	case st.Terminated:
+		return domain.HRRecord{}, refused("the %s %s is terminated", who, employeeID)
 	}
-	v, err := s.Client.QueryWorkflow(ctx, contract.EmployeeWorkflowID(employeeID), "", contract.QueryState)
+	return *st.Record, nil
+}
+
+// readHR queries the Employee workflow of the employee; found is false
+// when jml holds no HR record for them.
+func readHR(ctx context.Context, c client.Client, employeeID string) (contract.EmployeeState, bool, error) {
+	var st contract.EmployeeState
+	v, err := c.QueryWorkflow(ctx, contract.EmployeeWorkflowID(employeeID), "", contract.QueryState)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
-			return "", refused("employee %s has no HR record in jml, so their manager is unknown", employeeID)
+			return st, false, nil
 		}
-		return "", fmt.Errorf("read the HR record of %s: %w", employeeID, err)
+		return st, false, fmt.Errorf("read the HR record of %s: %w", employeeID, err)
 	}
-	var st contract.EmployeeState
 	if err := v.Get(&st); err != nil {
-		return "", fmt.Errorf("read the HR record of %s: %w", employeeID, err)
+		return st, false, fmt.Errorf("read the HR record of %s: %w", employeeID, err)
 	}
-	switch {
-	case st.Record == nil:
-		return "", refused("employee %s has no HR record in jml, so their manager is unknown", employeeID)
-	case st.Terminated:
-		return "", refused("employee %s is terminated", employeeID)
-	case st.Record.ManagerEmployeeID == "":
-		return "", refused("employee %s has no manager in HR to approve", employeeID)
-	}
-	return st.Record.ManagerEmployeeID, nil
+	return st, st.Record != nil, nil
 }
 
 // Decide sends one decision (approve, deny, revoke, extend) and returns the
 // workflow's answer: accepted, or refused and recorded.
-func (s *Starter) Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision) (contract.ElevationDecisionResult, error) {
+//
+// updateID, when set, makes the delivery idempotent in Temporal itself: a
+// second update with the same id (a replayed Slack callback, to any intake
+// replica or after a restart) gets the first one's outcome and records
+// nothing.
+func (s *Starter) Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision, updateID string) (contract.ElevationDecisionResult, error) {
 	var out contract.ElevationDecisionResult
 	if !slices.Contains([]string{contract.UpdateApprove, contract.UpdateDeny, contract.UpdateRevoke, contract.UpdateExtend}, action) {
 		return out, fmt.Errorf("%w: unknown action %q", ErrNotPending, action)
 	}
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: contract.ElevationWorkflowID(requestID), UpdateName: action, Args: []any{d},
+		WorkflowID: contract.ElevationWorkflowID(requestID), UpdateName: action, Args: []any{d}, UpdateID: updateID,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
@@ -181,20 +239,26 @@ func (s *Starter) Decide(ctx context.Context, requestID, action string, d contra
 	return out, nil
 }
 
-// SlackIdentity ties a Slack user id to an employee: users.info gives the
-// member's email, the directories the employee id it belongs to.
+// SlackIdentity ties a Slack user id to an employee by what HR says:
+// users.info gives the member's email, and the member is the employee whose
+// HR record (as their Employee workflow holds it) has that work email. The
+// directories only propose whom to check, by keyed look-up (the employee
+// ids of the accounts with that email); a proposal counts only when the HR
+// record agrees. So an admin who sets their own employeeId to their
+// manager's gains nothing: the manager's HR email is not theirs.
 type SlackIdentity struct {
 	Slack       *slack.Client
 	Directories map[string]directory.Directory
-	Order       []string // enabled directories, in the order to ask
+	Order       []string      // enabled directories, in the order to ask
+	Client      client.Client // reads the HR records jml holds
 }
 
 // Identify returns the actor behind a Slack user id. EmployeeID is empty
-// when the member matches no employee; the workflow then refuses (and
-// records) whatever they attempt.
+// when the member matches no HR record; the workflow then judges the press
+// by the Slack id alone, and records it.
 func (i SlackIdentity) Identify(ctx context.Context, slackUserID string) (contract.Actor, error) {
 	a := contract.Actor{SlackUserID: slackUserID, Via: "slack"}
-	if i.Slack == nil {
+	if i.Slack == nil || i.Client == nil {
 		return a, nil
 	}
 	u, err := i.Slack.UserInfo(ctx, slackUserID)
@@ -204,23 +268,34 @@ func (i SlackIdentity) Identify(ctx context.Context, slackUserID string) (contra
 	if err != nil {
 		return a, err
 	}
-	if u.Email == "" {
+	email := strings.TrimSpace(u.Email)
+	if email == "" {
 		return a, nil
 	}
+	var tried []string
 	for _, name := range i.Order {
 		d, ok := i.Directories[name]
 		if !ok {
 			continue
 		}
-		acct, err := d.FindUser(ctx, "", u.Email)
+		acct, err := d.FindUser(ctx, "", email)
 		if directory.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
 			return a, err
 		}
-		if acct.EmployeeID != "" {
-			a.EmployeeID = acct.EmployeeID
+		id := acct.EmployeeID
+		if id == "" || slices.Contains(tried, id) {
+			continue
+		}
+		tried = append(tried, id)
+		st, found, err := readHR(ctx, i.Client, id)
+		if err != nil {
+			return a, err
+		}
+		if found && strings.EqualFold(strings.TrimSpace(st.Record.Email), email) {
+			a.EmployeeID = id
 			return a, nil
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/jml-dev/jml/domain"
 )
 
-// Sink signals HR records into Employee workflows.
+// Sink signals HR records into Employee contract.
 type Sink struct {
 	Client    client.Client
 	TaskQueue string
@@ -24,6 +24,13 @@ type Sink struct {
 // Submit delivers rec to employee/<id>, starting the workflow if needed,
 // and returns the workflow id. The record must already be valid.
 func (s Sink) Submit(ctx context.Context, rec domain.HRRecord) (string, error) {
+	return s.Deliver(ctx, rec, "")
+}
+
+// Deliver is Submit for a record that came in a signed delivery:
+// deliveryID (opaque, from the signature) lets the Employee workflow
+// ignore a replay of it, whichever intake replica receives the replay.
+func (s Sink) Deliver(ctx context.Context, rec domain.HRRecord, deliveryID string) (string, error) {
 	id := contract.EmployeeWorkflowID(rec.EmployeeID)
 	policy := s.Policy
 	opts := client.StartWorkflowOptions{
@@ -36,7 +43,7 @@ func (s Sink) Submit(ctx context.Context, rec domain.HRRecord) (string, error) {
 		),
 	}
 	_, err := s.Client.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord,
-		contract.HRRecordInput{Record: rec, Policy: &policy}, opts,
+		contract.HRRecordInput{Record: rec, Policy: &policy, DeliveryID: deliveryID}, opts,
 		contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: rec.EmployeeID, Policy: s.Policy})
 	if err != nil {
 		return "", fmt.Errorf("deliver HR record of %s to %s: %w", rec.EmployeeID, id, err)

@@ -57,7 +57,7 @@ func (s *Server) bambooHR(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"results": []Result{res}})
 		return
 	}
-	id, err := s.opts.Sink.Submit(r.Context(), rec)
+	id, err := s.opts.Sink.Deliver(r.Context(), rec, deliveryID("bamboohr", r.Header.Get(bamboohr.HeaderSig), 0))
 	if err != nil {
 		s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
 		writeError(w, http.StatusServiceUnavailable, "could not be queued; retry later")

@@ -45,7 +45,8 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		o.BambooHR = bc
 	}
 	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && len(cfg.Elevation.Roles) > 0 {
-		// The directories only answer "whose email is this" for Slack users.
+		// The directories only propose whose Slack email it is; the HR
+		// records in the Employee workflows decide.
 		deps, err := workers.BuildDeps(context.Background(), cfg)
 		if err != nil {
 			return nil, err
@@ -53,7 +54,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		o.SlackSigningSecret = cfg.Secrets.SlackSigningSecret.Reveal()
 		o.Elevation = elevation.Service{
 			Starter:       &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg},
-			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories()},
+			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories(), Client: c},
 		}
 	}
 	return New(o), nil

@@ -100,6 +100,8 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
+	// This process's memory of signatures only spares Temporal a call; the
+	// delivery id below is what makes a replay a no-op across replicas.
 	if err := s.replays.Check(r.Header.Get(HeaderSignature), s.opts.Now()); err != nil {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
@@ -109,6 +111,7 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	sig := r.Header.Get(HeaderSignature)
 	// The batch goes through the import's rules (per record and across the
 	// batch: one row per employee) and is delivered concurrently, so even
 	// 1,000 records answer in seconds.
@@ -117,8 +120,8 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		rows[i] = hr.Row{Ref: fmt.Sprintf("records[%d]", i), Record: rec}
 	}
 	opts := importer.Options{Source: "webhook", Concurrency: s.opts.Concurrency,
-		Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) {
-			id, err := s.opts.Sink.Submit(ctx, rec)
+		Submit: func(ctx context.Context, i int, rec domain.HRRecord) (string, error) {
+			id, err := s.opts.Sink.Deliver(ctx, rec, deliveryID("hr", sig, i))
 			if err != nil {
 				s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
 			}

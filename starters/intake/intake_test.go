@@ -22,18 +22,20 @@ const secret = "test-hr-secret-0d5e"
 // recordingSink stands in for the Temporal sink in HTTP-level tests; the
 // end-to-end tests use the real one.
 type recordingSink struct {
-	mu   sync.Mutex
-	got  []domain.HRRecord
-	fail bool
+	mu         sync.Mutex
+	got        []domain.HRRecord
+	deliveries []string
+	fail       bool
 }
 
-func (s *recordingSink) Submit(_ context.Context, r domain.HRRecord) (string, error) {
+func (s *recordingSink) Deliver(_ context.Context, r domain.HRRecord, deliveryID string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {
 		return "", errors.New("temporal unavailable at 10.0.0.1:7233")
 	}
 	s.got = append(s.got, r)
+	s.deliveries = append(s.deliveries, deliveryID)
 	return "employee/" + r.EmployeeID, nil
 }
 
@@ -156,12 +158,12 @@ func TestHRRecordsBatchRules(t *testing.T) {
 // slowSink queues E1 and never answers for anyone else until the context ends.
 type slowSink struct{ recordingSink }
 
-func (s *slowSink) Submit(ctx context.Context, r domain.HRRecord) (string, error) {
+func (s *slowSink) Deliver(ctx context.Context, r domain.HRRecord, deliveryID string) (string, error) {
 	if r.EmployeeID != "E1" {
 		<-ctx.Done()
 		return "", ctx.Err()
 	}
-	return s.recordingSink.Submit(ctx, r)
+	return s.recordingSink.Deliver(ctx, r, deliveryID)
 }
 
 // TestHRRecordsBatchDeadline: a batch Temporal is too slow for is answered
@@ -248,4 +250,31 @@ func FuzzParseRecords(f *testing.F) {
 			_ = r.Validate("records[" + string(rune('0'+i%10)) + "]")
 		}
 	})
+}
+
+// Every record of a signed delivery reaches the Employee workflow with an id
+// of that delivery and its place in it, the same on every intake replica,
+// so the workflow can ignore a replay (see TestReplayAcrossIntakeReplicas).
+func TestHRDeliveryIDSameOnEveryReplica(t *testing.T) {
+	batch := "[" + valid + "," + strings.Replace(valid, "E0042", "E0043", 1) + "]"
+	a, b := &recordingSink{}, &recordingSink{}
+	sign := func(at time.Time) func(*http.Request) {
+		return func(r *http.Request) {
+			ts, sig := Sign(secret, at, []byte(batch))
+			r.Header.Set(HeaderTimestamp, ts)
+			r.Header.Set(HeaderSignature, sig)
+		}
+	}
+	require.Equal(t, http.StatusAccepted, post(t, newServer(a, Options{}).Handler(), batch, sign(now)).Code)
+	require.Equal(t, http.StatusAccepted, post(t, newServer(b, Options{}).Handler(), batch, sign(now)).Code, "another replica has not seen it")
+	require.Equal(t, http.StatusAccepted, post(t, newServer(b, Options{}).Handler(), batch, sign(now.Add(-time.Second))).Code)
+	require.Len(t, a.deliveries, 2)
+	require.Len(t, b.deliveries, 4)
+	assert.Regexp(t, `^hr-[0-9a-f]{32}-0$`, a.deliveries[0])
+	assert.NotEqual(t, a.deliveries[0], a.deliveries[1], "each record has its own id")
+	assert.Equal(t, a.deliveries, b.deliveries[:2], "the replay carries the same ids")
+	assert.NotEqual(t, a.deliveries[0], b.deliveries[2], "a new signing is a new delivery")
+	for _, id := range append(a.deliveries, b.deliveries...) {
+		assert.NotContains(t, id, "sha256=", "the id is not the signature")
+	}
 }

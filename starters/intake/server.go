@@ -8,6 +8,8 @@ package intake
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +27,19 @@ import (
 )
 
 // RecordSink hands a validated HR record to the Employee workflow of that
-// employee (signal-with-start), returning the workflow id.
+// employee (signal-with-start), returning the workflow id. deliveryID names
+// the signed delivery (deliveryID()): the workflow ignores a repeat of it.
 type RecordSink interface {
-	Submit(ctx context.Context, rec domain.HRRecord) (workflowID string, err error)
+	Deliver(ctx context.Context, rec domain.HRRecord, deliveryID string) (workflowID string, err error)
+}
+
+// deliveryID names one signed delivery (and the record's place in it) by a
+// hash of its signature: a replay to any replica, or after a restart, has
+// the same id, which the Employee workflow remembers. The signature covers
+// the timestamp and the body, so a sender's fresh retry gets a new id.
+func deliveryID(route, signature string, index int) string {
+	sum := sha256.Sum256([]byte("jml-delivery:" + route + ":" + signature))
+	return fmt.Sprintf("%s-%s-%d", route, hex.EncodeToString(sum[:16]), index)
 }
 
 // Options configure the server.

@@ -21,19 +21,25 @@ import (
 type ElevationService interface {
 	Identify(ctx context.Context, slackUserID string) (contract.Actor, error)
 	Request(ctx context.Context, r elevation.Request) (elevation.Started, error)
-	Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision) (contract.ElevationDecisionResult, error)
+	// Decide delivers a decision; updateID makes a repeat of it a no-op.
+	Decide(ctx context.Context, requestID, action string, d contract.ElevationDecision, updateID string) (contract.ElevationDecisionResult, error)
 }
 
 // slackReplyTimeout keeps the answer inside Slack's 3-second window.
 const slackReplyTimeout = 2500 * time.Millisecond
 
-// ephemeral answers a Slack callback with a short message only the user sees.
+// ephemeral answers a Slack callback with a short message only the user
+// sees. Its text echoes what the user typed (a role, a command), so it is
+// escaped like every Slack text jml builds.
 func ephemeral(w http.ResponseWriter, text string) {
-	writeJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": text})
+	writeJSON(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": slack.Escape(text)})
 }
 
-// slackBody reads the body and checks Slack's v0 signature (and that it was
-// not seen before) BEFORE anything parses it. It answers and returns false
+// slackBody reads the body and checks Slack's v0 signature (and that this
+// process has not seen it before) BEFORE anything parses it. The in-memory
+// check only spares Temporal a call: what holds across replicas and
+// restarts is the delivery id (slack.DeliveryID) the routes hand to
+// Temporal, which makes a replay a no-op there. It answers and returns false
 // when the request must go no further.
 func (s *Server) slackBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, ok := readBody(w, r)
@@ -87,7 +93,7 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 		// Unresolved: the workflow records the attempt under the Slack id.
 		s.opts.Logger.Warn().Str("slack_user", cb.User.ID).Str("reason", err.Error()).Msg("Slack presser not resolved")
 	}
-	res, err := s.opts.Elevation.Decide(ctx, requestID, action, contract.ElevationDecision{Actor: actor})
+	res, err := s.opts.Elevation.Decide(ctx, requestID, action, contract.ElevationDecision{Actor: actor}, slack.DeliveryID(r.Header))
 	switch {
 	case errors.Is(err, elevation.ErrNotFound):
 		ephemeral(w, "Request not found: it may have ended.")
@@ -145,7 +151,7 @@ func (s *Server) slackCommands(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.opts.Elevation.Request(ctx, elevation.Request{EmployeeID: actor.EmployeeID, Role: f[0], Duration: d,
-		Justification: strings.Join(f[2:], " "), Via: "slack"})
+		Justification: strings.Join(f[2:], " "), Via: "slack", DeliveryID: slack.DeliveryID(r.Header)})
 	var re *elevation.RequestError
 	switch {
 	case errors.As(err, &re):

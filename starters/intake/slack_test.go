@@ -28,6 +28,7 @@ const slackSecret = "test-slack-signing-secret-77aa"
 type fakeElevation struct {
 	mu        sync.Mutex
 	decisions []string
+	updateIDs []string
 	requests  []elevation.Request
 }
 
@@ -49,9 +50,10 @@ func (f *fakeElevation) Request(_ context.Context, r elevation.Request) (elevati
 	return elevation.Started{RequestID: "req-1", WorkflowID: "elevation/req-1", Duration: r.Duration}, nil
 }
 
-func (f *fakeElevation) Decide(_ context.Context, id, action string, d contract.ElevationDecision) (contract.ElevationDecisionResult, error) {
+func (f *fakeElevation) Decide(_ context.Context, id, action string, d contract.ElevationDecision, updateID string) (contract.ElevationDecisionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.updateIDs = append(f.updateIDs, updateID)
 	switch id {
 	case "gone":
 		return contract.ElevationDecisionResult{}, elevation.ErrNotFound
@@ -103,6 +105,7 @@ func TestSlackEndpoints(t *testing.T) {
 		{"already decided", "/slack/interactivity", pressBody("decided:approve", "approve", "UE0002"), func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, "no longer waiting", ""},
 		{"slash command", "/slack/commands", "command=%2Felevate&text=entra-user-admin+1h+reset+a+locked+account&user_id=UE0042", func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, "Requested entra-user-admin for 1h0m0s (request req-1)", ""},
 		{"slash unknown role", "/slack/commands", "command=%2Felevate&text=root+1h+because&user_id=UE0042", func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, "Not requested: unknown role", ""},
+		{"slash markup echoed escaped", "/slack/commands", "command=%2Felevate&text=%3C%21here%3E+1h+because&user_id=UE0042", func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, `unknown role \"\u0026lt;!here\u0026gt;\"`, ""},
 		{"slash bad duration", "/slack/commands", "command=%2Felevate&text=entra-user-admin+forever+because&user_id=UE0042", func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, "is not a duration", ""},
 		{"slash too short", "/slack/commands", "command=%2Felevate&text=entra-user-admin&user_id=UE0042", func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, "Usage: /elevate", ""},
 		{"slash unknown user", "/slack/commands", "command=%2Felevate&text=entra-user-admin+1h+x&user_id=UX1", func(b string) func(*http.Request) { return slackSigned(slackSecret, now, b) }, 200, "does not match an employee", ""},
@@ -146,6 +149,38 @@ func TestSlackReplayRefused(t *testing.T) {
 	require.Equal(t, http.StatusOK, send())
 	assert.Equal(t, http.StatusUnauthorized, send(), "the same signed request again is a replay")
 	assert.Len(t, f.decisions, 1)
+}
+
+// Two intake replicas (each with its own in-memory guard) hand Temporal the
+// same id for the same signed delivery, so Temporal makes the replay a
+// no-op; a new delivery of the same press gets another id. The end-to-end
+// test TestReplayAcrossIntakeReplicas shows Temporal doing it.
+func TestSlackDeliveryIDSameOnEveryReplica(t *testing.T) {
+	body := pressBody("req-9:approve", "approve", "UE0002")
+	slash := "command=%2Felevate&text=entra-user-admin+1h+reset&user_id=UE0042"
+	send := func(f *fakeElevation, path, body string, at time.Time) {
+		s := New(Options{SlackSigningSecret: slackSecret, Elevation: f, Sink: &recordingSink{}, HRSecret: secret, Now: func() time.Time { return now }})
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		slackSigned(slackSecret, at, body)(r)
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	a, b := &fakeElevation{}, &fakeElevation{}
+	send(a, "/slack/interactivity", body, now)
+	send(b, "/slack/interactivity", body, now)                   // the replay, to the other replica
+	send(b, "/slack/interactivity", body, now.Add(-time.Second)) // the same press signed anew
+	send(a, "/slack/commands", slash, now)
+	send(b, "/slack/commands", slash, now)
+	require.Len(t, a.updateIDs, 1)
+	require.Len(t, b.updateIDs, 2)
+	assert.Regexp(t, `^slack-[0-9a-f]{32}$`, a.updateIDs[0])
+	assert.Equal(t, a.updateIDs[0], b.updateIDs[0], "a replay has the delivery's id on every replica")
+	assert.NotEqual(t, a.updateIDs[0], b.updateIDs[1], "a new delivery has a new id")
+	require.Len(t, a.requests, 1)
+	require.Len(t, b.requests, 1)
+	assert.NotEmpty(t, a.requests[0].DeliveryID)
+	assert.Equal(t, a.requests[0].DeliveryID, b.requests[0].DeliveryID, "a replayed /elevate names the same request")
 }
 
 func TestSlackRoutesAbsentWithoutSecret(t *testing.T) {

@@ -43,12 +43,15 @@ func TestElevationThroughSlack(t *testing.T) {
 	mgr, stranger := byID(t, e, who.ManagerEmployeeID), e.Org.Employees[len(e.Org.Employees)-1]
 	require.NotEqual(t, mgr.EmployeeID, stranger.EmployeeID)
 
-	// jml knows the requester's manager from their HR record.
-	sendHR(t, e, who.Record)
-	eventually(t, e, who.EmployeeID, "HR record accepted", func() (bool, string) {
-		st, err := employeeState(e, who.EmployeeID)
-		return err == nil && st.Record != nil, fmt.Sprint(err)
-	})
+	// jml knows the requester's manager from their HR record, and who the
+	// manager and the stranger are (their work emails) from theirs.
+	for _, emp := range []demoorg.Employee{who, mgr, stranger} {
+		sendHR(t, e, emp.Record)
+		eventually(t, e, emp.EmployeeID, "HR record accepted", func() (bool, string) {
+			st, err := employeeState(e, emp.EmployeeID)
+			return err == nil && st.Record != nil, fmt.Sprint(err)
+		})
+	}
 
 	status, body, err := emu.Slack.SlashCommand(ctx, who.Email, "/elevate", "entra-user-admin 1h reset a locked account")
 	require.NoError(t, err)
@@ -154,7 +157,8 @@ func employeeState(e *harness.Env, id string) (contract.EmployeeState, error) {
 
 func elevationState(t *testing.T, e *harness.Env, wid string) contract.ElevationState {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Generous: on a loaded machine a query waits for a workflow task slot.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	v, err := e.Client.QueryWorkflow(ctx, wid, "", contract.QueryState)
 	require.NoError(t, err)

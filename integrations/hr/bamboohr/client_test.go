@@ -13,6 +13,7 @@ import (
 	"github.com/jml-dev/jml/devstack/bamboohremu"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/emulator/emutest"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 )
@@ -25,13 +26,7 @@ var (
 func emu(t testing.TB, cfg bamboohremu.Config) *bamboohremu.Emulator {
 	t.Helper()
 	cfg.Now = func() time.Time { return now }
-	e := bamboohremu.New(cfg)
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	e.Seed(org)
-	return e
+	return emutest.Seeded(t, bamboohremu.New(cfg), org)
 }
 
 func newClient(t testing.TB, e *bamboohremu.Emulator, mod func(*Options)) *Client {
@@ -317,12 +312,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 }
 
 func BenchmarkClientGetEmployee(b *testing.B) {
-	e := bamboohremu.New(bamboohremu.Config{})
-	if err := e.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	e.Seed(demoorg.Default())
+	e := emutest.Seeded(b, bamboohremu.New(bamboohremu.Config{}), demoorg.Default())
 	c, _ := New(Options{BaseURL: e.URL(), APIKey: e.APIKey()})
 	id, _ := e.ID("E0350")
 	ctx := context.Background()
