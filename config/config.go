@@ -168,6 +168,10 @@ type Intake struct {
 	RatePerMinute int      `yaml:"rate_per_minute"`
 	ReadTimeout   Duration `yaml:"read_timeout"`
 	SignatureSkew Duration `yaml:"signature_skew"`
+	// Concurrency bounds how many HR records one webhook batch or one
+	// `jml import` delivers to Temporal at once (default 32), so a
+	// 1,000-record batch answers in seconds, well inside the write timeout.
+	Concurrency int `yaml:"concurrency"`
 	// CodecWithoutToken is set by `jml dev` only: its UI has no sign-in, so
 	// loopback callers may use the codec endpoint without a bearer.
 	CodecWithoutToken bool `yaml:"-"`

@@ -365,6 +365,9 @@ func (c *Config) applyDefaults() {
 	if c.Intake.RatePerMinute == 0 {
 		c.Intake.RatePerMinute = 600
 	}
+	if c.Intake.Concurrency == 0 {
+		c.Intake.Concurrency = 32
+	}
 	if c.Intake.ReadTimeout == 0 {
 		c.Intake.ReadTimeout = Duration(10 * time.Second)
 	}
@@ -486,6 +489,9 @@ func (v *validator) semantics(c *Config) {
 		if c.Slack.SecurityChannel == "" {
 			v.add(0, "slack.security_channel", "is required when slack is enabled (SLA breaches are posted there)")
 		}
+	}
+	if c.Intake.Concurrency < 1 || c.Intake.Concurrency > 1024 {
+		v.add(0, "intake.concurrency", fmt.Sprintf("%d is not between 1 and 1024", c.Intake.Concurrency))
 	}
 	if _, _, err := net.SplitHostPort(c.Intake.Listen); err != nil {
 		v.add(0, "intake.listen", fmt.Sprintf("%q is not host:port", c.Intake.Listen))

@@ -136,3 +136,14 @@ func TestCodecRequiredWrittenWins(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, cfg.Codec.Required)
 }
+
+func TestIntakeConcurrency(t *testing.T) {
+	demo, err := os.ReadFile("demo.yaml")
+	require.NoError(t, err)
+	cfg, err := ParseFor("d.yaml", demo, env(nil), NeedNothing)
+	require.NoError(t, err)
+	assert.Equal(t, 32, cfg.Intake.Concurrency, "the default")
+	bad := strings.Replace(string(demo), "  ui_origin:", "  concurrency: -3\n  ui_origin:", 1)
+	p := problems(t, func() error { _, err := ParseFor("d.yaml", []byte(bad), env(nil), NeedNothing); return err }())
+	assert.Contains(t, p["intake.concurrency"], "-3 is not between 1 and 1024")
+}

@@ -6,8 +6,11 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // HRStatus is the HR employment status.
@@ -68,23 +71,78 @@ func (es Errors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// MaxFieldLen is the longest value, in characters, any text field of a
+// record may hold (employee ids: 64). Longer values are refused, not
+// truncated: they would reach every directory (a 10,000-character title did).
+const MaxFieldLen = 256
+
+// textFields lists the record's text fields by their JSON names.
+func (r HRRecord) textFields() []struct{ name, v string } {
+	return []struct{ name, v string }{
+		{"source", r.Source}, {"source_id", r.SourceID}, {"employee_id", r.EmployeeID}, {"email", r.Email},
+		{"given_name", r.GivenName}, {"family_name", r.FamilyName}, {"display_name", r.DisplayName},
+		{"department", r.Department}, {"title", r.Title}, {"location", r.Location}, {"country", r.Country},
+		{"timezone", r.Timezone}, {"cost_center", r.CostCenter}, {"employment_type", r.EmploymentType},
+		{"manager_employee_id", r.ManagerEmployeeID}, {"status", string(r.Status)}, {"start_date", r.StartDate},
+		{"termination_date", r.TerminationDate},
+	}
+}
+
+// textProblem says what is wrong with a text value, "" when nothing: not
+// UTF-8, too long, a control character (CR/LF/NUL/tab: they split log lines
+// and CSV rows), or a bidirectional control (U+202E and kin reorder what a
+// reader sees, e.g. in Slack or the UI). email also refuses every format
+// character (zero-width and the like), since an address is matched byte
+// for byte.
+func textProblem(field, v string) string {
+	if !utf8.ValidString(v) {
+		return "is not valid UTF-8"
+	}
+	if n := utf8.RuneCountInString(v); n > MaxFieldLen {
+		return fmt.Sprintf("is %d characters long: at most %d", n, MaxFieldLen)
+	}
+	for i, c := range v {
+		switch {
+		case unicode.IsControl(c):
+			return fmt.Sprintf("has a control character (%U) at byte %d", c, i)
+		case unicode.Is(unicode.Bidi_Control, c):
+			return fmt.Sprintf("has a bidirectional control character (%U) at byte %d", c, i)
+		case field == "email" && (unicode.Is(unicode.Cf, c) || c > unicode.MaxASCII && unicode.IsSpace(c)):
+			return fmt.Sprintf("has an invisible or format character (%U) at byte %d", c, i)
+		}
+	}
+	return ""
+}
+
 // Validate checks the record and returns every problem at once (nil when
 // valid). ref names the record when EmployeeID is empty (e.g. "line 7").
 func (r HRRecord) Validate(ref string) error {
 	id := r.EmployeeID
-	if id == "" {
-		id = ref
+	if id == "" || textProblem("employee_id", id) != "" {
+		id = ref // never echo an unprintable or huge id into an error
 	}
 	var es Errors
 	add := func(field, reason string) { es = append(es, &FieldError{Record: id, Field: field, Reason: reason}) }
-	if r.EmployeeID == "" {
+	bad := map[string]bool{}
+	for _, f := range r.textFields() {
+		if p := textProblem(f.name, f.v); p != "" {
+			add(f.name, p)
+			bad[f.name] = true
+		}
+	}
+	// Past this point a field already refused is not looked at again (nor echoed).
+	switch {
+	case bad["employee_id"]:
+	case r.EmployeeID == "":
 		add("employee_id", "is required")
-	} else if !validID(r.EmployeeID) {
+	case !validID(r.EmployeeID):
 		add("employee_id", "must be letters, digits, '-' or '_' (at most 64)")
 	}
-	if r.Email == "" {
+	switch at := strings.IndexByte(r.Email, '@'); {
+	case bad["email"]:
+	case r.Email == "":
 		add("email", "is required")
-	} else if at := strings.IndexByte(r.Email, '@'); at < 1 || at == len(r.Email)-1 || strings.ContainsAny(r.Email, " ,;<>\"") {
+	case at < 1 || at == len(r.Email)-1 || strings.ContainsAny(r.Email, " ,;<>\""):
 		add("email", "is not an email address")
 	}
 	if r.GivenName == "" {
@@ -93,27 +151,27 @@ func (r HRRecord) Validate(ref string) error {
 	if r.FamilyName == "" {
 		add("family_name", "is required")
 	}
-	switch r.Status {
-	case HRPending, HRActive, HROnLeave, HRTerminated:
-	case "":
+	switch {
+	case bad["status"]:
+	case r.Status == "":
 		add("status", "is required (pending, active, on_leave, terminated)")
-	default:
+	case !slices.Contains([]HRStatus{HRPending, HRActive, HROnLeave, HRTerminated}, r.Status):
 		add("status", fmt.Sprintf("%q is not one of pending, active, on_leave, terminated", r.Status))
 	}
-	switch r.EmploymentType {
-	case "", "full_time", "part_time", "contractor", "intern":
+	switch {
+	case bad["employment_type"], slices.Contains([]string{"", "full_time", "part_time", "contractor", "intern"}, r.EmploymentType):
 	default:
 		add("employment_type", fmt.Sprintf("%q is not one of full_time, part_time, contractor, intern", r.EmploymentType))
 	}
 	for _, d := range []struct{ field, v string }{{"start_date", r.StartDate}, {"termination_date", r.TerminationDate}} {
-		if d.v == "" {
+		if d.v == "" || bad[d.field] {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
 			add(d.field, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", d.v))
 		}
 	}
-	if r.Timezone != "" {
+	if r.Timezone != "" && !bad["timezone"] {
 		if _, err := time.LoadLocation(r.Timezone); err != nil {
 			add("timezone", fmt.Sprintf("%q is not an IANA time zone", r.Timezone))
 		}
@@ -129,6 +187,10 @@ func (r HRRecord) Validate(ref string) error {
 	}
 	return es
 }
+
+// ValidEmployeeID reports whether s is usable as an employee id (and so in
+// a workflow id): letters, digits, '-' or '_', at most 64.
+func ValidEmployeeID(s string) bool { return s != "" && validID(s) }
 
 func validID(s string) bool {
 	if len(s) > 64 {

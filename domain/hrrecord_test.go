@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +62,75 @@ func TestTerminationAndStartInTheEmployeesZone(t *testing.T) {
 	r.Timezone = ""
 	assert.Equal(t, time.UTC, r.TimeZone())
 	assert.Equal(t, "Ada Lovelace", r.Name())
+}
+
+func TestValidateTextFields(t *testing.T) {
+	long := strings.Repeat("x", MaxFieldLen+1)
+	cases := []struct {
+		name   string
+		mutate func(*HRRecord)
+		want   string
+	}{
+		{"title over the limit", func(r *HRRecord) { r.Title = long }, "field title: is 257 characters long: at most 256"},
+		{"a 900,000-character title", func(r *HRRecord) { r.Title = strings.Repeat("t", 900_000) }, "field title: is 900000 characters long"},
+		{"given name over the limit", func(r *HRRecord) { r.GivenName = long }, "field given_name: is 257 characters"},
+		{"department over the limit", func(r *HRRecord) { r.Department = long }, "field department: is 257"},
+		{"LF in a name", func(r *HRRecord) { r.FamilyName = "Love\nlace" }, "field family_name: has a control character (U+000A)"},
+		{"CR in a name", func(r *HRRecord) { r.GivenName = "A\rda" }, "field given_name: has a control character (U+000D)"},
+		{"NUL in a name", func(r *HRRecord) { r.DisplayName = "Ada\x00" }, "field display_name: has a control character (U+0000)"},
+		{"NUL in the cost centre", func(r *HRRecord) { r.CostCenter = "CC\x00" }, "field cost_center: has a control character"},
+		{"CR in the location", func(r *HRRecord) { r.Location = "London\r" }, "field location: has a control character"},
+		{"right-to-left override in the email", func(r *HRRecord) { r.Email = "ada\u202egnp.test@demo.jml.test" }, "field email: has a bidirectional control character (U+202E)"},
+		{"zero-width space in the email", func(r *HRRecord) { r.Email = "ada\u200b@demo.jml.test" }, "field email: has an invisible or format character (U+200B)"},
+		{"right-to-left override in a name", func(r *HRRecord) { r.GivenName = "Ada\u202e" }, "field given_name: has a bidirectional control character"},
+		{"invalid UTF-8", func(r *HRRecord) { r.Title = "\xff" }, "field title: is not valid UTF-8"},
+		{"a control character in the status is not echoed twice", func(r *HRRecord) { r.Status = "active\n" }, "field status: has a control character"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := valid()
+			c.mutate(&r)
+			err := r.Validate("line 2")
+			require.Error(t, err)
+			var es Errors
+			require.True(t, errors.As(err, &es))
+			assert.Len(t, es, 1, "one problem, one error: %v", err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Less(t, len(err.Error()), 400, "the error never echoes the long value")
+		})
+	}
+	r := valid()
+	r.GivenName = strings.Repeat("é", MaxFieldLen) // characters, not bytes
+	r.DisplayName = "José Ñúñez-O'Brien"
+	r.FamilyName = "زهرا\u200cی" // a zero-width non-joiner belongs in Persian names
+	assert.NoError(t, r.Validate("line 2"))
+
+	r = valid()
+	r.EmployeeID = "E\n1"
+	assert.ErrorContains(t, r.Validate("line 9"), "record line 9: field employee_id: has a control character",
+		"a bad id is not used to name the record")
+}
+
+func TestFirstOccurrences(t *testing.T) {
+	recs := []HRRecord{{EmployeeID: "E1"}, {EmployeeID: "E2"}, {EmployeeID: "E1"}, {}, {EmployeeID: "E1"}}
+	assert.Equal(t, []int{0, 1, 0, -1, 0}, FirstOccurrences(recs))
+}
+
+func TestManagerCycles(t *testing.T) {
+	rec := func(id, mgr string) HRRecord { return HRRecord{EmployeeID: id, ManagerEmployeeID: mgr} }
+	cases := []struct {
+		name string
+		recs []HRRecord
+		want [][]string
+	}{
+		{"a tree", []HRRecord{rec("E1", ""), rec("E2", "E1"), rec("E3", "E2")}, nil},
+		{"manager outside the file", []HRRecord{rec("E2", "E9"), rec("E3", "E2")}, nil},
+		{"two people", []HRRecord{rec("E1", "E2"), rec("E2", "E1")}, [][]string{{"E1", "E2"}}},
+		{"three, entered from a tail", []HRRecord{rec("E9", "E1"), rec("E1", "E2"), rec("E2", "E3"), rec("E3", "E1")}, [][]string{{"E1", "E2", "E3"}}},
+		{"two cycles", []HRRecord{rec("A", "B"), rec("B", "A"), rec("C", "D"), rec("D", "C"), rec("E", "A")}, [][]string{{"A", "B"}, {"C", "D"}}},
+		{"self is not a cycle here", []HRRecord{rec("E1", "E1")}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { assert.Equal(t, c.want, ManagerCycles(c.recs)) })
+	}
 }

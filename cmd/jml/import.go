@@ -25,9 +25,10 @@ type dryRun struct{}
 func (dryRun) Submit(context.Context, domain.HRRecord) (string, error) { return "", nil }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Usage: jml import --config FILE [--dry-run] EXPORT...", stderr)
+	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. Usage: jml import --config FILE [--dry-run] EXPORT...", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	dry := fs.Bool("dry-run", false, "validate and quarantine only; deliver nothing (no Temporal connection)")
+	conc := fs.Int("concurrency", 0, "records delivered to Temporal at once (default intake.concurrency, 32)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -41,6 +42,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// A dry-run checks the file and the exports only: no credential, no
 	// Temporal. A delivery needs Temporal and the codec, never a directory.
 	var sub importer.Submitter = dryRun{}
+	var known func(context.Context, string) (bool, error) // nil in a dry run: managers are checked against the file only
 	var cfg *config.Config
 	var z zerolog.Logger
 	if *dry {
@@ -55,7 +57,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer s.client.Close()
 		cfg, z = s.cfg, s.log
-		sub = employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
+		sink := employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
+		sub, known = sink, sink.Known
+	}
+	if *conc <= 0 {
+		*conc = cfg.Intake.Concurrency
 	}
 	quarantined := false
 	for _, path := range files {
@@ -63,7 +69,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return usagef("%s: %v", path, err)
 		}
-		res := importer.Run(ctx, sub, "import:"+path, rows)
+		res := importer.Import(ctx, rows, importer.Options{Source: "import:" + path, Known: known, Concurrency: *conc,
+			Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) { return sub.Submit(ctx, rec) }})
 		res.File, res.UnknownColumns = path, unknown
 		if res.QuarantineFile, err = importer.WriteQuarantine(cfg.Evidence.Dir, path, res.Quarantined, time.Now()); err != nil {
 			return fmt.Errorf("%s: write the quarantine file: %w", path, err)
@@ -72,9 +79,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *dry {
 			verb = "valid"
 		}
-		fmt.Fprintf(stdout, "%s: %d %s, %d quarantined\n", path, res.Accepted, verb, len(res.Quarantined))
+		c := res.Counts
+		fmt.Fprintf(stdout, "%s: %d %s, %d quarantined, %d unchanged (%d rows)\n", path, c.Delivered, verb, c.Quarantined, c.Unchanged, c.Rows)
 		if len(unknown) > 0 {
 			fmt.Fprintf(stdout, "  ignored unknown columns: %v\n", unknown)
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(stdout, "  warning: %s\n", w)
 		}
 		for _, q := range res.Quarantined {
 			fmt.Fprintf(stdout, "  quarantined %s: %s\n", q.Ref, q.Reason)
@@ -83,7 +94,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "  quarantine file: %s\n", res.QuarantineFile)
 			quarantined = true
 		}
-		z.Info().Str("file", path).Int("accepted", res.Accepted).Int("quarantined", len(res.Quarantined)).Bool("dry_run", *dry).Msg("HR import")
+		z.Info().Str("file", path).Int("rows", c.Rows).Int("delivered", c.Delivered).Int("unchanged", c.Unchanged).
+			Int("quarantined", c.Quarantined).Int("warnings", len(res.Warnings)).Bool("dry_run", *dry).Msg("HR import")
 	}
 	if quarantined {
 		return errQuarantined

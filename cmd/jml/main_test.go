@@ -235,4 +235,22 @@ func TestImportDryRunQuarantinesAndExits1(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, exitUsage, run([]string{"import", "--config", cfg, "--dry-run", filepath.Join(dir, "x.txt")}, &out, &errOut))
 	assert.Contains(t, errOut.String(), "unknown export format")
+
+	// The issue's file: a stray quote in row 2 of 9; a manager nobody knows.
+	quote := filepath.Join(dir, "quote.csv")
+	rows := "employee_id,email,given_name,family_name,status,manager_employee_id\n"
+	for n := 1; n <= 9; n++ {
+		q := ""
+		if n == 2 {
+			q = `"`
+		}
+		rows += fmt.Sprintf("E%d,%se%d@demo.jml.test,A,B,active,E1\n", n, q, n)
+	}
+	rows = strings.Replace(rows, "E1,e1@demo.jml.test,A,B,active,E1", "E1,e1@demo.jml.test,A,B,active,E77", 1)
+	require.NoError(t, os.WriteFile(quote, []byte(rows), 0o600))
+	out.Reset()
+	assert.Equal(t, exitRuntime, run([]string{"import", "--config", cfg, "--dry-run", quote}, &out, &errOut))
+	assert.Contains(t, out.String(), "quote.csv: 8 valid, 1 quarantined, 0 unchanged (9 rows)")
+	assert.Contains(t, out.String(), "quarantined line 3: line 3: malformed CSV")
+	assert.Contains(t, out.String(), "warning: record E1 (line 2): field manager_employee_id: manager E77 is neither in this batch nor checked against jml")
 }

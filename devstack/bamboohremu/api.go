@@ -78,10 +78,8 @@ func (a *api) Snapshot() any {
 	defer a.mu.RUnlock()
 	out := make([]map[string]string, 0, len(a.order))
 	for _, id := range a.order {
-		m := map[string]string{"id": id}
-		for k, v := range a.emps[id].f {
-			m[k] = v
-		}
+		m := a.latest(a.emps[id])
+		m["id"] = id
 		out = append(out, m)
 	}
 	return map[string]any{"employees": out, "webhooks": a.sent}
@@ -116,14 +114,22 @@ func (a *api) ServeAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (a *api) render(emp *employee, fields []string) map[string]any {
+// onlyCurrent reads the query parameter: BambooHR hides future-dated
+// values unless it is false.
+func onlyCurrent(r *http.Request) bool {
+	v := strings.ToLower(r.URL.Query().Get("onlyCurrent"))
+	return v != "false" && v != "0"
+}
+
+func (a *api) render(emp *employee, fields []string, onlyCurrent bool) map[string]any {
 	m := make(map[string]any, len(fields)+1)
 	m["id"] = emp.id
 	for _, f := range fields {
 		if f == "id" {
 			continue
 		}
-		v, ok := emp.f[f]
+		_, ok := emp.f[f]
+		v := a.value(emp, f, onlyCurrent)
 		if !ok || v == "" {
 			m[f] = nil
 			continue
@@ -148,7 +154,7 @@ func (a *api) employee(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	var out map[string]any
 	if ok {
-		out = a.render(emp, fields)
+		out = a.render(emp, fields, onlyCurrent(r))
 	}
 	a.mu.RUnlock()
 	if !ok {
@@ -188,7 +194,7 @@ func (a *api) directory(w http.ResponseWriter) {
 		if emp.f["status"] != "Active" {
 			continue
 		}
-		m := a.render(emp, directoryFields)
+		m := a.render(emp, directoryFields, true)
 		m["photoUploaded"] = false
 		m["canUploadPhoto"] = 0
 		emps = append(emps, m)
@@ -209,7 +215,8 @@ type reportReq struct {
 }
 
 // report is POST /reports/custom?format=JSON: every employee (active and
-// inactive), optionally only those changed since filters.lastChanged.value.
+// inactive), optionally only those changed since filters.lastChanged.value;
+// future-dated values only with onlyCurrent=false.
 func (a *api) report(w http.ResponseWriter, r *http.Request) {
 	if f := r.URL.Query().Get("format"); !strings.EqualFold(f, "JSON") {
 		fail(w, http.StatusBadRequest, "the emulator supports format=JSON only")
@@ -235,6 +242,7 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	current := onlyCurrent(r)
 	a.mu.RLock()
 	emps := make([]any, 0, len(a.order))
 	for _, id := range a.order {
@@ -242,7 +250,7 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 		if !since.IsZero() && emp.lastChanged.Before(since) {
 			continue
 		}
-		emps = append(emps, a.render(emp, req.Fields))
+		emps = append(emps, a.render(emp, req.Fields, current))
 	}
 	a.mu.RUnlock()
 	title := req.Title

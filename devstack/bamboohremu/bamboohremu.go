@@ -49,9 +49,18 @@ type Delivery struct {
 
 type employee struct {
 	id          string
-	f           map[string]string
+	f           map[string]string // values in effect now
+	future      map[string]dated  // future-dated values of table fields
 	lastChanged time.Time
 }
+
+// dated is a value that takes effect on a date (YYYY-MM-DD).
+type dated struct{ value, effective string }
+
+// TableFields are the fields BambooHR keeps as effective-dated history
+// (job information, employment status). A value dated after today is
+// hidden from the API unless the request says onlyCurrent=false.
+var TableFields = []string{"department", "jobTitle", "location", "division", "supervisorEId", "employmentHistoryStatus"}
 
 // Emulator is the BambooHR emulator.
 type Emulator struct {
@@ -127,7 +136,7 @@ func (e *Emulator) Seed(org demoorg.Org) {
 func (a *api) add(r domain.HRRecord) *employee {
 	a.nextID++
 	id := strconv.Itoa(a.nextID)
-	emp := &employee{id: id, f: fieldsOf(r), lastChanged: a.cfg.Now().UTC()}
+	emp := &employee{id: id, f: fieldsOf(r), future: map[string]dated{}, lastChanged: a.cfg.Now().UTC()}
 	a.emps[id] = emp
 	a.order = append(a.order, id)
 	if r.EmployeeID != "" {
@@ -142,6 +151,38 @@ func (a *api) setSupervisor(emp *employee, managerNumber string) {
 		emp.f["supervisorEId"] = a.byNum[managerNumber]
 	}
 	emp.f["supervisor"] = a.supervisorName(emp.f["supervisorEId"])
+	a.datePreHire(emp)
+}
+
+// datePreHire makes a future hire's job information effective on the hire
+// date, as BambooHR records it: until then the API shows none of it unless
+// asked for future-dated values.
+func (a *api) datePreHire(emp *employee) {
+	hire := emp.f["hireDate"]
+	if hire == "" || hire == NoDate || hire <= a.today() {
+		return
+	}
+	for _, k := range TableFields {
+		if v := emp.f[k]; v != "" {
+			emp.future[k] = dated{value: v, effective: hire}
+			emp.f[k] = ""
+		}
+	}
+	emp.f["supervisor"] = ""
+}
+
+func (a *api) today() string { return a.cfg.Now().UTC().Format(time.DateOnly) }
+
+// value is a field as the API shows it: a future-dated value once its date
+// has come, or at once when onlyCurrent is false.
+func (a *api) value(emp *employee, field string, onlyCurrent bool) string {
+	if field == "supervisor" {
+		return a.supervisorName(a.value(emp, "supervisorEId", onlyCurrent))
+	}
+	if d, ok := emp.future[field]; ok && (!onlyCurrent || d.effective <= a.today()) {
+		return d.value
+	}
+	return emp.f[field]
 }
 
 // supervisorName is the "Last, First" BambooHR derives from supervisorEId
@@ -186,7 +227,8 @@ func (e *Emulator) ID(employeeNumber string) (string, bool) {
 	return id, ok
 }
 
-// Employee returns a copy of an employee's fields.
+// Employee returns a copy of an employee's fields, future-dated values
+// included (what HR has entered, whenever it takes effect).
 func (e *Emulator) Employee(id string) (map[string]string, bool) {
 	e.api.mu.RLock()
 	defer e.api.mu.RUnlock()
@@ -194,9 +236,13 @@ func (e *Emulator) Employee(id string) (map[string]string, bool) {
 	if !ok {
 		return nil, false
 	}
+	return e.api.latest(emp), true
+}
+
+func (a *api) latest(emp *employee) map[string]string {
 	out := make(map[string]string, len(emp.f))
-	for k, v := range emp.f {
-		out[k] = v
+	for k := range emp.f {
+		out[k] = a.value(emp, k, false)
 	}
-	return out, true
+	return out
 }

@@ -266,3 +266,86 @@ func TestUpdateConsistent(t *testing.T) {
 		t.Errorf("cleared supervisor: %q %q", f["supervisorEId"], f["supervisor"])
 	}
 }
+
+// TestFutureDatedValuesHidden: like BambooHR, values effective after today
+// (a joiner's job information, a scheduled transfer) are only shown to
+// requests with onlyCurrent=false, on both the employee and the report.
+func TestFutureDatedValuesHidden(t *testing.T) {
+	clock := now
+	e := start(t, Config{Now: func() time.Time { return clock }})
+	key := e.APIKey()
+	org := demoorg.New(40, 3)
+	joiner := org.Joiners[0] // starts after now
+	jid, _ := e.ID(joiner.EmployeeID)
+	const fields = "department,jobTitle,supervisorEId,supervisor,employmentHistoryStatus,hireDate,workEmail"
+	getOne := func(id, q string) map[string]any {
+		t.Helper()
+		code, _, b := get(t, e, "GET", "/api/v1/employees/"+id+"?fields="+fields+q, key, "x", "")
+		if code != 200 {
+			t.Fatalf("%s: %d", id, code)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := getOne(jid, ""); m["department"] != nil || m["jobTitle"] != nil || m["supervisorEId"] != nil || m["hireDate"] != joiner.StartDate || m["workEmail"] != joiner.Email {
+		t.Errorf("a pre-start joiner's job information is future-dated, hidden by default: %v", m)
+	}
+	if m := getOne(jid, "&onlyCurrent=true"); m["department"] != nil {
+		t.Errorf("onlyCurrent=true hides it too: %v", m)
+	}
+	m := getOne(jid, "&onlyCurrent=false")
+	mid, _ := e.ID(joiner.ManagerEmployeeID)
+	if m["department"] != joiner.Department || m["jobTitle"] != joiner.Title || m["supervisorEId"] != mid || m["supervisor"] == nil {
+		t.Errorf("onlyCurrent=false shows it: %v", m)
+	}
+
+	report := func(q string) map[string]map[string]any {
+		t.Helper()
+		code, _, b := get(t, e, "POST", "/api/v1/reports/custom?format=JSON"+q, key, "x", `{"fields":["department","jobTitle"]}`)
+		if code != 200 {
+			t.Fatalf("report: %d", code)
+		}
+		var rep struct{ Employees []map[string]any }
+		_ = json.Unmarshal(b, &rep)
+		out := map[string]map[string]any{}
+		for _, r := range rep.Employees {
+			out[r["id"].(string)] = r
+		}
+		return out
+	}
+	if r := report(""); r[jid]["department"] != nil {
+		t.Errorf("report hides future-dated values by default: %v", r[jid])
+	}
+	if r := report("&onlyCurrent=false"); r[jid]["department"] != joiner.Department {
+		t.Errorf("report with onlyCurrent=false: %v", r[jid])
+	}
+
+	// A transfer entered now, effective next month.
+	emp := org.Employees[9].Record
+	id, _ := e.ID(emp.EmployeeID)
+	if err := e.Schedule(id, "2026-12-15", map[string]string{"department": "Finance", "jobTitle": "Controller"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Schedule(id, "2026-12-15", map[string]string{"workEmail": "x@y"}); err == nil {
+		t.Error("workEmail is not effective-dated")
+	}
+	if m := getOne(id, ""); m["department"] != emp.Department || m["jobTitle"] != emp.Title {
+		t.Errorf("before the date, the current values: %v", m)
+	}
+	if m := getOne(id, "&onlyCurrent=false"); m["department"] != "Finance" || m["jobTitle"] != "Controller" {
+		t.Errorf("future-dated values on request: %v", m)
+	}
+	if f, _ := e.Employee(id); f["department"] != "Finance" {
+		t.Errorf("the inspection API shows what HR entered: %v", f)
+	}
+	clock = time.Date(2026, 12, 15, 0, 0, 1, 0, time.UTC)
+	if m := getOne(id, ""); m["department"] != "Finance" {
+		t.Errorf("on the date it is current: %v", m)
+	}
+	if m := getOne(jid, ""); m["department"] != joiner.Department {
+		t.Errorf("the joiner started %s: current now: %v", joiner.StartDate, m)
+	}
+}

@@ -37,7 +37,7 @@ func (e *Emulator) Hire(r domain.HRRecord) (string, error) {
 	a.setSupervisor(emp, r.ManagerEmployeeID)
 	id := emp.id
 	changed := make([]string, 0, len(emp.f))
-	for k, v := range emp.f {
+	for k, v := range a.latest(emp) {
 		if v != "" && v != NoDate {
 			changed = append(changed, k)
 		}
@@ -76,10 +76,11 @@ func (e *Emulator) Update(id string, fields map[string]string) error {
 	}
 	var changed []string
 	for k, v := range fields {
-		if emp.f[k] != v {
+		if a.value(emp, k, false) != v {
 			changed = append(changed, k)
-			emp.f[k] = v
 		}
+		emp.f[k] = v
+		delete(emp.future, k) // a change entered as effective now replaces a future-dated one
 	}
 	if sup, ok := fields["supervisorEId"]; ok {
 		emp.f["supervisor"] = a.supervisorName(sup)
@@ -89,6 +90,39 @@ func (e *Emulator) Update(id string, fields map[string]string) error {
 	if len(changed) == 0 {
 		return nil
 	}
+	sort.Strings(changed)
+	return e.send("employee.updated", id, changed)
+}
+
+// Schedule enters a future-dated change of table fields (TableFields;
+// "supervisorEId" takes a BambooHR id) effective on date (YYYY-MM-DD), and
+// sends employee.updated naming them, as BambooHR does when the row is
+// entered. The API shows the new values once the date has come, or before
+// then only to requests with onlyCurrent=false.
+func (e *Emulator) Schedule(id, date string, fields map[string]string) error {
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return fmt.Errorf("effective date %q is not YYYY-MM-DD", date)
+	}
+	a := e.api
+	a.mu.Lock()
+	emp, ok := a.emps[id]
+	if !ok {
+		a.mu.Unlock()
+		return fmt.Errorf("no employee %s", id)
+	}
+	changed := make([]string, 0, len(fields))
+	for k := range fields {
+		if !slices.Contains(TableFields, k) {
+			a.mu.Unlock()
+			return fmt.Errorf("%q is not an effective-dated field (one of %v)", k, TableFields)
+		}
+		changed = append(changed, k)
+	}
+	for k, v := range fields {
+		emp.future[k] = dated{value: v, effective: date}
+	}
+	emp.lastChanged = a.cfg.Now().UTC()
+	a.mu.Unlock()
 	sort.Strings(changed)
 	return e.send("employee.updated", id, changed)
 }

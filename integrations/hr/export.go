@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -87,12 +88,15 @@ func jsonErr(err error) error {
 	return err
 }
 
-// Row is one line of an HR export: the record, or why it cannot be used.
+// Row is one row of an HR export: the record, or why it cannot be used.
 type Row struct {
-	Ref    string // "line 7"
-	Record domain.HRRecord
-	Err    error    // nil when the row parsed; validation is the caller's
-	Fields []string // the raw fields, kept for the quarantine file
+	Ref     string // "line 7", or "lines 7-9" for a row with a quoted line break
+	Line    int    // the row's first line in the file (the header is line 1); 0 outside CSV
+	EndLine int    // its last line
+	Record  domain.HRRecord
+	Err     error    // nil when the row parsed; validation is the caller's
+	Fields  []string // the raw fields, kept for the quarantine file
+	Raw     string   // the raw line of a row that is not CSV at all, kept likewise
 }
 
 // csvColumns maps export column names (the JSON names of domain.HRRecord) to setters.
@@ -139,12 +143,25 @@ func parseTime(dst *time.Time, field, v string) error {
 // ParseCSV reads an HR export with a header row of domain.HRRecord's JSON names
 // (case-insensitive; unknown columns are returned so the caller can warn).
 // A file-level problem (no header, a required column missing, a column
-// twice) is an error; a bad row is a Row with Err set, and every other row
-// is still returned.
+// twice) is an error. Nothing else stops the file: a bad row is a Row with
+// Err set and parsing resumes at the next line, so every line after the
+// header belongs to exactly one Row (blank lines to none). A quoted field
+// may span lines only where that row then parses into the header's columns
+// with no line break in a column jml reads; otherwise the quote was stray,
+// its first line alone is the bad row and the next line is read afresh.
 func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
-	r := csv.NewReader(in)
-	r.FieldsPerRecord = -1 // checked per row, so one short row does not stop the file
-	r.TrimLeadingSpace = true
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read: %w", err)
+	}
+	lines := lineStarts(data)
+	newReader := func(from int) *csv.Reader {
+		r := csv.NewReader(bytes.NewReader(data[from:]))
+		r.FieldsPerRecord = -1 // checked per row, so one short row does not stop the file
+		r.TrimLeadingSpace = true
+		return r
+	}
+	r := newReader(0)
 	header, err := r.Read()
 	if err == io.EOF {
 		return nil, nil, errors.New("empty file: a header row is required")
@@ -175,44 +192,104 @@ func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
 	if len(missing) > 0 {
 		return nil, unknown, fmt.Errorf("header: missing required column(s) %s", strings.Join(missing, ", "))
 	}
+	// The reader in use started at byte from, which is file line base+1.
+	from, base := 0, 0
+	lineOf := func(rel int64) int { // file line holding the reader's byte rel
+		off := from + int(rel)
+		return sort.Search(len(lines), func(i int) bool { return lines[i] > off })
+	}
+	// restart quarantines file line n alone and reads on from line n+1.
+	restart := func(n int, reason string) {
+		rows = append(rows, Row{Ref: fmt.Sprintf("line %d", n), Line: n, EndLine: n,
+			Err: fmt.Errorf("line %d: malformed CSV: %s", n, reason), Raw: rawLine(data, lines, n)})
+		if n < len(lines) {
+			from, base = lines[n], n
+		} else {
+			from, base = len(data), n
+		}
+		r = newReader(from)
+	}
 	for {
 		fields, err := r.Read()
 		if err == io.EOF {
 			return rows, unknown, nil
 		}
-		row := Row{Fields: fields}
-		switch {
-		case err != nil:
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return rows, unknown, fmt.Errorf("read: %w", err)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			restart(base+pe.StartLine, pe.Err.Error())
+			continue
+		}
+		if err != nil {
+			return rows, unknown, fmt.Errorf("read: %w", err)
+		}
+		rel, _ := r.FieldPos(0)
+		first, last := base+rel, lineOf(r.InputOffset()-1)
+		if last > first {
+			if len(fields) != len(header) || breakIn(fields, setters) {
+				restart(first, fmt.Sprintf("a quoted field runs from line %d into line %d (a stray quote?)", first, last))
+				continue
 			}
-			row.Ref = fmt.Sprintf("line %d", pe.StartLine)
-			row.Err = fmt.Errorf("%s: malformed CSV: %v", row.Ref, pe.Err)
-		case len(fields) != len(header):
-			line, _ := r.FieldPos(0)
-			row.Ref = fmt.Sprintf("line %d", line)
+		}
+		row := Row{Fields: fields, Line: first, EndLine: last, Ref: fmt.Sprintf("line %d", first)}
+		if last > first {
+			row.Ref = fmt.Sprintf("lines %d-%d", first, last)
+		}
+		if len(fields) != len(header) {
 			row.Err = fmt.Errorf("%s: %d fields, the header has %d", row.Ref, len(fields), len(header))
-		default:
-			line, _ := r.FieldPos(0)
-			row.Ref = fmt.Sprintf("line %d", line)
-			for i, v := range fields {
-				if setters[i] == nil {
-					continue
-				}
-				if err := setters[i](&row.Record, strings.TrimSpace(v)); err != nil {
-					var fe *domain.FieldError
-					if errors.As(err, &fe) {
-						fe.Record = row.Ref
-						if row.Record.EmployeeID != "" {
-							fe.Record = row.Record.EmployeeID + " (" + row.Ref + ")"
-						}
+			rows = append(rows, row)
+			continue
+		}
+		for i, v := range fields {
+			if setters[i] == nil {
+				continue
+			}
+			if err := setters[i](&row.Record, strings.TrimSpace(v)); err != nil {
+				var fe *domain.FieldError
+				if errors.As(err, &fe) {
+					fe.Record = row.Ref
+					if row.Record.EmployeeID != "" {
+						fe.Record = row.Record.EmployeeID + " (" + row.Ref + ")"
 					}
-					row.Err = err
-					break
 				}
+				row.Err = err
+				break
 			}
 		}
 		rows = append(rows, row)
 	}
+}
+
+// breakIn reports whether a column jml reads holds a line break (no record
+// field may; a break in an ignored column, e.g. notes, is fine).
+func breakIn(fields []string, setters []func(*domain.HRRecord, string) error) bool {
+	for i, v := range fields {
+		if setters[i] != nil && strings.ContainsAny(v, "\r\n") {
+			return true
+		}
+	}
+	return false
+}
+
+// lineStarts is the byte offset of each line of data (line n starts at
+// [n-1]); lines end at '\n'.
+func lineStarts(data []byte) []int {
+	out := []int{0}
+	for i, c := range data {
+		if c == '\n' && i+1 < len(data) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// rawLine is file line n without its line ending.
+func rawLine(data []byte, lines []int, n int) string {
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	end := len(data)
+	if n < len(lines) {
+		end = lines[n]
+	}
+	return strings.TrimRight(string(data[lines[n-1]:end]), "\r\n")
 }

@@ -1,6 +1,8 @@
 package hr
 
 import (
+	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,20 +83,126 @@ func TestParseJSONShapes(t *testing.T) {
 	}
 }
 
+// TestParseCSVStrayQuotes: a quote in one row never takes the rows after it.
+func TestParseCSVStrayQuotes(t *testing.T) {
+	const hdr = "employee_id,email,given_name,family_name,status,notes\n"
+	good := func(n int) string { return fmt.Sprintf("E%04d,p%d@demo.jml.test,Given,Family,active,\n", n, n) }
+	file := func(bad string) string {
+		var b strings.Builder
+		b.WriteString(hdr + good(1) + bad)
+		for n := 3; n <= 9; n++ {
+			b.WriteString(good(n))
+		}
+		return b.String()
+	}
+	cases := []struct {
+		name, bad string
+		want      string // the reason of line 3
+	}{
+		{"opening quote never closed", `E0002,"grace@demo.jml.test,Grace,Hopper,active,` + "\n", "malformed CSV"},
+		{"bare quote inside a field", `E0002,grace@demo.jml.test,Gr"ace,Hopper,active,` + "\n", `bare " in non-quoted-field`},
+		{"quote closed by a later row's quote", `E0002,"grace@demo.jml.test,Grace,Hopper,active,` + "\n", "malformed CSV"},
+		{"text after a closing quote", `E0002,"grace"x@demo.jml.test,Grace,Hopper,active,` + "\n", "malformed CSV"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := file(c.bad)
+			if c.name == "quote closed by a later row's quote" {
+				in = strings.Replace(in, "E0006,p6@demo.jml.test,Given", `E0006,p6@demo.jml.test",Given`, 1)
+			}
+			rows, _, err := ParseCSV(strings.NewReader(in))
+			require.NoError(t, err)
+			refs := map[string]error{}
+			for _, r := range rows {
+				refs[r.Ref] = r.Err
+			}
+			require.Len(t, rows, 9, "header + 9 rows is 9 rows, whatever one of them holds: %v", refs)
+			require.Error(t, refs["line 3"])
+			assert.Contains(t, refs["line 3"].Error(), "line 3: malformed CSV")
+			assert.Contains(t, refs["line 3"].Error(), c.want)
+			assert.Equal(t, 3, rows[1].Line)
+			assert.Equal(t, strings.TrimSuffix(c.bad, "\n"), rows[1].Raw, "the raw line is kept for the quarantine file")
+			ok := 0
+			for _, r := range rows {
+				if r.Err == nil {
+					ok++
+				}
+			}
+			want := 8
+			if c.name == "quote closed by a later row's quote" {
+				want = 7 // line 7 has the stray closing quote itself
+			}
+			assert.Equal(t, want, ok, "every other row parses: %v", refs)
+		})
+	}
+
+	// A quoted line break in a column jml ignores is one row over two lines.
+	rows, _, err := ParseCSV(strings.NewReader(hdr + good(1) + "E0002,g@demo.jml.test,Grace,Hopper,active,\"first\nsecond\"\n" + good(3)))
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	assert.NoError(t, rows[1].Err)
+	assert.Equal(t, "lines 3-4", rows[1].Ref)
+	assert.Equal(t, []int{3, 4}, []int{rows[1].Line, rows[1].EndLine})
+	assert.Equal(t, "E0003", rows[2].Record.EmployeeID)
+	assert.Equal(t, "line 5", rows[2].Ref)
+
+	// In a column jml reads, it is a stray quote: the first line alone is bad.
+	rows, _, err = ParseCSV(strings.NewReader(hdr + good(1) + "E0002,g@demo.jml.test,\"Gr\nace\",Hopper,active,\n" + good(3)))
+	require.NoError(t, err)
+	require.Len(t, rows, 4)
+	assert.ErrorContains(t, rows[1].Err, "line 3: malformed CSV: a quoted field runs from line 3 into line 4")
+	assert.Equal(t, "line 4", rows[2].Ref)
+	assert.Error(t, rows[2].Err, "the rest of the broken row is a bad row of its own")
+	assert.Equal(t, "E0003", rows[3].Record.EmployeeID)
+
+	// Blank lines and CRLF line endings are no rows.
+	rows, _, err = ParseCSV(strings.NewReader(strings.ReplaceAll(hdr+good(1)+"\n\n"+good(4), "\n", "\r\n")))
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "line 5", rows[1].Ref)
+}
+
+// FuzzParseCSV: whatever the bytes, the header is an error or every line
+// after it belongs to exactly one row, in order, and blank lines to none.
 func FuzzParseCSV(f *testing.F) {
 	f.Add([]byte(header + "E0001,ada@demo.jml.test,Ada,Lovelace,Engineering,SRE,full_time,active,2026-01-05,,100\n"))
 	f.Add([]byte("employee_id,email,given_name,family_name,status\n\"x\n"))
+	f.Add([]byte("employee_id,email,given_name,family_name,status,n\nE1,\"a,b,c,d,e\nE2,a,b,c,active,\"x\ny\"\n\r\nE3,a\"b,c,d,e,f\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rows, _, err := ParseCSV(strings.NewReader(string(data)))
 		if err != nil {
 			assert.Nil(t, rows)
 			return
 		}
+		lines := strings.Split(string(data), "\n")
+		if strings.HasSuffix(string(data), "\n") {
+			lines = lines[:len(lines)-1]
+		}
+		hr := csv.NewReader(strings.NewReader(string(data)))
+		hr.FieldsPerRecord = -1
+		hr.TrimLeadingSpace = true
+		_, err = hr.Read()
+		require.NoError(t, err, "the header parsed once")
+		headerEnd := strings.Count(string(data[:hr.InputOffset()]), "\n")
+		if hr.InputOffset() == int64(len(data)) && !strings.HasSuffix(string(data), "\n") {
+			headerEnd = len(lines)
+		}
+		next := headerEnd + 1
 		for _, r := range rows {
-			assert.NotEmpty(t, r.Ref)
+			require.NotEmpty(t, r.Ref)
+			require.GreaterOrEqual(t, r.Line, next, "rows in order, none overlapping: %+v", rows)
+			require.GreaterOrEqual(t, r.EndLine, r.Line)
+			require.LessOrEqual(t, r.EndLine, len(lines))
+			for n := next; n < r.Line; n++ {
+				require.Contains(t, []string{"", "\r"}, lines[n-1], "line %d is in no row, so it must be blank", n)
+			}
+			next = r.EndLine + 1
 			if r.Err == nil {
 				_ = r.Record.Validate(r.Ref)
 			}
+		}
+		for n := next; n <= len(lines); n++ {
+			require.Contains(t, []string{"", "\r"}, lines[n-1], "line %d is in no row, so it must be blank", n)
 		}
 	})
 }

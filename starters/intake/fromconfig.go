@@ -26,6 +26,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		Listen:        cfg.Intake.Listen,
 		MaxBodyBytes:  cfg.Intake.MaxBodyBytes,
 		RatePerMinute: cfg.Intake.RatePerMinute,
+		Concurrency:   cfg.Intake.Concurrency,
 		ReadTimeout:   cfg.Intake.ReadTimeout.D(),
 		SignatureSkew: cfg.Intake.SignatureSkew.D(),
 		HRSecret:      cfg.Secrets.HRWebhookSecret.Reveal(),

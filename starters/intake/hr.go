@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/starters/importer"
 )
 
 // Signature headers of jml's HR webhook: the sender signs
@@ -61,11 +63,15 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, skew time.
 
 // Result is the answer per record.
 type Result struct {
-	EmployeeID string `json:"employee_id,omitempty"`
-	Ref        string `json:"ref"`
-	WorkflowID string `json:"workflow_id,omitempty"`
-	Error      string `json:"error,omitempty"`
+	EmployeeID string   `json:"employee_id,omitempty"`
+	Ref        string   `json:"ref"`
+	WorkflowID string   `json:"workflow_id,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"` // applied, but a human should look (unknown manager, manager cycle)
 }
+
+// errQueue is the answer for a good record Temporal did not take.
+const errQueue = "could not be queued; retry later"
 
 // maxRecords bounds one webhook request.
 const maxRecords = 1000
@@ -105,45 +111,48 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	results := make([]Result, len(recs))
-	failed := 0
+	sig := r.Header.Get(HeaderSignature)
+	// The batch goes through the import's rules (per record and across the
+	// batch: one row per employee) and is delivered concurrently, so even
+	// 1,000 records answer in seconds.
+	rows := make([]hr.Row, len(recs))
 	for i, rec := range recs {
-		ref := fmt.Sprintf("records[%d]", i)
-		results[i] = Result{EmployeeID: rec.EmployeeID, Ref: ref}
-		if rec.Source == "" {
-			rec.Source = "webhook"
-		}
-		if err := rec.Validate(ref); err != nil {
-			results[i].Error = err.Error()
-			failed++
-			continue
-		}
-		id, err := s.opts.Sink.Deliver(r.Context(), rec, deliveryID("hr", r.Header.Get(HeaderSignature), i))
-		if err != nil {
-			s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
-			results[i].Error = "could not be queued; retry later"
-			failed++
-			continue
-		}
-		results[i].WorkflowID = id
+		rows[i] = hr.Row{Ref: fmt.Sprintf("records[%d]", i), Record: rec}
 	}
+	opts := importer.Options{Source: "webhook", Concurrency: s.opts.Concurrency,
+		Submit: func(ctx context.Context, i int, rec domain.HRRecord) (string, error) {
+			id, err := s.opts.Sink.Deliver(ctx, rec, deliveryID("hr", sig, i))
+			if err != nil {
+				s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
+			}
+			return id, err
+		}}
+	if k, ok := s.opts.Sink.(interface {
+		Known(context.Context, string) (bool, error)
+	}); ok {
+		opts.Known = k.Known
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.BatchDeadline)
+	defer cancel()
+	res := importer.Import(ctx, rows, opts)
+	results := make([]Result, len(recs))
+	retry := 0
+	for i, o := range res.Outcomes {
+		results[i] = Result{EmployeeID: o.EmployeeID, Ref: o.Ref, WorkflowID: o.WorkflowID, Error: o.Error, Warnings: o.Warnings}
+		if o.NotDelivered {
+			results[i].Error = errQueue // Temporal's words stay in the log
+			retry++
+		}
+	}
+	failed := res.Counts.Quarantined
 	status := http.StatusAccepted
 	switch {
-	case failed == len(recs) && failed > 0 && allInvalid(results):
+	case failed == len(recs) && failed > 0 && retry == 0:
 		status = http.StatusUnprocessableEntity
 	case failed == len(recs):
 		status = http.StatusServiceUnavailable
 	case failed > 0:
 		status = http.StatusMultiStatus
 	}
-	writeJSON(w, status, map[string]any{"results": results})
-}
-
-func allInvalid(rs []Result) bool {
-	for _, r := range rs {
-		if r.Error == "could not be queued; retry later" {
-			return false
-		}
-	}
-	return true
+	writeJSON(w, status, map[string]any{"counts": res.Counts, "results": results})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,6 +115,78 @@ func TestHRRecordsEndpoint(t *testing.T) {
 			assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 		})
 	}
+}
+
+// TestHRRecordsBatchRules: the webhook applies the import's rules: the
+// length limit (a 900,000-character title got through), one record per
+// employee per batch, warnings for unknown managers, and counts that add up.
+func TestHRRecordsBatchRules(t *testing.T) {
+	rec := func(id, mgr, title string) string {
+		return fmt.Sprintf(`{"employee_id":%q,"email":"%s@demo.jml.test","given_name":"A","family_name":"B","title":%q,"status":"active","manager_employee_id":%q}`,
+			id, strings.ToLower(id), title, mgr)
+	}
+	body := `{"records":[` + strings.Join([]string{
+		rec("E1", "", "SRE"),
+		rec("E2", "E1", strings.Repeat("t", 900_000)),
+		rec("E3", "E404", "SRE"),
+		rec("E1", "", "Duplicate"),
+		rec("E4", "E1", "Bad\nline"),
+	}, ",") + `]}`
+	sink := &recordingSink{}
+	s := newServer(sink, Options{MaxBodyBytes: 2 << 20})
+	w := post(t, s.Handler(), body, signedAt(now, body))
+	require.Equal(t, 207, w.Code, w.Body.String()[:min(500, w.Body.Len())])
+	var got struct {
+		Counts  map[string]int `json:"counts"`
+		Results []Result       `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+	assert.Equal(t, map[string]int{"rows": 5, "delivered": 2, "unchanged": 0, "quarantined": 3}, got.Counts)
+	require.Len(t, got.Results, 5)
+	assert.Equal(t, "employee/E1", got.Results[0].WorkflowID)
+	assert.Contains(t, got.Results[1].Error, "record E2: field title: is 900000 characters long: at most 256")
+	assert.Less(t, len(got.Results[1].Error), 300, "the title is not echoed")
+	assert.Equal(t, "employee/E3", got.Results[2].WorkflowID)
+	require.Len(t, got.Results[2].Warnings, 1)
+	assert.Contains(t, got.Results[2].Warnings[0], "manager E404 is neither in this batch nor")
+	assert.Contains(t, got.Results[3].Error, "field employee_id: E1 is already in this batch at records[0]")
+	assert.Contains(t, got.Results[4].Error, "field title: has a control character (U+000A)")
+	assert.Len(t, sink.got, 2)
+	assert.Less(t, w.Body.Len(), 4000, "the answer never echoes the 900,000 characters")
+}
+
+// slowSink queues E1 and never answers for anyone else until the context ends.
+type slowSink struct{ recordingSink }
+
+func (s *slowSink) Deliver(ctx context.Context, r domain.HRRecord, deliveryID string) (string, error) {
+	if r.EmployeeID != "E1" {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return s.recordingSink.Deliver(ctx, r, deliveryID)
+}
+
+// TestHRRecordsBatchDeadline: a batch Temporal is too slow for is answered
+// at the deadline, the unqueued records marked retry-later, instead of the
+// server cutting the connection at its write timeout.
+func TestHRRecordsBatchDeadline(t *testing.T) {
+	rec := func(id string) string {
+		return fmt.Sprintf(`{"employee_id":%q,"email":"%s@demo.jml.test","given_name":"A","family_name":"B","status":"active"}`, id, id)
+	}
+	body := `{"records":[` + rec("E1") + `,` + rec("E2") + `,` + rec("E3") + `]}`
+	sink := &slowSink{}
+	s := newServer(sink, Options{BatchDeadline: 50 * time.Millisecond})
+	w := post(t, s.Handler(), body, signedAt(now, body))
+	require.Equal(t, 207, w.Code, w.Body.String())
+	var got struct {
+		Counts  map[string]int `json:"counts"`
+		Results []Result       `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+	assert.Equal(t, map[string]int{"rows": 3, "delivered": 1, "unchanged": 0, "quarantined": 2}, got.Counts)
+	assert.Equal(t, "employee/E1", got.Results[0].WorkflowID)
+	assert.Equal(t, errQueue, got.Results[1].Error)
+	assert.Equal(t, errQueue, got.Results[2].Error)
 }
 
 func TestReplayedRequestRefused(t *testing.T) {

@@ -52,6 +52,11 @@ type Options struct {
 	HRSecret      string          // HMAC key of /hr/records and BambooHR's webhook key
 	BambooHR      EmployeeFetcher // mounts POST /hr/bamboohr when set
 	Sink          RecordSink
+	Concurrency   int // records of one batch delivered at once; default 32
+	// BatchDeadline bounds delivering one batch (default 15s), so the
+	// answer always beats the write timeout (ReadTimeout + 20s): records
+	// not queued by then are answered "retry later", never a cut connection.
+	BatchDeadline time.Duration
 	Codec         http.Handler // mounted at /codec/ when set
 	// SlackSigningSecret and Elevation mount POST /slack/interactivity
 	// (approval buttons) and POST /slack/commands (/elevate) when both are set.
@@ -82,6 +87,12 @@ func New(o Options) *Server {
 	}
 	if o.ReadTimeout <= 0 {
 		o.ReadTimeout = 10 * time.Second
+	}
+	if o.BatchDeadline <= 0 {
+		o.BatchDeadline = 15 * time.Second
+	}
+	if o.BatchDeadline <= 0 {
+		o.BatchDeadline = 15 * time.Second
 	}
 	if o.SignatureSkew <= 0 {
 		o.SignatureSkew = 5 * time.Minute

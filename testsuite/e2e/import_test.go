@@ -36,7 +36,7 @@ func TestImportCSVProvisionsAndQuarantines(t *testing.T) {
 	require.NoError(t, err)
 	sink := employees.Sink{Client: e.Client, TaskQueue: e.Config.Temporal.TaskQueue, Policy: e.Config.Policy()}
 	res := importer.Run(context.Background(), sink, "import:test", rows)
-	assert.Equal(t, 2, res.Accepted)
+	assert.Equal(t, importer.Counts{Rows: 3, Delivered: 2, Quarantined: 1}, res.Counts)
 	require.Len(t, res.Quarantined, 1)
 	assert.Equal(t, "E9999", res.Quarantined[0].EmployeeID)
 	assert.Contains(t, res.Quarantined[0].Reason, "field start_date")

@@ -260,13 +260,19 @@ func date(s string) string {
 	return s
 }
 
-// GetEmployee reads one employee by BambooHR id.
+// BambooHR answers with the values in effect today unless asked for
+// future-dated ones too. jml wants them: a joiner's department, title and
+// supervisor are entered effective on the start date, and without them a
+// pre-start joiner would match the wrong catalog rules.
+const onlyCurrent = "false"
+
+// GetEmployee reads one employee by BambooHR id, future-dated values included.
 func (c *Client) GetEmployee(ctx context.Context, id string) (domain.HRRecord, error) {
 	if id == "" || strings.ContainsAny(id, "/?#") {
 		return domain.HRRecord{}, &directory.Error{System: System, Op: "get_employee", Kind: directory.KindPermanent, Message: fmt.Sprintf("invalid employee id %q", id)}
 	}
 	var f fields
-	q := url.Values{"fields": {strings.Join(c.fields.names(), ",")}}
+	q := url.Values{"fields": {strings.Join(c.fields.names(), ",")}, "onlyCurrent": {onlyCurrent}}
 	if err := c.do(ctx, "get_employee", http.MethodGet, "/employees/"+url.PathEscape(id)+"?"+q.Encode(), nil, &f); err != nil {
 		return domain.HRRecord{}, err
 	}
@@ -290,7 +296,7 @@ func (c *Client) employeeNumber(ctx context.Context, id string) (string, error) 
 		return num, nil
 	}
 	var f fields
-	q := url.Values{"fields": {c.fields.EmployeeID}}
+	q := url.Values{"fields": {c.fields.EmployeeID}, "onlyCurrent": {onlyCurrent}}
 	if err := c.do(ctx, "get_employee", http.MethodGet, "/employees/"+url.PathEscape(id)+"?"+q.Encode(), nil, &f); err != nil {
 		return "", err
 	}
@@ -305,8 +311,8 @@ type report struct {
 	Employees []fields `json:"employees"`
 }
 
-// ListEmployees reads every employee, current and former, with one custom
-// report. since, when non-zero, limits it to employees changed since then.
+// ListEmployees reads every employee, current and former, future-dated
+// values included, with one custom report. since, when non-zero, limits it to employees changed since then.
 func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]domain.HRRecord, error) {
 	req := map[string]any{"title": "jml employees", "fields": append([]string{"id"}, c.fields.names()...)}
 	if !since.IsZero() {
@@ -314,7 +320,7 @@ func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]domain.H
 	}
 	body, _ := json.Marshal(req)
 	var rep report
-	if err := c.do(ctx, "list_employees", http.MethodPost, "/reports/custom?format=JSON&onlyCurrent=true", body, &rep); err != nil {
+	if err := c.do(ctx, "list_employees", http.MethodPost, "/reports/custom?format=JSON&onlyCurrent="+onlyCurrent, body, &rep); err != nil {
 		return nil, err
 	}
 	nums := make(map[string]string, len(rep.Employees))

@@ -324,3 +324,37 @@ func BenchmarkClientGetEmployee(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }
+
+// TestFutureDatedValues: BambooHR hides values effective after today
+// unless asked; the client asks, on the report and the single fetch, so a
+// pre-start joiner has the department, title and manager of their first day.
+func TestFutureDatedValues(t *testing.T) {
+	e := emu(t, bamboohremu.Config{})
+	c := newClient(t, e, nil)
+	ctx := context.Background()
+	want := org.Joiners[0] // starts 2026-12-07, after now
+	got, err := c.GetEmployee(ctx, bid(t, e, want.EmployeeID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Department != want.Department || got.Title != want.Title || got.ManagerEmployeeID != want.ManagerEmployeeID ||
+		got.Location != want.Location || got.CostCenter != want.CostCenter || got.EmploymentType != want.EmploymentType || got.Status != domain.HRPending {
+		t.Errorf("pre-start joiner from GetEmployee:\ngot  %+v\nwant %+v", got, want)
+	}
+	rs, err := c.ListEmployees(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rs {
+		if r.EmployeeID == want.EmployeeID {
+			found = true
+			if r.Department != want.Department || r.Title != want.Title || r.ManagerEmployeeID != want.ManagerEmployeeID {
+				t.Errorf("pre-start joiner from ListEmployees:\ngot  %+v\nwant %+v", r, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not listed", want.EmployeeID)
+	}
+}
