@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -261,22 +262,32 @@ func date(s string) string {
 }
 
 // BambooHR answers with the values in effect today unless asked for
-// future-dated ones too. jml wants them: a joiner's department, title and
-// supervisor are entered effective on the start date, and without them a
-// pre-start joiner would match the wrong catalog rules.
-const onlyCurrent = "false"
+// future-dated ones too (onlyCurrent=false). jml wants them only for someone
+// who has not started: a joiner's department, title and supervisor are
+// entered effective on the start date, and without them a pre-start joiner
+// would match the wrong catalog rules. For everyone else the future values
+// are a transfer not yet in effect: taking them would move access early, as
+// no record carries a move's effective date. So the client reads current
+// values, and reads again with future ones for those whose hire date is ahead.
+func onlyCurrent(current bool) string { return strconv.FormatBool(current) }
 
-// GetEmployee reads one employee by BambooHR id, future-dated values included.
+// GetEmployee reads one employee by BambooHR id: the values in effect today,
+// or, for someone who has not started, those of their first day.
 func (c *Client) GetEmployee(ctx context.Context, id string) (domain.HRRecord, error) {
 	if id == "" || strings.ContainsAny(id, "/?#") {
 		return domain.HRRecord{}, &directory.Error{System: System, Op: "get_employee", Kind: directory.KindPermanent, Message: fmt.Sprintf("invalid employee id %q", id)}
 	}
-	var f fields
-	q := url.Values{"fields": {strings.Join(c.fields.names(), ",")}, "onlyCurrent": {onlyCurrent}}
-	if err := c.do(ctx, "get_employee", http.MethodGet, "/employees/"+url.PathEscape(id)+"?"+q.Encode(), nil, &f); err != nil {
+	f, err := c.employeeFields(ctx, id, true)
+	if err != nil {
 		return domain.HRRecord{}, err
 	}
 	rec := c.record(id, f)
+	if rec.Status == domain.HRPending {
+		if f, err = c.employeeFields(ctx, id, false); err != nil {
+			return domain.HRRecord{}, err
+		}
+		rec = c.record(id, f)
+	}
 	if sup := f.get(c.fields.Manager); sup != "" && c.fields.EmployeeID != "id" {
 		num, err := c.employeeNumber(ctx, sup)
 		if err != nil && !directory.IsNotFound(err) {
@@ -285,6 +296,13 @@ func (c *Client) GetEmployee(ctx context.Context, id string) (domain.HRRecord, e
 		rec.ManagerEmployeeID = num
 	}
 	return rec, nil
+}
+
+func (c *Client) employeeFields(ctx context.Context, id string, current bool) (fields, error) {
+	var f fields
+	q := url.Values{"fields": {strings.Join(c.fields.names(), ",")}, "onlyCurrent": {onlyCurrent(current)}}
+	err := c.do(ctx, "get_employee", http.MethodGet, "/employees/"+url.PathEscape(id)+"?"+q.Encode(), nil, &f)
+	return f, err
 }
 
 // employeeNumber resolves a supervisor's BambooHR id to their employee id.
@@ -296,7 +314,7 @@ func (c *Client) employeeNumber(ctx context.Context, id string) (string, error) 
 		return num, nil
 	}
 	var f fields
-	q := url.Values{"fields": {c.fields.EmployeeID}, "onlyCurrent": {onlyCurrent}}
+	q := url.Values{"fields": {c.fields.EmployeeID}, "onlyCurrent": {onlyCurrent(false)}}
 	if err := c.do(ctx, "get_employee", http.MethodGet, "/employees/"+url.PathEscape(id)+"?"+q.Encode(), nil, &f); err != nil {
 		return "", err
 	}
@@ -311,8 +329,10 @@ type report struct {
 	Employees []fields `json:"employees"`
 }
 
-// ListEmployees reads every employee, current and former, future-dated
-// values included, with one custom report. since, when non-zero, limits it to employees changed since then.
+// ListEmployees reads every employee, current and former, with one custom
+// report of today's values, and a second with future-dated values when
+// someone has not started yet (their first day's values are taken, as in
+// GetEmployee). since, when non-zero, limits it to employees changed since then.
 func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]domain.HRRecord, error) {
 	req := map[string]any{"title": "jml employees", "fields": append([]string{"id"}, c.fields.names()...)}
 	if !since.IsZero() {
@@ -320,8 +340,31 @@ func (c *Client) ListEmployees(ctx context.Context, since time.Time) ([]domain.H
 	}
 	body, _ := json.Marshal(req)
 	var rep report
-	if err := c.do(ctx, "list_employees", http.MethodPost, "/reports/custom?format=JSON&onlyCurrent="+onlyCurrent, body, &rep); err != nil {
+	if err := c.do(ctx, "list_employees", http.MethodPost, "/reports/custom?format=JSON&onlyCurrent="+onlyCurrent(true), body, &rep); err != nil {
 		return nil, err
+	}
+	pending := map[string]bool{}
+	for _, f := range rep.Employees {
+		if c.record(f.get("id"), f).Status == domain.HRPending {
+			pending[f.get("id")] = true
+		}
+	}
+	if len(pending) > 0 {
+		var future report
+		if err := c.do(ctx, "list_employees", http.MethodPost, "/reports/custom?format=JSON&onlyCurrent="+onlyCurrent(false), body, &future); err != nil {
+			return nil, err
+		}
+		byID := make(map[string]fields, len(pending))
+		for _, f := range future.Employees {
+			if pending[f.get("id")] {
+				byID[f.get("id")] = f
+			}
+		}
+		for i, f := range rep.Employees {
+			if ff, ok := byID[f.get("id")]; ok {
+				rep.Employees[i] = ff
+			}
+		}
 	}
 	nums := make(map[string]string, len(rep.Employees))
 	for _, f := range rep.Employees {

@@ -156,8 +156,9 @@ func TestListEmployees(t *testing.T) {
 	if byID["E0020"].Status != domain.HRTerminated || byID["E0041"].Status != domain.HRPending || byID["E0015"].ManagerEmployeeID != "E0001" {
 		t.Errorf("E0020 %s, E0041 %s, E0015 manager %q", byID["E0020"].Status, byID["E0041"].Status, byID["E0015"].ManagerEmployeeID)
 	}
-	if n := e.Counts()["reports"]; n != 1 {
-		t.Errorf("report calls %d", n)
+	// Today's values, then the future ones for the three pre-start joiners.
+	if n := e.Counts()["reports"]; n != 2 {
+		t.Errorf("report calls %d, want 2", n)
 	}
 	rs, err = c.ListEmployees(ctx, now.Add(-time.Second))
 	if err != nil || len(rs) != 43 { // everything was seeded "now"
@@ -356,5 +357,39 @@ func TestFutureDatedValues(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("%s not listed", want.EmployeeID)
+	}
+}
+
+// TestFutureTransferOfAnActiveEmployeeWaits: for someone who has started, a
+// future-dated transfer is not yet in effect. Taking it would move their
+// access before the move (no record carries a move's effective date), so the
+// client reads today's values for them, on the single fetch and the report.
+func TestFutureTransferOfAnActiveEmployeeWaits(t *testing.T) {
+	e := emu(t, bamboohremu.Config{})
+	c := newClient(t, e, nil)
+	ctx := context.Background()
+	want := org.Employees[5]
+	if want.Record.Status != domain.HRActive || want.Department == "Finance" {
+		t.Fatalf("fixture: want an active employee outside Finance, got %+v", want.Record)
+	}
+	if err := e.Schedule(bid(t, e, want.EmployeeID), time.Now().AddDate(0, 1, 0).Format(time.DateOnly),
+		map[string]string{"department": "Finance", "jobTitle": "Controller"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetEmployee(ctx, bid(t, e, want.EmployeeID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Department != want.Department || got.Title != want.Title {
+		t.Errorf("GetEmployee took the future transfer: got %s/%s, want %s/%s", got.Department, got.Title, want.Department, want.Title)
+	}
+	rs, err := c.ListEmployees(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.EmployeeID == want.EmployeeID && (r.Department != want.Department || r.Title != want.Title) {
+			t.Errorf("ListEmployees took the future transfer: got %s/%s, want %s/%s", r.Department, r.Title, want.Department, want.Title)
+		}
 	}
 }
