@@ -167,6 +167,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	start := time.Now()
 	sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
+	// HR holds everyone: the joiners' managers' records first, as HR would,
+	// since the joiner's notice goes to the work email of the manager's HR
+	// record (and so Slack takes its share of the faults too).
+	for _, rec := range managersOf(org, people) {
+		if _, err := sink.Submit(ctx, rec); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range people {
 		if _, err := sink.Submit(ctx, p.rec); err != nil {
 			return nil, err
@@ -263,6 +271,24 @@ func pick(org demoorg.Org, o Options, rng *rand.Rand, rep *Report) []person {
 	sort.Strings(rep.Leavers)
 	rng.Shuffle(len(people), func(i, j int) { people[i], people[j] = people[j], people[i] })
 	return people
+}
+
+// managersOf are the HR records of the joiners' managers (department heads,
+// never leavers).
+func managersOf(org demoorg.Org, people []person) []domain.HRRecord {
+	want := map[string]bool{}
+	for _, p := range people {
+		if !p.leaver && p.rec.ManagerEmployeeID != "" {
+			want[p.rec.ManagerEmployeeID] = true
+		}
+	}
+	var out []domain.HRRecord
+	for _, e := range org.Employees {
+		if want[e.EmployeeID] {
+			out = append(out, e.Record)
+		}
+	}
+	return out
 }
 
 // writeConfig writes config/demo.yaml pointed at the emulators, the dev

@@ -81,4 +81,12 @@ func TestAddToGroupAlreadyMemberByReadBack(t *testing.T) {
 	_, err = c.AddToGroup(ctx, acc.ID, "extra-x")
 	require.Equal(t, directory.KindPermanent, directory.KindOf(err), "%v", err)
 	require.NotContains(t, e.GroupsOf(acc.ID), "extra-x")
+
+	// a 400 whose read-back fails transiently (the chaos run: a retried add
+	// whose first answer was lost, then a 500 on memberOf) is transient, so
+	// the activity retries instead of blocking the lane
+	e.AddFault(emulator.Fault{Family: "groups", Method: "POST", Status: 400, Times: 1})
+	e.AddFault(emulator.Fault{Method: "GET", PathPrefix: "/v1.0/users/" + acc.ID + "/memberOf", Status: 500, Times: 1})
+	_, err = c.AddToGroup(ctx, acc.ID, "all-staff")
+	require.Equal(t, directory.KindTransient, directory.KindOf(err), "%v", err)
 }

@@ -80,7 +80,14 @@ func (c *Client) AddToGroup(ctx context.Context, id, group string) (domain.Outco
 	if err := c.graph.Groups().ByGroupId(gid).Members().Ref().Post(ctx, ref, nil); err != nil {
 		ce := c.fail(op, err)
 		if de := asDirErr(ce); de != nil && de.Status == http.StatusBadRequest {
-			if member, rerr := c.directMember(ctx, id, gid); rerr == nil && member {
+			member, rerr := c.directMember(ctx, id, gid)
+			if rerr != nil {
+				// Unknown whether the 400 was "already a member" (a retried
+				// add whose first answer was lost): answer as the read-back
+				// failed, so a transient failure is retried, not a blocked lane.
+				return "", c.fail(op, rerr)
+			}
+			if member {
 				return domain.AlreadyPresent, nil
 			}
 		}
