@@ -52,7 +52,7 @@ $(STATICCHECK):
 
 ## bench: the measured numbers in README.md
 bench: build temporal
-	./bin/jml bench --config $(CONFIG)
+	./bin/jml bench --leavers 100
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./devstack/...
 
 clean:
