@@ -21,7 +21,19 @@ import (
 	"github.com/jml-dev/jml/starters/intake"
 )
 
+// benchSubcommands are the benches beside the leaver latency one, each in
+// its own file: `jml bench chaos`, `jml bench intake`.
+var benchSubcommands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"chaos":  runBenchChaos,
+	"intake": runBenchIntake,
+}
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if sub, ok := benchSubcommands[args[0]]; ok {
+			return sub(ctx, args[1:], stdout, stderr)
+		}
+	}
 	fs := newFlags("bench", "Measures jml end to end on this machine: a Temporal dev server, the worker, the intake\nand the emulators (no throttling), all on loopback. For each leaver it times the HR record\nsent to the signed webhook until the Leaver workflow has disabled, revoked, removed and\nverified every directory and written the offboarding log.", stderr)
 	leavers := fs.Int("leavers", 30, "how many leavers to time in each scenario")
 	employees := fs.Int("employees", 500, "size of the demo organisation")

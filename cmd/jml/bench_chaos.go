@@ -11,21 +11,6 @@ import (
 	"github.com/jml-dev/jml/devstack/devserver"
 )
 
-// `jml bench chaos` is a sub-command of bench, wired here so the chaos
-// bench lives in one file.
-func init() {
-	bench := commands["bench"]
-	commands["bench"] = command{
-		summary: bench.summary + "; `jml bench chaos` kills the worker under injected faults and checks the end state",
-		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			if len(args) > 0 && args[0] == "chaos" {
-				return runBenchChaos(ctx, args[1:], stdout, stderr)
-			}
-			return bench.run(ctx, args, stdout, stderr)
-		},
-	}
-}
-
 func runBenchChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench chaos", "Runs leavers and joiners on a `jml worker` process (this binary) that is SIGKILLed at\nrandom points, while a Temporal dev server and every emulator stay up and fault a share of\ncalls: 429, 5xx (some after the call took effect), dropped connections, latency. Then checks\nthat every workflow completed, every directory is in its intended end state, each leaver has\nexactly one offboarding row and no account or membership is duplicated. Prints what it\ninjected and what it found; exits 1 when a check failed. The same seed replays the choices.", stderr)
 	leavers := fs.Int("leavers", 20, "how many employees leave")

@@ -20,21 +20,6 @@ import (
 	"github.com/jml-dev/jml/starters/intake"
 )
 
-// `jml bench intake` times HR batches into Temporal, wired as a
-// sub-command of bench like `jml bench chaos`.
-func init() {
-	bench := commands["bench"]
-	commands["bench"] = command{
-		summary: bench.summary + "; `jml bench intake` times a 1,000-record webhook batch and a 500-row import",
-		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			if len(args) > 0 && args[0] == "intake" {
-				return runBenchIntake(ctx, args[1:], stdout, stderr)
-			}
-			return bench.run(ctx, args, stdout, stderr)
-		},
-	}
-}
-
 func runBenchIntake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench intake", "Times HR records into their Employee workflows on a Temporal dev server with the worker and\nthe intake on loopback: one signed webhook batch until it is answered, two such batches at\nonce, and an import of rows through the same path as `jml import`. Every record is a\nfuture-dated joiner, so each starts one Employee workflow that waits for its start date.", stderr)
 	batch := fs.Int("batch", 1000, "records in one webhook batch (at most 1000)")
