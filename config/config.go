@@ -112,6 +112,12 @@ type EntraDir struct {
 	// DefaultUsageLocation (ISO 3166 alpha-2, e.g. US) is set on a joiner
 	// whose HR record has no country yet, so licensing does not wait.
 	DefaultUsageLocation string `yaml:"default_usage_location"`
+	// SyncedFrom names the directory Entra Connect syncs users from ("ad"):
+	// their synced attributes are mastered there (entra_sync.go).
+	SyncedFrom string `yaml:"synced_from"`
+	// SyncWait bounds how long the Entra lane waits for the sync to carry a
+	// change from AD (default 40m: Entra Connect's cycle is 30m).
+	SyncWait Duration `yaml:"sync_wait"`
 }
 
 // OktaDir is an Okta org.
