@@ -30,7 +30,7 @@ type stubActivities struct {
 	noManager map[string]bool
 	managers  map[string]string
 	logRows   []contract.OffboardingLogInput
-	synced    map[string]bool // "dir/employee" synced from AD (onPremisesSyncEnabled)
+	synced    map[string]bool     // "dir/employee" synced from AD (onPremisesSyncEnabled)
 	texts     map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
 

@@ -191,7 +191,11 @@ func TestSyncedMoverWritesOnlyCloudAccessInEntra(t *testing.T) {
 	h := newHybridRun(t)
 	h.employed("E0042")
 	old := rec()
-	moved := rec(func(r *domain.HRRecord) { r.Department = "Sales"; r.Title = "Account Executive"; r.ManagerEmployeeID = "E0009" })
+	moved := rec(func(r *domain.HRRecord) {
+		r.Department = "Sales"
+		r.Title = "Account Executive"
+		r.ManagerEmployeeID = "E0009"
+	})
 	granted := domain.Entitlements{Groups: map[string][]string{"entra": {"all-staff", "dept-engineering"}}}
 	h.stubs.setGroups("entra", "E0042", "all-staff", "dept-engineering")
 	h.env.ExecuteWorkflow(workflows.MoverWorkflow, contract.MoverInput{EmployeeID: "E0042", Old: old, New: moved, Policy: hybridPolicy(),
