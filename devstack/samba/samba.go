@@ -307,6 +307,9 @@ func writeConf(dc *DC, src string) error {
 	tlsDir := filepath.Join(dc.Dir, "private", "jmltls")
 	extra := strings.Join([]string{
 		"disable netbios = yes",
+		// A throw-away DC: no fsync per commit (Samba's own selftest
+		// setting), which makes seeding about ten times faster.
+		"ldb:nosync = true",
 		"tls enabled = yes",
 		"tls keyfile = " + filepath.Join(tlsDir, "key.pem"),
 		"tls certfile = " + filepath.Join(tlsDir, "cert.pem"),
