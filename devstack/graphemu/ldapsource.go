@@ -15,7 +15,8 @@ import (
 
 // LDAPSource reads users from a real Active Directory over LDAPS, as Entra
 // Connect's AD connector does: a paged subtree search of the domain for
-// user objects, with the attributes its default rules flow to Entra.
+// user objects (not the critical system ones: Administrator, krbtgt,
+// Guest), with the attributes its default rules flow to Entra.
 type LDAPSource struct {
 	URL      string // ldaps://127.0.0.1:636
 	BindDN   string // Administrator@DEMO.JML.TEST or a DN
@@ -51,7 +52,7 @@ func (s LDAPSource) SyncUsers(ctx context.Context) ([]SourceUser, error) {
 		return nil, err
 	}
 	req := ldap.NewSearchRequest(s.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-		"(&(objectCategory=person)(objectClass=user))", sourceAttributes, nil)
+		"(&(objectCategory=person)(objectClass=user)(!(isCriticalSystemObject=TRUE)))", sourceAttributes, nil)
 	res, err := conn.SearchWithPaging(req, 500)
 	if err != nil {
 		return nil, fmt.Errorf("entra connect: search %s: %w", s.BaseDN, err)
