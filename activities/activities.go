@@ -172,6 +172,7 @@ func (a *Activities) EnableAccount(ctx context.Context, in contract.AccountInput
 
 // DisableAccount blocks sign-in.
 func (a *Activities) DisableAccount(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
+	ctx = withWorkflowID(ctx)
 	return a.accountStep(ctx, in, "disable", func(d directory.Directory) (domain.Outcome, error) { return d.Disable(ctx, in.AccountID) })
 }
 

@@ -18,7 +18,7 @@ const (
 
 // KnownDirectories is every directory name a catalog entry may reference
 // (SCIM apps are referenced through `apps`).
-var KnownDirectories = []string{Entra, Okta, Google}
+var KnownDirectories = []string{Entra, Okta, Google, AD}
 
 // Tracks, from the IAM guide: which directory leads.
 const (
@@ -100,6 +100,7 @@ type Directories struct {
 	Entra  EntraDir  `yaml:"entra"`
 	Okta   OktaDir   `yaml:"okta"`
 	Google GoogleDir `yaml:"google"`
+	AD     ADDir     `yaml:"ad"`
 }
 
 // EntraDir is Microsoft Entra ID through Microsoft Graph.
@@ -276,6 +277,9 @@ func (c *Config) EnabledDirectories() []string {
 	}
 	if c.Directories.Google.Enabled {
 		out = append(out, Google)
+	}
+	if c.Directories.AD.Enabled {
+		out = append(out, AD)
 	}
 	return out
 }

@@ -103,6 +103,7 @@ func (v *validator) semantics(c *Config) {
 		}
 	}
 	v.catalog(c, enabled, apps)
+	v.adChecks(c)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		v.add(0, "log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}
@@ -222,6 +223,7 @@ func (v *validator) requireSecrets(c *Config) {
 	if c.Directories.Google.Enabled {
 		need(s.GoogleCredentials.Set() || s.GoogleToken.Set(), "directories.google", "JML_GOOGLE_CREDENTIALS (service-account JSON) or JML_GOOGLE_TOKEN, or the _FILE variant")
 	}
+	v.adSecrets(c)
 	for i, a := range c.SCIMApps {
 		need(s.SCIMTokens[a.Name].Set(), fmt.Sprintf("scim_apps[%d]", i), SCIMTokenVar(a.Name))
 	}
