@@ -8,10 +8,6 @@ import (
 	"github.com/jml-dev/jml/contract"
 )
 
-// AD is the directory name of on-premises Active Directory, the one source
-// Entra Connect syncs users from that jml knows.
-const AD = "ad"
-
 // DefaultSyncWait is the default bound on the wait for Entra Connect: its
 // delta sync runs every 30 minutes, so 40 leaves a cycle's slack.
 const DefaultSyncWait = 40 * time.Minute

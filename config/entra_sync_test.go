@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,4 +58,26 @@ func TestNoSyncedFromLeavesThePolicyCloudOnly(t *testing.T) {
 	p := c.Policy()
 	assert.Empty(t, p.EntraSyncedFrom)
 	assert.Zero(t, p.EntraSyncWait)
+}
+
+func TestSyncedFromADWithADEnabledFillsThePolicy(t *testing.T) {
+	b, err := os.ReadFile("demo.yaml")
+	require.NoError(t, err)
+	s := strings.Replace(string(b), "  entra:\n", "  entra:\n    synced_from: ad\n", 1)
+	s = strings.Replace(s, "  ad:\n    enabled: false\n", "  ad:\n    enabled: true\n", 1)
+	e := map[string]string{"JML_AD_BIND_PASSWORD": "x"}
+	for k, v := range demoEnv {
+		e[k] = v
+	}
+	c, err := Parse("demo.yaml", []byte(s), env(e))
+	require.NoError(t, err)
+	p := c.Policy()
+	assert.Equal(t, "ad", p.EntraSyncedFrom)
+	assert.Equal(t, DefaultSyncWait, p.EntraSyncWait, "40m by default")
+	assert.Contains(t, p.Directories, "ad")
+
+	s = strings.Replace(s, "    synced_from: ad\n", "    synced_from: ad\n    sync_wait: 5m\n", 1)
+	c, err = Parse("demo.yaml", []byte(s), env(e))
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Minute, c.Policy().EntraSyncWait)
 }
