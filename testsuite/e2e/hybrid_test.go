@@ -29,22 +29,8 @@ import (
 // verified disabled in Entra once the sync has carried AD's disable, within
 // the SLA; no write of an AD-mastered attribute reaches Graph.
 func TestHybridLeaverOfASyncedUser(t *testing.T) {
-	org := demoorg.New(50, 3) // the Env's organisation (EnvOptions defaults)
-	dc, seeded := harness.StartAD(t, org)
-	e := harness.Start(t, harness.EnvOptions{Configure: func(c *config.Config) {
-		a := &c.Directories.AD
-		a.Enabled, a.URL, a.BindDN, a.BaseDN, a.CAFile = true, dc.URL, dc.AdminUPN, dc.BaseDN, dc.CAFile
-		a.UsersOU, a.DisabledOU = samba.UsersOU, samba.DisabledOU
-		c.Secrets.ADBindPassword = config.NewSecret(dc.AdminPassword)
-		c.Directories.Entra.SyncedFrom = config.AD
-		c.Directories.Entra.SyncWait = config.Duration(2 * time.Minute) // a read back every 3 s
-	}})
+	e, dc, seeded := hybridEnv(t)
 	graph := e.Emulators.Graph
-	started, err := stack.StartEntraConnect(e.Config, graph, dc, 3*time.Second)
-	require.NoError(t, err)
-	require.True(t, started)
-	t.Cleanup(graph.StopSync)
-
 	leaver := e.Org.Employees[5]
 	emp := leaver.EmployeeID
 	eventually(t, e, "", "Entra Connect's first cycle makes the demo users synced", func() (bool, string) {
@@ -116,6 +102,80 @@ func TestHybridLeaverOfASyncedUser(t *testing.T) {
 	j := slices.IndexFunc(ch.Directories, func(d contract.DirectoryResult) bool { return d.Directory == "ad" })
 	require.GreaterOrEqual(t, j, 0)
 	assert.True(t, ch.Directories[j].Verified, "%+v", ch.Directories[j])
+}
+
+// hybridEnv is an Env whose Entra users are synced from a real Samba DC
+// seeded with the same organisation, Entra Connect's cycle every 3 s.
+func hybridEnv(t *testing.T) (*harness.Env, *samba.DC, samba.Seeded) {
+	t.Helper()
+	org := demoorg.New(50, 3) // the Env's organisation (EnvOptions defaults)
+	dc, seeded := harness.StartAD(t, org)
+	e := harness.Start(t, harness.EnvOptions{Configure: func(c *config.Config) {
+		a := &c.Directories.AD
+		a.Enabled, a.URL, a.BindDN, a.BaseDN, a.CAFile = true, dc.URL, dc.AdminUPN, dc.BaseDN, dc.CAFile
+		a.UsersOU, a.DisabledOU = samba.UsersOU, samba.DisabledOU
+		c.Secrets.ADBindPassword = config.NewSecret(dc.AdminPassword)
+		c.Directories.Entra.SyncedFrom = config.AD
+		c.Directories.Entra.SyncWait = config.Duration(2 * time.Minute) // a read back every 3 s
+	}})
+	started, err := stack.StartEntraConnect(e.Config, e.Emulators.Graph, dc, 3*time.Second)
+	require.NoError(t, err)
+	require.True(t, started)
+	t.Cleanup(e.Emulators.Graph.StopSync)
+	return e, dc, seeded
+}
+
+// A joiner in the hybrid shape is created in AD, not in Entra: Entra
+// Connect brings the account, then jml adds what is the cloud's (usage
+// location, licences, groups) to the synced user.
+func TestHybridJoinerIsCreatedInADAndSyncedToEntra(t *testing.T) {
+	e, dc, _ := hybridEnv(t)
+	graph := e.Emulators.Graph
+	rec := e.Org.Joiners[0]
+	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly) // started: enabled at once
+	sendHR(t, e, rec)
+	eventually(t, e, rec.EmployeeID, "joiner synced to Entra and licensed", func() (bool, string) {
+		u, ok := graph.UserByEmployeeID(rec.EmployeeID)
+		if !ok {
+			return false, "no entra user yet"
+		}
+		if u.OnPremises == nil {
+			return false, "entra user is cloud-only"
+		}
+		if len(u.Licenses) == 0 || !slices.Contains(graph.GroupsOf(u.ID), "all-staff") {
+			return false, fmt.Sprintf("licences %v groups %v", u.Licenses, graph.GroupsOf(u.ID))
+		}
+		st, err := employeeState(e, rec.EmployeeID)
+		return err == nil && st.LastChange != nil, "joiner not finished"
+	})
+	c, err := dc.Dial()
+	require.NoError(t, err)
+	defer c.Close()
+	res, err := c.Search(ldap.NewSearchRequest(samba.UsersOU, ldap.ScopeSingleLevel, ldap.NeverDerefAliases, 0, 0, false,
+		fmt.Sprintf("(employeeID=%s)", ldap.EscapeFilter(rec.EmployeeID)), []string{"userPrincipalName"}, nil))
+	require.NoError(t, err)
+	require.Len(t, res.Entries, 1, "created in AD's users OU")
+	assert.Equal(t, rec.Email, res.Entries[0].GetAttributeValue("userPrincipalName"))
+
+	u, _ := graph.UserByEmployeeID(rec.EmployeeID)
+	for _, r := range graph.Requests() {
+		assert.False(t, r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/v1.0/users"), "jml created no Entra user")
+		assert.NotEqual(t, http.StatusBadRequest, r.Status, "%s %s", r.Method, r.Path)
+	}
+	created := false
+	for _, a := range graph.Audits() {
+		if a.TargetID == u.ID && a.Activity == "Add user" {
+			created = a.InitiatedBy == "Microsoft Entra Connect"
+		}
+	}
+	assert.True(t, created, "the Entra user is Entra Connect's")
+	assert.NotEmpty(t, u.UsageLocation, "set by jml, for licensing")
+	st, err := employeeState(e, rec.EmployeeID)
+	require.NoError(t, err)
+	i := slices.IndexFunc(st.LastChange.Directories, func(d contract.DirectoryResult) bool { return d.Directory == "entra" })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, u.ID, st.LastChange.Directories[i].AccountID)
+	assert.Contains(t, st.LastChange.Directories[i].Actions[0].Outcome, "synced from ad after")
 }
 
 // adDisabled reads the employee's userAccountControl in the real DC (the
