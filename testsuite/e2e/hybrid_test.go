@@ -15,7 +15,6 @@ import (
 
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
-	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/samba"
 	"github.com/jml-dev/jml/devstack/stack"
 	"github.com/jml-dev/jml/domain"
@@ -29,7 +28,7 @@ import (
 // verified disabled in Entra once the sync has carried AD's disable, within
 // the SLA; no write of an AD-mastered attribute reaches Graph.
 func TestHybridLeaverOfASyncedUser(t *testing.T) {
-	e, dc, seeded := hybridEnv(t)
+	e, dc := hybridEnv(t)
 	graph := e.Emulators.Graph
 	leaver := e.Org.Employees[5]
 	emp := leaver.EmployeeID
@@ -47,7 +46,7 @@ func TestHybridLeaverOfASyncedUser(t *testing.T) {
 	sendHR(t, e, rec)
 
 	eventually(t, e, emp, "AD disabled and Entra sessions revoked", func() (bool, string) {
-		if !adDisabled(t, dc, seeded.DN, emp) {
+		if !adDisabled(t, dc, emp) {
 			return false, "AD account still enabled"
 		}
 		n, _ := graph.SessionsRevoked(u.ID)
@@ -106,30 +105,24 @@ func TestHybridLeaverOfASyncedUser(t *testing.T) {
 
 // hybridEnv is an Env whose Entra users are synced from a real Samba DC
 // seeded with the same organisation, Entra Connect's cycle every 3 s.
-func hybridEnv(t *testing.T) (*harness.Env, *samba.DC, samba.Seeded) {
+func hybridEnv(t *testing.T) (*harness.Env, *samba.DC) {
 	t.Helper()
-	org := demoorg.New(50, 3) // the Env's organisation (EnvOptions defaults)
-	dc, seeded := harness.StartAD(t, org)
-	e := harness.Start(t, harness.EnvOptions{Configure: func(c *config.Config) {
-		a := &c.Directories.AD
-		a.Enabled, a.URL, a.BindDN, a.BaseDN, a.CAFile = true, dc.URL, dc.AdminUPN, dc.BaseDN, dc.CAFile
-		a.UsersOU, a.DisabledOU = samba.UsersOU, samba.DisabledOU
-		c.Secrets.ADBindPassword = config.NewSecret(dc.AdminPassword)
+	e := harness.Start(t, harness.EnvOptions{AD: true, Configure: func(c *config.Config) {
 		c.Directories.Entra.SyncedFrom = config.AD
 		c.Directories.Entra.SyncWait = config.Duration(2 * time.Minute) // a read back every 3 s
 	}})
-	started, err := stack.StartEntraConnect(e.Config, e.Emulators.Graph, dc, 3*time.Second)
+	started, err := stack.StartEntraConnect(e.Config, e.Emulators.Graph, e.AD, 3*time.Second)
 	require.NoError(t, err)
 	require.True(t, started)
 	t.Cleanup(e.Emulators.Graph.StopSync)
-	return e, dc, seeded
+	return e, e.AD
 }
 
 // A joiner in the hybrid shape is created in AD, not in Entra: Entra
 // Connect brings the account, then jml adds what is the cloud's (usage
 // location, licences, groups) to the synced user.
 func TestHybridJoinerIsCreatedInADAndSyncedToEntra(t *testing.T) {
-	e, dc, _ := hybridEnv(t)
+	e, dc := hybridEnv(t)
 	graph := e.Emulators.Graph
 	rec := e.Org.Joiners[0]
 	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly) // started: enabled at once
@@ -180,7 +173,7 @@ func TestHybridJoinerIsCreatedInADAndSyncedToEntra(t *testing.T) {
 
 // adDisabled reads the employee's userAccountControl in the real DC (the
 // leaver moves the account, so it is found by employeeID).
-func adDisabled(t *testing.T, dc *samba.DC, _ map[string]string, emp string) bool {
+func adDisabled(t *testing.T, dc *samba.DC, emp string) bool {
 	t.Helper()
 	c, err := dc.Dial()
 	require.NoError(t, err)
