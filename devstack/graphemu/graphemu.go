@@ -64,6 +64,9 @@ type Group struct {
 	DisplayName string
 	Mail        string
 	Members     []string // user ids, in order added
+	// OnPremises: a group Entra Connect syncs from AD; its members are
+	// AD's, so Graph refuses membership writes (synced.go).
+	OnPremises bool
 }
 
 // RoleDefinition is a built-in directory role.

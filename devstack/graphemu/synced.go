@@ -322,3 +322,14 @@ func (e *Emulator) Audits() []Audit {
 	defer e.mu.RUnlock()
 	return append([]Audit(nil), e.audits...)
 }
+
+// AddSyncedGroup creates a security group as Entra Connect syncs it from
+// AD, with these members (user ids): Graph refuses changes to its members.
+func (e *Emulator) AddSyncedGroup(name string, members ...string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := &Group{ID: uuid.NewString(), DisplayName: name, OnPremises: true, Members: append([]string(nil), members...)}
+	e.groups[g.ID] = g
+	e.groupIDs = append(e.groupIDs, g.ID)
+	return g.ID
+}

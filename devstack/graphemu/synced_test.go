@@ -168,3 +168,18 @@ func TestSyncLoopRunsEveryIntervalAndOnDemand(t *testing.T) {
 	e.StartSync(&listSource{users: []SourceUser{adUser("Q0NDQw==", "cy.h3@demo.jml.test", "H0003")}}, 10*time.Millisecond)
 	require.Eventually(t, func() bool { _, ok := e.UserByEmployeeID("H0003"); return ok }, 5*time.Second, 10*time.Millisecond)
 }
+
+func TestSyncedGroupRefusesMembershipWrites(t *testing.T) {
+	e := start(t, 0)
+	cloud := e.Users()[0]
+	other := e.Users()[1]
+	gid := e.AddSyncedGroup("ad-finance", cloud.ID)
+	a := call(t, e, http.MethodPost, "/groups/"+gid+"/members/$ref", map[string]any{"@odata.id": e.URL() + "/v1.0/directoryObjects/" + other.ID})
+	assert.Equal(t, http.StatusBadRequest, a.status)
+	assert.Contains(t, errMessage(a), "on-premises mastered Directory Sync objects")
+	a = call(t, e, http.MethodDelete, "/groups/"+gid+"/members/"+cloud.ID+"/$ref", nil)
+	assert.Equal(t, http.StatusBadRequest, a.status)
+	assert.Equal(t, []string{"ad-finance"}, e.GroupsOf(cloud.ID)[len(e.GroupsOf(cloud.ID))-1:])
+	a = call(t, e, http.MethodGet, "/groups/"+gid, nil)
+	assert.Equal(t, true, a.body["onPremisesSyncEnabled"])
+}

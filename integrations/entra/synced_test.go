@@ -86,3 +86,18 @@ func TestManagerOfASyncedUserIsRefusedWithGraphsMessage(t *testing.T) {
 	assert.Equal(t, directory.KindPermanent, de.Kind)
 	assert.Contains(t, de.Message, "on-premises mastered Directory Sync objects")
 }
+
+// A group synced from AD cannot take members from Graph: the add is a
+// permanent failure carrying Graph's message, never reported as done.
+func TestAddToASyncedGroupFailsWithGraphsMessage(t *testing.T) {
+	e, c := setup(t, 0)
+	e.AddSyncedGroup("ad-finance")
+	u, err := c.FindUser(context.Background(), demoorg.EmployeeID(2), "")
+	require.NoError(t, err)
+	_, err = c.AddToGroup(context.Background(), u.ID, "ad-finance")
+	var de *directory.Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, directory.KindPermanent, de.Kind)
+	assert.Contains(t, de.Message, "on-premises mastered Directory Sync objects")
+	assert.NotContains(t, e.GroupsOf(u.ID), "ad-finance")
+}
