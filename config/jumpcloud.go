@@ -23,7 +23,11 @@ type JumpCloudDir struct {
 	BaseURL string `yaml:"base_url"`
 	// OrgID is sent as x-org-id: required for a multi-organisation (MSP)
 	// administrator's key, optional otherwise.
-	OrgID             string `yaml:"org_id"`
+	OrgID string `yaml:"org_id"`
+	// InsightsURL is the Directory Insights host the month's sign-in and
+	// audit events are read from: https://api.jumpcloud.com (default),
+	// https://api.eu.jumpcloud.com.
+	InsightsURL       string `yaml:"insights_url"`
 	RequestsPerMinute int    `yaml:"requests_per_minute"`
 }
 
@@ -32,6 +36,7 @@ func (v *validator) jumpcloud(c *Config, urlCheck func(path, u string, required 
 	j := c.Directories.JumpCloud
 	if j.Enabled {
 		urlCheck("directories.jumpcloud.base_url", j.BaseURL, false)
+		urlCheck("directories.jumpcloud.insights_url", j.InsightsURL, false)
 	}
 	if j.OrgID != "" && !objectID(j.OrgID) {
 		v.add(0, "directories.jumpcloud.org_id", fmt.Sprintf("%q is not a JumpCloud organization id (24 hexadecimal digits)", j.OrgID))

@@ -62,7 +62,7 @@ func BuildDeps(ctx context.Context, cfg *config.Config) (*Deps, error) {
 		d.Directories[config.Google] = c
 	}
 	if j := cfg.Directories.JumpCloud; j.Enabled {
-		c, err := jumpcloud.New(jumpcloud.Options{BaseURL: j.BaseURL, APIKey: s.JumpCloudAPIKey.Reveal(), OrgID: j.OrgID, HTTPClient: hc, RequestsPerMinute: j.RequestsPerMinute})
+		c, err := jumpcloud.New(jumpcloud.Options{BaseURL: j.BaseURL, InsightsURL: j.InsightsURL, APIKey: s.JumpCloudAPIKey.Reveal(), OrgID: j.OrgID, HTTPClient: hc, RequestsPerMinute: j.RequestsPerMinute})
 		if err != nil {
 			return nil, fmt.Errorf("directories.jumpcloud: %w", err)
 		}

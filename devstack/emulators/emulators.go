@@ -150,6 +150,7 @@ func (s *Set) Configure(cfg *config.Config) {
 	cfg.Slack.APIURL = s.Slack.URL() + "/api/"
 	cfg.HR.BambooHR.BaseURL = s.BambooHR.URL()
 	cfg.Directories.JumpCloud.BaseURL = s.JumpCloud.URL()
+	cfg.Directories.JumpCloud.InsightsURL = s.JumpCloud.URL() // one emulator serves both hosts
 	cfg.Directories.JumpCloud.OrgID = JumpCloudOrgID
 	sec := &cfg.Secrets
 	sec.EntraToken = config.NewSecret(s.Creds.Graph)

@@ -12,6 +12,10 @@ import (
 
 // ServeAPI routes an authorised request.
 func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/insights/directory/v1/events" && r.Method == http.MethodPost {
+		e.insightsEvents(w, r)
+		return
+	}
 	seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(seg) < 2 || seg[0] != "api" {
 		writeError(w, http.StatusNotFound, "Not Found")
@@ -230,7 +234,14 @@ func (e *Emulator) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	e.users[u.ID] = u
 	e.uorder = append(e.uorder, u.ID)
+	e.addEventLocked(adminEvent("user_create", u.ID))
 	emulator.WriteJSON(w, http.StatusOK, u)
+}
+
+// adminEvent is the Directory Insights record of an API write.
+func adminEvent(typ, userID string) Event {
+	return Event{EventType: typ, Service: "directory", Success: true, ClientIP: "127.0.0.1",
+		InitiatedBy: map[string]any{"type": "api", "id": "api-key"}, Resource: map[string]any{"type": "user", "id": userID}}
 }
 
 func deref(s *string) string {
@@ -325,6 +336,7 @@ func (e *Emulator) putUser(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	*u = cp
+	e.addEventLocked(adminEvent("user_update", u.ID))
 	emulator.WriteJSON(w, http.StatusOK, u)
 }
 

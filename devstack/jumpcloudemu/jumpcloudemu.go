@@ -112,6 +112,8 @@ type Emulator struct {
 	systems map[string]*System
 	sorder  []string
 	org     string
+	events  []Event
+	evSeq   int
 }
 
 // New builds an emulator; Start("127.0.0.1:0") serves it.
@@ -143,6 +145,8 @@ func (e *Emulator) Family(r *http.Request) string {
 		return "usergroups"
 	case strings.HasPrefix(p, "/api/v2/"):
 		return "graph"
+	case strings.HasPrefix(p, "/insights/"):
+		return "insights"
 	}
 	return "other"
 }

@@ -57,6 +57,9 @@ func (e *Emulator) Seed(org demoorg.Org) {
 		}
 		e.systems[s.ID] = s
 		e.sorder = append(e.sorder, s.ID)
+		// a portal login a day ago, so a month's export has events
+		e.addEventLocked(Event{EventType: "user_login_attempt", Service: "user_portal", Success: true, ClientIP: "192.0.2.10",
+			Timestamp: now.Add(-24 * time.Hour), InitiatedBy: map[string]any{"type": "user", "id": u.ID}, Application: map[string]any{"name": "User Portal"}})
 	}
 	for _, emp := range org.Employees {
 		if m, ok := byEmp[emp.ManagerEmployeeID]; ok {

@@ -3,9 +3,9 @@
 // v2 graph for user groups and device bindings, behind directory.Directory
 // and the capabilities JumpCloud really has: ManagerSetter, GroupManager,
 // MFAReader, AdminRoleManager (user-level sudo), DeviceManager (bound
-// systems, lock on leave) and SessionChecker (a suspended user's logins are
-// refused). It has no licenses, no session revocation endpoint and no
-// sign-in log in this client.
+// systems, lock on leave), SessionChecker (a suspended user's logins are
+// refused) and SignInLogReader (Directory Insights). JumpCloud has no
+// licenses and no session revocation endpoint.
 package jumpcloud
 
 import (
@@ -38,6 +38,8 @@ type Options struct {
 	BaseURL string // default DefaultBaseURL; paths /api/... are appended
 	APIKey  string // x-api-key: an administrator's key (JML_JUMPCLOUD_API_KEY)
 	OrgID   string // x-org-id: required for multi-tenant (MSP) keys
+	// InsightsURL is the Directory Insights host; default DefaultInsightsURL.
+	InsightsURL string
 	// HTTPClient is the base client; Limiter (or RequestsPerMinute) wraps it.
 	HTTPClient        *http.Client
 	Limiter           *directory.Limiter
@@ -51,6 +53,7 @@ type Options struct {
 // Client is one JumpCloud organisation.
 type Client struct {
 	base, key, org string
+	insightsBase   string
 	hc             *http.Client
 	pageSize       int
 	attempts       int
@@ -98,7 +101,13 @@ func New(opts Options) (*Client, error) {
 		cp.Transport = lim.Transport(hc.Transport)
 		hc = &cp
 	}
-	c := &Client{base: strings.TrimRight(opts.BaseURL, "/"), key: opts.APIKey, org: opts.OrgID, hc: hc,
+	if opts.InsightsURL == "" {
+		opts.InsightsURL = DefaultInsightsURL
+	}
+	if iu, err := url.Parse(opts.InsightsURL); err != nil || (iu.Scheme != "https" && iu.Scheme != "http") || iu.Host == "" {
+		return nil, fmt.Errorf("jumpcloud: insights URL %q is not an http(s) URL", opts.InsightsURL)
+	}
+	c := &Client{base: strings.TrimRight(opts.BaseURL, "/"), insightsBase: strings.TrimRight(opts.InsightsURL, "/"), key: opts.APIKey, org: opts.OrgID, hc: hc,
 		pageSize: opts.PageSize, attempts: opts.MaxAttempts, maxWait: opts.MaxWait, now: time.Now, sleep: directory.Sleep,
 		groupIDs: map[string]string{}, groupNames: map[string]string{}}
 	if c.pageSize <= 0 || c.pageSize > 100 {
@@ -174,6 +183,11 @@ func classify(op string, status int, h http.Header, body []byte, now time.Time, 
 
 // send does one request and never retries; see call.
 func (c *Client) send(ctx context.Context, op, method, path string, in, out any) (http.Header, error) {
+	return c.sendTo(ctx, c.base, op, method, path, in, out)
+}
+
+// sendTo is send to another JumpCloud host (Directory Insights).
+func (c *Client) sendTo(ctx context.Context, base, op, method, path string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -182,7 +196,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, in, out any)
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return nil, &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "build request: " + err.Error()}
 	}

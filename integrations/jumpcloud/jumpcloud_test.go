@@ -417,3 +417,46 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		t.Fatalf("bad URL: %v", err)
 	}
 }
+
+// Directory Insights is read in pages continued by X-Search_after, and a
+// month holds exactly the emulator's events of that month.
+func TestSignInEventsPaged(t *testing.T) {
+	e := start(t)
+	c, _ := client(t, e, func(o *Options) { o.InsightsURL = e.URL() })
+	ctx := context.Background()
+	from := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 1, 0)
+	for i := range insightsPage + 5 { // more than one page
+		e.AddEvent(jumpcloudemu.Event{EventType: "user_login_attempt", Service: "sso", Success: i%7 != 0, ClientIP: "192.0.2.1",
+			Timestamp: from.Add(time.Duration(i) * time.Minute), InitiatedBy: map[string]any{"type": "user", "id": fmt.Sprintf("u%d", i%10)}})
+	}
+	e.AddEvent(jumpcloudemu.Event{EventType: "user_login_attempt", Service: "sso", Timestamp: to, InitiatedBy: map[string]any{"id": "next-month"}})
+	var got []domain.AuditEvent
+	seen := map[string]bool{}
+	err := c.SignInEvents(ctx, from, to, func(ev domain.AuditEvent) error {
+		if seen[ev.ID] {
+			return fmt.Errorf("event %s twice", ev.ID)
+		}
+		seen[ev.ID] = true
+		got = append(got, ev)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != e.EventsBetween(from, to) || len(got) != insightsPage+5 {
+		t.Fatalf("%d events, emulator holds %d", len(got), e.EventsBetween(from, to))
+	}
+	if g := got[7]; g.Result != "failure" || g.Action != "user_login_attempt" || g.App != "sso" || g.Actor != "u7" || g.Raw["client_ip"] != "192.0.2.1" {
+		t.Fatalf("event %+v", g)
+	}
+	var posts int
+	for _, r := range e.Requests() {
+		if r.Family == "insights" {
+			posts++
+		}
+	}
+	if posts != 2 {
+		t.Fatalf("%d insights calls, want 2 pages", posts)
+	}
+}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,11 +17,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/jumpcloudemu"
 	"github.com/jml-dev/jml/domain"
+	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
 
@@ -207,4 +210,57 @@ func TestJumpCloudElevation(t *testing.T) {
 	assert.True(t, final.RevokeVerified)
 	cur, _ := jc.UserByID(u.ID)
 	assert.False(t, cur.Sudo, "sudo is gone from JumpCloud")
+}
+
+// TestJumpCloudEvidence: with JumpCloud enabled, the month's export holds
+// its Directory Insights events (as many as the emulator has in the month),
+// and the KPI report counts its standing sudo admins.
+func TestJumpCloudEvidence(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{Configure: withJumpCloud})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	now := time.Now().UTC()
+	month := now.Format(contract.MonthLayout)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	// a sign-in inside the month, whatever day it is
+	e.Emulators.JumpCloud.AddEvent(jumpcloudemu.Event{EventType: "sso_auth", Service: "sso", Success: true, Timestamp: from.Add(time.Minute), InitiatedBy: map[string]any{"type": "user", "id": "x"}})
+	var ids []string
+	for _, emp := range e.Org.Employees {
+		ids = append(ids, emp.EmployeeID)
+	}
+	res, err := evidence.RunNow(ctx, e.Client, e.Config, month, evidence.KindAll, ids)
+	require.NoError(t, err)
+	var m activities.LogManifest
+	b, err := os.ReadFile(res.Logs.Manifest)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &m))
+	require.True(t, m.Complete, "%+v", m)
+	var jc *contract.LogFile
+	for i, f := range m.Files {
+		if f.Directory == config.JumpCloud {
+			jc = &m.Files[i]
+		}
+	}
+	require.NotNil(t, jc, "a JumpCloud file in %+v", m.Files)
+	assert.Equal(t, e.Emulators.JumpCloud.EventsBetween(from, from.AddDate(0, 1, 0)), jc.Events)
+	assert.Positive(t, jc.Events)
+
+	var rep activities.KPIReport
+	b, err = os.ReadFile(res.KPI.JSON)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	var sudo int
+	for _, s := range rep.Facts.Assessment.StandingAdmins {
+		if s.Directory == config.JumpCloud && s.Role == "sudo" {
+			sudo++
+		}
+	}
+	want := 0
+	for _, emp := range e.Org.Employees {
+		if len(emp.AdminRoles) > 0 {
+			want++
+		}
+	}
+	assert.Equal(t, want, sudo, "every seeded sudo admin counted")
+	assert.Equal(t, len(ids), rep.Facts.Assessment.EnabledInAll, "enabled in every directory, JumpCloud included")
 }
