@@ -165,3 +165,17 @@ func (e *Emulator) SetMFA(userID string, totp bool) {
 		u.MFAEnrollment.OverallStatus, u.MFAEnrollment.TOTPStatus = st, st
 	}
 }
+
+// CountByEmail counts the users holding email (case-insensitive): more
+// than one would be a duplicate account.
+func (e *Emulator) CountByEmail(email string) int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	n := 0
+	for _, u := range e.users {
+		if strings.EqualFold(u.Email, email) {
+			n++
+		}
+	}
+	return n
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
+	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/jumpcloudemu"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/evidence"
@@ -263,4 +264,45 @@ func TestJumpCloudEvidence(t *testing.T) {
 	}
 	assert.Equal(t, want, sudo, "every seeded sudo admin counted")
 	assert.Equal(t, len(ids), rep.Facts.Assessment.EnabledInAll, "enabled in every directory, JumpCloud included")
+}
+
+// TestJumpCloudUnderFaults: a joiner and a leaver while a fifth of
+// JumpCloud's answers are 429s, 5xx, lost answers (the write took effect,
+// the client saw a 502), dropped connections or slow: the end state is
+// the same, with no duplicate user.
+func TestJumpCloudUnderFaults(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{Configure: withJumpCloud})
+	jc := e.Emulators.JumpCloud
+	jc.SetSeed(13)
+	for _, f := range []emulator.Fault{
+		{Status: 429, RetryAfter: time.Second, Probability: 0.06},
+		{Status: 503, Probability: 0.04},
+		{Status: 502, After: true, Probability: 0.04},
+		{Drop: true, Probability: 0.02},
+		{Latency: 200 * time.Millisecond, Probability: 0.04},
+	} {
+		jc.AddFault(f)
+	}
+	rec := e.Org.Joiners[1]
+	rec.StartDate = time.Now().In(rec.TimeZone()).AddDate(0, 0, -1).Format(time.DateOnly)
+	rec.ManagerEmployeeID = e.Org.Employees[0].EmployeeID
+	sendHR(t, e, e.Org.Employees[0].Record)
+	sendHR(t, e, rec)
+	var u jumpcloudemu.User
+	eventually(t, e, rec.EmployeeID, "joiner provisioned through faults", func() (bool, string) {
+		var ok bool
+		u, ok = jc.UserByEmployeeID(rec.EmployeeID)
+		return ok && u.State == "ACTIVATED" && slices.Contains(jc.GroupsOf(u.ID), "all-staff") && u.Manager != "", fmt.Sprintf("%v %q %v", ok, u.State, jc.GroupsOf(u.ID))
+	})
+	leave := rec
+	leave.Status = domain.HRTerminated
+	leave.TerminationEffectiveAt = time.Now().UTC().Truncate(time.Second)
+	sendHR(t, e, leave)
+	eventually(t, e, rec.EmployeeID, "leaver suspended through faults", func() (bool, string) {
+		cur, _ := jc.UserByID(u.ID)
+		st := stateOf(e, rec.EmployeeID)
+		return cur.Suspended && len(jc.GroupsOf(u.ID)) == 0 && strings.Contains(st, `"terminated"`), fmt.Sprintf("suspended %v groups %v", cur.Suspended, jc.GroupsOf(u.ID))
+	})
+	assert.Positive(t, jc.Injected()["502 after"]+jc.Injected()["503"]+jc.Injected()["429"], "faults were injected: %v", jc.Injected())
+	assert.Equal(t, 1, jc.CountByEmail(rec.Email), "one JumpCloud user for the joiner")
 }
