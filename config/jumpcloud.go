@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // JumpCloud is the directory name of a JumpCloud organisation.
@@ -10,8 +11,9 @@ const JumpCloud = "jumpcloud"
 
 // JumpCloudAdminRoles are what a JumpCloud catalog may declare as admin
 // roles: user-level sudo on the user's bound devices, with or without a
-// password (integrations/jumpcloud). Console administrators are separate
-// accounts jml does not manage.
+// password (integrations/jumpcloud); "group:<name>" names a user group with
+// sudo enabled. Console administrators are separate accounts jml does not
+// manage.
 var JumpCloudAdminRoles = []string{"sudo", "passwordless_sudo"}
 
 // JumpCloudDir is a JumpCloud organisation through its console API. The
@@ -48,8 +50,11 @@ func (v *validator) jumpcloud(c *Config, urlCheck func(path, u string, required 
 		v.add(0, "catalog.licenses.jumpcloud", "JumpCloud has no licenses to assign")
 	}
 	for i, r := range c.Catalog.AdminRoles[JumpCloud] {
+		if g, ok := strings.CutPrefix(r, "group:"); ok && g != "" {
+			continue // a user group with sudo enabled; the client checks it has
+		}
 		if !slices.Contains(JumpCloudAdminRoles, r) {
-			v.add(0, fmt.Sprintf("catalog.admin_roles.jumpcloud[%d]", i), fmt.Sprintf("%q is not a JumpCloud admin role (expected one of: sudo, passwordless_sudo)", r))
+			v.add(0, fmt.Sprintf("catalog.admin_roles.jumpcloud[%d]", i), fmt.Sprintf("%q is not a JumpCloud admin role (expected one of: sudo, passwordless_sudo, group:<user group with sudo enabled>)", r))
 		}
 	}
 }

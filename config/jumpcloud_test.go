@@ -26,7 +26,7 @@ func TestJumpCloudSection(t *testing.T) {
 	for k, v := range demoEnv {
 		e[k] = v
 	}
-	c, err := Parse("demo.yaml", jumpcloudDemo(t, "    org_id: 5f0c1a2b3c4d5e6f7a8b9c0d\n", "    jumpcloud: [sudo]\n"), env(e))
+	c, err := Parse("demo.yaml", jumpcloudDemo(t, "    org_id: 5f0c1a2b3c4d5e6f7a8b9c0d\n", "    jumpcloud: [sudo, group:it-sudo]\n"), env(e))
 	require.NoError(t, err)
 	assert.Equal(t, []string{Entra, Okta, Google, JumpCloud}, c.EnabledDirectories())
 	assert.Equal(t, "jc", c.Secrets.JumpCloudAPIKey.Reveal())

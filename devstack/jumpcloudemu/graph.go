@@ -51,20 +51,25 @@ func writeList[T any](w http.ResponseWriter, r *http.Request, all []T) {
 }
 
 func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
-	var name string
+	var name, sudo string
 	var byName bool
 	for _, f := range r.URL.Query()["filter"] {
 		field, v, ok := parseFilter(f, false)
-		if !ok || field != "name" {
-			writeError(w, http.StatusBadRequest, "invalid filter "+strconv.Quote(f)+": expected name:eq:<value>")
+		switch {
+		case ok && field == "name":
+			name, byName = v, true
+		case ok && field == "attributes.sudo.enabled" && (v == "true" || v == "false"):
+			sudo = v
+		default:
+			writeError(w, http.StatusBadRequest, "invalid filter "+strconv.Quote(f)+": expected name:eq:<value> or attributes.sudo.enabled:eq:true|false")
 			return
 		}
-		name, byName = v, true
 	}
 	e.mu.RLock()
 	var out []groupOut
 	for _, id := range e.gorder {
-		if g := e.groups[id]; !byName || g.Name == name {
+		g := e.groups[id]
+		if (!byName || g.Name == name) && (sudo == "" || strconv.FormatBool(g.Sudo) == sudo) {
 			out = append(out, g.out())
 		}
 	}

@@ -23,7 +23,7 @@ func Username(email string) string {
 // demo's groups plus the sudo-enabled it-sudo group, one laptop per
 // employee bound to them (JumpCloud-MDM enrolled and encrypted when the
 // employee's device is compliant), TOTP for those with MFA, and
-// user-level sudo for the standing admins.
+// user-level sudo and it-sudo membership for the standing admins.
 func (e *Emulator) Seed(org demoorg.Org) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -42,7 +42,8 @@ func (e *Emulator) Seed(org demoorg.Org) {
 			u.MFAEnrollment.OverallStatus, u.MFAEnrollment.TOTPStatus = "ENROLLED", "ENROLLED"
 		}
 		if len(emp.AdminRoles) > 0 {
-			u.Sudo = true // a standing admin the KPI report must find
+			u.Sudo = true // a standing admin the KPI report must find, twice:
+			e.ensureGroupLocked(SudoGroup).Members[u.ID] = true
 		}
 		e.users[u.ID] = u
 		e.uorder = append(e.uorder, u.ID)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jml-dev/jml/domain"
@@ -40,14 +41,21 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 
 // JumpCloud's console administrators are separate accounts with their own
 // API (not system users); what a system user holds is administrator rights
-// on the devices bound to them: sudo, and sudo without a password.
+// on the devices bound to them: sudo, sudo without a password, or
+// membership of a user group whose sudo attribute is on.
 const (
 	RoleSudo             = "sudo"
 	RolePasswordlessSudo = "passwordless_sudo"
+	// GroupRolePrefix names a sudo-enabled user group as a role: "group:it-sudo".
+	GroupRolePrefix = "group:"
 )
 
-// AdminRoles are the roles a catalog may declare for JumpCloud.
+// AdminRoles are the user-level roles; "group:<name>" roles come on top.
 var AdminRoles = []string{RoleSudo, RolePasswordlessSudo}
+
+// sudoGroupsTTL bounds how long the list of sudo-enabled groups is reused:
+// a KPI run asks for every employee's roles within minutes.
+const sudoGroupsTTL = time.Minute
 
 func heldRole(u user) string {
 	switch {
@@ -59,58 +67,134 @@ func heldRole(u user) string {
 	return ""
 }
 
-// ListAdminRoles reports the user-level sudo the user holds (no expiry:
-// JumpCloud has none; jml's timer ends a grant).
-func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAssignment, error) {
-	u, err := c.getUser(ctx, "list admin roles", id)
+// sudoGroups lists the user groups whose sudo attribute is on (the v2
+// filter attributes.sudo.enabled), id → name.
+func (c *Client) sudoGroups(ctx context.Context, op string) (map[string]string, error) {
+	c.mu.Lock()
+	if c.sudo != nil && c.now().Before(c.sudoAt.Add(sudoGroupsTTL)) {
+		m := c.sudo
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
+	m := map[string]string{}
+	q := url.Values{"filter": {"attributes.sudo.enabled:eq:true"}}
+	err := c.pages(ctx, op, "/api/v2/usergroups?"+q.Encode(), func(raw json.RawMessage) (int, error) {
+		var gs []userGroup
+		if err := json.Unmarshal(raw, &gs); err != nil {
+			return 0, err
+		}
+		for _, g := range gs {
+			m[g.ID] = g.Name
+			c.remember(g.ID, g.Name)
+		}
+		return len(gs), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if r := heldRole(u); r != "" {
-		return []domain.RoleAssignment{{ID: r, Role: r}}, nil
+	c.mu.Lock()
+	c.sudo, c.sudoAt = m, c.now()
+	c.mu.Unlock()
+	return m, nil
+}
+
+// ListAdminRoles reports the user-level sudo and the sudo-enabled groups
+// the user is in (no expiry: JumpCloud has none; jml's timer ends a grant).
+func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAssignment, error) {
+	const op = "list admin roles"
+	u, err := c.getUser(ctx, op, id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, nil
+	var out []domain.RoleAssignment
+	if r := heldRole(u); r != "" {
+		out = append(out, domain.RoleAssignment{ID: r, Role: r})
+	}
+	sudo, err := c.sudoGroups(ctx, op)
+	if err != nil || len(sudo) == 0 {
+		return out, err
+	}
+	gids, err := c.graphList(ctx, op, "/api/v2/users/"+url.PathEscape(id)+"/memberof", "user_group")
+	if err != nil {
+		return nil, err
+	}
+	for _, gid := range gids {
+		if name, ok := sudo[gid]; ok {
+			out = append(out, domain.RoleAssignment{ID: gid, Role: GroupRolePrefix + name})
+		}
+	}
+	return out, nil
 }
 
 func checkRole(op, role string) error {
-	if !slices.Contains(AdminRoles, role) {
-		return &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "role " + role + " is not a JumpCloud admin role (sudo, passwordless_sudo)"}
+	if !slices.Contains(AdminRoles, role) && !(strings.HasPrefix(role, GroupRolePrefix) && len(role) > len(GroupRolePrefix)) {
+		return &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "role " + role + " is not a JumpCloud admin role (sudo, passwordless_sudo, group:<sudo-enabled user group>)"}
 	}
 	return nil
 }
 
-// GrantAdminRole sets sudo (and passwordless_sudo for that role).
+// GrantAdminRole sets sudo (and passwordless_sudo for that role), or adds
+// the user to the sudo-enabled group a "group:" role names.
 func (c *Client) GrantAdminRole(ctx context.Context, id, role string, _ time.Time) (domain.RoleAssignment, domain.Outcome, error) {
-	if err := checkRole("grant admin role", role); err != nil {
+	const op = "grant admin role"
+	if err := checkRole(op, role); err != nil {
 		return domain.RoleAssignment{}, "", err
 	}
 	ra := domain.RoleAssignment{ID: role, Role: role}
-	u, err := c.getUser(ctx, "grant admin role", id)
+	if group, ok := strings.CutPrefix(role, GroupRolePrefix); ok {
+		if err := c.requireSudoGroup(ctx, op, group); err != nil {
+			return domain.RoleAssignment{}, "", err
+		}
+		o, err := c.AddToGroup(ctx, id, group)
+		return ra, o, err
+	}
+	u, err := c.getUser(ctx, op, id)
 	if err != nil {
 		return domain.RoleAssignment{}, "", err
 	}
 	if heldRole(u) == role {
 		return ra, domain.AlreadyPresent, nil
 	}
-	if err := c.put(ctx, "grant admin role", id, map[string]any{"sudo": true, "passwordless_sudo": role == RolePasswordlessSudo}); err != nil {
+	if err := c.put(ctx, op, id, map[string]any{"sudo": true, "passwordless_sudo": role == RolePasswordlessSudo}); err != nil {
 		return domain.RoleAssignment{}, "", err
 	}
 	return ra, domain.Added, nil
 }
 
-// RevokeAdminRole clears sudo and passwordless_sudo when the user holds role.
+// requireSudoGroup refuses a "group:" role whose group does not grant sudo:
+// granting it would give no admin right and read back as absent.
+func (c *Client) requireSudoGroup(ctx context.Context, op, group string) error {
+	sudo, err := c.sudoGroups(ctx, op)
+	if err != nil {
+		return err
+	}
+	for _, name := range sudo {
+		if name == group {
+			return nil
+		}
+	}
+	return &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "user group " + group + " does not have sudo enabled"}
+}
+
+// RevokeAdminRole clears sudo and passwordless_sudo when the user holds
+// role, or removes them from the group a "group:" role names.
 func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.Outcome, error) {
-	if err := checkRole("revoke admin role", role); err != nil {
+	const op = "revoke admin role"
+	if err := checkRole(op, role); err != nil {
 		return "", err
 	}
-	u, err := c.getUser(ctx, "revoke admin role", id)
+	if group, ok := strings.CutPrefix(role, GroupRolePrefix); ok {
+		return c.RemoveFromGroup(ctx, id, group)
+	}
+	u, err := c.getUser(ctx, op, id)
 	if err != nil {
 		return "", err
 	}
 	if heldRole(u) != role {
 		return domain.WasAbsent, nil
 	}
-	if err := c.put(ctx, "revoke admin role", id, map[string]any{"sudo": false, "passwordless_sudo": false}); err != nil {
+	if err := c.put(ctx, op, id, map[string]any{"sudo": false, "passwordless_sudo": false}); err != nil {
 		return "", err
 	}
 	return domain.Removed, nil

@@ -64,6 +64,8 @@ type Client struct {
 	mu         sync.Mutex
 	groupIDs   map[string]string // name → id
 	groupNames map[string]string // id → name
+	sudo       map[string]string // sudo-enabled groups, id → name, read at sudoAt
+	sudoAt     time.Time
 }
 
 var (

@@ -288,8 +288,25 @@ func TestMFAAdminRolesDevices(t *testing.T) {
 	}
 
 	ad := must(c.FindUser(ctx, admin.EmployeeID, ""))
-	if rs := must(c.ListAdminRoles(ctx, ad.ID)); len(rs) != 1 || rs[0].Role != RoleSudo || !rs[0].ExpiresAt.IsZero() {
-		t.Fatalf("standing admin roles %+v", rs)
+	rs := must(c.ListAdminRoles(ctx, ad.ID))
+	if len(rs) != 2 || rs[0].Role != RoleSudo || rs[1].Role != "group:"+jumpcloudemu.SudoGroup || !rs[0].ExpiresAt.IsZero() {
+		t.Fatalf("standing admin roles %+v (want user-level sudo and the it-sudo group)", rs)
+	}
+	if o := must(c.RevokeAdminRole(ctx, ad.ID, "group:"+jumpcloudemu.SudoGroup)); o != domain.Removed || slices.Contains(e.GroupsOf(ad.ID), jumpcloudemu.SudoGroup) {
+		t.Fatalf("revoke the sudo group: %s, groups %v", o, e.GroupsOf(ad.ID))
+	}
+	if _, o, err := c.GrantAdminRole(ctx, a.ID, "group:"+jumpcloudemu.SudoGroup, time.Now().Add(time.Hour)); err != nil || o != domain.Added {
+		t.Fatalf("grant the sudo group: %s %v", o, err)
+	}
+	if rs := must(c.ListAdminRoles(ctx, a.ID)); len(rs) != 1 || rs[0].Role != "group:"+jumpcloudemu.SudoGroup {
+		t.Fatalf("after the group grant %+v", rs)
+	}
+	if o := must(c.RevokeAdminRole(ctx, a.ID, "group:"+jumpcloudemu.SudoGroup)); o != domain.Removed {
+		t.Fatalf("revoke: %s", o)
+	}
+	_, _, err := c.GrantAdminRole(ctx, a.ID, "group:dept-sales", time.Now())
+	if de := kindOf(t, err, directory.KindPermanent); !strings.Contains(de.Message, "does not have sudo enabled") {
+		t.Fatalf("a group without sudo: %v", err)
 	}
 	if rs := must(c.ListAdminRoles(ctx, a.ID)); len(rs) != 0 {
 		t.Fatalf("roles %+v", rs)
@@ -314,6 +331,8 @@ func TestMFAAdminRolesDevices(t *testing.T) {
 		t.Fatalf("after revoke %+v", u)
 	}
 	_, _, err = c.GrantAdminRole(ctx, a.ID, "Domain Admins", time.Now())
+	kindOf(t, err, directory.KindPermanent)
+	_, _, err = c.GrantAdminRole(ctx, a.ID, "group:", time.Now())
 	kindOf(t, err, directory.KindPermanent)
 }
 

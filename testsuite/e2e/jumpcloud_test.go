@@ -146,7 +146,7 @@ func TestJumpCloudStandingAdminLeaves(t *testing.T) {
 		for _, s := range jc.SystemsOf(u.ID) {
 			locked = locked && s.Locks > 0
 		}
-		return cur.Suspended && !cur.Sudo && !cur.PasswordlessSudo && len(jc.GroupsOf(u.ID)) == 0 && locked,
+		return cur.Suspended && !cur.Sudo && !cur.PasswordlessSudo && len(jc.GroupsOf(u.ID)) == 0 && locked, // it-sudo included
 			fmt.Sprintf("suspended %v sudo %v groups %v devices locked %v", cur.Suspended, cur.Sudo, jc.GroupsOf(u.ID), locked)
 	})
 	require.NotEmpty(t, jc.SystemsOf(u.ID), "the admin's laptop is still listed")
@@ -250,10 +250,13 @@ func TestJumpCloudEvidence(t *testing.T) {
 	b, err = os.ReadFile(res.KPI.JSON)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &rep))
-	var sudo int
+	var sudo, group int
 	for _, s := range rep.Facts.Assessment.StandingAdmins {
 		if s.Directory == config.JumpCloud && s.Role == "sudo" {
 			sudo++
+		}
+		if s.Directory == config.JumpCloud && s.Role == "group:"+jumpcloudemu.SudoGroup {
+			group++
 		}
 	}
 	want := 0
@@ -263,6 +266,7 @@ func TestJumpCloudEvidence(t *testing.T) {
 		}
 	}
 	assert.Equal(t, want, sudo, "every seeded sudo admin counted")
+	assert.Equal(t, want, group, "and their sudo-enabled group")
 	assert.Equal(t, len(ids), rep.Facts.Assessment.EnabledInAll, "enabled in every directory, JumpCloud included")
 }
 
