@@ -124,6 +124,10 @@ func TestJumpCloudJoinerMoverLeaver(t *testing.T) {
 	assert.Contains(t, string(b), "jumpcloud", "the offboarding row covers JumpCloud")
 	st := stateOf(e, rec.EmployeeID)
 	assert.Contains(t, st, `"jumpcloud"`, "the employee's accounts include JumpCloud")
+	key := e.Emulators.Creds.JumpCloud
+	require.NotEmpty(t, key)
+	assert.NotContains(t, e.Logs.String(), key, "the JumpCloud API key is never logged")
+	assert.NotContains(t, string(b)+st, key, "nor in the evidence or the workflow state")
 }
 
 // TestJumpCloudStandingAdminLeaves: an IT admin with standing sudo leaves;
