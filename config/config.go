@@ -18,7 +18,7 @@ const (
 
 // KnownDirectories is every directory name a catalog entry may reference
 // (SCIM apps are referenced through `apps`).
-var KnownDirectories = []string{Entra, Okta, Google, AD}
+var KnownDirectories = []string{Entra, Okta, Google, AD, JumpCloud}
 
 // Tracks, from the IAM guide: which directory leads.
 const (
@@ -101,6 +101,8 @@ type Directories struct {
 	Okta   OktaDir   `yaml:"okta"`
 	Google GoogleDir `yaml:"google"`
 	AD     ADDir     `yaml:"ad"`
+	// JumpCloud is off unless enabled: no track selects it (config/jumpcloud.go).
+	JumpCloud JumpCloudDir `yaml:"jumpcloud"`
 }
 
 // EntraDir is Microsoft Entra ID through Microsoft Graph.
@@ -280,6 +282,9 @@ func (c *Config) EnabledDirectories() []string {
 	}
 	if c.Directories.AD.Enabled {
 		out = append(out, AD)
+	}
+	if c.Directories.JumpCloud.Enabled {
+		out = append(out, JumpCloud)
 	}
 	return out
 }
