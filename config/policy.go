@@ -18,6 +18,7 @@ func (c *Config) Policy() contract.Policy {
 		ITChannel:       c.Slack.ITChannel,
 		// Entra is the directory that licenses by usage location.
 		DefaultUsageLocation: c.Directories.Entra.DefaultUsageLocation,
+		Login:                c.LoginPolicy(),
 	}
 	for _, a := range c.SCIMApps {
 		p.Apps = append(p.Apps, a.Name)

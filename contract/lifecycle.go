@@ -67,6 +67,9 @@ type Policy struct {
 	// HistoryThreshold: continue-as-new past this many history events even
 	// when the server does not suggest it (0 = DefaultHistoryThreshold).
 	HistoryThreshold int `json:"history_threshold,omitempty"`
+	// Login allocates the work email of a joiner HR sends without one
+	// (hr.login); nil: an email is required.
+	Login *LoginPolicy `json:"login,omitempty"`
 }
 
 // DefaultHistoryThreshold is the history length the Employee workflow
@@ -162,6 +165,9 @@ type EmployeeState struct {
 	// (HRRecordInput.DeliveryID), newest last, kept across runs.
 	Deliveries []string `json:"deliveries,omitempty"`
 	Runs       int      `json:"runs"` // continue-as-new count
+	// Login is the work email jml allocated for an employee HR sends
+	// without one; later records without an email carry it.
+	Login string `json:"login,omitempty"`
 }
 
 // ManagerWait is a manager still to be set: HR sent the report first.
@@ -186,6 +192,8 @@ type JoinerInput struct {
 	Enable bool `json:"enable"`
 	// ActivateOnly: only enable the accounts (lead-time joiner at start date).
 	ActivateOnly bool `json:"activate_only,omitempty"`
+	// Login is the work email jml allocated earlier (a rerun keeps it).
+	Login string `json:"login,omitempty"`
 }
 
 // LifecycleResult is what every lifecycle child returns.
@@ -210,6 +218,8 @@ type LifecycleResult struct {
 	// termination of someone who never joined): nothing to offboard, no SLA
 	// to breach.
 	NoAccounts bool `json:"no_accounts,omitempty"`
+	// Login is the work email the joiner allocated (HR had none).
+	Login string `json:"login,omitempty"`
 }
 
 // MoverInput drives Mover.

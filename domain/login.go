@@ -159,3 +159,13 @@ var translit = map[rune]string{
 	'ς': "s", 'τ': "t", 'υ': "y", 'φ': "f", 'χ': "ch", 'ψ': "ps", 'ω': "o",
 	'ά': "a", 'έ': "e", 'ή': "i", 'ί': "i", 'ό': "o", 'ύ': "y", 'ώ': "o",
 }
+
+// ValidateAllowingNoEmail is Validate for an intake where jml allocates
+// the work email (hr.login): an empty email is not a problem; everything
+// else is checked as usual.
+func (r HRRecord) ValidateAllowingNoEmail(ref string) error {
+	if r.Email == "" {
+		r.Email = "allocated@login.invalid"
+	}
+	return r.Validate(ref)
+}
