@@ -44,7 +44,11 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.BambooHR = bc
 	}
-	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && len(cfg.Elevation.Roles) > 0 {
+	if p := cfg.GuardPolicy(); p.Enabled {
+		o.Guard = &employees.Guard{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: p}
+	}
+	o.AllowNoEmail = cfg.HR.Login.Enabled()
+	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil) {
 		// The directories only propose whose Slack email it is; the HR
 		// records in the Employee workflows decide.
 		deps, err := workers.BuildDeps(context.Background(), cfg)
