@@ -153,3 +153,10 @@ func (v *validator) hrguard(c *Config) {
 		v.add(0, "hr.guard", "needs slack.enabled: held terminations are approved in the security channel")
 	}
 }
+
+// ParseThreshold reads "25" or "10%" (tests and tools building a config).
+func ParseThreshold(s string) (Threshold, error) {
+	var t Threshold
+	err := t.UnmarshalText([]byte(s))
+	return t, err
+}
