@@ -33,7 +33,15 @@ type Guard struct {
 	TaskQueue string
 	Policy    contract.GuardPolicy
 	Timeout   time.Duration // default DefaultGuardTimeout
+
+	once sync.Once
+	sem  chan struct{}
 }
+
+// maxInFlightAsks stays under Temporal's limit of in-flight updates per
+// workflow (10 by default): past it the server refuses the update, which a
+// batch of 32 concurrent deliveries reached at once.
+const maxInFlightAsks = 8
 
 // Deliver is the delivery the guard wraps (Sink.Deliver).
 type Deliver func(ctx context.Context, rec domain.HRRecord, deliveryID string) (string, error)
@@ -144,6 +152,33 @@ func (r *GuardRun) ask(ctx context.Context, rec domain.HRRecord, deliveryID stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, t)
 	defer cancel()
+	r.g.once.Do(func() { r.g.sem = make(chan struct{}, maxInFlightAsks) })
+	select {
+	case r.g.sem <- struct{}{}:
+	case <-ctx.Done():
+		return contract.AdmitTerminationResult{}, ctx.Err()
+	}
+	defer func() { <-r.g.sem }()
+	// Another process's asks (the webhook while an import runs) can still
+	// fill the server's in-flight limit: retry those refusals briefly.
+	backoff := 20 * time.Millisecond
+	for {
+		res, err := r.askOnce(ctx, rec, deliveryID)
+		var re *serviceerror.ResourceExhausted
+		var un *serviceerror.Unavailable
+		if err == nil || !(errors.As(err, &re) || errors.As(err, &un)) {
+			return res, err
+		}
+		select {
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 500*time.Millisecond)
+		case <-ctx.Done():
+			return res, err
+		}
+	}
+}
+
+func (r *GuardRun) askOnce(ctx context.Context, rec domain.HRRecord, deliveryID string) (contract.AdmitTerminationResult, error) {
 	p := r.g.Policy
 	start := r.g.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: contract.GuardWorkflowID, TaskQueue: r.g.TaskQueue,

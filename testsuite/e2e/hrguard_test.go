@@ -226,3 +226,52 @@ func countAlerts(e *harness.Env) int {
 	}
 	return n
 }
+
+// TestLoginAllocationTwoJoinersNamedAlike: two joiners HR sends without an
+// email, both named Jane Doe, in one batch (delivered at once): each gets
+// its own address, reserved through Temporal before any account exists,
+// recorded in the Employee state, in every directory and in evidence.
+func TestLoginAllocationTwoJoinersNamedAlike(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{Configure: func(c *config.Config) {
+		c.HR.Login = config.Login{Domain: "demo.jml.test"}
+	}})
+	start := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
+	var recs []domain.HRRecord
+	for _, id := range []string{"J0901", "J0902"} {
+		recs = append(recs, domain.HRRecord{EmployeeID: id, GivenName: "Jane", FamilyName: "Doe", Department: "Engineering",
+			Title: "Software Engineer", Country: "GB", Timezone: "Europe/London", EmploymentType: "full_time",
+			Status: domain.HRActive, StartDate: start})
+	}
+	for _, r := range sendBatch(t, e, recs) {
+		require.Empty(t, r.Error)
+	}
+	logins := map[string]string{}
+	for _, r := range recs {
+		eventually(t, e, r.EmployeeID, "joiner provisioned with an allocated login", func() (bool, string) {
+			st, err := employeeState(e, r.EmployeeID)
+			if err != nil {
+				return false, err.Error()
+			}
+			logins[r.EmployeeID] = st.Login
+			return st.Login != "" && st.Status == domain.StatusActive && st.LastChange != nil, string(st.Status)
+		})
+	}
+	a, b := logins["J0901"], logins["J0902"]
+	require.NotEqual(t, a, b, "two joiners named alike got the same address")
+	require.ElementsMatch(t, []string{"jane.doe@demo.jml.test", "jane.doe2@demo.jml.test"}, []string{a, b})
+	for id, login := range logins {
+		u, ok := e.Emulators.Okta.UserByLogin(login)
+		require.True(t, ok, "okta has %s", login)
+		require.Equal(t, id, u.Profile["employeeNumber"])
+	}
+	ev, err := os.ReadFile(filepath.Join(e.Config.Evidence.Dir, activities.LoginLogPath))
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(string(ev), "\n"), string(ev))
+	require.Contains(t, string(ev), a)
+	require.Contains(t, string(ev), b)
+	// The reservation ids hash the address: no PII in workflow ids.
+	for _, l := range []string{a, b} {
+		_, err := e.Client.DescribeWorkflow(context.Background(), domain.LoginLockID(l), "")
+		require.NoError(t, err)
+	}
+}
