@@ -25,7 +25,7 @@ type HoldPoster interface {
 // (signal-with-start, as every intake does): the guard's released
 // terminations go this way.
 type HRDeliverer interface {
-	DeliverHR(ctx context.Context, rec domain.HRRecord, deliveryID string) error
+	DeliverHR(ctx context.Context, rec domain.HRRecord, deliveryID, hold string) error
 }
 
 func holdTitle(h contract.Hold) string {
@@ -147,7 +147,7 @@ func (a *Activities) DeliverHeld(ctx context.Context, in contract.DeliverHeldInp
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := a.HR.DeliverHR(ctx, r.Record, id)
+			err := a.HR.DeliverHR(ctx, r.Record, id, in.Note)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {

@@ -53,24 +53,35 @@ type GuardInput struct {
 	State  *GuardState `json:"state,omitempty"`
 }
 
-// AdmitTerminationInput asks whether one termination may be delivered now.
+// AdmitTerminationInput asks whether terminations may be delivered now
+// (the caller coalesces those arriving together into one update).
 type AdmitTerminationInput struct {
-	RunID      string          `json:"run_id"`
-	Source     string          `json:"source"`              // import:<file>, webhook
-	Requester  string          `json:"requester,omitempty"` // the uploader's employee id, when known
-	Record     domain.HRRecord `json:"record"`
-	DeliveryID string          `json:"delivery_id,omitempty"`
-	Policy     *GuardPolicy    `json:"policy,omitempty"` // the caller's configuration
+	RunID     string       `json:"run_id"`
+	Source    string       `json:"source"`              // import:<file>, webhook
+	Requester string       `json:"requester,omitempty"` // the uploader's employee id, when known
+	Items     []AdmitItem  `json:"items"`
+	Policy    *GuardPolicy `json:"policy,omitempty"` // the caller's configuration
 }
 
-// AdmitTerminationResult: Admitted, or held in HoldID.
+// AdmitItem is one termination asked about.
+type AdmitItem struct {
+	Record     domain.HRRecord `json:"record"`
+	DeliveryID string          `json:"delivery_id,omitempty"`
+}
+
+// AdmitTerminationResult answers each item in order.
 type AdmitTerminationResult struct {
-	Admitted bool   `json:"admitted"`
-	HoldID   string `json:"hold_id,omitempty"`
-	Reason   string `json:"reason,omitempty"`
+	Results []Admission `json:"results"`
 	// RunLimit is the per-run limit in force: a caller that later cannot
 	// reach the guard stops there.
 	RunLimit int `json:"run_limit"`
+}
+
+// Admission: Admitted, or held in HoldID.
+type Admission struct {
+	Admitted bool   `json:"admitted"`
+	HoldID   string `json:"hold_id,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // HeldTermination is one termination waiting for a decision.
@@ -159,6 +170,7 @@ type PostHoldInput struct {
 // DeliverHeldInput delivers approved held terminations.
 type DeliverHeldInput struct {
 	HoldID  string            `json:"hold_id"`
+	Note    string            `json:"note"` // goes to each offboarding row
 	Records []HeldTermination `json:"records"`
 }
 

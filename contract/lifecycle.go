@@ -98,6 +98,9 @@ type HRRecordInput struct {
 	// few and ignores a repeat, so a replayed webhook is a no-op whichever
 	// intake replica it reaches, restarted or not.
 	DeliveryID string `json:"delivery_id,omitempty"`
+	// Hold says the mass-termination guard held this record and who
+	// released it; the offboarding row records it.
+	Hold string `json:"hold,omitempty"`
 }
 
 // ApplyHRRecordResult tells the caller what the record means.
@@ -116,6 +119,7 @@ type WorkItem struct {
 	Record     domain.HRRecord `json:"record"`
 	AcceptedAt time.Time       `json:"accepted_at"`
 	WorkflowID string          `json:"workflow_id,omitempty"` // set once the child starts
+	Hold       string          `json:"hold,omitempty"`        // HRRecordInput.Hold
 }
 
 // ChangeRecord is what one work item did.
@@ -244,6 +248,8 @@ type LeaverInput struct {
 	Granted domain.Entitlements `json:"granted,omitzero"`
 	// Preempted names the run this termination cancelled to start at once.
 	Preempted string `json:"preempted,omitempty"`
+	// Held: the mass-termination guard held it (which hold, who released).
+	Held string `json:"held,omitempty"`
 }
 
 // DirectoryResult is one directory's (or SCIM app's) lane in a child.

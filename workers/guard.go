@@ -33,11 +33,11 @@ type hrDelivery struct {
 	cfg *config.Config
 }
 
-func (h hrDelivery) DeliverHR(ctx context.Context, rec domain.HRRecord, deliveryID string) error {
+func (h hrDelivery) DeliverHR(ctx context.Context, rec domain.HRRecord, deliveryID, hold string) error {
 	id := contract.EmployeeWorkflowID(rec.EmployeeID)
 	policy := h.cfg.Policy()
 	_, err := h.c.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord,
-		contract.HRRecordInput{Record: rec, Policy: &policy, DeliveryID: deliveryID},
+		contract.HRRecordInput{Record: rec, Policy: &policy, DeliveryID: deliveryID, Hold: hold},
 		client.StartWorkflowOptions{ID: id, TaskQueue: h.cfg.Temporal.TaskQueue},
 		contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: rec.EmployeeID, Policy: policy})
 	return err

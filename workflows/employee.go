@@ -155,7 +155,7 @@ func (e *employee) accept(ctx workflow.Context, in contract.HRRecordInput) contr
 	queue := func(event domain.Event, due time.Time) {
 		e.st.Seq++
 		due = dueAfter(due, now)
-		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now})
+		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now, Hold: in.Hold})
 		res.Seq, res.DueAt = e.st.Seq, due
 	}
 	switch class {
@@ -495,7 +495,7 @@ func (e *employee) runMover(ctx workflow.Context, item contract.WorkItem) (contr
 // runLeaver offboards the employee from the termination's effective time.
 func (e *employee) runLeaver(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, error) {
 	lin := contract.LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access,
-		Preempted: e.st.Preempted}
+		Preempted: e.st.Preempted, Held: item.Hold}
 	e.st.Preempted = ""
 	if lin.EffectiveAt.IsZero() {
 		// No effective time from HR: it took effect when jml accepted it,

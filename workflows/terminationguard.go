@@ -47,13 +47,16 @@ func TerminationGuardWorkflow(ctx workflow.Context, in contract.GuardInput) erro
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateAdmitTermination, g.admit,
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in contract.AdmitTerminationInput) error {
-			switch {
-			case in.RunID == "":
+			if in.RunID == "" {
 				return errors.New("run_id is required")
-			case !domain.ValidEmployeeID(in.Record.EmployeeID):
-				return errors.New("record.employee_id is not an employee id")
-			case in.Record.Status != domain.HRTerminated:
-				return fmt.Errorf("record %s is not a termination", in.Record.EmployeeID)
+			}
+			for i, it := range in.Items {
+				switch {
+				case !domain.ValidEmployeeID(it.Record.EmployeeID):
+					return fmt.Errorf("items[%d].record.employee_id is not an employee id", i)
+				case it.Record.Status != domain.HRTerminated:
+					return fmt.Errorf("items[%d]: record %s is not a termination", i, it.Record.EmployeeID)
+				}
 			}
 			return nil
 		}}); err != nil {
@@ -149,8 +152,8 @@ func (g *guard) limits(ctx workflow.Context) (perRun, perHour int) {
 	return g.policy.PerRun.Of(g.st.Active), g.policy.PerHour.Of(g.st.Active)
 }
 
-// admit answers one termination: admitted within both limits, else held
-// in its run's pending hold (one per run).
+// admit answers terminations in order: each admitted within both limits,
+// else held in its run's pending hold (one per run).
 func (g *guard) admit(ctx workflow.Context, in contract.AdmitTerminationInput) (contract.AdmitTerminationResult, error) {
 	if in.Policy != nil {
 		g.policy = *in.Policy
@@ -158,24 +161,30 @@ func (g *guard) admit(ctx workflow.Context, in contract.AdmitTerminationInput) (
 	now := workflow.Now(ctx)
 	g.prune(now)
 	perRun, perHour := g.limits(ctx)
+	now = workflow.Now(ctx)
 	g.st.RunSeen[in.RunID] = now.Unix()
 	res := contract.AdmitTerminationResult{RunLimit: perRun}
+	for _, it := range in.Items {
+		res.Results = append(res.Results, g.admitOne(ctx, in, it, now, perRun, perHour))
+	}
+	return res, nil
+}
+
+func (g *guard) admitOne(ctx workflow.Context, in contract.AdmitTerminationInput, it contract.AdmitItem, now time.Time, perRun, perHour int) contract.Admission {
 	// The same employee already held in this run stays in its hold.
 	for _, h := range g.st.Holds {
 		if h.Status == contract.HoldPending && h.RunID == in.RunID && slices.ContainsFunc(h.Records, func(r contract.HeldTermination) bool {
-			return r.Record.EmployeeID == in.Record.EmployeeID
+			return r.Record.EmployeeID == it.Record.EmployeeID
 		}) {
-			res.HoldID, res.Reason = h.ID, "already held"
-			return res, nil
+			return contract.Admission{HoldID: h.ID, Reason: "already held"}
 		}
 	}
 	if g.st.Runs[in.RunID] < perRun && len(g.st.Admitted) < perHour {
 		g.st.Runs[in.RunID]++
 		g.st.Admitted = append(g.st.Admitted, now)
-		res.Admitted = true
-		return res, nil
+		return contract.Admission{Admitted: true}
 	}
-	res.Reason = fmt.Sprintf("over the limit: %d per run, %d in the last hour", perRun, perHour)
+	res := contract.Admission{Reason: fmt.Sprintf("over the limit: %d per run, %d in the last hour", perRun, perHour)}
 	if g.st.Runs[in.RunID] < perRun {
 		res.Reason = fmt.Sprintf("over the limit of %d terminations in the last hour", perHour)
 	}
@@ -192,10 +201,10 @@ func (g *guard) admit(ctx workflow.Context, in contract.AdmitTerminationInput) (
 		h = &g.st.Holds[len(g.st.Holds)-1]
 		g.startPoster(ctx, h.ID)
 	}
-	h.Records = append(h.Records, contract.HeldTermination{Record: in.Record, DeliveryID: in.DeliveryID, HeldAt: now})
+	h.Records = append(h.Records, contract.HeldTermination{Record: it.Record, DeliveryID: it.DeliveryID, HeldAt: now})
 	res.HoldID = h.ID
-	workflow.GetLogger(ctx).Info("termination held", "employee_id", in.Record.EmployeeID, "hold", h.ID, "held", len(h.Records))
-	return res, nil
+	workflow.GetLogger(ctx).Info("termination held", "employee_id", it.Record.EmployeeID, "hold", h.ID, "held", len(h.Records))
+	return res
 }
 
 // startPoster posts a hold's one message once no more records have joined
@@ -307,7 +316,8 @@ func (g *guard) settle(ctx workflow.Context, id string) {
 		var outcome string
 		if h.Status == contract.HoldApproved {
 			out, err := contract.DeliverHeld.Execute(ctx, fmt.Sprintf("deliver %d held terminations · hr", len(h.Records)),
-				contract.DeliverHeldInput{HoldID: id, Records: h.Records})
+				contract.DeliverHeldInput{HoldID: id, Records: h.Records, Note: fmt.Sprintf("%s (%s) held %s, released %s by %s",
+					id, h.Source, h.Created.UTC().Format(time.RFC3339), h.DecidedAt.UTC().Format(time.RFC3339), who(h.Approvals))})
 			if h = g.hold(id); h == nil {
 				return
 			}

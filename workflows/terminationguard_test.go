@@ -89,7 +89,7 @@ func TestGuardPercentTwoPersonRule(t *testing.T) {
 	env.RegisterDelayedCallback(func() {
 		for i := range admits {
 			update(env, contract.UpdateAdmitTermination, &admits[i], contract.AdmitTerminationInput{RunID: "run-1", Source: "import:gusto.csv",
-				Requester: "E0009", Record: termination(fmt.Sprintf("T%03d", i))})
+				Requester: "E0009", Items: []contract.AdmitItem{{Record: termination(fmt.Sprintf("T%03d", i))}}})
 		}
 	}, time.Second)
 	decisions := []struct {
@@ -121,7 +121,7 @@ func TestGuardPercentTwoPersonRule(t *testing.T) {
 	admitted, held := 0, 0
 	for _, a := range admits {
 		require.NoError(t, a.err)
-		r := a.val.(contract.AdmitTerminationResult)
+		r := a.val.(contract.AdmitTerminationResult).Results[0]
 		if r.Admitted {
 			admitted++
 		} else {
@@ -159,12 +159,12 @@ func TestGuardRejectQuarantinesAndHourWindow(t *testing.T) {
 	later := updateResult{}
 	env.RegisterDelayedCallback(func() {
 		for i := range first {
-			update(env, contract.UpdateAdmitTermination, &first[i], contract.AdmitTerminationInput{RunID: "run-1", Source: "webhook", Record: termination(fmt.Sprintf("A%d", i))})
+			update(env, contract.UpdateAdmitTermination, &first[i], contract.AdmitTerminationInput{RunID: "run-1", Source: "webhook", Items: []contract.AdmitItem{{Record: termination(fmt.Sprintf("A%d", i))}}})
 		}
 	}, time.Second)
 	env.RegisterDelayedCallback(func() {
 		for i := range second {
-			update(env, contract.UpdateAdmitTermination, &second[i], contract.AdmitTerminationInput{RunID: "run-2", Source: "webhook", Record: termination(fmt.Sprintf("B%d", i))})
+			update(env, contract.UpdateAdmitTermination, &second[i], contract.AdmitTerminationInput{RunID: "run-2", Source: "webhook", Items: []contract.AdmitItem{{Record: termination(fmt.Sprintf("B%d", i))}}})
 		}
 	}, 2*time.Minute)
 	var rejected updateResult
@@ -172,7 +172,7 @@ func TestGuardRejectQuarantinesAndHourWindow(t *testing.T) {
 		update(env, contract.UpdateGuardDecide, &rejected, contract.GuardDecision{HoldID: "hold-1", Action: "reject", Actor: contract.Actor{EmployeeID: "E0001", SlackUserID: "U1"}})
 	}, 5*time.Minute)
 	env.RegisterDelayedCallback(func() {
-		update(env, contract.UpdateAdmitTermination, &later, contract.AdmitTerminationInput{RunID: "run-3", Source: "webhook", Record: termination("C1")})
+		update(env, contract.UpdateAdmitTermination, &later, contract.AdmitTerminationInput{RunID: "run-3", Source: "webhook", Items: []contract.AdmitItem{{Record: termination("C1")}}})
 	}, 70*time.Minute)
 	var final contract.GuardState
 	env.RegisterDelayedCallback(func() {
@@ -184,15 +184,15 @@ func TestGuardRejectQuarantinesAndHourWindow(t *testing.T) {
 	env.ExecuteWorkflow(contract.GuardWorkflowName, contract.GuardInput{Policy: pol})
 
 	for _, a := range first {
-		require.True(t, a.val.(contract.AdmitTerminationResult).Admitted)
+		require.True(t, a.val.(contract.AdmitTerminationResult).Results[0].Admitted)
 	}
 	for _, a := range second {
-		r := a.val.(contract.AdmitTerminationResult)
+		r := a.val.(contract.AdmitTerminationResult).Results[0]
 		require.False(t, r.Admitted)
 		require.Contains(t, r.Reason, "last hour")
 	}
 	require.Equal(t, "rejected", rejected.val.(contract.GuardDecisionResult).Result)
-	require.True(t, later.val.(contract.AdmitTerminationResult).Admitted, "the window rolled")
+	require.True(t, later.val.(contract.AdmitTerminationResult).Results[0].Admitted, "the window rolled")
 	require.Equal(t, contract.HoldRejected, final.Holds[0].Status)
 	require.NotEmpty(t, final.Holds[0].Quarantine)
 	require.Len(t, st.quarant, 1)

@@ -59,6 +59,8 @@ type GuardRun struct {
 	limit    int // the guard's last per-run limit; -1 unknown
 	fallback int // delivered while the guard could not be reached
 	held     map[string]string
+	queue    []*pendingAsk
+	flushing bool
 }
 
 // NewRun starts a run. requester is the uploader's employee id when known
@@ -98,7 +100,7 @@ func (r *GuardRun) Deliver(ctx context.Context, deliver Deliver, rec domain.HRRe
 	if done, err := r.alreadyTerminated(ctx, rec.EmployeeID); err == nil && done {
 		return deliver(ctx, rec, deliveryID)
 	}
-	res, err := r.ask(ctx, rec, deliveryID)
+	res, runLimit, err := r.ask(ctx, rec, deliveryID)
 	if err != nil {
 		r.mu.Lock()
 		limit := r.limit
@@ -116,7 +118,7 @@ func (r *GuardRun) Deliver(ctx context.Context, deliver Deliver, rec domain.HRRe
 		return deliver(ctx, rec, deliveryID)
 	}
 	r.mu.Lock()
-	r.limit = res.RunLimit
+	r.limit = runLimit
 	if !res.Admitted {
 		r.held[rec.EmployeeID] = res.HoldID
 	}
@@ -145,12 +147,83 @@ func (r *GuardRun) alreadyTerminated(ctx context.Context, employeeID string) (bo
 	return st == string(domain.StatusTerminated) || st == string(domain.StatusOffboarding) || st == string(domain.StatusTerminationScheduled), nil
 }
 
-func (r *GuardRun) ask(ctx context.Context, rec domain.HRRecord, deliveryID string) (contract.AdmitTerminationResult, error) {
+type pendingAsk struct {
+	item contract.AdmitItem
+	done chan askResult
+}
+
+type askResult struct {
+	adm   contract.Admission
+	limit int
+	err   error
+}
+
+// coalesceWindow gathers the terminations arriving together (a batch
+// delivered concurrently) into one update: 100 terminations are a few
+// updates, not 100, and the run's order of asks does not matter.
+const coalesceWindow = 5 * time.Millisecond
+
+// maxAskItems bounds one update's payload.
+const maxAskItems = 200
+
+// ask waits for its termination's answer from the next coalesced update.
+func (r *GuardRun) ask(ctx context.Context, rec domain.HRRecord, deliveryID string) (contract.Admission, int, error) {
+	p := &pendingAsk{item: contract.AdmitItem{Record: rec, DeliveryID: deliveryID}, done: make(chan askResult, 1)}
+	r.mu.Lock()
+	r.queue = append(r.queue, p)
+	lead := !r.flushing
+	r.flushing = true
+	r.mu.Unlock()
+	if lead {
+		go r.flush()
+	}
+	select {
+	case res := <-p.done:
+		return res.adm, res.limit, res.err
+	case <-ctx.Done():
+		return contract.Admission{}, 0, ctx.Err()
+	}
+}
+
+// flush sends the queued asks, one update at a time, until none is left.
+func (r *GuardRun) flush() {
+	for {
+		time.Sleep(coalesceWindow)
+		r.mu.Lock()
+		n := min(len(r.queue), maxAskItems)
+		batch := r.queue[:n:n]
+		r.queue = r.queue[n:]
+		if n == 0 {
+			r.flushing = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		items := make([]contract.AdmitItem, n)
+		for i, p := range batch {
+			items[i] = p.item
+		}
+		res, err := r.askMany(items)
+		for i, p := range batch {
+			out := askResult{err: err, limit: res.RunLimit}
+			if err == nil && i < len(res.Results) {
+				out.adm = res.Results[i]
+			} else if err == nil {
+				out.err = errors.New("the guard answered fewer items than asked")
+			}
+			p.done <- out
+		}
+	}
+}
+
+// askMany sends one update, retrying the server's refusals (its limit on
+// in-flight updates, a busy workflow) until the timeout.
+func (r *GuardRun) askMany(items []contract.AdmitItem) (contract.AdmitTerminationResult, error) {
 	t := r.g.Timeout
 	if t <= 0 {
 		t = DefaultGuardTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, t)
+	ctx, cancel := context.WithTimeout(context.Background(), t)
 	defer cancel()
 	r.g.once.Do(func() { r.g.sem = make(chan struct{}, maxInFlightAsks) })
 	select {
@@ -159,11 +232,9 @@ func (r *GuardRun) ask(ctx context.Context, rec domain.HRRecord, deliveryID stri
 		return contract.AdmitTerminationResult{}, ctx.Err()
 	}
 	defer func() { <-r.g.sem }()
-	// Another process's asks (the webhook while an import runs) can still
-	// fill the server's in-flight limit: retry those refusals briefly.
 	backoff := 20 * time.Millisecond
 	for {
-		res, err := r.askOnce(ctx, rec, deliveryID)
+		res, err := r.askOnce(ctx, items)
 		var re *serviceerror.ResourceExhausted
 		var un *serviceerror.Unavailable
 		if err == nil || !(errors.As(err, &re) || errors.As(err, &un)) {
@@ -178,7 +249,7 @@ func (r *GuardRun) ask(ctx context.Context, rec domain.HRRecord, deliveryID stri
 	}
 }
 
-func (r *GuardRun) askOnce(ctx context.Context, rec domain.HRRecord, deliveryID string) (contract.AdmitTerminationResult, error) {
+func (r *GuardRun) askOnce(ctx context.Context, items []contract.AdmitItem) (contract.AdmitTerminationResult, error) {
 	p := r.g.Policy
 	start := r.g.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: contract.GuardWorkflowID, TaskQueue: r.g.TaskQueue,
@@ -189,7 +260,7 @@ func (r *GuardRun) askOnce(ctx context.Context, rec domain.HRRecord, deliveryID 
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
 			UpdateName: contract.UpdateAdmitTermination, WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args: []any{contract.AdmitTerminationInput{RunID: r.id, Source: r.source, Requester: r.requester, Record: rec, DeliveryID: deliveryID, Policy: &p}},
+			Args: []any{contract.AdmitTerminationInput{RunID: r.id, Source: r.source, Requester: r.requester, Items: items, Policy: &p}},
 		},
 	})
 	if err != nil {
