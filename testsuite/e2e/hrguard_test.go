@@ -39,6 +39,15 @@ func sendBatch(t *testing.T, e *harness.Env, recs []domain.HRRecord) []intake.Re
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		n := 0
+		for _, l := range strings.Split(e.Logs.String(), "\n") {
+			if strings.Contains(l, "forward HR record") && n < 5 {
+				t.Log(l)
+				n++
+			}
+		}
+	}
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
 	var out struct {
 		Results []intake.Result `json:"results"`
