@@ -66,7 +66,13 @@ type GuardRun struct {
 // NewRun starts a run. requester is the uploader's employee id when known
 // (they cannot approve its holds); urgent lists employee ids never held.
 func (g *Guard) NewRun(source, requester string, urgent []string) *GuardRun {
-	return &GuardRun{g: g, id: uuid.NewString(), source: source, requester: requester, urgent: urgent, limit: -1, held: map[string]string{}}
+	return g.RunWithID(uuid.NewString(), source, requester, urgent)
+}
+
+// RunWithID is NewRun for a run with an id of its own (an HR batch whose
+// chunks are delivered apart count as one run).
+func (g *Guard) RunWithID(runID, source, requester string, urgent []string) *GuardRun {
+	return &GuardRun{g: g, id: runID, source: source, requester: requester, urgent: urgent, limit: -1, held: map[string]string{}}
 }
 
 // Held is how many of the run's terminations the guard holds, and in
