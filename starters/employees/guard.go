@@ -22,8 +22,9 @@ import (
 // to the guard, not (yet) to its Employee workflow.
 const GuardedWorkflowID = contract.GuardWorkflowID
 
-// DefaultGuardTimeout bounds one ask of the guard.
-const DefaultGuardTimeout = 5 * time.Second
+// DefaultGuardTimeout bounds one ask of the guard (inside the webhook's
+// 15-second batch deadline).
+const DefaultGuardTimeout = 10 * time.Second
 
 // Guard is the seam of the mass-termination guard around every delivery
 // (import and webhook): a new termination is delivered only once the
@@ -33,6 +34,9 @@ type Guard struct {
 	TaskQueue string
 	Policy    contract.GuardPolicy
 	Timeout   time.Duration // default DefaultGuardTimeout
+	// Unavailable, when set, hears why the guard could not answer (the
+	// caller logs it: the run fell back to its per-run cap).
+	Unavailable func(employeeID string, err error)
 
 	once sync.Once
 	sem  chan struct{}
@@ -108,6 +112,9 @@ func (r *GuardRun) Deliver(ctx context.Context, deliver Deliver, rec domain.HRRe
 	}
 	res, runLimit, err := r.ask(ctx, rec, deliveryID)
 	if err != nil {
+		if r.g.Unavailable != nil {
+			r.g.Unavailable(rec.EmployeeID, err)
+		}
 		r.mu.Lock()
 		limit := r.limit
 		if limit < 0 && r.g.Policy.PerRun.Percent == 0 {
