@@ -46,6 +46,9 @@ type Activities struct {
 	// workflows and elevations; nil: the report needs an employee list.
 	Visibility Visibility
 	Namespace  string
+	// Holds and HR serve the mass-termination guard (activities/guard.go).
+	Holds HoldPoster
+	HR    HRDeliverer
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {

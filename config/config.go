@@ -160,6 +160,8 @@ type Slack struct {
 type HR struct {
 	Source   string   `yaml:"source"` // webhook or bamboohr
 	BambooHR BambooHR `yaml:"bamboohr"`
+	Login    Login    `yaml:"login"` // config/hrguard.go
+	Guard    Guard    `yaml:"guard"` // config/hrguard.go
 }
 
 // BambooHR is the BambooHR API the intake fetches records from.

@@ -76,6 +76,7 @@ func (v *validator) semantics(c *Config) {
 			v.add(0, "slack.security_channel", "is required when slack is enabled (SLA breaches are posted there)")
 		}
 	}
+	v.hrguard(c)
 	if c.Intake.Concurrency < 1 || c.Intake.Concurrency > 1024 {
 		v.add(0, "intake.concurrency", fmt.Sprintf("%d is not between 1 and 1024", c.Intake.Concurrency))
 	}

@@ -31,6 +31,9 @@ type Deps struct {
 	// People reads the HR records jml holds, where DMs go; New sets one
 	// over the worker's client when nil.
 	People activities.People
+	// HR delivers the guard's released terminations; New sets one over
+	// the worker's client when nil.
+	HR activities.HRDeliverer
 }
 
 // BuildDeps builds every enabled integration from configuration.

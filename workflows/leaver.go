@@ -102,7 +102,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	res.Decisions = l.decisions
 
 	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
-	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Directories: res.Directories, Decisions: res.Decisions,
+	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Held: in.Held, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err
