@@ -18,7 +18,7 @@ const (
 
 // KnownDirectories is every directory name a catalog entry may reference
 // (SCIM apps are referenced through `apps`).
-var KnownDirectories = []string{Entra, Okta, Google, AD}
+var KnownDirectories = []string{Entra, Okta, Google, JumpCloud, AD}
 
 // Tracks, from the IAM guide: which directory leads.
 const (
@@ -100,7 +100,9 @@ type Directories struct {
 	Entra  EntraDir  `yaml:"entra"`
 	Okta   OktaDir   `yaml:"okta"`
 	Google GoogleDir `yaml:"google"`
-	AD     ADDir     `yaml:"ad"`
+	// JumpCloud is off unless enabled: no track selects it (config/jumpcloud.go).
+	JumpCloud JumpCloudDir `yaml:"jumpcloud"`
+	AD        ADDir        `yaml:"ad"`
 }
 
 // EntraDir is Microsoft Entra ID through Microsoft Graph.
@@ -271,6 +273,9 @@ func (c *Config) EnabledDirectories() []string {
 	}
 	if c.Directories.Google.Enabled {
 		out = append(out, Google)
+	}
+	if c.Directories.JumpCloud.Enabled {
+		out = append(out, JumpCloud)
 	}
 	if c.Directories.AD.Enabled {
 		out = append(out, AD)

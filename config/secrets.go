@@ -48,6 +48,7 @@ type Secrets struct {
 	SlackSigningSecret    Secret            // JML_SLACK_SIGNING_SECRET
 	HRWebhookSecret       Secret            // JML_HR_WEBHOOK_SECRET
 	BambooHRAPIKey        Secret            // JML_BAMBOOHR_API_KEY
+	JumpCloudAPIKey       Secret            // JML_JUMPCLOUD_API_KEY
 	TemporalAPIKey        Secret            // TEMPORAL_API_KEY
 	CodecServerToken      Secret            // JML_CODEC_SERVER_TOKEN
 	ADBindPassword        Secret            // JML_AD_BIND_PASSWORD
@@ -103,6 +104,7 @@ func LoadSecrets(c *Config, getenv func(string) string) (Secrets, []error) {
 	read(&s.SlackSigningSecret, "JML_SLACK_SIGNING_SECRET")
 	read(&s.HRWebhookSecret, "JML_HR_WEBHOOK_SECRET")
 	read(&s.BambooHRAPIKey, "JML_BAMBOOHR_API_KEY")
+	read(&s.JumpCloudAPIKey, "JML_JUMPCLOUD_API_KEY")
 	read(&s.TemporalAPIKey, "TEMPORAL_API_KEY")
 	read(&s.CodecServerToken, "JML_CODEC_SERVER_TOKEN")
 	read(&s.ADBindPassword, "JML_AD_BIND_PASSWORD")
