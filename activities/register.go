@@ -47,5 +47,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.ListActiveElevations, a.ListActiveElevations)
 	contract.Register(r, contract.AssessEmployees, a.AssessEmployees)
 	contract.Register(r, contract.SummariseOffboarding, a.SummariseOffboarding)
+	contract.Register(r, contract.ReadPrivilegedGroups, a.ReadPrivilegedGroups)
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
 }

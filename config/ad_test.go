@@ -38,7 +38,9 @@ func TestADConfig(t *testing.T) {
 		msg  string
 	}{
 		{"no password", same, demoEnv, "directories.ad", "JML_AD_BIND_PASSWORD"},
-		{"plain ldap", func(s string) string { return strings.Replace(s, "url: ldaps://127.0.0.2:636", "url: ldap://127.0.0.2:389", 1) }, withPW, "directories.ad.url", "not an ldaps:// URL"},
+		{"plain ldap", func(s string) string {
+			return strings.Replace(s, "url: ldaps://127.0.0.2:636", "url: ldap://127.0.0.2:389", 1)
+		}, withPW, "directories.ad.url", "not an ldaps:// URL"},
 		{"ou outside base", func(s string) string {
 			return strings.Replace(s, "users_ou: OU=Staff,DC=demo,DC=jml,DC=test", "users_ou: OU=Staff,DC=other,DC=test", 1)
 		}, withPW, "directories.ad.users_ou", "not under base_dn"},

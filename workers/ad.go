@@ -10,7 +10,8 @@ import (
 func ADOptions(cfg *config.Config) ad.Options {
 	a := cfg.Directories.AD
 	o := ad.Options{URL: a.URL, BindDN: a.BindDN, BindPassword: cfg.Secrets.ADBindPassword.Reveal(), BaseDN: a.BaseDN,
-		UsersOU: a.UsersOU, DisabledOU: a.DisabledOU, CAFile: a.CAFile, ServerName: a.ServerName, PageSize: uint32(a.PageSize)}
+		UsersOU: a.UsersOU, DisabledOU: a.DisabledOU, CAFile: a.CAFile, ServerName: a.ServerName, PageSize: uint32(a.PageSize),
+		BreakGlass: a.BreakGlass}
 	for _, r := range cfg.Elevation.Roles {
 		if r.Directory == config.AD {
 			o.AdminGroups = append(o.AdminGroups, r.Role)

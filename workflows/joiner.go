@@ -107,7 +107,9 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
-		fns = append(fns, func(ctx workflow.Context) { l.provisionDirectory(ctx, lane, in, person, plan.Changes, reconcile, match) })
+		fns = append(fns, func(ctx workflow.Context) {
+			l.provisionDirectory(ctx, lane, in, person, plan.Changes, reconcile, match)
+		})
 	}
 	addApps, _ := appChanges(plan.Changes, in.Policy.Apps)
 	fns = append(fns, l.appLanes(addApps, "provision app", contract.ProvisionApp, person)...)

@@ -335,7 +335,7 @@ func TestPrivilegedGroups(t *testing.T) {
 	das := map[string]bool{}
 	for _, p := range members {
 		if p.Group == "Domain Admins" {
-			das[p.SAM] = true
+			das[p.Account] = true
 		}
 	}
 	for _, want := range []string{"Administrator", "breakglass-1", "breakglass-2", seeded.SAM[seeded.StandingAdmins[0]], seeded.SAM["E0022"]} {

@@ -44,6 +44,8 @@ type Options struct {
 	// AdminGroups are more groups read as admin roles (an elevation role
 	// on a delegated admin group), besides PrivilegedGroups.
 	AdminGroups []string
+	// BreakGlass are sAMAccountNames that are standing admins by design.
+	BreakGlass []string
 	// PageSize of paged searches (Simple Paged Results); default 500.
 	PageSize uint32
 	Timeout  time.Duration // per operation; default 30s

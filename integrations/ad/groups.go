@@ -232,18 +232,11 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.O
 	return domain.WasAbsent, nil
 }
 
-// PrivilegedMember is one account in an admin group, directly or nested.
-type PrivilegedMember struct {
-	Group      string
-	SAM        string
-	EmployeeID string
-	Enabled    bool
-}
-
 // PrivilegedMembers lists every user account in each admin group,
-// nested memberships included (paged: a forest can have many).
-func (c *Client) PrivilegedMembers(ctx context.Context) ([]PrivilegedMember, error) {
-	var out []PrivilegedMember
+// nested memberships included (paged: a forest can have many), marking the
+// configured break-glass accounts.
+func (c *Client) PrivilegedMembers(ctx context.Context) ([]directory.PrivilegedMember, error) {
+	var out []directory.PrivilegedMember
 	for _, g := range PrivilegedGroups {
 		dn, err := c.groupDN(ctx, "list privileged members", g)
 		if directory.IsNotFound(err) {
@@ -257,9 +250,21 @@ func (c *Client) PrivilegedMembers(ctx context.Context) ([]PrivilegedMember, err
 		if err != nil {
 			return nil, err
 		}
+		direct, err := c.searchAll(ctx, "list privileged members", c.o.BaseDN, ldap.ScopeWholeSubtree,
+			"(&"+filterUser+"(memberOf="+ldap.EscapeFilter(dn)+"))", []string{"cn"})
+		if err != nil {
+			return nil, err
+		}
+		isDirect := map[string]bool{}
+		for _, e := range direct {
+			isDirect[strings.ToLower(e.DN)] = true
+		}
 		for _, e := range es {
 			a := account(e)
-			out = append(out, PrivilegedMember{Group: g, SAM: e.GetAttributeValue("sAMAccountName"), EmployeeID: a.EmployeeID, Enabled: a.Enabled})
+			sam := e.GetAttributeValue("sAMAccountName")
+			bg := slices.ContainsFunc(c.o.BreakGlass, func(b string) bool { return strings.EqualFold(b, sam) })
+			out = append(out, directory.PrivilegedMember{Group: g, Account: sam, EmployeeID: a.EmployeeID, Enabled: a.Enabled, BreakGlass: bg,
+				Nested: !isDirect[strings.ToLower(e.DN)]})
 		}
 	}
 	return out, nil

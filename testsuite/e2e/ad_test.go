@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,9 +17,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/samba"
 	"github.com/jml-dev/jml/domain"
+	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
 
@@ -26,8 +29,8 @@ import (
 // group names (direct memberships), or ok=false.
 type adAccount struct {
 	DN, Description, Manager string
-	UAC, PwdLastSet         string
-	Groups                  []string
+	UAC, PwdLastSet          string
+	Groups                   []string
 }
 
 func adUser(t *testing.T, e *harness.Env, employeeID string) (adAccount, bool) {
@@ -124,7 +127,7 @@ func TestADDomainAdminsElevation(t *testing.T) {
 			return err == nil && st.Record != nil, fmt.Sprint(err)
 		})
 	}
-	status, body, err := e.Emulators.Slack.SlashCommand(ctx, who.Email, "/elevate", samba.ElevationRole+" 20s fix a GPO")
+	status, body, err := e.Emulators.Slack.SlashCommand(ctx, who.Email, "/elevate", samba.ElevationRole+" 75s fix a GPO")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, body)
 	m := regexp.MustCompile(`request ([0-9a-f-]{36})`).FindStringSubmatch(body)
@@ -138,6 +141,42 @@ func TestADDomainAdminsElevation(t *testing.T) {
 	eventually(t, e, who.EmployeeID, "Domain Admins in AD", func() (bool, string) { return isDA(), "not a member yet" })
 	st := elevationState(t, e, wid)
 	assert.Equal(t, "ad", st.Directory)
+
+	// The KPI report, read from AD while the elevation is active: the
+	// requester is elevated, not permanent; the break-glass accounts are
+	// excluded; the seeded standing Domain Admin and the built-in
+	// Administrator (the demo binds as it) are the permanent ones.
+	var ids []string
+	for _, emp := range e.Org.Employees {
+		ids = append(ids, emp.EmployeeID)
+	}
+	res, err := evidence.RunNow(ctx, e.Client, e.Config, time.Now().UTC().Format("2006-01"), evidence.KindKPI, ids)
+	require.NoError(t, err)
+	var rep activities.KPIReport
+	b, err := os.ReadFile(res.KPI.JSON)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.NotNil(t, rep.Facts.Privileged)
+	require.Len(t, rep.Facts.Privileged.Directories, 1)
+	pd := rep.Facts.Privileged.Directories[0]
+	assert.Equal(t, "ad", pd.Directory)
+	assert.Equal(t, 2, pd.BreakGlass)
+	assert.Equal(t, 1, pd.Elevated, "the JIT Domain Admin")
+	var das []string
+	for _, h := range pd.Permanent {
+		if h.Group == "Domain Admins" {
+			das = append(das, h.Account)
+		}
+	}
+	slices.Sort(das)
+	assert.Equal(t, []string{"Administrator", e.ADSeed.SAM[e.ADSeed.StandingAdmins[0]]}, das)
+	var line activities.KPI
+	for _, k := range rep.KPIs {
+		if k.ID == activities.KPIPermanentPrivileged {
+			line = k
+		}
+	}
+	assert.Equal(t, "2 permanent Domain Admins; 2 accounts with a permanent privileged group", line.Value)
 
 	// No revoke from anyone: the timer ends it.
 	var final contract.ElevationState
