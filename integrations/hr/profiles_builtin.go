@@ -41,6 +41,7 @@ var builtins = map[string]Profile{
 			"part_time_under_twenty_hours": "part_time", "part_time_twenty_plus_hours": "part_time",
 		},
 		DateFormats: []string{"01/02/2006", "2006-01-02", "RFC3339"},
+		Defaults:    Defaults{DisplayName: "{given} {family}"},
 	},
 	// ADP Workforce Now, a custom report exported as CSV: associate ids,
 	// position status, worker category.
@@ -66,6 +67,7 @@ var builtins = map[string]Profile{
 			"Temporary": "contractor", "Seasonal": "contractor", "Contractor": "contractor", "Intern": "intern",
 		},
 		DateFormats: []string{"01/02/2006", "2006-01-02"},
+		Defaults:    Defaults{DisplayName: "{given} {family}"},
 	},
 	// BambooHR's custom report, exported as CSV: its columns are the
 	// fields' labels. Status is Active or Inactive; Employment Status
@@ -87,6 +89,7 @@ var builtins = map[string]Profile{
 			"Temporary": "contractor",
 		},
 		DateFormats: []string{"2006-01-02", "01/02/2006"},
+		Defaults:    Defaults{DisplayName: "{given} {family}"},
 	},
 	// Workday: a RaaS report or EIB sheet as CSV, columns named by their
 	// XML aliases. Workday writes a date with its offset (2026-01-05-08:00).
@@ -110,6 +113,7 @@ var builtins = map[string]Profile{
 			"Contingent Worker": "contractor",
 		},
 		DateFormats: []string{"2006-01-02", "2006-01-02-07:00", "01/02/2006", "RFC3339"},
+		Defaults:    Defaults{DisplayName: "{given} {family}"},
 	},
 }
 
