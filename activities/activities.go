@@ -46,6 +46,8 @@ type Activities struct {
 	// workflows and elevations; nil: the report needs an employee list.
 	Visibility Visibility
 	Namespace  string
+	// HR delivers the records of an accepted HR batch (activities/hrbatch.go).
+	HR HRDeliverer
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {

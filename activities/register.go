@@ -41,4 +41,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.AssessEmployees, a.AssessEmployees)
 	contract.Register(r, contract.SummariseOffboarding, a.SummariseOffboarding)
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
+
+	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
 }

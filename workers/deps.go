@@ -29,6 +29,9 @@ type Deps struct {
 	// People reads the HR records jml holds, where DMs go; New sets one
 	// over the worker's client when nil.
 	People activities.People
+	// HR delivers an accepted HR batch's records; New sets the Employee
+	// sink over the worker's client when nil.
+	HR activities.HRDeliverer
 }
 
 // BuildDeps builds every enabled integration from configuration.
