@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/importer"
@@ -43,7 +46,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// A dry-run checks the file and the exports only: no credential, no
 	// Temporal. A delivery needs Temporal and the codec, never a directory.
 	var sub importer.Submitter = dryRun{}
-	var known func(context.Context, string) (bool, error) // nil in a dry run: managers are checked against the file only
+	var known func(context.Context, string) (bool, error)              // nil in a dry run: managers are checked against the file only
+	var accept func(context.Context, []int, []domain.HRRecord) []error // nil in a dry run
 	var cfg *config.Config
 	var z zerolog.Logger
 	if *dry {
@@ -60,6 +64,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		cfg, z = s.cfg, s.log
 		sink := employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 		sub, known = sink, sink.Known
+		accept = func(ctx context.Context, idx []int, recs []domain.HRRecord) []error {
+			return acceptImport(ctx, sink, idx, recs, *conc)
+		}
 	}
 	if *conc <= 0 {
 		*conc = cfg.Intake.Concurrency
@@ -78,7 +85,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return usagef("%s: %v", path, err)
 		}
-		res := importer.Import(ctx, rows, importer.Options{Source: source + path, Known: known, Concurrency: *conc,
+		res := importer.Import(ctx, rows, importer.Options{Source: source + path, Known: known, Concurrency: *conc, Accept: accept,
 			Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) { return sub.Submit(ctx, rec) }})
 		res.File, res.UnknownColumns = path, unknown
 		if res.QuarantineFile, err = importer.WriteQuarantine(cfg.Evidence.Dir, path, res.Quarantined, time.Now()); err != nil {
@@ -110,4 +117,18 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errQuarantined
 	}
 	return nil
+}
+
+// acceptImport hands a large import to HRBatch workflows in a few calls.
+// Each run is its own batch (a file imported again is delivered again);
+// each record's delivery id makes a retried fan-out apply it once.
+func acceptImport(ctx context.Context, sink employees.Sink, idx []int, recs []domain.HRRecord, conc int) []error {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	batch := "import-" + hex.EncodeToString(b[:])
+	items := make([]contract.HRBatchItem, len(recs))
+	for j, rec := range recs {
+		items[j] = contract.HRBatchItem{Record: rec, DeliveryID: fmt.Sprintf("%s-%d", batch, idx[j])}
+	}
+	return sink.AcceptBatch(ctx, batch, items, conc)
 }

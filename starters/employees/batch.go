@@ -21,6 +21,13 @@ import (
 // chunk counts as accepted. The answer is per item: nil when accepted.
 func (s Sink) AcceptBatch(ctx context.Context, batchID string, items []contract.HRBatchItem, concurrency int) []error {
 	errs := make([]error, len(items))
+	// The chunks of one batch share its concurrency, so a batch is fanned
+	// out as fast as, and no harder than, one delivered directly.
+	if concurrency <= 0 {
+		concurrency = 32
+	}
+	chunks := (len(items) + contract.HRBatchChunk - 1) / contract.HRBatchChunk
+	per := max(1, (concurrency+chunks-1)/max(chunks, 1))
 	var wg sync.WaitGroup
 	for c, from := 0, 0; from < len(items); c, from = c+1, from+contract.HRBatchChunk {
 		to := min(from+contract.HRBatchChunk, len(items))
@@ -35,7 +42,7 @@ func (s Sink) AcceptBatch(ctx context.Context, batchID string, items []contract.
 				StaticSummary:         fmt.Sprintf("HR batch: %d records", to-from),
 			}
 			_, err := s.Client.ExecuteWorkflow(ctx, opts, contract.HRBatchWorkflowName,
-				contract.HRBatchInput{Items: items[from:to], Concurrency: concurrency})
+				contract.HRBatchInput{Items: items[from:to], Concurrency: per})
 			var started *serviceerror.WorkflowExecutionAlreadyStarted
 			if errors.As(err, &started) {
 				err = nil // a replay of this delivery: already accepted

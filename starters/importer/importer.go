@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 )
@@ -95,7 +96,14 @@ type Options struct {
 	Known func(ctx context.Context, employeeID string) (bool, error)
 	// Concurrency bounds parallel deliveries (and Known look-ups); default 32.
 	Concurrency int
+	// Accept, when set, takes the valid rows of an import of more than
+	// DirectMax rows durably in a few calls (HRBatch workflows) instead of
+	// Submit one by one; errs[j] is the answer for rows[idx[j]].
+	Accept func(ctx context.Context, idx []int, recs []domain.HRRecord) (errs []error)
 }
+
+// DirectMax is the most rows delivered one by one when Options.Accept is set.
+const DirectMax = 100
 
 // Read parses an export in jml's own format by its extension (.csv,
 // .json) into rows; a file-level problem (unreadable, no header, not JSON)
@@ -196,6 +204,24 @@ func Import(ctx context.Context, rows []hr.Row, opts Options) Result {
 	conc := opts.Concurrency
 	if conc <= 0 {
 		conc = DefaultConcurrency
+	}
+	if opts.Accept != nil && len(rows) > DirectMax {
+		var idx []int
+		var valid []domain.HRRecord
+		for i := range rows {
+			if ok[i] {
+				idx, valid = append(idx, i), append(valid, recs[i])
+			}
+		}
+		errs := opts.Accept(ctx, idx, valid)
+		for j, i := range idx {
+			if errs[j] != nil {
+				res.Outcomes[i].Error, res.Outcomes[i].NotDelivered = "not delivered: "+errs[j].Error(), true
+				continue
+			}
+			res.Outcomes[i].WorkflowID = contract.EmployeeWorkflowID(recs[i].EmployeeID)
+		}
+		ok = make([]bool, len(rows)) // nothing left to Submit
 	}
 	parallel(len(rows), conc, func(i int) {
 		if !ok[i] {

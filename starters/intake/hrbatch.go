@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"sync"
 
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
@@ -18,18 +17,15 @@ type BatchSink interface {
 	AcceptBatch(ctx context.Context, batchID string, items []contract.HRBatchItem, concurrency int) []error
 }
 
-// directMax is the largest batch delivered record by record before the
-// answer; a larger one is accepted as HRBatch workflows, in a few calls,
-// and fanned out by the worker.
-const directMax = 100
-
-// deliverBatch validates rows and delivers the valid ones: every one of
-// them is either delivered to its Employee workflow or, for a batch over
-// directMax on a BatchSink, durably accepted (an HRBatch workflow holds
-// it) before this returns. Either way the answer means Temporal has it.
-// A replayed delivery reuses the same delivery and batch ids, so it is
-// applied once. A termination never waits behind another batch: each
-// batch is its own HRBatch, and within one, terminations go first.
+// deliverBatch validates rows and delivers the valid ones: each is either
+// delivered to its Employee workflow or, in a batch of more than
+// importer.DirectMax on a BatchSink, durably accepted (an HRBatch workflow
+// holds it, and the worker fans it out) before this returns. Either way
+// the answer means Temporal has it. A replayed delivery has the same
+// delivery and batch ids, so it is applied once. A termination never
+// waits behind another batch: each batch is its own HRBatch, a small one
+// is delivered directly, and within a batch terminations go first.
+// Every delivery goes through s.opts.Sink: the one seam to wrap.
 func (s *Server) deliverBatch(ctx context.Context, rows []hr.Row, sig string) importer.Result {
 	opts := importer.Options{Source: "webhook", Concurrency: s.opts.Concurrency,
 		Submit: func(ctx context.Context, i int, rec domain.HRRecord) (string, error) {
@@ -44,34 +40,21 @@ func (s *Server) deliverBatch(ctx context.Context, rows []hr.Row, sig string) im
 	}); ok {
 		opts.Known = k.Known
 	}
-	bs, ok := s.opts.Sink.(BatchSink)
-	if !ok || len(rows) <= directMax {
-		return importer.Import(ctx, rows, opts)
-	}
-	// Validate with the import's rules, collecting the records to accept.
-	var mu sync.Mutex
-	var idx []int
-	var items []contract.HRBatchItem
-	opts.Submit = func(_ context.Context, i int, rec domain.HRRecord) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		idx = append(idx, i)
-		items = append(items, contract.HRBatchItem{Record: rec, DeliveryID: deliveryID("hr", sig, i)})
-		return contract.EmployeeWorkflowID(rec.EmployeeID), nil
-	}
-	res := importer.Import(ctx, rows, opts)
-	sum := sha256.Sum256([]byte("jml-batch:hr:" + sig))
-	errs := bs.AcceptBatch(ctx, hex.EncodeToString(sum[:16]), items, s.opts.Concurrency)
-	for j, err := range errs {
-		if err == nil {
-			continue
+	if bs, ok := s.opts.Sink.(BatchSink); ok {
+		opts.Accept = func(ctx context.Context, idx []int, recs []domain.HRRecord) []error {
+			items := make([]contract.HRBatchItem, len(recs))
+			for j, rec := range recs {
+				items[j] = contract.HRBatchItem{Record: rec, DeliveryID: deliveryID("hr", sig, idx[j])}
+			}
+			sum := sha256.Sum256([]byte("jml-batch:hr:" + sig))
+			errs := bs.AcceptBatch(ctx, hex.EncodeToString(sum[:16]), items, s.opts.Concurrency)
+			for j, err := range errs {
+				if err != nil {
+					s.opts.Logger.Error().Err(err).Str("employee_id", recs[j].EmployeeID).Msg("accept HR batch")
+				}
+			}
+			return errs
 		}
-		s.opts.Logger.Error().Err(err).Str("employee_id", items[j].Record.EmployeeID).Msg("accept HR batch")
-		o := &res.Outcomes[idx[j]]
-		o.Error, o.NotDelivered, o.WorkflowID = "not delivered: "+err.Error(), true, ""
-		res.Counts.Delivered--
-		res.Counts.Quarantined++
-		res.Quarantined = append(res.Quarantined, importer.Quarantined{Ref: o.Ref, EmployeeID: o.EmployeeID, Reason: o.Error})
 	}
-	return res
+	return importer.Import(ctx, rows, opts)
 }
