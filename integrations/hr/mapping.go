@@ -96,7 +96,7 @@ func (m *mapper) setter(field string) setter {
 			}
 			s, ok := m.status[valueKey(v)]
 			if !ok {
-				return &domain.FieldError{Field: "status", Reason: fmt.Sprintf("%q is not a status word of profile %s (%s)", v, m.p.Name, words(m.p.Status, "pending, active, on_leave, terminated"))}
+				return &domain.FieldError{Field: "status", Reason: unknownWord(m, "a status word", v, m.p.Status, "pending, active, on_leave, terminated")}
 			}
 			r.Status = s
 			return nil
@@ -108,7 +108,7 @@ func (m *mapper) setter(field string) setter {
 			}
 			t, ok := m.etype[valueKey(v)]
 			if !ok {
-				return &domain.FieldError{Field: "employment_type", Reason: fmt.Sprintf("%q is not an employment type of profile %s (%s)", v, m.p.Name, words(m.p.EmploymentType, strings.Join(EmploymentTypes, ", ")))}
+				return &domain.FieldError{Field: "employment_type", Reason: unknownWord(m, "an employment type", v, m.p.EmploymentType, strings.Join(EmploymentTypes, ", "))}
 			}
 			r.EmploymentType = t
 			return nil
@@ -133,12 +133,12 @@ func (m *mapper) setter(field string) setter {
 	return csvColumns[field]
 }
 
-// words lists a value map's words, then jml's own, for an error.
-func words[V any](m map[string]V, own string) string {
-	if len(m) == 0 {
-		return "expected one of " + own
+// unknownWord says v is none of the profile's words (listed) nor jml's own.
+func unknownWord[V any](m *mapper, what, v string, words map[string]V, own string) string {
+	if len(words) == 0 {
+		return fmt.Sprintf("%q is not one of %s", v, own)
 	}
-	return "expected one of " + strings.Join(slices.Sorted(maps.Keys(m)), ", ") + ", or jml's " + own
+	return fmt.Sprintf("%q is not %s of profile %s (expected one of %s, or jml's %s)", v, what, m.p.Name, strings.Join(slices.Sorted(maps.Keys(words)), ", "), own)
 }
 
 // date reads v in the profile's formats, first match wins, as YYYY-MM-DD

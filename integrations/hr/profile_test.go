@@ -69,7 +69,7 @@ func TestShippedProfiles(t *testing.T) {
 			"E1003": {Status: domain.HRTerminated, TerminationDate: "2026-10-31"},
 			"E1004": {Status: domain.HRPending, EmploymentType: "intern", DisplayName: ""},
 		}, map[int]string{
-			6: `record E1005 (line 6): field employment_type: "Permanent" is not an employment type of profile jml`,
+			6: `record E1005 (line 6): field employment_type: "Permanent" is not one of full_time, part_time, contractor, intern`,
 			7: `record E1006 (line 7): field start_date: "14.02.2024" is not a date in profile jml's formats (2006-01-02)`,
 		}},
 	} {
