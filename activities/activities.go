@@ -46,9 +46,11 @@ type Activities struct {
 	// workflows and elevations; nil: the report needs an employee list.
 	Visibility Visibility
 	Namespace  string
-	// Holds and HR serve the mass-termination guard (activities/guard.go).
-	Holds HoldPoster
-	HR    HRDeliverer
+	// Holds and Released serve the mass-termination guard (activities/guard.go).
+	Holds    HoldPoster
+	Released HeldDeliverer
+	// HR delivers the records of an accepted HR batch (activities/hrbatch.go).
+	HR HRDeliverer
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {

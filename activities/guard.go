@@ -21,10 +21,10 @@ type HoldPoster interface {
 	UpdateHold(ctx context.Context, channel, ts, title string, fields []contract.MessageField, outcome string) error
 }
 
-// HRDeliverer delivers an HR record to its Employee workflow
+// HeldDeliverer delivers an HR record to its Employee workflow
 // (signal-with-start, as every intake does): the guard's released
 // terminations go this way.
-type HRDeliverer interface {
+type HeldDeliverer interface {
 	DeliverHR(ctx context.Context, rec domain.HRRecord, deliveryID, hold string) error
 }
 
@@ -129,7 +129,7 @@ func (a *Activities) PostHold(ctx context.Context, in contract.PostHoldInput) (c
 // workflows. Each carries a delivery id (the HR one, else one from the
 // hold), so a retried activity is a no-op for those already delivered.
 func (a *Activities) DeliverHeld(ctx context.Context, in contract.DeliverHeldInput) (contract.DeliverHeldOutput, error) {
-	if a.HR == nil {
+	if a.Released == nil {
 		return contract.DeliverHeldOutput{}, badInput("no HR delivery configured on this worker")
 	}
 	var mu sync.Mutex
@@ -147,7 +147,7 @@ func (a *Activities) DeliverHeld(ctx context.Context, in contract.DeliverHeldInp
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := a.HR.DeliverHR(ctx, r.Record, id, in.Note)
+			err := a.Released.DeliverHR(ctx, r.Record, id, in.Note)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {

@@ -49,4 +49,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.SummariseOffboarding, a.SummariseOffboarding)
 	contract.Register(r, contract.ReadPrivilegedGroups, a.ReadPrivilegedGroups)
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
+
+	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
 }

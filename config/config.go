@@ -162,6 +162,8 @@ type HR struct {
 	BambooHR BambooHR `yaml:"bamboohr"`
 	Login    Login    `yaml:"login"` // config/hrguard.go
 	Guard    Guard    `yaml:"guard"` // config/hrguard.go
+	// Sources are the HR source profiles (config/hrsources.go).
+	Sources []HRSource `yaml:"sources"`
 }
 
 // BambooHR is the BambooHR API the intake fetches records from.

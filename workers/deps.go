@@ -31,9 +31,12 @@ type Deps struct {
 	// People reads the HR records jml holds, where DMs go; New sets one
 	// over the worker's client when nil.
 	People activities.People
-	// HR delivers the guard's released terminations; New sets one over
-	// the worker's client when nil.
+	// HR delivers an accepted HR batch's records; New sets the Employee
+	// sink over the worker's client when nil.
 	HR activities.HRDeliverer
+	// Released delivers the guard's released terminations; New sets one
+	// over the worker's client when nil.
+	Released activities.HeldDeliverer
 }
 
 // BuildDeps builds every enabled integration from configuration.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/workflows"
 )
 
@@ -21,10 +22,13 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
-	if deps.Visibility == nil || deps.People == nil || deps.HR == nil {
+	if deps.Visibility == nil || deps.People == nil || deps.HR == nil || deps.Released == nil {
 		d := *deps
 		if d.HR == nil {
-			d.HR = hrDelivery{c: c, cfg: cfg}
+			d.HR = employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()} // HR batches fan out through it
+		}
+		if d.Released == nil {
+			d.Released = hrDelivery{c: c, cfg: cfg}
 		}
 		if d.Visibility == nil {
 			d.Visibility = c // the KPI report lists active employees and elevations
@@ -51,6 +55,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		People:      deps.People,
 		Namespace:   cfg.Temporal.Namespace,
 		HR:          deps.HR,
+		Released:    deps.Released,
 	}
 	if deps.Slack != nil {
 		acts.Holds = Notifier{Slack: deps.Slack}

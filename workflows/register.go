@@ -25,6 +25,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.KPIReportWorkflowName:         KPIReportWorkflow,
 		contract.LoginReservationWorkflowName:  LoginReservationWorkflow,
 		contract.GuardWorkflowName:             TerminationGuardWorkflow,
+		contract.HRBatchWorkflowName:           HRBatchWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

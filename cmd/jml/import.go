@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/importer"
@@ -26,9 +29,10 @@ type dryRun struct{}
 func (dryRun) Submit(context.Context, domain.HRRecord) (string, error) { return "", nil }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. Usage: jml import --config FILE [--dry-run] EXPORT...", stderr)
+	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. --profile reads another system's export: a shipped profile (gusto, adp,\nbamboohr, workday, jml) or a source in hr.sources. Usage: jml import --config FILE [--profile NAME]\n[--dry-run] EXPORT...", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	dry := fs.Bool("dry-run", false, "validate and quarantine only; deliver nothing (no Temporal connection)")
+	profile := fs.String("profile", "", "the export's profile: a shipped one (gusto, adp, bamboohr, workday, jml) or a source in hr.sources (default jml)")
 	conc := fs.Int("concurrency", 0, "records delivered to Temporal at once (default intake.concurrency, 32)")
 	var urgent idList
 	fs.Var(&urgent, "urgent", "EMPLOYEE_ID whose termination the mass-termination guard never holds (repeatable)")
@@ -47,7 +51,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// Temporal. A delivery needs Temporal and the codec, never a directory.
 	var sub importer.Submitter = dryRun{}
 	var guard *employees.Guard
-	var known func(context.Context, string) (bool, error) // nil in a dry run: managers are checked against the file only
+	var known func(context.Context, string) (bool, error)              // nil in a dry run: managers are checked against the file only
+	var accept func(context.Context, []int, []domain.HRRecord) []error // nil in a dry run
 	var cfg *config.Config
 	var z zerolog.Logger
 	if *dry {
@@ -67,18 +72,30 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if p := cfg.GuardPolicy(); p.Enabled {
 			guard = &employees.Guard{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: p}
 		}
+		accept = func(ctx context.Context, idx []int, recs []domain.HRRecord) []error {
+			return acceptImport(ctx, sink, idx, recs, *conc)
+		}
 	}
 	if *conc <= 0 {
 		*conc = cfg.Intake.Concurrency
 	}
+	prof, err := cfg.HRProfile(*profile)
+	if err != nil {
+		return usagef("--profile: %v", err)
+	}
+	source := "import:"
+	if *profile != "" {
+		source = "import:" + prof.Name + ":"
+	}
 	quarantined := false
 	for _, path := range files {
-		rows, unknown, err := importer.Read(path)
+		rows, unknown, err := importer.ReadProfile(path, prof)
 		if err != nil {
 			return usagef("%s: %v", path, err)
 		}
 		run := guard.NewRun("import:"+path, *uploader, urgent) // nil guard: every record goes straight through
-		res := importer.Import(ctx, rows, importer.Options{Source: "import:" + path, Known: known, Concurrency: *conc, AllowNoEmail: cfg.HR.Login.Enabled(),
+		res := importer.Import(ctx, rows, importer.Options{Source: source + path, Known: known, Concurrency: *conc, Accept: accept, Direct: run.Guards,
+			AllowNoEmail: cfg.HR.Login.Enabled(),
 			Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) {
 				return run.Deliver(ctx, func(ctx context.Context, rec domain.HRRecord, _ string) (string, error) { return sub.Submit(ctx, rec) }, rec, "")
 			}})
@@ -128,4 +145,18 @@ func (l *idList) Set(v string) error {
 	}
 	*l = append(*l, v)
 	return nil
+}
+
+// acceptImport hands a large import to HRBatch workflows in a few calls.
+// Each run is its own batch (a file imported again is delivered again);
+// each record's delivery id makes a retried fan-out apply it once.
+func acceptImport(ctx context.Context, sink employees.Sink, idx []int, recs []domain.HRRecord, conc int) []error {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	batch := "import-" + hex.EncodeToString(b[:])
+	items := make([]contract.HRBatchItem, len(recs))
+	for j, rec := range recs {
+		items[j] = contract.HRBatchItem{Record: rec, DeliveryID: fmt.Sprintf("%s-%d", batch, idx[j])}
+	}
+	return sink.AcceptBatch(ctx, batch, items, conc)
 }

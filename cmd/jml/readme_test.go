@@ -61,6 +61,10 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 		case strings.Contains(block, "/hr/records"):
 			ran["webhook"] = true
 			assert.Contains(t, got, "employee/E0042", "the intake names the workflow")
+		case strings.Contains(block, "--profile gusto"):
+			ran["profile"] = true
+			assert.Contains(t, got, "demo-gusto-export.csv: 3 valid, 0 quarantined, 0 unchanged (3 rows)")
+			assert.NotContains(t, got, "ignored unknown columns")
 		case strings.Contains(block, "jml import"):
 			ran["import"] = true
 			assert.Contains(t, got, "demo-hr-export.csv: 4 valid, 0 quarantined")
@@ -84,7 +88,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Contains(t, got, "KPI report")
 		}
 	}
-	for _, want := range []string{"webhook", "import", "elevate", "report"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }

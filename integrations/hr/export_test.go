@@ -3,6 +3,7 @@ package hr
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +170,27 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add([]byte("employee_id,email,given_name,family_name,status\n\"x\n"))
 	f.Add([]byte("employee_id,email,given_name,family_name,status,n\nE1,\"a,b,c,d,e\nE2,a,b,c,active,\"x\ny\"\n\r\nE3,a\"b,c,d,e,f\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, _, err := ParseCSV(strings.NewReader(string(data)))
+		everyLineCounted(t, data, ParseCSV)
+	})
+}
+
+// FuzzParseCSVProfile: the same through a vendor profile (its value
+// words and date formats), so a mapping never loses or doubles a line.
+func FuzzParseCSVProfile(f *testing.F) {
+	gusto, err := Builtin("gusto")
+	require.NoError(f, err)
+	f.Add([]byte("Employee ID,First Name,Last Name,Work Email,Employment Status,Start Date\nG1,Ada,Lovelace,a@b.c,Active,03/15/2021\nG2,\"x\n"))
+	f.Add([]byte("employee id,FIRST NAME,last name,work email,employment status,employment type\nG1,A,B,a@b.c,On Leave,Full-Time\n\nG2,A,B,c@d.e,Fired,Volunteer\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		everyLineCounted(t, data, func(in io.Reader) ([]Row, []string, error) { return ParseCSVProfile(in, gusto) })
+	})
+}
+
+// everyLineCounted: the header is an error or every line after it belongs
+// to exactly one row, in order, and blank lines to none.
+func everyLineCounted(t *testing.T, data []byte, parse func(io.Reader) ([]Row, []string, error)) {
+	{
+		rows, _, err := parse(strings.NewReader(string(data)))
 		if err != nil {
 			assert.Nil(t, rows)
 			return
@@ -204,5 +225,5 @@ func FuzzParseCSV(f *testing.F) {
 		for n := next; n <= len(lines); n++ {
 			require.Contains(t, []string{"", "\r"}, lines[n-1], "line %d is in no row, so it must be blank", n)
 		}
-	})
+	}
 }

@@ -104,7 +104,7 @@ func (r *GuardRun) Held() (n int, holds []string) {
 // answer, else the count form of max_terminations), and past it answers an
 // error, so the record is reported "retry later", never applied unguarded.
 func (r *GuardRun) Deliver(ctx context.Context, deliver Deliver, rec domain.HRRecord, deliveryID string) (string, error) {
-	if r == nil || r.g == nil || !r.g.Policy.Enabled || rec.Status != domain.HRTerminated || rec.Urgent || slices.Contains(r.urgent, rec.EmployeeID) {
+	if !r.Guards(rec) {
 		return deliver(ctx, rec, deliveryID)
 	}
 	if done, err := r.alreadyTerminated(ctx, rec.EmployeeID); err == nil && done {
@@ -140,6 +140,13 @@ func (r *GuardRun) Deliver(ctx context.Context, deliver Deliver, rec domain.HRRe
 		return GuardedWorkflowID, nil
 	}
 	return deliver(ctx, rec, deliveryID)
+}
+
+// Guards reports whether Deliver asks the guard about rec (a termination
+// that is not urgent, on an enabled guard): such a record must not bypass
+// Deliver, e.g. in a large batch accepted in bulk.
+func (r *GuardRun) Guards(rec domain.HRRecord) bool {
+	return r != nil && r.g != nil && r.g.Policy.Enabled && rec.Status == domain.HRTerminated && !rec.Urgent && !slices.Contains(r.urgent, rec.EmployeeID)
 }
 
 // alreadyTerminated: the Employee workflow's status (a search attribute,

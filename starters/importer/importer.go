@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 )
@@ -98,11 +99,29 @@ type Options struct {
 	// AllowNoEmail: jml allocates work emails (hr.login), so an empty
 	// email is not a problem.
 	AllowNoEmail bool
+	// Accept, when set, takes the valid rows of an import of more than
+	// DirectMax rows durably in a few calls (HRBatch workflows) instead of
+	// Submit one by one; errs[j] is the answer for rows[idx[j]].
+	Accept func(ctx context.Context, idx []int, recs []domain.HRRecord) (errs []error)
+	// Direct, when set, keeps the records it is true for out of Accept:
+	// they go through Submit one by one (the mass-termination guard must
+	// see each termination before it is delivered).
+	Direct func(rec domain.HRRecord) bool
 }
 
-// Read parses an export by its extension (.csv, .json) into rows; a
-// file-level problem (unreadable, no header, not JSON) is an error.
+// DirectMax is the most rows delivered one by one when Options.Accept is set.
+const DirectMax = 100
+
+// Read parses an export in jml's own format by its extension (.csv,
+// .json) into rows; a file-level problem (unreadable, no header, not JSON)
+// is an error.
 func Read(path string) ([]hr.Row, []string, error) {
+	p, _ := hr.Builtin(hr.DefaultProfile)
+	return ReadProfile(path, p)
+}
+
+// ReadProfile is Read for an export in profile p's columns and words.
+func ReadProfile(path string, p hr.Profile) ([]hr.Row, []string, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".json" {
 		return nil, nil, fmt.Errorf("unknown export format %q (want .csv or .json)", ext)
@@ -117,11 +136,14 @@ func Read(path string) ([]hr.Row, []string, error) {
 	}
 	defer f.Close()
 	if ext == ".csv" {
-		return hr.ParseCSV(f)
+		return hr.ParseCSVProfile(f, p)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, 256<<20))
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Name != hr.DefaultProfile {
+		return hr.ParseJSONProfile(data, p)
 	}
 	recs, err := hr.ParseJSON(data, 0)
 	if err != nil {
@@ -189,6 +211,24 @@ func Import(ctx context.Context, rows []hr.Row, opts Options) Result {
 	conc := opts.Concurrency
 	if conc <= 0 {
 		conc = DefaultConcurrency
+	}
+	if opts.Accept != nil && len(rows) > DirectMax {
+		var idx []int
+		var valid []domain.HRRecord
+		for i := range rows {
+			if ok[i] && (opts.Direct == nil || !opts.Direct(recs[i])) {
+				idx, valid = append(idx, i), append(valid, recs[i])
+			}
+		}
+		errs := opts.Accept(ctx, idx, valid)
+		for j, i := range idx {
+			ok[i] = false // accepted (or refused) here: not Submitted too
+			if errs[j] != nil {
+				res.Outcomes[i].Error, res.Outcomes[i].NotDelivered = "not delivered: "+errs[j].Error(), true
+				continue
+			}
+			res.Outcomes[i].WorkflowID = contract.EmployeeWorkflowID(recs[i].EmployeeID)
+		}
 	}
 	parallel(len(rows), conc, func(i int) {
 		if !ok[i] {

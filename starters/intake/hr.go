@@ -13,7 +13,6 @@ import (
 
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
-	"github.com/jml-dev/jml/starters/importer"
 )
 
 // Signature headers of jml's HR webhook: the sender signs
@@ -113,29 +112,15 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	sig := r.Header.Get(HeaderSignature)
 	// The batch goes through the import's rules (per record and across the
-	// batch: one row per employee) and is delivered concurrently, so even
-	// 1,000 records answer in seconds.
+	// batch: one row per employee). A small one is delivered at once,
+	// concurrently; a large one is accepted durably (see deliverBatch).
 	rows := make([]hr.Row, len(recs))
 	for i, rec := range recs {
 		rows[i] = hr.Row{Ref: fmt.Sprintf("records[%d]", i), Record: rec}
 	}
-	run := s.opts.Guard.NewRun("webhook", "", nil) // starters/employees/guard.go
-	opts := importer.Options{Source: "webhook", Concurrency: s.opts.Concurrency, AllowNoEmail: s.opts.AllowNoEmail,
-		Submit: func(ctx context.Context, i int, rec domain.HRRecord) (string, error) {
-			id, err := run.Deliver(ctx, s.opts.Sink.Deliver, rec, deliveryID("hr", sig, i))
-			if err != nil {
-				s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
-			}
-			return id, err
-		}}
-	if k, ok := s.opts.Sink.(interface {
-		Known(context.Context, string) (bool, error)
-	}); ok {
-		opts.Known = k.Known
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.BatchDeadline)
 	defer cancel()
-	res := importer.Import(ctx, rows, opts)
+	res := s.deliverBatch(ctx, rows, sig)
 	results := make([]Result, len(recs))
 	retry := 0
 	for i, o := range res.Outcomes {

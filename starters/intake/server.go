@@ -69,9 +69,9 @@ type Options struct {
 	// AllowNoEmail: jml allocates the work email (hr.login), so a record
 	// may come without one.
 	AllowNoEmail bool
-	Extra              map[string]http.Handler
-	Logger             zerolog.Logger
-	Now                func() time.Time
+	Extra        map[string]http.Handler
+	Logger       zerolog.Logger
+	Now          func() time.Time
 }
 
 // Server is the intake HTTP server.
