@@ -24,6 +24,7 @@ import (
 
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/starters/planner"
 )
 
 // RecordSink hands a validated HR record to the Employee workflow of that
@@ -52,7 +53,9 @@ type Options struct {
 	HRSecret      string          // HMAC key of /hr/records and BambooHR's webhook key
 	BambooHR      EmployeeFetcher // mounts POST /hr/bamboohr when set
 	Sink          RecordSink
-	Concurrency   int // records of one batch delivered at once; default 32
+	// Planner answers POST /hr/records?plan=1 (test mode) when set.
+	Planner     *planner.Planner
+	Concurrency int // records of one batch delivered at once; default 32
 	// BatchDeadline bounds delivering one batch (default 15s), so the
 	// answer always beats the write timeout (ReadTimeout + 20s): records
 	// not queued by then are answered "retry later", never a cut connection.
