@@ -53,9 +53,7 @@ type Options struct {
 	HRSecret      string          // HMAC key of /hr/records and BambooHR's webhook key
 	BambooHR      EmployeeFetcher // mounts POST /hr/bamboohr when set
 	Sink          RecordSink
-	// Planner answers POST /hr/records?plan=1 (test mode) when set.
-	Planner     *planner.Planner
-	Concurrency int // records of one batch delivered at once; default 32
+	Concurrency   int // records of one batch delivered at once; default 32
 	// BatchDeadline bounds delivering one batch (default 15s), so the
 	// answer always beats the write timeout (ReadTimeout + 20s): records
 	// not queued by then are answered "retry later", never a cut connection.
@@ -66,6 +64,8 @@ type Options struct {
 	SlackSigningSecret string
 	Elevation          ElevationService
 	Extra              map[string]http.Handler
+	// Planner answers POST /hr/records?plan=1 (test mode) when set.
+	Planner *planner.Planner
 	Logger             zerolog.Logger
 	Now                func() time.Time
 }
