@@ -64,10 +64,11 @@ type Options struct {
 	SlackSigningSecret string
 	Elevation          ElevationService
 	Extra              map[string]http.Handler
-	// Planner answers POST /hr/records?plan=1 (test mode) when set.
-	Planner *planner.Planner
 	Logger             zerolog.Logger
 	Now                func() time.Time
+
+	// Planner answers POST /hr/records?plan=1 (test mode) when set.
+	Planner *planner.Planner
 }
 
 // Server is the intake HTTP server.
