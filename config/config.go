@@ -151,6 +151,8 @@ type Slack struct {
 type HR struct {
 	Source   string   `yaml:"source"` // webhook or bamboohr
 	BambooHR BambooHR `yaml:"bamboohr"`
+	// Sources are the HR source profiles (config/hrsources.go).
+	Sources []HRSource `yaml:"sources"`
 }
 
 // BambooHR is the BambooHR API the intake fetches records from.

@@ -115,6 +115,7 @@ func (v *validator) semantics(c *Config) {
 		v.add(0, "hr.bamboohr.subdomain", fmt.Sprintf("%q is not a subdomain (letters, digits and '-'; the <name> of https://<name>.bamboohr.com)", sd))
 	}
 	urlCheck("hr.bamboohr.base_url", c.HR.BambooHR.BaseURL, c.HR.Source == "bamboohr")
+	v.hrSources(c)
 }
 
 func dnsLabel(s string) bool {

@@ -25,9 +25,10 @@ type dryRun struct{}
 func (dryRun) Submit(context.Context, domain.HRRecord) (string, error) { return "", nil }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. Usage: jml import --config FILE [--dry-run | --plan [--plan-json F] [--plan-csv F]] EXPORT...", stderr)
+	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. --profile reads another system's export: a shipped profile (gusto, adp,\nbamboohr, workday, jml) or a source in hr.sources. Usage: jml import --config FILE [--profile NAME]\n[--dry-run | --plan [--plan-json F] [--plan-csv F]] EXPORT...", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	dry := fs.Bool("dry-run", false, "validate and quarantine only; deliver nothing (no Temporal connection)")
+	profile := fs.String("profile", "", "the export's profile: a shipped one (gusto, adp, bamboohr, workday, jml) or a source in hr.sources (default jml)")
 	conc := fs.Int("concurrency", 0, "records delivered to Temporal at once (default intake.concurrency, 32)")
 	pf := planFlags{
 		plan:      fs.Bool("plan", false, "test mode: print what each row would do (classification, per directory and app the actions) against the live state; signal nothing"),
@@ -49,7 +50,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *dry {
 			return usagef("--plan and --dry-run are two different checks: pick one")
 		}
-		return runImportPlan(ctx, *cfgPath, *conc, files, pf, stdout, stderr)
+		return runImportPlan(ctx, *cfgPath, *profile, *conc, files, pf, stdout, stderr)
 	}
 	// A dry-run checks the file and the exports only: no credential, no
 	// Temporal. A delivery needs Temporal and the codec, never a directory.
@@ -75,13 +76,21 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *conc <= 0 {
 		*conc = cfg.Intake.Concurrency
 	}
+	prof, err := cfg.HRProfile(*profile)
+	if err != nil {
+		return usagef("--profile: %v", err)
+	}
+	source := "import:"
+	if *profile != "" {
+		source = "import:" + prof.Name + ":"
+	}
 	quarantined := false
 	for _, path := range files {
-		rows, unknown, err := importer.Read(path)
+		rows, unknown, err := importer.ReadProfile(path, prof)
 		if err != nil {
 			return usagef("%s: %v", path, err)
 		}
-		res := importer.Import(ctx, rows, importer.Options{Source: "import:" + path, Known: known, Concurrency: *conc,
+		res := importer.Import(ctx, rows, importer.Options{Source: source + path, Known: known, Concurrency: *conc,
 			Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) { return sub.Submit(ctx, rec) }})
 		res.File, res.UnknownColumns = path, unknown
 		if res.QuarantineFile, err = importer.WriteQuarantine(cfg.Evidence.Dir, path, res.Quarantined, time.Now()); err != nil {

@@ -27,7 +27,7 @@ func (f planFlags) on() bool { return *f.plan || *f.jsonPath != "" || *f.csvPath
 // runImportPlan is jml import --plan: each export planned against the live
 // Employee state and, when their credentials are in the environment, the
 // directories (read-only); nothing is signalled or written but the plan.
-func runImportPlan(ctx context.Context, cfgPath string, conc int, files []string, f planFlags, stdout, stderr io.Writer) error {
+func runImportPlan(ctx context.Context, cfgPath, profile string, conc int, files []string, f planFlags, stdout, stderr io.Writer) error {
 	s, err := connect(ctx, cfgPath, config.NeedNothing, stderr)
 	if err != nil {
 		return err
@@ -36,6 +36,14 @@ func runImportPlan(ctx context.Context, cfgPath string, conc int, files []string
 	cfg := s.cfg
 	if conc <= 0 {
 		conc = cfg.Intake.Concurrency
+	}
+	prof, err := cfg.HRProfile(profile)
+	if err != nil {
+		return usagef("--profile: %v", err)
+	}
+	source := "import:"
+	if profile != "" {
+		source = "import:" + prof.Name + ":"
 	}
 	p := planner.Planner{States: planner.WorkflowStates{Client: s.client}, Catalog: cfg.Catalog.Domain(), Policy: cfg.Policy(), Concurrency: conc}
 	var note string
@@ -53,11 +61,11 @@ func runImportPlan(ctx context.Context, cfgPath string, conc int, files []string
 	known := employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}.Known
 	var plans []planner.Plan
 	for _, path := range files {
-		rows, _, err := importer.Read(path)
+		rows, _, err := importer.ReadProfile(path, prof)
 		if err != nil {
 			return usagef("%s: %v", path, err)
 		}
-		plan := p.Plan(ctx, "import:"+path, rows, known)
+		plan := p.Plan(ctx, source+path, rows, known)
 		plan.File = path
 		if note != "" {
 			plan.Notes = append([]string{note}, plan.Notes...)

@@ -140,16 +140,27 @@ func parseTime(dst *time.Time, field, v string) error {
 	return nil
 }
 
-// ParseCSV reads an HR export with a header row of domain.HRRecord's JSON names
-// (case-insensitive; unknown columns are returned so the caller can warn).
-// A file-level problem (no header, a required column missing, a column
-// twice) is an error. Nothing else stops the file: a bad row is a Row with
-// Err set and parsing resumes at the next line, so every line after the
-// header belongs to exactly one Row (blank lines to none). A quoted field
-// may span lines only where that row then parses into the header's columns
-// with no line break in a column jml reads; otherwise the quote was stray,
-// its first line alone is the bad row and the next line is read afresh.
+// ParseCSV reads an HR export in jml's own format: a header row of
+// domain.HRRecord's JSON names (case-insensitive). See ParseCSVProfile.
 func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
+	return ParseCSVProfile(in, builtins[DefaultProfile])
+}
+
+// ParseCSVProfile reads an HR export whose header and values follow
+// profile p (unknown columns are returned so the caller can warn).
+// A file-level problem (no header, a required column missing, a column
+// twice, two columns for one field) is an error. Nothing else stops the
+// file: a bad row is a Row with Err set and parsing resumes at the next
+// line, so every line after the header belongs to exactly one Row (blank
+// lines to none). A quoted field may span lines only where that row then
+// parses into the header's columns with no line break in a column jml
+// reads; otherwise the quote was stray, its first line alone is the bad
+// row and the next line is read afresh.
+func ParseCSVProfile(in io.Reader, p Profile) (rows []Row, unknown []string, err error) {
+	m, err := p.mapper()
+	if err != nil {
+		return nil, nil, err
+	}
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read: %w", err)
@@ -171,26 +182,43 @@ func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
 	}
 	setters := make([]func(*domain.HRRecord, string) error, len(header))
 	names := make([]string, len(header))
+	fieldAt := map[string]int{}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if slices.Contains(names, name) {
 			return nil, nil, fmt.Errorf("header: column %q appears twice", name)
 		}
 		names[i] = name
-		if set, ok := csvColumns[name]; ok {
-			setters[i] = set
-		} else {
+		switch f := m.field(h); f {
+		case "":
 			unknown = append(unknown, h)
+		case Ignore:
+		default:
+			if j, dup := fieldAt[f]; dup {
+				return nil, nil, fmt.Errorf("header: columns %q and %q both map to field %s", header[j], h, f)
+			}
+			fieldAt[f] = i
+			setters[i] = m.setter(f)
 		}
 	}
 	var missing []string
 	for _, c := range RequiredColumns {
-		if !slices.Contains(names, c) {
-			missing = append(missing, c)
+		if _, ok := fieldAt[c]; !ok {
+			missing = append(missing, m.columnsFor(c))
 		}
 	}
 	if len(missing) > 0 {
 		return nil, unknown, fmt.Errorf("header: missing required column(s) %s", strings.Join(missing, ", "))
+	}
+	// The employee id is read first, so an error in any other field names it.
+	order := make([]int, 0, len(header))
+	if i, ok := fieldAt["employee_id"]; ok {
+		order = append(order, i)
+	}
+	for i := range header {
+		if setters[i] != nil && i != fieldAt["employee_id"] {
+			order = append(order, i)
+		}
 	}
 	// The reader in use started at byte from, which is file line base+1.
 	from, base := 0, 0
@@ -239,21 +267,14 @@ func ParseCSV(in io.Reader) (rows []Row, unknown []string, err error) {
 			rows = append(rows, row)
 			continue
 		}
-		for i, v := range fields {
-			if setters[i] == nil {
-				continue
-			}
-			if err := setters[i](&row.Record, strings.TrimSpace(v)); err != nil {
-				var fe *domain.FieldError
-				if errors.As(err, &fe) {
-					fe.Record = row.Ref
-					if row.Record.EmployeeID != "" {
-						fe.Record = row.Record.EmployeeID + " (" + row.Ref + ")"
-					}
-				}
-				row.Err = err
+		for _, i := range order {
+			if err := setters[i](&row.Record, strings.TrimSpace(fields[i])); err != nil {
+				row.Err = nameRecord(err, row)
 				break
 			}
+		}
+		if row.Err == nil {
+			m.derive(&row.Record)
 		}
 		rows = append(rows, row)
 	}

@@ -97,9 +97,16 @@ type Options struct {
 	Concurrency int
 }
 
-// Read parses an export by its extension (.csv, .json) into rows; a
-// file-level problem (unreadable, no header, not JSON) is an error.
+// Read parses an export in jml's own format by its extension (.csv,
+// .json) into rows; a file-level problem (unreadable, no header, not JSON)
+// is an error.
 func Read(path string) ([]hr.Row, []string, error) {
+	p, _ := hr.Builtin(hr.DefaultProfile)
+	return ReadProfile(path, p)
+}
+
+// ReadProfile is Read for an export in profile p's columns and words.
+func ReadProfile(path string, p hr.Profile) ([]hr.Row, []string, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".json" {
 		return nil, nil, fmt.Errorf("unknown export format %q (want .csv or .json)", ext)
@@ -114,11 +121,14 @@ func Read(path string) ([]hr.Row, []string, error) {
 	}
 	defer f.Close()
 	if ext == ".csv" {
-		return hr.ParseCSV(f)
+		return hr.ParseCSVProfile(f, p)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, 256<<20))
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Name != hr.DefaultProfile {
+		return hr.ParseJSONProfile(data, p)
 	}
 	recs, err := hr.ParseJSON(data, 0)
 	if err != nil {
