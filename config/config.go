@@ -153,6 +153,8 @@ type HR struct {
 	BambooHR BambooHR `yaml:"bamboohr"`
 	// Sources are the HR source profiles (config/hrsources.go).
 	Sources []HRSource `yaml:"sources"`
+	// Guard holds back runs that would change too much (config/hrguard.go).
+	Guard HRGuard `yaml:"guard"`
 }
 
 // BambooHR is the BambooHR API the intake fetches records from.

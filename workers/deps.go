@@ -29,6 +29,9 @@ type Deps struct {
 	// People reads the HR records jml holds, where DMs go; New sets one
 	// over the worker's client when nil.
 	People activities.People
+	// HRSink delivers scheduled imports' changed rows; New sets the
+	// worker's own when nil.
+	HRSink activities.RecordSubmitter
 }
 
 // BuildDeps builds every enabled integration from configuration.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/workflows"
 )
 
@@ -21,13 +22,16 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
-	if deps.Visibility == nil || deps.People == nil {
+	if deps.Visibility == nil || deps.People == nil || deps.HRSink == nil {
 		d := *deps
 		if d.Visibility == nil {
 			d.Visibility = c // the KPI report lists active employees and elevations
 		}
 		if d.People == nil {
 			d.People = HRRecords{Client: c} // DMs go to HR work emails
+		}
+		if d.HRSink == nil {
+			d.HRSink = employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()} // scheduled imports signal
 		}
 		deps = &d
 	}
@@ -53,6 +57,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		acts.Approvals = Notifier{Slack: deps.Slack}
 	}
 	acts.Register(r)
+	hrImports(r, cfg, deps)
 }
 
 // Run starts w and blocks until ctx ends, then stops it gracefully:

@@ -23,6 +23,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.ElevationWorkflowName:         ElevationWorkflow,
 		contract.IdentityLogExportWorkflowName: IdentityLogExportWorkflow,
 		contract.KPIReportWorkflowName:         KPIReportWorkflow,
+		contract.HRImportWorkflowName:          HRImportWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}
