@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/jml-dev/jml/contract"
@@ -162,7 +162,7 @@ func (h *HRImports) DiffHRImport(ctx context.Context, in contract.HRImportDiffIn
 		out.Refused = out.File + " is empty: no rows"
 		return out, nil
 	}
-	activity.RecordHeartbeat(ctx, "parsed")
+	heartbeat(ctx, "parsed")
 	st, err := h.diff(ctx, in.Source, rows, prev, &out)
 	if err != nil {
 		return out, err
@@ -173,7 +173,7 @@ func (h *HRImports) DiffHRImport(ctx context.Context, in contract.HRImportDiffIn
 	}
 	st.Next.File, st.Next.SHA256, st.Next.ModTime = out.File, out.SHA256, out.ModTime
 	out.Staged = h.dir("staging", in.Run+".json")
-	if err := writeJSONFile(out.Staged, st); err != nil {
+	if err := writeJSON(out.Staged, st, false); err != nil {
 		return out, fmt.Errorf("source %s: stage the diff: %w", in.Source, err)
 	}
 	out.Chunks = (len(st.Changed) + contract.HRImportChunkSize - 1) / contract.HRImportChunkSize
@@ -297,7 +297,7 @@ func (h *HRImports) DeliverHRImport(ctx context.Context, in contract.HRImportDel
 		}()
 	}
 	wg.Wait()
-	activity.RecordHeartbeat(ctx, in.Chunk)
+	heartbeat(ctx, in.Chunk)
 	if firstErr != nil {
 		return contract.HRImportDeliverOutput{}, fmt.Errorf("chunk %d: %w", in.Chunk, firstErr)
 	}
@@ -385,7 +385,11 @@ func readJSONFile(path string, v any) error {
 }
 
 // writeJSONFile writes v whole or not at all (temp file, fsync, rename).
-func writeJSONFile(path string, v any) error {
+func writeJSONFile(path string, v any) error { return writeJSON(path, v, true) }
+
+// writeJSON is writeJSONFile; durable false skips the fsync and the
+// indentation, for the staged diff a retry rebuilds anyway.
+func writeJSON(path string, v any, durable bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -393,19 +397,21 @@ func writeJSONFile(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(tmp)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(v); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	enc := json.NewEncoder(bw)
+	if durable {
+		enc.SetIndent("", " ")
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	if err = enc.Encode(v); err == nil {
+		err = bw.Flush()
 	}
-	if err := tmp.Close(); err != nil {
+	if err == nil && durable {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(tmp.Name())
 		return err
 	}

@@ -26,6 +26,7 @@ import (
 var benchSubcommands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
 	"chaos":  runBenchChaos,
 	"intake": runBenchIntake,
+	"hrdiff": runBenchHRDiff,
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
