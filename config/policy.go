@@ -19,6 +19,7 @@ func (c *Config) Policy() contract.Policy {
 		// Entra is the directory that licenses by usage location.
 		DefaultUsageLocation: c.Directories.Entra.DefaultUsageLocation,
 	}
+	c.entraSyncPolicy(&p)
 	for _, a := range c.SCIMApps {
 		p.Apps = append(p.Apps, a.Name)
 	}

@@ -64,6 +64,12 @@ type Policy struct {
 	// DefaultUsageLocation is the usage location (ISO 3166 alpha-2) of a
 	// person whose HR record has no country yet.
 	DefaultUsageLocation string `json:"default_usage_location,omitempty"`
+	// EntraSyncedFrom names the directory Entra Connect syncs users from
+	// ("ad", empty: none). A synced user's mastered attributes (enabled,
+	// names, manager...) are written there; the Entra lane waits, at most
+	// EntraSyncWait, for the sync to carry them (synced.go in workflows).
+	EntraSyncedFrom string        `json:"entra_synced_from,omitempty"`
+	EntraSyncWait   time.Duration `json:"entra_sync_wait,omitempty"`
 	// HistoryThreshold: continue-as-new past this many history events even
 	// when the server does not suggest it (0 = DefaultHistoryThreshold).
 	HistoryThreshold int `json:"history_threshold,omitempty"`

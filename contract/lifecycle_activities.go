@@ -40,6 +40,9 @@ type AccountOutput struct {
 	AccountID string `json:"account_id,omitempty"`
 	Enabled   bool   `json:"enabled"`
 	Outcome   string `json:"outcome,omitempty"`
+	// Synced: the account is synced from on-premises AD (Entra's
+	// onPremisesSyncEnabled), so AD masters its state and profile.
+	Synced bool `json:"synced,omitempty"`
 }
 
 // AccountInput names one account in one directory.

@@ -123,6 +123,9 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 // catalog's access.
 func (l *lifecycle) provisionDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.JoinerInput, person domain.Person, changes []domain.Change, reconcile bool) {
 	dir := lane.Directory
+	if l.hybrid && syncedLane(in.Policy, dir) && l.provisionSynced(ctx, lane, in, person, changes) {
+		return
+	}
 	acct, ok, err := step(ctx, l, lane, "ensure account", "", contract.EnsureAccount,
 		contract.EnsureAccountInput{Directory: dir, Person: person, Enabled: in.Enable})
 	if err != nil || !ok {

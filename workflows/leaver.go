@@ -144,7 +144,7 @@ func appHadAccount(lane *contract.DirectoryResult) bool {
 // then revoke what is already signed in, then strip access, retire devices
 // where the policy says so, and read the account back.
 func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, seen *presence) {
-	id, err := l.account(ctx, lane, in.Accounts, in.Record)
+	id, synced, err := l.findAccount(ctx, lane, in.Accounts, in.Record)
 	if err == nil {
 		// Found, or known not to exist; a skipped look-up may hide one.
 		seen.resolved(id != "" || lane.Result != domain.ResultNoAccount)
@@ -153,6 +153,10 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.Direc
 		return
 	}
 	ain := contract.AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
+	if synced {
+		l.offboardSynced(ctx, lane, in, ain)
+		return
+	}
 	since := workflow.Now(ctx)
 	if _, err := do(ctx, l, lane, "disable", contract.DisableAccount, ain); err != nil {
 		return
