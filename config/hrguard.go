@@ -26,8 +26,8 @@ type Login struct {
 // Enabled: jml allocates logins for joiners without an email.
 func (l Login) Enabled() bool { return l.Domain != "" || l.Template != "" }
 
-// Guard holds back mass terminations (hr.guard). The hrplan helper's
-// max_missing lives here too.
+// Guard holds back HR runs that would change too much at once (hr.guard):
+// mass terminations, and scheduled imports missing too many people.
 type Guard struct {
 	// MaxTerminations: a count ("25") or a percentage of active employees
 	// ("10%"), per run (one import or one webhook batch) and per rolling
@@ -42,7 +42,15 @@ type Guard struct {
 	// ApprovalsRequired: distinct approvers needed to release (default 1;
 	// 2 is the two-person rule). One reject is enough to quarantine.
 	ApprovalsRequired int `yaml:"approvals_required"`
+	// MaxMissing refuses a scheduled import whose file lacks more than
+	// this many people of the last accepted snapshot (a truncated or
+	// filtered export would otherwise look like mass departures). Unset:
+	// DefaultMaxMissing; 0: nobody may be missing.
+	MaxMissing int `yaml:"max_missing"`
 }
+
+// DefaultMaxMissing is hr.guard.max_missing when the file leaves it unset.
+const DefaultMaxMissing = 10
 
 // Threshold is a count or a percentage ("10%").
 type Threshold struct {
@@ -159,4 +167,14 @@ func ParseThreshold(s string) (Threshold, error) {
 	var t Threshold
 	err := t.UnmarshalText([]byte(s))
 	return t, err
+}
+
+// hrGuard checks hr.guard.max_missing and fills its default.
+func (v *validator) hrGuard(c *Config) {
+	switch m := c.HR.Guard.MaxMissing; {
+	case !v.written("hr.guard.max_missing"):
+		c.HR.Guard.MaxMissing = DefaultMaxMissing
+	case m < 0:
+		v.add(0, "hr.guard.max_missing", fmt.Sprintf("%d: a count of people, 0 or more", m))
+	}
 }

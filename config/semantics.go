@@ -120,6 +120,7 @@ func (v *validator) semantics(c *Config) {
 	}
 	urlCheck("hr.bamboohr.base_url", c.HR.BambooHR.BaseURL, c.HR.Source == "bamboohr")
 	v.hrSources(c)
+	v.hrGuard(c)
 }
 
 func dnsLabel(s string) bool {

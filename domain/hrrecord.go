@@ -175,7 +175,7 @@ func (r HRRecord) Validate(ref string) error {
 		}
 	}
 	if r.Timezone != "" && !bad["timezone"] {
-		if _, err := time.LoadLocation(r.Timezone); err != nil {
+		if _, err := loadLocation(r.Timezone); err != nil {
 			add("timezone", fmt.Sprintf("%q is not an IANA time zone", r.Timezone))
 		}
 	}
@@ -210,7 +210,7 @@ func validID(s string) bool {
 // TimeZone returns the employee's time zone, UTC when unset.
 func (r HRRecord) TimeZone() *time.Location {
 	if r.Timezone != "" {
-		if loc, err := time.LoadLocation(r.Timezone); err == nil {
+		if loc, err := loadLocation(r.Timezone); err == nil {
 			return loc
 		}
 	}

@@ -37,6 +37,9 @@ type Deps struct {
 	// Released delivers the guard's released terminations; New sets one
 	// over the worker's client when nil.
 	Released activities.HeldDeliverer
+	// HRSink delivers scheduled imports' changed rows; New sets the
+	// worker's own when nil.
+	HRSink activities.RecordSubmitter
 }
 
 // BuildDeps builds every enabled integration from configuration.

@@ -22,7 +22,7 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
-	if deps.Visibility == nil || deps.People == nil || deps.HR == nil || deps.Released == nil {
+	if deps.Visibility == nil || deps.People == nil || deps.HR == nil || deps.Released == nil || deps.HRSink == nil {
 		d := *deps
 		if d.HR == nil {
 			d.HR = employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()} // HR batches fan out through it
@@ -35,6 +35,13 @@ func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) work
 		}
 		if d.People == nil {
 			d.People = HRRecords{Client: c} // DMs go to HR work emails
+		}
+		if d.HRSink == nil {
+			sink := employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()} // scheduled imports signal
+			d.HRSink = sink
+			if p := cfg.GuardPolicy(); p.Enabled {
+				d.HRSink = &guardedSink{sink: sink, guard: &employees.Guard{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: p}, runs: map[string]*employees.GuardRun{}}
+			}
 		}
 		deps = &d
 	}
@@ -63,6 +70,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		acts.Approvals = Notifier{Slack: deps.Slack}
 	}
 	acts.Register(r)
+	hrImports(r, cfg, deps)
 }
 
 // Run starts w and blocks until ctx ends, then stops it gracefully:

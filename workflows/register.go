@@ -26,6 +26,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.LoginReservationWorkflowName:  LoginReservationWorkflow,
 		contract.GuardWorkflowName:             TerminationGuardWorkflow,
 		contract.HRBatchWorkflowName:           HRBatchWorkflow,
+		contract.HRImportWorkflowName:          HRImportWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

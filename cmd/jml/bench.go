@@ -27,6 +27,7 @@ var benchSubcommands = map[string]func(ctx context.Context, args []string, stdou
 	"chaos":  runBenchChaos,
 	"import": runBenchImport,
 	"intake": runBenchImport, // its first name: `jml bench import` it is
+	"hrdiff": runBenchHRDiff,
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/evidence"
+	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
@@ -140,6 +141,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	if _, err := evidence.EnsureSchedules(ctx, c, cfg); err != nil {
 		return fmt.Errorf("evidence schedules: %w", err)
+	}
+	if _, err := hrimport.EnsureSchedules(ctx, c, cfg); err != nil {
+		return fmt.Errorf("HR import schedules: %w", err)
 	}
 	marker, err := writeDevStack(*stateDir, devStack{TemporalAddress: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
 		Intake: intakeAddr, KeysFile: keysFile, PID: os.Getpid()})

@@ -29,7 +29,7 @@ type dryRun struct{}
 func (dryRun) Submit(context.Context, domain.HRRecord) (string, error) { return "", nil }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. --profile reads another system's export: a shipped profile (gusto, adp,\nbamboohr, workday, jml) or a source in hr.sources. Usage: jml import --config FILE [--profile NAME]\n[--dry-run] EXPORT...", stderr)
+	fs := newFlags("import", "Imports HR exports (CSV with a header of the record's field names, or JSON: one record,\nan array, or {\"records\": [...]}) into the Employee workflows, in file order. Rows that cannot\nbe used are quarantined with their reason under <evidence.dir>/Quarantine/. Exits 1 when any\nrow was quarantined, so a scheduler notices. Every row is counted: delivered + quarantined +\nunchanged = rows. A malformed row is quarantined alone; text fields hold at most 256 characters,\nno control characters. --profile reads another system's export: a shipped profile (gusto, adp,\nbamboohr, workday, jml) or a source in hr.sources. Usage: jml import --config FILE [--profile NAME]\n[--dry-run | --plan [--plan-json F] [--plan-csv F]] EXPORT...", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	dry := fs.Bool("dry-run", false, "validate and quarantine only; deliver nothing (no Temporal connection)")
 	profile := fs.String("profile", "", "the export's profile: a shipped one (gusto, adp, bamboohr, workday, jml) or a source in hr.sources (default jml)")
@@ -37,6 +37,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var urgent idList
 	fs.Var(&urgent, "urgent", "EMPLOYEE_ID whose termination the mass-termination guard never holds (repeatable)")
 	uploader := fs.String("uploader", "", "your employee id: you cannot approve this run's held terminations")
+	pf := planFlags{
+		plan:      fs.Bool("plan", false, "test mode: print what each row would do (classification, per directory and app the actions) against the live state; signal nothing"),
+		jsonPath:  fs.String("plan-json", "", "test mode: also write the plan as JSON to this file (implies --plan)"),
+		csvPath:   fs.String("plan-csv", "", "test mode: also write the plan as CSV, one line per action, to this file (implies --plan)"),
+		noDirRead: fs.Bool("plan-no-directories", false, "test mode: do not read the directories, even with their credentials in the environment"),
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -46,6 +52,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	files := fs.Args()
 	if len(files) == 0 {
 		return usagef("name at least one export file")
+	}
+	if pf.on() {
+		if *dry {
+			return usagef("--plan and --dry-run are two different checks: pick one")
+		}
+		return runImportPlan(ctx, *cfgPath, *profile, *conc, files, pf, stdout, stderr)
 	}
 	// A dry-run checks the file and the exports only: no credential, no
 	// Temporal. A delivery needs Temporal and the codec, never a directory.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/starters/evidence"
+	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/workers"
 )
 
@@ -32,6 +33,10 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("evidence schedules: %w", err)
 	}
 	s.log.Info().Strs("schedules", ids).Msg("evidence schedules ensured")
+	if ids, err = hrimport.EnsureSchedules(ctx, s.client, s.cfg); err != nil {
+		return fmt.Errorf("HR import schedules: %w", err)
+	}
+	s.log.Info().Strs("schedules", ids).Msg("HR import schedules ensured")
 	w := workers.New(s.client, s.cfg, deps, s.log)
 	s.log.Info().Str("task_queue", s.cfg.Temporal.TaskQueue).Str("namespace", s.cfg.Temporal.Namespace).Msg("worker started")
 	return workers.Run(ctx, w)

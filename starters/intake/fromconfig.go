@@ -14,6 +14,7 @@ import (
 	"github.com/jml-dev/jml/starters/codecserver"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/starters/planner"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 )
@@ -64,5 +65,6 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories(), Client: c},
 		}
 	}
+	o.Planner = &planner.Planner{States: planner.WorkflowStates{Client: c}, Catalog: cfg.Catalog.Domain(), Policy: cfg.Policy(), Concurrency: cfg.Intake.Concurrency}
 	return New(o), nil
 }

@@ -111,6 +111,12 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sig := r.Header.Get(HeaderSignature)
+	if r.URL.Query().Get("plan") == "1" {
+		// After the replay check: the mode is not signed, so a plan's
+		// signature must not be reusable to apply the same body.
+		s.planRecords(w, r, recs)
+		return
+	}
 	// The batch goes through the import's rules (per record and across the
 	// batch: one row per employee). A small one is delivered at once,
 	// concurrently; a large one is accepted durably (see deliverBatch).

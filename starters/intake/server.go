@@ -25,6 +25,7 @@ import (
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/starters/employees"
+	"github.com/jml-dev/jml/starters/planner"
 )
 
 // RecordSink hands a validated HR record to the Employee workflow of that
@@ -72,6 +73,9 @@ type Options struct {
 	Extra        map[string]http.Handler
 	Logger       zerolog.Logger
 	Now          func() time.Time
+
+	// Planner answers POST /hr/records?plan=1 (test mode) when set.
+	Planner *planner.Planner
 }
 
 // Server is the intake HTTP server.
