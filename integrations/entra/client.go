@@ -137,6 +137,7 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 	if lim == nil {
 		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60))
 	}
+	directory.Track("entra", lim)
 	var bottom http.RoundTripper
 	timeout := 100 * time.Second
 	if opts.HTTPClient != nil {
