@@ -216,7 +216,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	o.Say("sending %d leavers (and %d joiners) in one signed batch, limits %s", o.Leavers, o.Joiners, o.Limits)
 	start := time.Now()
-	if err := post(ctx, env, recs); err != nil {
+	if err := post(ctx, env, recs, o.Say); err != nil {
 		return nil, err
 	}
 	rep := &Report{Leavers: o.Leavers, Joiners: o.Joiners, Workers: o.Workers, Limits: o.Limits}
@@ -241,29 +241,68 @@ func servers(env *stack.Env) map[string]*emulator.Server {
 		"google": env.Emulators.Google.Server, "scim": env.Emulators.SCIM.Server}
 }
 
-// post sends the batch, signed like HR's webhook.
-func post(ctx context.Context, env *stack.Env, recs []domain.HRRecord) error {
+// post sends the batch, signed like HR's webhook, and sends again the
+// records the intake answered "retry later" (a batch is answered by its
+// deadline, so a loaded machine queues only part of it), as HR would.
+func post(ctx context.Context, env *stack.Env, recs []domain.HRRecord, say func(string, ...any)) error {
+	for try := 1; len(recs) > 0; try++ {
+		results, err := postOnce(ctx, env, recs)
+		if err != nil {
+			return err
+		}
+		byID := map[string]domain.HRRecord{}
+		for _, r := range recs {
+			byID[r.EmployeeID] = r
+		}
+		var again []domain.HRRecord
+		for _, r := range results {
+			switch {
+			case r.Error == "":
+			case strings.Contains(r.Error, "retry later"):
+				again = append(again, byID[r.EmployeeID])
+			default:
+				return fmt.Errorf("intake refused %s: %s", r.Ref, r.Error)
+			}
+		}
+		if len(again) > 0 {
+			if try >= 20 {
+				return fmt.Errorf("intake: %d records still not queued after %d batches", len(again), try)
+			}
+			say("the intake queued %d of %d by its deadline; sending the other %d again", len(recs)-len(again), len(recs), len(again))
+		}
+		recs = again
+	}
+	return nil
+}
+
+func postOnce(ctx context.Context, env *stack.Env, recs []domain.HRRecord) ([]intake.Result, error) {
 	body, err := json.Marshal(map[string]any{"records": recs})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, env.IntakeURL()+"/hr/records", bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ts, sig := intake.Sign(env.Config.Secrets.HRWebhookSecret.Reveal(), time.Now(), body)
 	req.Header.Set(intake.HeaderTimestamp, ts)
 	req.Header.Set(intake.HeaderSignature, sig)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("intake answered %d: %.300s", resp.StatusCode, b)
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusMultiStatus {
+		return nil, fmt.Errorf("intake answered %d: %.300s", resp.StatusCode, b)
 	}
-	return nil
+	var ans struct {
+		Results []intake.Result `json:"results"`
+	}
+	if err := json.Unmarshal(b, &ans); err != nil {
+		return nil, fmt.Errorf("intake answer: %w", err)
+	}
+	return ans.Results, nil
 }
 
 // waitLeavers waits for every Leaver workflow and reads its result, its
