@@ -382,6 +382,7 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 		}
 		return byDir[name]
 	}
+	scimThrottled := 0
 	for name, s := range servers(env) {
 		for fam, c := range s.Counts() {
 			dir := name
@@ -398,8 +399,8 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 		}
 		if name != "scim" {
 			get(name).Throttled = s.Throttled()
-		} else if t := s.Throttled(); t > 0 {
-			get("scim").Throttled = t
+		} else {
+			scimThrottled = s.Throttled() // one server for every app
 		}
 	}
 	for _, q := range qs {
@@ -442,6 +443,7 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 			rep.Floor, rep.FloorDirectory = d.Floor, d.Directory
 		}
 	}
+	rep.Throttled += scimThrottled
 	sort.Slice(rep.Directories, func(i, j int) bool { return rep.Directories[i].Directory < rep.Directories[j].Directory })
 	if rep.Calls > 0 {
 		rep.ThrottledPct = 100 * float64(rep.Throttled) / float64(rep.Calls)
