@@ -335,12 +335,12 @@ func waitLeavers(ctx context.Context, env *stack.Env, leavers []demoorg.Employee
 				}
 				break
 			}
-			d, err := env.Client.DescribeWorkflowExecution(ctx, id, "")
+			d, err := env.Client.DescribeWorkflow(ctx, id, "")
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			info := d.GetWorkflowExecutionInfo()
+			info := d.RawResponse.GetWorkflowExecutionInfo()
 			took[i] = info.GetCloseTime().AsTime().Sub(start)
 			events[i] = info.GetHistoryLength()
 			mu.Lock()
