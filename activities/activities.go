@@ -341,7 +341,11 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in contract.AccountInp
 		if err != nil {
 			return out, temporalError(err)
 		}
-		if err := each(ctx, &out, in.AccountID, "group", "remove group", groups, gm.RemoveFromGroup); err != nil {
+		remove := gm.RemoveFromGroup
+		if lr, ok := d.(directory.ListedGroupRemover); ok {
+			remove = lr.RemoveListedGroup // just listed: no membership re-read
+		}
+		if err := each(ctx, &out, in.AccountID, "group", "remove group", groups, remove); err != nil {
 			return out, err
 		}
 	}
@@ -400,6 +404,9 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in contract.AccountInpu
 		return contract.VerifyOutput{}, err
 	}
 	out := contract.VerifyOutput{Directory: in.Directory}
+	if ov, ok := d.(directory.OffboardVerifier); ok {
+		return verifyOnce(ctx, ov, in)
+	}
 	acct, err := d.FindUser(ctx, in.EmployeeID, "")
 	if err != nil {
 		return out, temporalError(err)
@@ -432,6 +439,25 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in contract.AccountInpu
 			return out, temporalError(err)
 		}
 		out.Evidence = "revoked again (no read-back)"
+	}
+	out.SessionsRevoked = true
+	return out, nil
+}
+
+// verifyOnce is VerifyDisabled in one read by the lane's account id, for
+// directories whose status proves both guarantees.
+func verifyOnce(ctx context.Context, ov directory.OffboardVerifier, in contract.AccountInput) (contract.VerifyOutput, error) {
+	out := contract.VerifyOutput{Directory: in.Directory}
+	acct, ended, evidence, err := ov.VerifyOffboarded(ctx, in.AccountID)
+	if err != nil {
+		return out, temporalError(err)
+	}
+	out.Disabled, out.Status, out.Evidence = !acct.Enabled, acct.Status, evidence
+	if !out.Disabled {
+		return out, temporalErrorVerify(fmt.Sprintf("%s: account of employee %s still enabled (status %s)", in.Directory, in.EmployeeID, acct.Status))
+	}
+	if !ended {
+		return out, temporalErrorVerify(fmt.Sprintf("%s: sessions of employee %s not revoked yet (%s)", in.Directory, in.EmployeeID, evidence))
 	}
 	out.SessionsRevoked = true
 	return out, nil

@@ -24,6 +24,7 @@ import (
 // benchSubcommands are the benches beside the leaver latency one, each in
 // its own file: `jml bench chaos`, `jml bench import` (also `intake`).
 var benchSubcommands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"burst":  runBenchBurst,
 	"chaos":  runBenchChaos,
 	"import": runBenchImport,
 	"intake": runBenchImport, // its first name: `jml bench import` it is

@@ -38,6 +38,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	s.log.Info().Strs("schedules", ids).Msg("HR import schedules ensured")
 	w := workers.New(s.client, s.cfg, deps, s.log)
+	// One budget per tenant or app, whatever the number of workers.
+	workers.ShareBudget(ctx, s.client, s.cfg.Temporal.TaskQueue, s.log)
 	s.log.Info().Str("task_queue", s.cfg.Temporal.TaskQueue).Str("namespace", s.cfg.Temporal.Namespace).Msg("worker started")
 	return workers.Run(ctx, w)
 }

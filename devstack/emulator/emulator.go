@@ -70,10 +70,17 @@ type Fault struct {
 	Probability float64 `json:"probability,omitempty"`
 }
 
+// AllFamilies is the limit family that counts every call together, for
+// APIs metered as one quota (Google's queries per minute per user).
+const AllFamilies = "all"
+
 // Limit is a per-family fixed-window rate limit.
 type Limit struct {
 	Requests int           `json:"requests"`
 	Window   time.Duration `json:"window"`
+	// WritesOnly counts only calls that are not GET or HEAD (Graph's
+	// identity write quota); reads pass this limit untouched.
+	WritesOnly bool `json:"writes_only,omitempty"`
 }
 
 // Request is one logged call.
@@ -102,6 +109,7 @@ type Server struct {
 	windows  map[string]*window
 	log      []Request
 	counts   map[string]int
+	writes   map[string]int
 	throttle int
 	injected map[string]int
 	rng      *rand.Rand
@@ -113,7 +121,7 @@ type Server struct {
 
 // New wraps api. Start it with Start or use it as an http.Handler.
 func New(api API) *Server {
-	return &Server{api: api, limits: map[string]Limit{}, windows: map[string]*window{}, counts: map[string]int{}, injected: map[string]int{}, rng: rand.New(rand.NewSource(1))}
+	return &Server{api: api, limits: map[string]Limit{}, windows: map[string]*window{}, counts: map[string]int{}, writes: map[string]int{}, injected: map[string]int{}, rng: rand.New(rand.NewSource(1))}
 }
 
 // Start listens on addr ("127.0.0.1:0" for a random port) and serves.
@@ -208,6 +216,19 @@ func (s *Server) Counts() map[string]int {
 	return out
 }
 
+// Writes returns the calls per endpoint family that were not GET or HEAD.
+func (s *Server) Writes() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.writes))
+	for k, v := range s.writes {
+		out[k] = v
+	}
+	return out
+}
+
+func isWrite(method string) bool { return method != http.MethodGet && method != http.MethodHead }
+
 // Throttled returns how many calls the emulator answered 429.
 func (s *Server) Throttled() int {
 	s.mu.Lock()
@@ -232,6 +253,7 @@ func (s *Server) ResetLog() {
 	s.mu.Lock()
 	s.log = nil
 	s.counts = map[string]int{}
+	s.writes = map[string]int{}
 	s.injected = map[string]int{}
 	s.throttle = 0
 	s.mu.Unlock()
@@ -280,6 +302,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log = append(s.log, Request{Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Family: fam, Status: status})
 		s.counts[fam]++
+		if isWrite(r.Method) {
+			s.writes[fam]++
+		}
 		if status == http.StatusTooManyRequests {
 			s.throttle++
 		}
@@ -341,7 +366,7 @@ func (d *discardWriter) WriteHeader(int)             {}
 
 // serveAPI applies the rate limit and auth, then the API itself.
 func (s *Server) serveAPI(sw http.ResponseWriter, r *http.Request, fam string, now time.Time) {
-	limit, remaining, reset, ok := s.take(fam, now)
+	limit, remaining, reset, ok := s.take(fam, r.Method, now)
 	if rh, isRH := s.api.(RateHeaders); isRH && limit > 0 {
 		rh.WriteRateHeaders(sw, limit, max(remaining, 0), reset)
 	}
@@ -432,9 +457,23 @@ func faultKind(f *Fault) string {
 }
 
 // take counts one call against the family's window.
-func (s *Server) take(fam string, now time.Time) (limit, remaining int, reset time.Time, ok bool) {
+func (s *Server) take(fam, method string, now time.Time) (limit, remaining int, reset time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if all, ok := s.limits[AllFamilies]; ok && (!all.WritesOnly || isWrite(method)) {
+		w := s.windows[AllFamilies]
+		if w == nil || now.Sub(w.start) >= all.Window {
+			w = &window{start: now.Truncate(time.Second)}
+			s.windows[AllFamilies] = w
+		}
+		if w.used >= all.Requests {
+			return all.Requests, 0, w.start.Add(all.Window), false
+		}
+		w.used++
+		if _, own := s.limits[fam]; !own {
+			return all.Requests, all.Requests - w.used, w.start.Add(all.Window), true
+		}
+	}
 	l, has := s.limits[fam]
 	if !has {
 		if s.defLimit == nil {

@@ -3,8 +3,10 @@ package directory
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -16,37 +18,178 @@ import (
 // SDK call passes through it. It adapts to the server: when a response says
 // the quota is nearly spent (Okta's X-Rate-Limit-Remaining/Reset) or a 429
 // arrives with a delay, calls pause until the reset.
+//
+// A directory whose limits are per endpoint (Okta's buckets) gets one token
+// bucket per endpoint family (WithBuckets), each at the full rate, so one
+// spent bucket pauses only its own calls. The rate is the tenant's whole
+// budget divided by Share, the number of worker processes spending it
+// (workers.ShareBudget keeps it current), so workers joining or restarting
+// never raise the tenant's total.
 type Limiter struct {
-	lim *rate.Limiter
+	perMinute, burst int
+	classify         func(*http.Request) string
 
-	mu         sync.Mutex
+	mu      sync.Mutex
+	share   int
+	buckets map[string]*bucket
+
+	calls, throttled atomic.Int64
+	waited           atomic.Int64 // nanoseconds spent waiting for a token or a pause
+}
+
+type bucket struct {
+	lim        *rate.Limiter
 	pauseUntil time.Time
 }
 
 // NewLimiter allows perMinute requests a minute with the given burst.
 // perMinute <= 0 means unlimited.
 func NewLimiter(perMinute, burst int) *Limiter {
-	if perMinute <= 0 {
-		return &Limiter{lim: rate.NewLimiter(rate.Inf, 0)}
-	}
 	if burst <= 0 {
 		burst = 1
 	}
-	return &Limiter{lim: rate.NewLimiter(rate.Limit(float64(perMinute)/60.0), burst)}
+	return &Limiter{perMinute: perMinute, burst: burst, share: 1, buckets: map[string]*bucket{}}
 }
 
+// WithBuckets gives each endpoint family (classify's answer) its own
+// bucket at the full rate: for APIs whose limits are per endpoint.
+func (l *Limiter) WithBuckets(classify func(*http.Request) string) *Limiter {
+	l.classify = classify
+	return l
+}
+
+// limit is one bucket's rate at the current share.
+func (l *Limiter) limitLocked() (rate.Limit, int) {
+	if l.perMinute <= 0 {
+		return rate.Inf, 0
+	}
+	n := max(l.share, 1)
+	return rate.Limit(float64(l.perMinute) / 60.0 / float64(n)), max(1, l.burst/n)
+}
+
+func (l *Limiter) bucketLocked(key string) *bucket {
+	b := l.buckets[key]
+	if b == nil {
+		r, burst := l.limitLocked()
+		b = &bucket{lim: rate.NewLimiter(r, burst)}
+		l.buckets[key] = b
+	}
+	return b
+}
+
+func (l *Limiter) key(req *http.Request) string {
+	if l == nil || l.classify == nil || req == nil {
+		return ""
+	}
+	return l.classify(req)
+}
+
+// SetShare divides the budget among n worker processes (n < 1 counts as
+// 1). The new rate applies at once to every bucket.
+func (l *Limiter) SetShare(n int) {
+	if l == nil {
+		return
+	}
+	n = max(n, 1)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n == l.share {
+		return
+	}
+	l.share = n
+	r, burst := l.limitLocked()
+	for _, b := range l.buckets {
+		b.lim.SetLimit(r)
+		b.lim.SetBurst(burst)
+	}
+}
+
+// Share is the number of workers the budget is divided among.
+func (l *Limiter) Share() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.share
+}
+
+// PerMinute is the whole budget (all workers together); <= 0: unlimited.
+func (l *Limiter) PerMinute() int { return l.perMinute }
+
 // Wait blocks until a request may be sent.
-func (l *Limiter) Wait(ctx context.Context) error {
+func (l *Limiter) Wait(ctx context.Context) error { return l.wait(ctx, "") }
+
+func (l *Limiter) wait(ctx context.Context, key string) error {
 	if l == nil {
 		return nil
 	}
+	start := time.Now()
+	defer func() { l.waited.Add(int64(time.Since(start))) }()
 	l.mu.Lock()
-	until := l.pauseUntil
+	b := l.bucketLocked(key)
+	until := b.pauseUntil
 	l.mu.Unlock()
 	if err := Sleep(ctx, time.Until(until)); err != nil {
 		return err
 	}
-	return l.lim.Wait(ctx)
+	return b.lim.Wait(ctx)
+}
+
+// LimiterStats are a limiter's counters since the process started.
+type LimiterStats struct {
+	Calls     int64         // requests sent
+	Throttled int64         // 429 answers received
+	Waited    time.Duration // total time calls waited for the limiter
+	Share     int           // workers the budget is divided among now
+}
+
+// Stats reads the counters (for metrics and `jml bench burst`).
+func (l *Limiter) Stats() LimiterStats {
+	if l == nil {
+		return LimiterStats{}
+	}
+	return LimiterStats{Calls: l.calls.Load(), Throttled: l.throttled.Load(), Waited: time.Duration(l.waited.Load()), Share: l.Share()}
+}
+
+// The process's limiters by directory name ("okta", "scim:<app>"), so the
+// worker can divide each budget among workers and metrics can read them.
+var registry struct {
+	sync.Mutex
+	m map[string]*Limiter
+}
+
+// Track records lim under name (a directory or app); the newest wins.
+func Track(name string, lim *Limiter) *Limiter {
+	if lim == nil {
+		return nil
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if registry.m == nil {
+		registry.m = map[string]*Limiter{}
+	}
+	registry.m[name] = lim
+	return lim
+}
+
+// Limiters returns every tracked limiter by name.
+func Limiters() map[string]*Limiter {
+	registry.Lock()
+	defer registry.Unlock()
+	out := make(map[string]*Limiter, len(registry.m))
+	for k, v := range registry.m {
+		out[k] = v
+	}
+	return out
+}
+
+// LimiterNames lists the tracked names, sorted.
+func LimiterNames() []string {
+	m := Limiters()
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Sleep waits d (nothing when d <= 0) or until ctx ends, whichever is
@@ -71,21 +214,37 @@ func (l *Limiter) PauseUntil(t time.Time) {
 		return
 	}
 	l.mu.Lock()
-	if t.After(l.pauseUntil) {
-		l.pauseUntil = t
+	defer l.mu.Unlock()
+	l.bucketLocked("")
+	for _, b := range l.buckets {
+		if t.After(b.pauseUntil) {
+			b.pauseUntil = t
+		}
 	}
-	l.mu.Unlock()
+}
+
+func (l *Limiter) pauseBucket(key string, t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.bucketLocked(key); t.After(b.pauseUntil) {
+		b.pauseUntil = t
+	}
 }
 
 // Observe adapts to a response's quota headers: a 429 with Retry-After, or
 // Okta's X-Rate-Limit-Remaining reaching zero before X-Rate-Limit-Reset.
+// With buckets only the response's own bucket pauses.
 func (l *Limiter) Observe(resp *http.Response) {
 	if l == nil || resp == nil {
 		return
 	}
+	key := l.key(resp.Request)
 	now := time.Now()
+	if resp.StatusCode == http.StatusTooManyRequests {
+		l.throttled.Add(1)
+	}
 	if d := RetryAfter(resp.Header, now); resp.StatusCode == http.StatusTooManyRequests && d > 0 {
-		l.PauseUntil(now.Add(d))
+		l.pauseBucket(key, now.Add(d))
 		return
 	}
 	rem := resp.Header.Get("X-Rate-Limit-Remaining")
@@ -99,7 +258,7 @@ func (l *Limiter) Observe(resp *http.Response) {
 		return
 	}
 	if r <= 1 {
-		l.PauseUntil(time.Unix(epoch, 0).Add(ServerClockSkew(resp.Header, now)))
+		l.pauseBucket(key, time.Unix(epoch, 0).Add(ServerClockSkew(resp.Header, now)))
 	}
 }
 
@@ -159,8 +318,11 @@ type limitedTransport struct {
 }
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.l.Wait(req.Context()); err != nil {
+	if err := t.l.wait(req.Context(), t.l.key(req)); err != nil {
 		return nil, err
+	}
+	if t.l != nil {
+		t.l.calls.Add(1)
 	}
 	resp, err := t.base.RoundTrip(req)
 	t.l.Observe(resp)

@@ -135,8 +135,9 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 
 	lim := opts.Limiter
 	if lim == nil {
-		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60))
+		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60)).WithBuckets(Bucket)
 	}
+	directory.Track("entra", lim)
 	var bottom http.RoundTripper
 	timeout := 100 * time.Second
 	if opts.HTTPClient != nil {

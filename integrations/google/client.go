@@ -113,6 +113,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		}
 		lim = directory.NewLimiter(rpm, max(1, rpm/60))
 	}
+	directory.Track("google", lim)
 	limited := lim.Transport(base)
 
 	var src oauth2.TokenSource

@@ -72,13 +72,38 @@ func (c *Client) ListGroups(ctx context.Context, id string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, g := range gs {
 		if g.Type == "BUILT_IN" || g.Profile == nil {
 			continue
 		}
 		out = append(out, g.Profile.Name)
+		c.groups[strings.ToLower(g.Profile.Name)] = g.Id // the removal needs no name search
 	}
 	return out, nil
+}
+
+// RemoveListedGroup removes a membership ListGroups has just returned:
+// no second read of the user's groups; Okta's 404 is WasAbsent.
+func (c *Client) RemoveListedGroup(ctx context.Context, id, group string) (domain.Outcome, error) {
+	const op = "remove_from_group"
+	gid, err := c.groupID(ctx, op, group)
+	if directory.IsNotFound(err) {
+		return domain.WasAbsent, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ctx, ci := withCall(ctx)
+	if resp, err := c.sdk.Group.RemoveUserFromGroup(ctx, gid, url.PathEscape(id)); err != nil {
+		e := c.fail(op, resp, ci, err)
+		if isStatus(e, 404) {
+			return domain.WasAbsent, nil
+		}
+		return "", e
+	}
+	return domain.Removed, nil
 }
 
 // AddToGroup adds the user; Okta's PUT answers 204 either way, so the

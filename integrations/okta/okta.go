@@ -107,8 +107,10 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		if opts.RequestsPerMinute >= 600 {
 			burst = opts.RequestsPerMinute / 600 // a tenth of a second's worth
 		}
-		lim = directory.NewLimiter(opts.RequestsPerMinute, burst)
+		// Okta's limits are per endpoint bucket, org-wide.
+		lim = directory.NewLimiter(opts.RequestsPerMinute, burst).WithBuckets(Bucket)
 	}
+	directory.Track(System, lim)
 	var base http.RoundTripper = http.DefaultTransport
 	timeout := 60 * time.Second
 	if opts.HTTPClient != nil {

@@ -3,6 +3,8 @@ package okta
 import (
 	"context"
 	"time"
+
+	"github.com/jml-dev/jml/domain"
 )
 
 // SessionsRevokedSince reads the user's status: the Management API cannot
@@ -20,4 +22,23 @@ func (c *Client) SessionsRevokedSince(ctx context.Context, id string, _ time.Tim
 		return false, "status " + u.Status, nil
 	}
 	return true, "status DEPROVISIONED", nil
+}
+
+// VerifyOffboarded reads the user once by id: DEPROVISIONED with no
+// transition pending is disabled with every session ended (see
+// SessionsRevokedSince), one call instead of a search and two reads.
+func (c *Client) VerifyOffboarded(ctx context.Context, id string) (domain.Account, bool, string, error) {
+	u, err := c.getUser(ctx, "verify", id)
+	if err != nil {
+		return domain.Account{}, false, "", err
+	}
+	acct := toAccount(u)
+	if u.TransitioningToStatus != "" {
+		acct.Enabled = true // not settled: not verified yet
+		return acct, false, "status " + u.Status + ", transitioning to " + u.TransitioningToStatus, nil
+	}
+	if u.Status != statusDeprovisioned {
+		return acct, false, "status " + u.Status, nil
+	}
+	return acct, true, "status DEPROVISIONED", nil
 }

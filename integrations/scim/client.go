@@ -89,6 +89,7 @@ func New(opts AppOptions) (*Client, error) {
 		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60))
 	}
 	if lim != nil {
+		directory.Track("scim:"+opts.Name, lim)
 		cp := *hc
 		cp.Transport = lim.Transport(hc.Transport)
 		hc = &cp

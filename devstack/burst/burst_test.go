@@ -1,0 +1,67 @@
+package burst
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jml-dev/jml/config"
+)
+
+// The client budget sits under every quota of its directory, and scaled is
+// published sped up with the same ratios.
+func TestBudgetsStayUnderTheQuotas(t *testing.T) {
+	apps := []string{"github"}
+	pub, err := quotas("published", apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := quotas("scaled", apps)
+	cfg := &config.Config{SCIMApps: []config.SCIMApp{{Name: "github"}}}
+	clientBudgets(pub, cfg)
+	budget := map[string]int{"okta": cfg.Directories.Okta.RequestsPerMinute, "entra": cfg.Directories.Entra.RequestsPerMinute,
+		"google": cfg.Directories.Google.RequestsPerMinute, "scim:github": cfg.SCIMApps[0].RequestsPerMinute}
+	for i, q := range pub {
+		if b := budget[q.Directory]; b <= 0 || float64(b) >= q.perMinute() {
+			t.Errorf("%s %s: client budget %d/min not under the quota %.0f/min", q.Directory, q.Family, b, q.perMinute())
+		}
+		if sc[i].Limit.Requests != q.Limit.Requests*ScaledFactor || sc[i].Limit.Window != q.Limit.Window {
+			t.Errorf("%s %s: scaled %+v is not published %+v x %d", q.Directory, q.Family, sc[i].Limit, q.Limit, ScaledFactor)
+		}
+		if q.Source == "" {
+			t.Errorf("%s %s: no source", q.Directory, q.Family)
+		}
+	}
+	if _, err := quotas("fast", apps); err == nil {
+		t.Error("an unknown mode was accepted")
+	}
+}
+
+// A small burst at scaled limits: every leaver verified in every
+// directory, no SLA breach, and the calls counted per directory.
+func TestSmallBurst(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, Options{Leavers: 3, Limits: "scaled", Timeout: 3 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SLABreaches != 0 || rep.Unverified != 0 {
+		t.Fatalf("breaches %d, unverified lanes %d", rep.SLABreaches, rep.Unverified)
+	}
+	seen := map[string]bool{}
+	for _, d := range rep.Directories {
+		seen[d.Directory] = true
+		if d.CallsPerLeaver < d.MinPerLeaver {
+			t.Errorf("%s: %.1f calls a leaver, under the minimum the guarantees need (%.1f): the count or the minimum is wrong", d.Directory, d.CallsPerLeaver, d.MinPerLeaver)
+		}
+	}
+	for _, d := range []string{"entra", "okta", "google"} {
+		if !seen[d] {
+			t.Errorf("no calls counted for %s: %+v", d, rep.Directories)
+		}
+	}
+	if rep.Floor <= 0 || rep.Ratio <= 0 || rep.HistoryEventsPerLeaver <= 0 {
+		t.Errorf("floor %s, ratio %.2f, history events %.1f: not measured", rep.Floor, rep.Ratio, rep.HistoryEventsPerLeaver)
+	}
+}
