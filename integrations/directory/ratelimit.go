@@ -21,6 +21,7 @@ type Limiter struct {
 
 	mu         sync.Mutex
 	pauseUntil time.Time
+	name       string // for the Observer (observe.go)
 }
 
 // NewLimiter allows perMinute requests a minute with the given burst.
@@ -159,10 +160,15 @@ type limitedTransport struct {
 }
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
 	if err := t.l.Wait(req.Context()); err != nil {
 		return nil, err
 	}
+	t.l.observeWait(time.Since(start))
 	resp, err := t.base.RoundTrip(req)
 	t.l.Observe(resp)
+	if resp != nil {
+		t.l.observeStatus(resp.StatusCode)
+	}
 	return resp, err
 }

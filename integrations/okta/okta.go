@@ -107,7 +107,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		if opts.RequestsPerMinute >= 600 {
 			burst = opts.RequestsPerMinute / 600 // a tenth of a second's worth
 		}
-		lim = directory.NewLimiter(opts.RequestsPerMinute, burst)
+		lim = directory.NewLimiter(opts.RequestsPerMinute, burst).Named(System)
 	}
 	var base http.RoundTripper = http.DefaultTransport
 	timeout := 60 * time.Second
