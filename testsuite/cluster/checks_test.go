@@ -122,8 +122,10 @@ func busiest(reqs []emulator.Request, family string) int {
 // test saw.
 func checkMetrics(t *testing.T, final map[string]string, scrapes []scrape, statuses map[int]int, results map[string]contractResult, emus *emulators.Set) {
 	serve := final["serve"]
-	got, _ := value(serve, "jml_intake_requests_total", `route="hr_records"`, `status="200"`)
-	assert.Equal(t, float64(statuses[200]), got, "intake requests answered 200, as the test counted them")
+	got, _ := value(serve, "jml_intake_requests_total", `route="hr_records"`, `status="202"`)
+	assert.Equal(t, float64(statuses[202]), got, "intake requests answered 202, as the test counted them")
+	all, _ := value(serve, "jml_intake_requests_total", `route="hr_records"`)
+	assert.Equal(t, float64(sum(statusCounts(statuses))), all, "every intake request counted once")
 
 	// 429s: every one a worker counted, the emulators answered (the killed
 	// worker's counts went with it, so the sum is at most theirs).
@@ -136,7 +138,7 @@ func checkMetrics(t *testing.T, final map[string]string, scrapes []scrape, statu
 		_, ok = value(final[name], "jml_directory_limiter_wait_seconds_count", `directory="okta"`)
 		assert.True(t, ok, "%s: limiter waits for okta", name)
 	}
-	emuThrottled := emus.Okta.Throttled() + emus.Graph.Throttled() + emus.Google.Throttled() + emus.SCIM.Throttled()
+	emuThrottled := emus.Okta.Server.Throttled() + emus.Graph.Server.Throttled() + emus.Google.Server.Throttled() + emus.SCIM.Server.Throttled()
 	assert.LessOrEqual(t, throttled, float64(emuThrottled), "429s counted by the workers ≤ 429s the emulators sent")
 
 	// Leavers completed: the restarted worker replays its histories without

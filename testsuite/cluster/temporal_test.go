@@ -4,14 +4,17 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -123,4 +126,17 @@ func setupNamespace(t *testing.T, fe, ns string) {
 		time.Sleep(time.Second)
 	}
 	require.NoError(t, err, "namespace %s ready", ns)
+}
+
+func isAlreadyExists(err error) bool {
+	var ae *serviceerror.AlreadyExists
+	var ne *serviceerror.NamespaceAlreadyExists
+	return errors.As(err, &ae) || errors.As(err, &ne) || (err != nil && strings.Contains(err.Error(), "already"))
+}
+
+func ignoreExists(err error) error {
+	if isAlreadyExists(err) {
+		return nil
+	}
+	return err
 }
