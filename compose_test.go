@@ -77,6 +77,7 @@ func TestComposeWiring(t *testing.T) {
 	assert.Equal(t, "true", ui.Environment["TEMPORAL_AUTH_ENABLED"])
 	assert.Equal(t, serve.Environment["JML_CODEC_OIDC_ISSUER"], ui.Environment["TEMPORAL_AUTH_PROVIDER_URL"], "the UI and the codec endpoint trust one issuer")
 	assert.NotEmpty(t, worker.Environment["JML_METRICS_LISTEN"], "the worker serves /metrics")
+	assert.Equal(t, strings.Split(ui.Environment["TEMPORAL_CORS_ORIGINS"], ",")[0], serve.Environment["JML_INTAKE_UI_ORIGIN"], "the codec endpoint answers the UI's origin")
 
 	// Versions: the ones make test-cluster runs.
 	assert.Equal(t, "temporalio/server:1.29.1", temporal.Image)

@@ -30,6 +30,9 @@ func (c *Config) applyClusterEnv(getenv func(string) string) {
 	if v := getenv("JML_METRICS_LISTEN"); v != "" {
 		c.Metrics.Listen = v
 	}
+	if v := getenv("JML_INTAKE_UI_ORIGIN"); v != "" {
+		c.Intake.UIOrigin = v // where the UI runs is the deployment's, as the addresses are
+	}
 	if v := getenv("JML_CODEC_OIDC_ISSUER"); v != "" {
 		c.Intake.CodecOIDC.Issuer = v
 	}

@@ -265,7 +265,6 @@ func writeConfig(t *testing.T, dir string, emus *emulators.Set, creds emulators.
 	require.NoError(t, err)
 	emus.Configure(cfg)
 	cfg.Directories.Okta.RequestsPerMinute = oktaPerWorker
-	cfg.Intake.UIOrigin = uiOrigin
 	cfg.Evidence.Dir = filepath.Join(dir, "evidence")
 	cfg.Log.Format, cfg.Log.Level = "json", "info"
 	b, err := yaml.Marshal(cfg)
@@ -299,7 +298,7 @@ func composeEnv(t *testing.T, root string, vals map[string]string, creds emulato
 			vals[k] = v // the emulators' credentials where compose asks for the real ones
 		}
 	}
-	moved := map[string]bool{"JML_TEMPORAL_ADDRESS": true, "JML_INTAKE_LISTEN": true, "JML_METRICS_LISTEN": true}
+	moved := map[string]bool{"JML_TEMPORAL_ADDRESS": true, "JML_INTAKE_LISTEN": true, "JML_METRICS_LISTEN": true, "JML_INTAKE_UI_ORIGIN": true}
 	var out []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "JML_") {
