@@ -150,7 +150,7 @@ func TestClusterBurst(t *testing.T) {
 
 	// One worker SIGKILLed at a random moment mid-burst, then restarted.
 	oktaCalls := func() int { return sum(emus.Okta.Counts()) }
-	killAt := leavers * (4 + rng.Intn(8)) // of some 16 Okta calls a leaver
+	killAt := leavers * (2 + rng.Intn(5)) // of some 16 Okta calls a leaver
 	var scrapes []scrape
 	var scrapeMu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
@@ -182,7 +182,10 @@ func TestClusterBurst(t *testing.T) {
 	startJML("worker-1", "worker")
 	logf("worker-1 restarted")
 
-	c, err := workers.Dial(context.Background(), cfg, zerologNop(), nil)
+	cfg.Temporal.Address = ts.frontend
+	keys, err := codec.NewKeyring(key)
+	require.NoError(t, err)
+	c, err := workers.Dial(context.Background(), cfg, zerologNop(), keys)
 	require.NoError(t, err)
 	defer c.Close()
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Minute)
