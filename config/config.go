@@ -18,7 +18,7 @@ const (
 
 // KnownDirectories is every directory name a catalog entry may reference
 // (SCIM apps are referenced through `apps`).
-var KnownDirectories = []string{Entra, Okta, Google}
+var KnownDirectories = []string{Entra, Okta, Google, JumpCloud}
 
 // Tracks, from the IAM guide: which directory leads.
 const (
@@ -101,6 +101,8 @@ type Directories struct {
 	Entra  EntraDir  `yaml:"entra"`
 	Okta   OktaDir   `yaml:"okta"`
 	Google GoogleDir `yaml:"google"`
+	// JumpCloud is off unless enabled: no track selects it (config/jumpcloud.go).
+	JumpCloud JumpCloudDir `yaml:"jumpcloud"`
 }
 
 // EntraDir is Microsoft Entra ID through Microsoft Graph.
@@ -273,6 +275,9 @@ func (c *Config) EnabledDirectories() []string {
 	}
 	if c.Directories.Google.Enabled {
 		out = append(out, Google)
+	}
+	if c.Directories.JumpCloud.Enabled {
+		out = append(out, JumpCloud)
 	}
 	return out
 }

@@ -48,6 +48,7 @@ type Secrets struct {
 	SlackSigningSecret    Secret            // JML_SLACK_SIGNING_SECRET
 	HRWebhookSecret       Secret            // JML_HR_WEBHOOK_SECRET
 	BambooHRAPIKey        Secret            // JML_BAMBOOHR_API_KEY
+	JumpCloudAPIKey       Secret            // JML_JUMPCLOUD_API_KEY
 	TemporalAPIKey        Secret            // TEMPORAL_API_KEY
 	CodecServerToken      Secret            // JML_CODEC_SERVER_TOKEN
 }
@@ -102,6 +103,7 @@ func LoadSecrets(c *Config, getenv func(string) string) (Secrets, []error) {
 	read(&s.SlackSigningSecret, "JML_SLACK_SIGNING_SECRET")
 	read(&s.HRWebhookSecret, "JML_HR_WEBHOOK_SECRET")
 	read(&s.BambooHRAPIKey, "JML_BAMBOOHR_API_KEY")
+	read(&s.JumpCloudAPIKey, "JML_JUMPCLOUD_API_KEY")
 	read(&s.TemporalAPIKey, "TEMPORAL_API_KEY")
 	read(&s.CodecServerToken, "JML_CODEC_SERVER_TOKEN")
 	for _, app := range c.SCIMApps {

@@ -59,6 +59,7 @@ func (v *validator) semantics(c *Config) {
 			v.add(0, "directories.google.domain", "is required (the Workspace primary domain)")
 		}
 	}
+	v.jumpcloud(c, urlCheck)
 	apps := map[string]bool{}
 	for i, a := range c.SCIMApps {
 		p := fmt.Sprintf("scim_apps[%d]", i)
@@ -220,6 +221,9 @@ func (v *validator) requireSecrets(c *Config) {
 	}
 	if c.Directories.Google.Enabled {
 		need(s.GoogleCredentials.Set() || s.GoogleToken.Set(), "directories.google", "JML_GOOGLE_CREDENTIALS (service-account JSON) or JML_GOOGLE_TOKEN, or the _FILE variant")
+	}
+	if c.Directories.JumpCloud.Enabled {
+		need(s.JumpCloudAPIKey.Set(), "directories.jumpcloud", "JML_JUMPCLOUD_API_KEY or JML_JUMPCLOUD_API_KEY_FILE")
 	}
 	for i, a := range c.SCIMApps {
 		need(s.SCIMTokens[a.Name].Set(), fmt.Sprintf("scim_apps[%d]", i), SCIMTokenVar(a.Name))

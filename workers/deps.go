@@ -12,6 +12,7 @@ import (
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/entra"
 	"github.com/jml-dev/jml/integrations/google"
+	"github.com/jml-dev/jml/integrations/jumpcloud"
 	"github.com/jml-dev/jml/integrations/okta"
 	"github.com/jml-dev/jml/integrations/scim"
 	"github.com/jml-dev/jml/integrations/slack"
@@ -20,7 +21,7 @@ import (
 // Deps are the integration clients one worker shares across all its
 // activities (and so one client-side rate limiter per tenant or app).
 type Deps struct {
-	Directories map[string]directory.Directory // entra, okta, google
+	Directories map[string]directory.Directory // entra, okta, google, jumpcloud
 	Apps        map[string]directory.Directory // SCIM apps by name
 	Slack       *slack.Client                  // nil when Slack is disabled
 	// Visibility lists workflows for the KPI report; New sets the
@@ -59,6 +60,13 @@ func BuildDeps(ctx context.Context, cfg *config.Config) (*Deps, error) {
 			return nil, fmt.Errorf("directories.google: %w", err)
 		}
 		d.Directories[config.Google] = c
+	}
+	if j := cfg.Directories.JumpCloud; j.Enabled {
+		c, err := jumpcloud.New(jumpcloud.Options{BaseURL: j.BaseURL, InsightsURL: j.InsightsURL, APIKey: s.JumpCloudAPIKey.Reveal(), OrgID: j.OrgID, HTTPClient: hc, RequestsPerMinute: j.RequestsPerMinute})
+		if err != nil {
+			return nil, fmt.Errorf("directories.jumpcloud: %w", err)
+		}
+		d.Directories[config.JumpCloud] = c
 	}
 	for i, a := range cfg.SCIMApps {
 		c, err := scim.New(scim.AppOptions{Name: a.Name, BaseURL: a.BaseURL, Token: s.SCIMTokens[a.Name].Reveal(),

@@ -12,6 +12,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/googleemu"
 	"github.com/jml-dev/jml/devstack/graphemu"
+	"github.com/jml-dev/jml/devstack/jumpcloudemu"
 	"github.com/jml-dev/jml/devstack/oktaemu"
 	"github.com/jml-dev/jml/devstack/scimemu"
 	"github.com/jml-dev/jml/devstack/slackemu"
@@ -23,6 +24,7 @@ type Credentials struct {
 	Graph, Okta, Google    string
 	SlackBot, SlackSigning string
 	HRWebhook, BambooHR    string
+	JumpCloud              string
 	SCIM                   map[string]string
 }
 
@@ -40,9 +42,13 @@ func DemoCredentials() Credentials {
 		SlackSigning: "demo-slack-signing-secret-2c6e",
 		HRWebhook:    "demo-hr-webhook-secret-8b1d",
 		BambooHR:     "demo-bamboohr-api-key-3e9a",
+		JumpCloud:    "demo-jumpcloud-api-key-c41b",
 		SCIM:         scim,
 	}
 }
+
+// JumpCloudOrgID is the demo organisation's JumpCloud id (sent as x-org-id).
+const JumpCloudOrgID = "5f0c1a2b3c4d5e6f7a8b9c0d"
 
 // Options choose what the set serves.
 type Options struct {
@@ -65,7 +71,10 @@ type Set struct {
 	Slack    *slackemu.Emulator
 	SCIM     *scimemu.Emulator
 	BambooHR *bamboohremu.Emulator
-	Creds    Credentials
+	// JumpCloud is always started (it is small); the demo enables the
+	// directory only where a test or the README says so.
+	JumpCloud *jumpcloudemu.Emulator
+	Creds     Credentials
 }
 
 // Start starts and seeds every emulator on a random loopback port.
@@ -86,6 +95,8 @@ func Start(o Options) (*Set, error) {
 		BambooHR: bamboohremu.New(bamboohremu.Config{APIKey: o.Creds.BambooHR, WebhookURL: o.BambooWebhookURL, WebhookKey: o.Creds.HRWebhook}),
 		Creds:    o.Creds,
 	}
+	s.JumpCloud = jumpcloudemu.New(jumpcloudemu.Config{APIKey: o.Creds.JumpCloud, OrgID: JumpCloudOrgID})
+	s.JumpCloud.Seed(o.Org)
 	s.Graph.Seed(o.Org)
 	s.Okta.Seed(o.Org)
 	s.Google.Seed(o.Org)
@@ -105,12 +116,13 @@ func (s *Set) starters() map[string]func(string) error {
 	return map[string]func(string) error{
 		"graph": s.Graph.Start, "okta": s.Okta.Start, "google": s.Google.Start,
 		"slack": s.Slack.Start, "scim": s.SCIM.Start, "bamboohr": s.BambooHR.Start,
+		"jumpcloud": s.JumpCloud.Start,
 	}
 }
 
 // Close stops every emulator.
 func (s *Set) Close() error {
-	return errors.Join(s.Graph.Close(), s.Okta.Close(), s.Google.Close(), s.Slack.Close(), s.SCIM.Close(), s.BambooHR.Close())
+	return errors.Join(s.Graph.Close(), s.Okta.Close(), s.Google.Close(), s.Slack.Close(), s.SCIM.Close(), s.BambooHR.Close(), s.JumpCloud.Close())
 }
 
 // URLs names each emulator's base URL, for printing.
@@ -122,6 +134,7 @@ func (s *Set) URLs() map[string]string {
 		"Slack (web UI)":  s.Slack.URL() + "/",
 		"SCIM apps":       s.SCIM.URL() + "/scim/<app>/v2",
 		"BambooHR":        s.BambooHR.URL(),
+		"JumpCloud":       s.JumpCloud.URL() + "/api",
 	}
 }
 
@@ -136,6 +149,9 @@ func (s *Set) Configure(cfg *config.Config) {
 	}
 	cfg.Slack.APIURL = s.Slack.URL() + "/api/"
 	cfg.HR.BambooHR.BaseURL = s.BambooHR.URL()
+	cfg.Directories.JumpCloud.BaseURL = s.JumpCloud.URL()
+	cfg.Directories.JumpCloud.InsightsURL = s.JumpCloud.URL() // one emulator serves both hosts
+	cfg.Directories.JumpCloud.OrgID = JumpCloudOrgID
 	sec := &cfg.Secrets
 	sec.EntraToken = config.NewSecret(s.Creds.Graph)
 	sec.OktaToken = config.NewSecret(s.Creds.Okta)
@@ -144,6 +160,7 @@ func (s *Set) Configure(cfg *config.Config) {
 	sec.SlackSigningSecret = config.NewSecret(s.Creds.SlackSigning)
 	sec.HRWebhookSecret = config.NewSecret(s.Creds.HRWebhook)
 	sec.BambooHRAPIKey = config.NewSecret(s.Creds.BambooHR)
+	sec.JumpCloudAPIKey = config.NewSecret(s.Creds.JumpCloud)
 	sec.SCIMTokens = map[string]config.Secret{}
 	for app, tok := range s.Creds.SCIM {
 		sec.SCIMTokens[app] = config.NewSecret(tok)
@@ -161,6 +178,7 @@ func (c Credentials) Env() map[string]string {
 		"JML_SLACK_SIGNING_SECRET": c.SlackSigning,
 		"JML_HR_WEBHOOK_SECRET":    c.HRWebhook,
 		"JML_BAMBOOHR_API_KEY":     c.BambooHR,
+		"JML_JUMPCLOUD_API_KEY":    c.JumpCloud,
 	}
 	for app, tok := range c.SCIM {
 		m[config.SCIMTokenVar(app)] = tok
@@ -170,7 +188,7 @@ func (c Credentials) Env() map[string]string {
 
 // Secrets lists every credential value, for leak checks.
 func (c Credentials) Secrets() []string {
-	out := []string{c.Graph, c.Okta, c.Google, c.SlackBot, c.SlackSigning, c.HRWebhook, c.BambooHR}
+	out := []string{c.Graph, c.Okta, c.Google, c.SlackBot, c.SlackSigning, c.HRWebhook, c.BambooHR, c.JumpCloud}
 	for _, tok := range c.SCIM {
 		out = append(out, tok)
 	}
