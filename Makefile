@@ -9,7 +9,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 STATICCHECK_VERSION   := v0.8.2
 CONFIG        ?= config/demo.yaml
 
-.PHONY: all build run test vet lint workflowcheck chromium temporal tools bench clean test-cluster cluster-bins postgres
+.PHONY: all build run test vet lint workflowcheck chromium samba temporal tools bench clean test-cluster cluster-bins postgres
 
 all: build
 
@@ -22,7 +22,7 @@ run: build temporal
 
 ## test: vet, staticcheck, workflowcheck, every test including end to end;
 ## sets up what the tests need first (the dev server, the linters, Chromium)
-test: temporal tools chromium vet lint workflowcheck
+test: temporal tools chromium samba vet lint workflowcheck
 	$(GO) test -count=1 -timeout 20m ./...
 
 vet:
@@ -35,6 +35,10 @@ lint: $(STATICCHECK)
 ## chromium: the headless UI test's browser (apt-get as root, else a one-line instruction)
 chromium:
 	@./.ci/need-chromium
+
+## samba: the real AD domain controller of the AD tests (apt-get as root, else a one-line instruction)
+samba:
+	@./.ci/need-samba
 
 workflowcheck: tools
 	$(WORKFLOWCHECK) ./workflows/...

@@ -46,6 +46,9 @@ type Activities struct {
 	// workflows and elevations; nil: the report needs an employee list.
 	Visibility Visibility
 	Namespace  string
+	// Holds and HR serve the mass-termination guard (activities/guard.go).
+	Holds HoldPoster
+	HR    HRDeliverer
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {
@@ -133,7 +136,7 @@ func (a *Activities) EnsureAccount(ctx context.Context, in contract.EnsureAccoun
 		return contract.AccountOutput{}, temporalError(err)
 	}
 	a.log(ctx, in.Person.EmployeeID, in.Directory, "ensure account").Str("outcome", string(outcome)).Msg("account")
-	return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled, Outcome: string(outcome)}, nil
+	return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled, Outcome: string(outcome), Synced: acct.OnPremisesSynced}, nil
 }
 
 // LookupAccount finds the account; not found is an answer, not an error.
@@ -149,7 +152,7 @@ func (a *Activities) LookupAccount(ctx context.Context, in contract.LookupAccoun
 	if err != nil {
 		return contract.AccountOutput{}, temporalError(err)
 	}
-	return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled}, nil
+	return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: acct.ID, Enabled: acct.Enabled, Synced: acct.OnPremisesSynced}, nil
 }
 
 func (a *Activities) accountStep(ctx context.Context, in contract.AccountInput, step string, fn func(directory.Directory) (domain.Outcome, error)) (contract.StepOutput, error) {
@@ -172,6 +175,7 @@ func (a *Activities) EnableAccount(ctx context.Context, in contract.AccountInput
 
 // DisableAccount blocks sign-in.
 func (a *Activities) DisableAccount(ctx context.Context, in contract.AccountInput) (contract.StepOutput, error) {
+	ctx = withWorkflowID(ctx)
 	return a.accountStep(ctx, in, "disable", func(d directory.Directory) (domain.Outcome, error) { return d.Disable(ctx, in.AccountID) })
 }
 

@@ -145,6 +145,11 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 		k := byID[id]
 		k.Controls = ControlMapping[id]
 		r.KPIs = append(r.KPIs, k)
+		if id == KPIStandingAdmins {
+			if pk, ok := privilegedKPI(f); ok {
+				r.KPIs = append(r.KPIs, pk)
+			}
+		}
 	}
 	return r
 }

@@ -26,7 +26,7 @@ const OffboardingLogPath = "Governance/Offboarding_Log.csv"
 var OffboardingLogHeader = []string{
 	"employee_id", "effective_at", "completed_at", "duration_seconds", "sla_met",
 	"results", "actions", "operator_decisions", "workflow_id", "run_id",
-	"outcome", "preempted",
+	"outcome", "preempted", "held",
 }
 
 // The identity of a row (workflow and run id) and the appended columns.
@@ -114,6 +114,7 @@ func offboardingRow(in contract.OffboardingLogInput) []string {
 		in.RunID,
 		outcome,
 		in.Preempted,
+		in.Held,
 	}
 }
 

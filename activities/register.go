@@ -20,6 +20,13 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.RetireDevices, a.RetireDevices)
 	contract.Register(r, contract.VerifyDisabled, a.VerifyDisabled)
 	contract.Register(r, contract.AppendOffboardingLog, a.AppendOffboardingLog)
+	contract.Register(r, contract.FindLogin, a.FindLogin)
+	contract.Register(r, contract.MatchAccount, a.MatchAccount)
+	contract.Register(r, contract.RecordLogin, a.RecordLogin)
+	contract.Register(r, contract.PostHold, a.PostHold)
+	contract.Register(r, contract.DeliverHeld, a.DeliverHeld)
+	contract.Register(r, contract.QuarantineHeld, a.QuarantineHeld)
+	contract.Register(r, contract.CountActiveForGuard, a.CountActiveForGuard)
 
 	contract.Register(r, contract.NotifyManager, a.NotifyManager)
 	contract.Register(r, contract.NotifyEmployee, a.NotifyEmployee)
@@ -40,5 +47,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.ListActiveElevations, a.ListActiveElevations)
 	contract.Register(r, contract.AssessEmployees, a.AssessEmployees)
 	contract.Register(r, contract.SummariseOffboarding, a.SummariseOffboarding)
+	contract.Register(r, contract.ReadPrivilegedGroups, a.ReadPrivilegedGroups)
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
 }

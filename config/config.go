@@ -18,7 +18,7 @@ const (
 
 // KnownDirectories is every directory name a catalog entry may reference
 // (SCIM apps are referenced through `apps`).
-var KnownDirectories = []string{Entra, Okta, Google, JumpCloud}
+var KnownDirectories = []string{Entra, Okta, Google, AD, JumpCloud}
 
 // Tracks, from the IAM guide: which directory leads.
 const (
@@ -101,6 +101,7 @@ type Directories struct {
 	Entra  EntraDir  `yaml:"entra"`
 	Okta   OktaDir   `yaml:"okta"`
 	Google GoogleDir `yaml:"google"`
+	AD     ADDir     `yaml:"ad"`
 	// JumpCloud is off unless enabled: no track selects it (config/jumpcloud.go).
 	JumpCloud JumpCloudDir `yaml:"jumpcloud"`
 }
@@ -115,6 +116,12 @@ type EntraDir struct {
 	// DefaultUsageLocation (ISO 3166 alpha-2, e.g. US) is set on a joiner
 	// whose HR record has no country yet, so licensing does not wait.
 	DefaultUsageLocation string `yaml:"default_usage_location"`
+	// SyncedFrom names the directory Entra Connect syncs users from ("ad"):
+	// their synced attributes are mastered there (entra_sync.go).
+	SyncedFrom string `yaml:"synced_from"`
+	// SyncWait bounds how long the Entra lane waits for the sync to carry a
+	// change from AD (default 40m: Entra Connect's cycle is 30m).
+	SyncWait Duration `yaml:"sync_wait"`
 }
 
 // OktaDir is an Okta org.
@@ -154,6 +161,8 @@ type Slack struct {
 type HR struct {
 	Source   string   `yaml:"source"` // webhook or bamboohr
 	BambooHR BambooHR `yaml:"bamboohr"`
+	Login    Login    `yaml:"login"` // config/hrguard.go
+	Guard    Guard    `yaml:"guard"` // config/hrguard.go
 }
 
 // BambooHR is the BambooHR API the intake fetches records from.
@@ -275,6 +284,9 @@ func (c *Config) EnabledDirectories() []string {
 	}
 	if c.Directories.Google.Enabled {
 		out = append(out, Google)
+	}
+	if c.Directories.AD.Enabled {
+		out = append(out, AD)
 	}
 	if c.Directories.JumpCloud.Enabled {
 		out = append(out, JumpCloud)

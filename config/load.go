@@ -345,6 +345,7 @@ func (c *Config) applyDefaults() {
 	if c.Directories.Entra.BaseURL == "" {
 		c.Directories.Entra.BaseURL = "https://graph.microsoft.com/v1.0"
 	}
+	c.Directories.Entra.applySyncDefaults()
 	if c.Directories.Google.Customer == "" {
 		c.Directories.Google.Customer = "my_customer"
 	}

@@ -18,7 +18,9 @@ func (c *Config) Policy() contract.Policy {
 		ITChannel:       c.Slack.ITChannel,
 		// Entra is the directory that licenses by usage location.
 		DefaultUsageLocation: c.Directories.Entra.DefaultUsageLocation,
+		Login:                c.LoginPolicy(),
 	}
+	c.entraSyncPolicy(&p)
 	for _, a := range c.SCIMApps {
 		p.Apps = append(p.Apps, a.Name)
 	}

@@ -51,6 +51,7 @@ type Secrets struct {
 	JumpCloudAPIKey       Secret            // JML_JUMPCLOUD_API_KEY
 	TemporalAPIKey        Secret            // TEMPORAL_API_KEY
 	CodecServerToken      Secret            // JML_CODEC_SERVER_TOKEN
+	ADBindPassword        Secret            // JML_AD_BIND_PASSWORD
 }
 
 // SCIMTokenVar is the environment variable holding a SCIM app's token.
@@ -106,6 +107,7 @@ func LoadSecrets(c *Config, getenv func(string) string) (Secrets, []error) {
 	read(&s.JumpCloudAPIKey, "JML_JUMPCLOUD_API_KEY")
 	read(&s.TemporalAPIKey, "TEMPORAL_API_KEY")
 	read(&s.CodecServerToken, "JML_CODEC_SERVER_TOKEN")
+	read(&s.ADBindPassword, "JML_AD_BIND_PASSWORD")
 	for _, app := range c.SCIMApps {
 		var v Secret
 		read(&v, SCIMTokenVar(app.Name))

@@ -50,6 +50,7 @@ func (v *validator) semantics(c *Config) {
 	if ul := c.Directories.Entra.DefaultUsageLocation; ul != "" && !isCountryCode(ul) {
 		v.add(0, "directories.entra.default_usage_location", fmt.Sprintf("%q is not a two-letter country code (ISO 3166-1 alpha-2, e.g. US)", ul))
 	}
+	v.entraSync(c, enabled)
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
 	}
@@ -75,6 +76,7 @@ func (v *validator) semantics(c *Config) {
 			v.add(0, "slack.security_channel", "is required when slack is enabled (SLA breaches are posted there)")
 		}
 	}
+	v.hrguard(c)
 	if c.Intake.Concurrency < 1 || c.Intake.Concurrency > 1024 {
 		v.add(0, "intake.concurrency", fmt.Sprintf("%d is not between 1 and 1024", c.Intake.Concurrency))
 	}
@@ -103,6 +105,7 @@ func (v *validator) semantics(c *Config) {
 		}
 	}
 	v.catalog(c, enabled, apps)
+	v.adChecks(c)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		v.add(0, "log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}
@@ -222,6 +225,7 @@ func (v *validator) requireSecrets(c *Config) {
 	if c.Directories.Google.Enabled {
 		need(s.GoogleCredentials.Set() || s.GoogleToken.Set(), "directories.google", "JML_GOOGLE_CREDENTIALS (service-account JSON) or JML_GOOGLE_TOKEN, or the _FILE variant")
 	}
+	v.adSecrets(c)
 	if c.Directories.JumpCloud.Enabled {
 		need(s.JumpCloudAPIKey.Set(), "directories.jumpcloud", "JML_JUMPCLOUD_API_KEY or JML_JUMPCLOUD_API_KEY_FILE")
 	}

@@ -199,6 +199,9 @@ type KPIFacts struct {
 	Assessment       AssessOutput       `json:"assessment"`
 	Offboarding      OffboardingSummary `json:"offboarding"`
 	IdentityLogs     LogManifestSummary `json:"identity_logs"`
+	// Privileged is the directories' privileged groups (AD); nil in
+	// reports written before it was read.
+	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

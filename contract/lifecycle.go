@@ -64,9 +64,18 @@ type Policy struct {
 	// DefaultUsageLocation is the usage location (ISO 3166 alpha-2) of a
 	// person whose HR record has no country yet.
 	DefaultUsageLocation string `json:"default_usage_location,omitempty"`
+	// EntraSyncedFrom names the directory Entra Connect syncs users from
+	// ("ad", empty: none). A synced user's mastered attributes (enabled,
+	// names, manager...) are written there; the Entra lane waits, at most
+	// EntraSyncWait, for the sync to carry them (synced.go in workflows).
+	EntraSyncedFrom string        `json:"entra_synced_from,omitempty"`
+	EntraSyncWait   time.Duration `json:"entra_sync_wait,omitempty"`
 	// HistoryThreshold: continue-as-new past this many history events even
 	// when the server does not suggest it (0 = DefaultHistoryThreshold).
 	HistoryThreshold int `json:"history_threshold,omitempty"`
+	// Login allocates the work email of a joiner HR sends without one
+	// (hr.login); nil: an email is required.
+	Login *LoginPolicy `json:"login,omitempty"`
 }
 
 // DefaultHistoryThreshold is the history length the Employee workflow
@@ -95,6 +104,9 @@ type HRRecordInput struct {
 	// few and ignores a repeat, so a replayed webhook is a no-op whichever
 	// intake replica it reaches, restarted or not.
 	DeliveryID string `json:"delivery_id,omitempty"`
+	// Hold says the mass-termination guard held this record and who
+	// released it; the offboarding row records it.
+	Hold string `json:"hold,omitempty"`
 }
 
 // ApplyHRRecordResult tells the caller what the record means.
@@ -113,6 +125,7 @@ type WorkItem struct {
 	Record     domain.HRRecord `json:"record"`
 	AcceptedAt time.Time       `json:"accepted_at"`
 	WorkflowID string          `json:"workflow_id,omitempty"` // set once the child starts
+	Hold       string          `json:"hold,omitempty"`        // HRRecordInput.Hold
 }
 
 // ChangeRecord is what one work item did.
@@ -162,6 +175,9 @@ type EmployeeState struct {
 	// (HRRecordInput.DeliveryID), newest last, kept across runs.
 	Deliveries []string `json:"deliveries,omitempty"`
 	Runs       int      `json:"runs"` // continue-as-new count
+	// Login is the work email jml allocated for an employee HR sends
+	// without one; later records without an email carry it.
+	Login string `json:"login,omitempty"`
 }
 
 // ManagerWait is a manager still to be set: HR sent the report first.
@@ -186,6 +202,8 @@ type JoinerInput struct {
 	Enable bool `json:"enable"`
 	// ActivateOnly: only enable the accounts (lead-time joiner at start date).
 	ActivateOnly bool `json:"activate_only,omitempty"`
+	// Login is the work email jml allocated earlier (a rerun keeps it).
+	Login string `json:"login,omitempty"`
 }
 
 // LifecycleResult is what every lifecycle child returns.
@@ -210,6 +228,8 @@ type LifecycleResult struct {
 	// termination of someone who never joined): nothing to offboard, no SLA
 	// to breach.
 	NoAccounts bool `json:"no_accounts,omitempty"`
+	// Login is the work email the joiner allocated (HR had none).
+	Login string `json:"login,omitempty"`
 }
 
 // MoverInput drives Mover.
@@ -234,6 +254,8 @@ type LeaverInput struct {
 	Granted domain.Entitlements `json:"granted,omitzero"`
 	// Preempted names the run this termination cancelled to start at once.
 	Preempted string `json:"preempted,omitempty"`
+	// Held: the mass-termination guard held it (which hold, who released).
+	Held string `json:"held,omitempty"`
 }
 
 // DirectoryResult is one directory's (or SCIM app's) lane in a child.

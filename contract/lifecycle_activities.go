@@ -40,6 +40,9 @@ type AccountOutput struct {
 	AccountID string `json:"account_id,omitempty"`
 	Enabled   bool   `json:"enabled"`
 	Outcome   string `json:"outcome,omitempty"`
+	// Synced: the account is synced from on-premises AD (Entra's
+	// onPremisesSyncEnabled), so AD masters its state and profile.
+	Synced bool `json:"synced,omitempty"`
 }
 
 // AccountInput names one account in one directory.
@@ -110,6 +113,9 @@ type OffboardingLogInput struct {
 	// Preempted names the lifecycle run the termination cancelled to start
 	// at once ("joiner employee/E0042/joiner/1"), empty when none.
 	Preempted string `json:"preempted,omitempty"`
+	// Held: the mass-termination guard held the termination (the hold and
+	// who released it); the SLA still counts from EffectiveAt.
+	Held string `json:"held,omitempty"`
 	// WorkflowID and RunID identify the row: a retried activity finds it
 	// and does not write a second one.
 	WorkflowID string `json:"workflow_id"`

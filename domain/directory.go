@@ -25,6 +25,10 @@ const (
 	// ManagerPending: set manager found no account of the manager there
 	// yet (HR sent the report first); the Employee workflow sets it later.
 	ManagerPending Outcome = "manager_pending"
+	// MasteredOnPremises: the account is synced from on-premises AD (Entra
+	// Connect), which masters the attribute; nothing was written here, the
+	// change is made in AD and the sync carries it.
+	MasteredOnPremises Outcome = "mastered_on_premises"
 )
 
 // Person is the HR-derived profile a directory account is built from.
@@ -52,6 +56,9 @@ type Account struct {
 	Department string
 	Title      string
 	ManagerID  string
+	// OnPremisesSynced: the directory syncs this account from on-premises
+	// AD (Entra's onPremisesSyncEnabled); AD masters its profile and state.
+	OnPremisesSynced bool
 }
 
 // RoleAssignment is an admin role held by a user.

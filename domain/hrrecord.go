@@ -47,6 +47,9 @@ type HRRecord struct {
 	TerminationDate        string    `json:"termination_date,omitempty"`
 	TerminationEffectiveAt time.Time `json:"termination_effective_at,omitzero"`
 	UpdatedAt              time.Time `json:"source_updated_at,omitzero"`
+	// Urgent: an operator marked this termination never to be held by
+	// the mass-termination guard (hr.guard).
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 // FieldError names the record and the field that is wrong.

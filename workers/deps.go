@@ -9,6 +9,7 @@ import (
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/integrations/ad"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/entra"
 	"github.com/jml-dev/jml/integrations/google"
@@ -30,6 +31,9 @@ type Deps struct {
 	// People reads the HR records jml holds, where DMs go; New sets one
 	// over the worker's client when nil.
 	People activities.People
+	// HR delivers the guard's released terminations; New sets one over
+	// the worker's client when nil.
+	HR activities.HRDeliverer
 }
 
 // BuildDeps builds every enabled integration from configuration.
@@ -60,6 +64,13 @@ func BuildDeps(ctx context.Context, cfg *config.Config) (*Deps, error) {
 			return nil, fmt.Errorf("directories.google: %w", err)
 		}
 		d.Directories[config.Google] = c
+	}
+	if a := cfg.Directories.AD; a.Enabled {
+		c, err := ad.New(ADOptions(cfg))
+		if err != nil {
+			return nil, fmt.Errorf("directories.ad: %w", err)
+		}
+		d.Directories[config.AD] = c
 	}
 	if j := cfg.Directories.JumpCloud; j.Enabled {
 		c, err := jumpcloud.New(jumpcloud.Options{BaseURL: j.BaseURL, InsightsURL: j.InsightsURL, APIKey: s.JumpCloudAPIKey.Reveal(), OrgID: j.OrgID, HTTPClient: hc, RequestsPerMinute: j.RequestsPerMinute})

@@ -21,8 +21,11 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
-	if deps.Visibility == nil || deps.People == nil {
+	if deps.Visibility == nil || deps.People == nil || deps.HR == nil {
 		d := *deps
+		if d.HR == nil {
+			d.HR = hrDelivery{c: c, cfg: cfg}
+		}
 		if d.Visibility == nil {
 			d.Visibility = c // the KPI report lists active employees and elevations
 		}
@@ -47,8 +50,10 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		Visibility:  deps.Visibility,
 		People:      deps.People,
 		Namespace:   cfg.Temporal.Namespace,
+		HR:          deps.HR,
 	}
 	if deps.Slack != nil {
+		acts.Holds = Notifier{Slack: deps.Slack}
 		acts.Notifier = Notifier{Slack: deps.Slack}
 		acts.Approvals = Notifier{Slack: deps.Slack}
 	}

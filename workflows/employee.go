@@ -103,6 +103,10 @@ func (e *employee) validate(in contract.HRRecordInput) error {
 	if in.Record.EmployeeID != e.st.EmployeeID {
 		return fmt.Errorf("record is for employee %q, this workflow is %q", in.Record.EmployeeID, e.st.EmployeeID)
 	}
+	if e.st.Login != "" || e.policy.Login != nil || (in.Policy != nil && in.Policy.Login != nil) {
+		// jml allocates (or allocated) the work email: HR may send none.
+		return in.Record.ValidateAllowingNoEmail("record")
+	}
 	return in.Record.Validate("record")
 }
 
@@ -138,6 +142,9 @@ func (e *employee) accept(ctx workflow.Context, in contract.HRRecordInput) contr
 		}
 	}
 	r := in.Record
+	if r.Email == "" && e.st.Login != "" {
+		r.Email = e.st.Login // HR still has none: the one jml allocated
+	}
 	e.st.Received++
 	class, reason := Classify(&e.st, r)
 	res := contract.ApplyHRRecordResult{Classification: class, Reason: string(reason)}
@@ -148,7 +155,7 @@ func (e *employee) accept(ctx workflow.Context, in contract.HRRecordInput) contr
 	queue := func(event domain.Event, due time.Time) {
 		e.st.Seq++
 		due = dueAfter(due, now)
-		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now})
+		e.st.Pending = append(e.st.Pending, contract.WorkItem{Seq: e.st.Seq, Event: event, DueAt: due, Record: r, AcceptedAt: now, Hold: in.Hold})
 		res.Seq, res.DueAt = e.st.Seq, due
 	}
 	switch class {
@@ -419,6 +426,7 @@ func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now t
 		Accounts: e.st.Accounts, Granted: e.st.Access, // a rehire's was emptied by the leaver
 		Enable:       start.IsZero() || !now.Before(start),
 		ActivateOnly: item.Event == domain.EventActivate,
+		Login:        e.st.Login,
 	}
 	wf := contract.JoinerWorkflowName
 	if item.Event == domain.EventRehire {
@@ -426,6 +434,16 @@ func (e *employee) runJoiner(ctx workflow.Context, item contract.WorkItem, now t
 	}
 	var res contract.LifecycleResult
 	preempted, err := e.execPreemptible(ctx, childOptions(item, start), wf, jin, &res)
+	if res.Login != "" && e.st.Login == "" {
+		// Kept even when the run failed later: a rerun reuses it.
+		e.st.Login = res.Login
+		item.Record.Email = res.Login
+		if e.st.Record != nil && e.st.Record.Email == "" {
+			rec := *e.st.Record
+			rec.Email = res.Login
+			e.st.Record = &rec
+		}
+	}
 	if err != nil {
 		return res, preempted, err
 	}
@@ -477,7 +495,7 @@ func (e *employee) runMover(ctx workflow.Context, item contract.WorkItem) (contr
 // runLeaver offboards the employee from the termination's effective time.
 func (e *employee) runLeaver(ctx workflow.Context, item contract.WorkItem, now time.Time) (contract.LifecycleResult, error) {
 	lin := contract.LeaverInput{EmployeeID: e.st.EmployeeID, Record: item.Record, EffectiveAt: item.Record.TerminationAt(), Policy: e.policy, Accounts: e.st.Accounts, Granted: e.st.Access,
-		Preempted: e.st.Preempted}
+		Preempted: e.st.Preempted, Held: item.Hold}
 	e.st.Preempted = ""
 	if lin.EffectiveAt.IsZero() {
 		// No effective time from HR: it took effect when jml accepted it,

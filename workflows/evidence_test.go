@@ -31,6 +31,7 @@ type evidenceStubs struct {
 	facts     *contract.KPIFacts
 	active    []string
 	elevation []contract.ActiveElevation
+	priv      *contract.PrivilegedInput
 }
 
 func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
@@ -73,6 +74,13 @@ func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
 	})
 	reg(contract.ReadIdentityLogManifest.Name, func(_ context.Context, in contract.MonthInput) (contract.LogManifestSummary, error) {
 		return contract.LogManifestSummary{Present: true, Verified: true, TotalEvents: 42}, nil
+	})
+	reg(contract.ReadPrivilegedGroups.Name, func(_ context.Context, in contract.PrivilegedInput) (contract.PrivilegedOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.priv = &in
+		return contract.PrivilegedOutput{Directories: []contract.PrivilegedDirectory{{Directory: "ad", Accounts: 3, BreakGlass: 2,
+			Permanent: []contract.PrivilegedHolder{{Group: "Domain Admins", Account: "jdoe7", EmployeeID: "E0007"}}}}}, nil
 	})
 	reg(contract.WriteKPIReport.Name, func(_ context.Context, f contract.KPIFacts) (contract.KPIReportResult, error) {
 		s.mu.Lock()
@@ -188,6 +196,12 @@ func TestKPIReportSumsBatchesAndMarksElevatedRoles(t *testing.T) {
 	assert.Equal(t, 250, f.Assessment.Directories[0].Enabled)
 	assert.Equal(t, 3, f.Offboarding.Leavers)
 	assert.Equal(t, 42, f.IdentityLogs.TotalEvents)
+	// The privileged groups are read with the elevations, and reported.
+	require.NotNil(t, s.priv)
+	assert.Equal(t, threeDirs, s.priv.Directories)
+	assert.Contains(t, s.priv.Elevated, ids[120])
+	require.NotNil(t, f.Privileged)
+	assert.Equal(t, "jdoe7", f.Privileged.Directories[0].Permanent[0].Account)
 	assert.Equal(t, contract.KPIReportWorkflowID("2026-11"), f.WorkflowID)
 	var res contract.KPIReportResult
 	require.NoError(t, env.GetWorkflowResult(&res))

@@ -30,6 +30,7 @@ type stubActivities struct {
 	noManager map[string]bool
 	managers  map[string]string
 	logRows   []contract.OffboardingLogInput
+	synced    map[string]bool     // "dir/employee" synced from AD (onPremisesSyncEnabled)
 	texts     map[string][]string // "manager:<id>" or "channel:<name>" -> messages
 }
 
@@ -39,7 +40,7 @@ type call struct {
 }
 
 func newStubs(c domain.Catalog) *stubActivities {
-	return &stubActivities{catalog: c, fail: map[string]int{}, flaky: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, apps: map[string]bool{}, noManager: map[string]bool{}, managers: map[string]string{}, texts: map[string][]string{}}
+	return &stubActivities{catalog: c, fail: map[string]int{}, flaky: map[string]int{}, enabled: map[string]bool{}, groups: map[string]map[string]bool{}, apps: map[string]bool{}, noManager: map[string]bool{}, managers: map[string]string{}, texts: map[string][]string{}, synced: map[string]bool{}}
 }
 
 type registrar interface {
@@ -143,7 +144,7 @@ func (s *stubActivities) register(r registrar) {
 		if !ok {
 			return contract.AccountOutput{Directory: in.Directory}, nil
 		}
-		return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: k, Enabled: en}, nil
+		return contract.AccountOutput{Directory: in.Directory, Found: true, AccountID: k, Enabled: en, Synced: s.synced[k]}, nil
 	})
 	setEnabled := func(name string, v bool, outcome string) {
 		reg(name, func(_ context.Context, in contract.AccountInput) (contract.StepOutput, error) {

@@ -90,13 +90,26 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 		return l.stopped(ctx, res, in.Granted, nil, err)
 	}
 	res.Changes = plan.Changes
+	match := false
+	if in.Policy.Login != nil && workflow.GetVersion(ctx, changeJoinerAllocatesLogin, workflow.DefaultVersion, 1) >= 1 {
+		match = true
+		if in.Record.Email == "" {
+			login, err := l.allocateLogin(ctx, in)
+			if err != nil {
+				return l.stopped(ctx, res, in.Granted, nil, err)
+			}
+			in.Record.Email, res.Login = login, login
+		}
+	}
 	person := personFor(in.Record, in.Policy)
 	reconcile := workflow.GetVersion(ctx, changeJoinerReconcilesProfile, workflow.DefaultVersion, 1) >= 1
 
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
-		fns = append(fns, func(ctx workflow.Context) { l.provisionDirectory(ctx, lane, in, person, plan.Changes, reconcile) })
+		fns = append(fns, func(ctx workflow.Context) {
+			l.provisionDirectory(ctx, lane, in, person, plan.Changes, reconcile, match)
+		})
 	}
 	addApps, _ := appChanges(plan.Changes, in.Policy.Apps)
 	fns = append(fns, l.appLanes(addApps, "provision app", contract.ProvisionApp, person)...)
@@ -121,12 +134,28 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 // reconcile the profile of one found rather than created, enable it if
 // found disabled and the start has come, set the manager, apply the
 // catalog's access.
-func (l *lifecycle) provisionDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.JoinerInput, person domain.Person, changes []domain.Change, reconcile bool) {
+func (l *lifecycle) provisionDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.JoinerInput, person domain.Person, changes []domain.Change, reconcile, match bool) {
 	dir := lane.Directory
-	acct, ok, err := step(ctx, l, lane, "ensure account", "", contract.EnsureAccount,
-		contract.EnsureAccountInput{Directory: dir, Person: person, Enabled: in.Enable})
-	if err != nil || !ok {
+	if l.hybrid && syncedLane(in.Policy, dir) && l.provisionSynced(ctx, lane, in, person, changes) {
 		return
+	}
+	var acct contract.AccountOutput
+	if match {
+		// An existing account is matched first; two candidates block
+		// this lane only, and the alert names both account ids.
+		m, ok, err := l.matchAccount(ctx, lane, in, person.Email)
+		if err != nil || !ok {
+			return
+		}
+		acct = m
+	}
+	if !acct.Found {
+		a, ok, err := step(ctx, l, lane, "ensure account", "", contract.EnsureAccount,
+			contract.EnsureAccountInput{Directory: dir, Person: person, Enabled: in.Enable})
+		if err != nil || !ok {
+			return
+		}
+		acct = a
 	}
 	lane.AccountID = acct.AccountID
 	lane.Actions = append(lane.Actions, contract.Action{Step: "ensure account", Outcome: acct.Outcome})

@@ -54,15 +54,28 @@ func KPIReportWorkflow(ctx workflow.Context, in contract.EvidenceInput) (contrac
 	if err != nil {
 		return contract.KPIReportResult{}, err
 	}
+	var priv *contract.PrivilegedOutput
+	if workflow.GetVersion(ctx, changeKPIPrivilegedGroups, workflow.DefaultVersion, 1) >= 1 {
+		p, err := contract.ReadPrivilegedGroups.Execute(ctx, summary("read privileged groups", month, strings.Join(in.Directories, ", ")),
+			contract.PrivilegedInput{Directories: in.Directories, Elevated: elevated})
+		if err != nil {
+			return contract.KPIReportResult{}, err
+		}
+		priv = &p
+	}
 	info := workflow.GetInfo(ctx)
 	facts := contract.KPIFacts{Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), PopulationSource: pop.Source, Assessment: total, Offboarding: offb, IdentityLogs: logs}
+		GeneratedAt: workflow.Now(ctx).UTC(), PopulationSource: pop.Source, Assessment: total, Offboarding: offb, IdentityLogs: logs, Privileged: priv}
 	res, err := contract.WriteKPIReport.Execute(ctx, summary("write KPI report", month, "evidence"), facts)
 	if err != nil {
 		return contract.KPIReportResult{}, err
 	}
 	return res, nil
 }
+
+// changeKPIPrivilegedGroups guards the read of the directories' privileged
+// groups (AD's permanent Domain Admins outside the break-glass list).
+const changeKPIPrivilegedGroups = "kpi-privileged-groups"
 
 // assess checks the population in batches, in parallel, and adds the
 // batches' counts up.

@@ -103,7 +103,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	res.Decisions = l.decisions
 
 	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
-	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Directories: res.Directories, Decisions: res.Decisions,
+	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Held: in.Held, Directories: res.Directories, Decisions: res.Decisions,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err
@@ -146,7 +146,7 @@ func appHadAccount(lane *contract.DirectoryResult) bool {
 // then revoke what is already signed in, then strip access, retire devices
 // where the policy says so, and read the account back.
 func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, seen *presence) {
-	id, err := l.account(ctx, lane, in.Accounts, in.Record)
+	id, synced, err := l.findAccount(ctx, lane, in.Accounts, in.Record)
 	if err == nil {
 		// Found, or known not to exist; a skipped look-up may hide one.
 		seen.resolved(id != "" || lane.Result != domain.ResultNoAccount)
@@ -155,6 +155,10 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.Direc
 		return
 	}
 	ain := contract.AccountInput{Directory: lane.Directory, AccountID: id, EmployeeID: in.EmployeeID}
+	if synced {
+		l.offboardSynced(ctx, lane, in, ain)
+		return
+	}
 	since := workflow.Now(ctx)
 	if _, err := do(ctx, l, lane, "disable", contract.DisableAccount, ain); err != nil {
 		return

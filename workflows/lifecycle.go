@@ -30,6 +30,9 @@ type lifecycle struct {
 	accessDone map[string]bool
 	breached   bool
 	status     domain.Status
+	// hybrid: the policy syncs Entra's users from AD and this run takes
+	// the synced-user lane (synced.go, behind changeEntraSynced).
+	hybrid bool
 }
 
 func newLifecycle(ctx workflow.Context, event domain.Event, employeeID string, p contract.Policy) (*lifecycle, error) {
@@ -69,6 +72,7 @@ func newLifecycle(ctx workflow.Context, event domain.Event, employeeID string, p
 			return nil, err
 		}
 	}
+	l.hybrid = hybridVersion(ctx, p)
 	l.upsert(ctx, domain.StatusRunning)
 	return l, nil
 }
@@ -147,29 +151,40 @@ func step[In, Out any](ctx workflow.Context, l *lifecycle, lane *contract.Direct
 		if ctx.Err() != nil {
 			return out, false, ctx.Err()
 		}
-		msg := failureMessage(err)
-		lane.Errors = append(lane.Errors, name+": "+msg)
-		l.blocked[lane.Directory] = &contract.BlockedStep{Directory: lane.Directory, Step: name, Error: msg, Since: workflow.Now(ctx)}
-		countLaneBlocked(ctx, l.event, lane.Directory)
-		l.upsert(ctx, domain.StatusBlocked)
-		l.notify(ctx, fmt.Sprintf("jml %s for employee %s is blocked: %s %s failed: %s. An operator must send the %q or %q update to workflow %s with directory %q.",
-			l.event, l.employeeID, lane.Directory, name, msg, contract.UpdateRetry, contract.UpdateSkip, workflow.GetInfo(ctx).WorkflowExecution.ID, lane.Directory))
-		if err := workflow.Await(ctx, func() bool { return l.decided[lane.Directory] != "" }); err != nil {
+		action, err := l.waitForOperator(ctx, lane, name, failureMessage(err))
+		if err != nil {
 			return out, false, err
 		}
-		action := l.decided[lane.Directory]
-		delete(l.decided, lane.Directory)
-		delete(l.blocked, lane.Directory)
-		if len(l.blocked) == 0 {
-			l.upsert(ctx, domain.StatusRunning)
-		}
 		if action == contract.UpdateSkip {
-			lane.Skipped = append(lane.Skipped, name)
-			lane.Result = domain.ResultSkipped
 			var zero Out
 			return zero, false, nil
 		}
 	}
+}
+
+// waitForOperator blocks the lane on a failed step: recorded, alerted, and
+// waiting for an operator's retry or skip (a skip marks the lane skipped).
+func (l *lifecycle) waitForOperator(ctx workflow.Context, lane *contract.DirectoryResult, name, msg string) (string, error) {
+	lane.Errors = append(lane.Errors, name+": "+msg)
+	l.blocked[lane.Directory] = &contract.BlockedStep{Directory: lane.Directory, Step: name, Error: msg, Since: workflow.Now(ctx)}
+	countLaneBlocked(ctx, l.event, lane.Directory)
+	l.upsert(ctx, domain.StatusBlocked)
+	l.notify(ctx, fmt.Sprintf("jml %s for employee %s is blocked: %s %s failed: %s. An operator must send the %q or %q update to workflow %s with directory %q.",
+		l.event, l.employeeID, lane.Directory, name, msg, contract.UpdateRetry, contract.UpdateSkip, workflow.GetInfo(ctx).WorkflowExecution.ID, lane.Directory))
+	if err := workflow.Await(ctx, func() bool { return l.decided[lane.Directory] != "" }); err != nil {
+		return "", err
+	}
+	action := l.decided[lane.Directory]
+	delete(l.decided, lane.Directory)
+	delete(l.blocked, lane.Directory)
+	if len(l.blocked) == 0 {
+		l.upsert(ctx, domain.StatusRunning)
+	}
+	if action == contract.UpdateSkip {
+		lane.Skipped = append(lane.Skipped, name)
+		lane.Result = domain.ResultSkipped
+	}
+	return action, nil
 }
 
 // do runs a step whose output is a StepOutput and records its actions on

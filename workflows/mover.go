@@ -56,8 +56,12 @@ func MoverWorkflow(ctx workflow.Context, in contract.MoverInput) (contract.Lifec
 // the profile, set a changed manager, apply the diff.
 func (l *lifecycle) moveDirectory(ctx workflow.Context, lane *contract.DirectoryResult, in contract.MoverInput, person domain.Person, changes []domain.Change) {
 	dir := lane.Directory
-	id, err := l.account(ctx, lane, in.Accounts, in.New)
+	id, synced, err := l.findAccount(ctx, lane, in.Accounts, in.New)
 	if err != nil || id == "" {
+		return
+	}
+	if synced {
+		l.moveSynced(ctx, lane, in, id, person, changes)
 		return
 	}
 	if _, err := do(ctx, l, lane, "update profile", contract.UpdateProfile,

@@ -23,6 +23,8 @@ func Register(r worker.WorkflowRegistry) {
 		contract.ElevationWorkflowName:         ElevationWorkflow,
 		contract.IdentityLogExportWorkflowName: IdentityLogExportWorkflow,
 		contract.KPIReportWorkflowName:         KPIReportWorkflow,
+		contract.LoginReservationWorkflowName:  LoginReservationWorkflow,
+		contract.GuardWorkflowName:             TerminationGuardWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -29,6 +30,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	dry := fs.Bool("dry-run", false, "validate and quarantine only; deliver nothing (no Temporal connection)")
 	conc := fs.Int("concurrency", 0, "records delivered to Temporal at once (default intake.concurrency, 32)")
+	var urgent idList
+	fs.Var(&urgent, "urgent", "EMPLOYEE_ID whose termination the mass-termination guard never holds (repeatable)")
+	uploader := fs.String("uploader", "", "your employee id: you cannot approve this run's held terminations")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -42,6 +46,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// A dry-run checks the file and the exports only: no credential, no
 	// Temporal. A delivery needs Temporal and the codec, never a directory.
 	var sub importer.Submitter = dryRun{}
+	var guard *employees.Guard
 	var known func(context.Context, string) (bool, error) // nil in a dry run: managers are checked against the file only
 	var cfg *config.Config
 	var z zerolog.Logger
@@ -59,6 +64,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		cfg, z = s.cfg, s.log
 		sink := employees.Sink{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()}
 		sub, known = sink, sink.Known
+		if p := cfg.GuardPolicy(); p.Enabled {
+			guard = &employees.Guard{Client: s.client, TaskQueue: cfg.Temporal.TaskQueue, Policy: p}
+		}
 	}
 	if *conc <= 0 {
 		*conc = cfg.Intake.Concurrency
@@ -69,8 +77,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return usagef("%s: %v", path, err)
 		}
-		res := importer.Import(ctx, rows, importer.Options{Source: "import:" + path, Known: known, Concurrency: *conc,
-			Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) { return sub.Submit(ctx, rec) }})
+		run := guard.NewRun("import:"+path, *uploader, urgent) // nil guard: every record goes straight through
+		res := importer.Import(ctx, rows, importer.Options{Source: "import:" + path, Known: known, Concurrency: *conc, AllowNoEmail: cfg.HR.Login.Enabled(),
+			Submit: func(ctx context.Context, _ int, rec domain.HRRecord) (string, error) {
+				return run.Deliver(ctx, func(ctx context.Context, rec domain.HRRecord, _ string) (string, error) { return sub.Submit(ctx, rec) }, rec, "")
+			}})
 		res.File, res.UnknownColumns = path, unknown
 		if res.QuarantineFile, err = importer.WriteQuarantine(cfg.Evidence.Dir, path, res.Quarantined, time.Now()); err != nil {
 			return fmt.Errorf("%s: write the quarantine file: %w", path, err)
@@ -81,6 +92,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		c := res.Counts
 		fmt.Fprintf(stdout, "%s: %d %s, %d quarantined, %d unchanged (%d rows)\n", path, c.Delivered, verb, c.Quarantined, c.Unchanged, c.Rows)
+		if n, holds := run.Held(); n > 0 {
+			fmt.Fprintf(stdout, "  held by the mass-termination guard: %d terminations (%s), waiting for approval in Slack\n", n, strings.Join(holds, ", "))
+		}
 		if len(unknown) > 0 {
 			fmt.Fprintf(stdout, "  ignored unknown columns: %v\n", unknown)
 		}
@@ -100,5 +114,18 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if quarantined {
 		return errQuarantined
 	}
+	return nil
+}
+
+// idList is a repeatable flag of employee ids.
+type idList []string
+
+func (l *idList) String() string { return strings.Join(*l, ",") }
+
+func (l *idList) Set(v string) error {
+	if !domain.ValidEmployeeID(v) {
+		return fmt.Errorf("%q is not an employee id", v)
+	}
+	*l = append(*l, v)
 	return nil
 }

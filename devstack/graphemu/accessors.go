@@ -25,6 +25,10 @@ func (e *Emulator) User(idOrUPN string) (User, bool) {
 func copyUser(u *User) User {
 	c := *u
 	c.Licenses = slices.Clone(u.Licenses)
+	if u.OnPremises != nil {
+		op := *u.OnPremises
+		c.OnPremises = &op
+	}
 	return c
 }
 

@@ -53,6 +53,9 @@ type User struct {
 	SessionsRevoked               int
 	SessionsRevokedAt             time.Time
 	MFA                           bool
+	// OnPremises is set for a user Entra Connect syncs from AD (synced.go):
+	// Graph then refuses writes to the attributes AD masters.
+	OnPremises *OnPremises
 }
 
 // Group is a security group.
@@ -61,6 +64,9 @@ type Group struct {
 	DisplayName string
 	Mail        string
 	Members     []string // user ids, in order added
+	// OnPremises: a group Entra Connect syncs from AD; its members are
+	// AD's, so Graph refuses membership writes (synced.go).
+	OnPremises bool
 }
 
 // RoleDefinition is a built-in directory role.
@@ -161,6 +167,7 @@ type Emulator struct {
 	devIDs   []string
 	signIns  []SignIn
 	audits   []Audit
+	sync     *syncer // Entra Connect's loop, when StartSync ran
 }
 
 // New returns an emulator with no users; call Seed, then Start.
@@ -315,6 +322,10 @@ func (a graphAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		a.e.Advance(d)
 		emulator.WriteJSON(w, http.StatusOK, map[string]any{"now": a.e.Now()})
+		return
+	}
+	if r.URL.Path == emulator.AdminPrefix+"sync" && r.Method == http.MethodPost {
+		a.e.serveSyncNow(w, r)
 		return
 	}
 	emulator.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "unknown admin route " + r.URL.Path})

@@ -16,12 +16,18 @@ type groupJSON struct {
 	MailEnabled     bool     `json:"mailEnabled"`
 	SecurityEnabled bool     `json:"securityEnabled"`
 	GroupTypes      []string `json:"groupTypes"`
+	// null on a cloud group, true on one synced from AD
+	OnPremisesSyncEnabled *bool `json:"onPremisesSyncEnabled"`
 }
 
 func groupView(g *Group, typed bool) groupJSON {
 	j := groupJSON{ID: g.ID, DisplayName: g.DisplayName, Mail: g.Mail, MailNickname: g.DisplayName, SecurityEnabled: true, GroupTypes: []string{}}
 	if typed {
 		j.Type = "#microsoft.graph.group"
+	}
+	if g.OnPremises {
+		on := true
+		j.OnPremisesSyncEnabled = &on
 	}
 	return j
 }
@@ -149,6 +155,9 @@ func (e *Emulator) addMember(w http.ResponseWriter, r *http.Request, gid string)
 	if u == nil {
 		return userMissing(uid)
 	}
+	if g.OnPremises {
+		return masteredOnPremises()
+	}
 	if slices.Contains(g.Members, u.ID) {
 		return badRequest("Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'.")
 	}
@@ -168,6 +177,9 @@ func (e *Emulator) removeMember(w http.ResponseWriter, r *http.Request, gid, uid
 	u := e.lookupUser(uid)
 	if u == nil || !slices.Contains(g.Members, u.ID) {
 		return userMissing(uid)
+	}
+	if g.OnPremises {
+		return masteredOnPremises()
 	}
 	g.Members = slices.DeleteFunc(g.Members, func(s string) bool { return s == u.ID })
 	e.auditLocked("GroupManagement", "Remove member from group", "Unassign", u, g.DisplayName)

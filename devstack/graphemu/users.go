@@ -67,6 +67,7 @@ type userJSON struct {
 	SignInSessionsValidFromDateTime string            `json:"signInSessionsValidFromDateTime,omitempty"`
 	AssignedLicenses                []assignedLicense `json:"assignedLicenses"`
 	Manager                         *refJSON          `json:"manager,omitempty"`
+	onPremisesJSON
 }
 
 func (e *Emulator) userView(u *User, expandManager bool) userJSON {
@@ -84,6 +85,7 @@ func (e *Emulator) userView(u *User, expandManager bool) userJSON {
 	if u.CostCenter != "" {
 		j.EmployeeOrgData = &orgDataJSON{CostCenter: u.CostCenter}
 	}
+	j.onPremisesJSON = onPremisesView(u.OnPremises)
 	for _, l := range u.Licenses {
 		j.AssignedLicenses = append(j.AssignedLicenses, assignedLicense{DisabledPlans: []string{}, SkuID: l})
 	}
@@ -334,6 +336,9 @@ func (e *Emulator) patchUser(w http.ResponseWriter, r *http.Request, id string) 
 	if err := e.validate(&b, u.ID, false); err != nil {
 		return err
 	}
+	if err := refuseMastered(u, &b); err != nil {
+		return err
+	}
 	oldUPN := strings.ToLower(u.UserPrincipalName)
 	wasEnabled := u.AccountEnabled
 	changed := apply(u, &b)
@@ -450,6 +455,9 @@ func (e *Emulator) putManager(w http.ResponseWriter, r *http.Request, id string)
 	if u == nil {
 		return userMissing(id)
 	}
+	if u.OnPremises != nil {
+		return masteredOnPremises()
+	}
 	mid := lastSegment(b.ID)
 	m := e.lookupUser(mid)
 	if m == nil {
@@ -472,6 +480,9 @@ func (e *Emulator) deleteManager(w http.ResponseWriter, r *http.Request, id stri
 	u := e.lookupUser(id)
 	if u == nil {
 		return userMissing(id)
+	}
+	if u.OnPremises != nil {
+		return masteredOnPremises()
 	}
 	if u.ManagerID == "" {
 		return notFound("Resource 'manager' does not exist or one of its queried reference-property objects are not present.")

@@ -23,6 +23,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
+	"github.com/jml-dev/jml/devstack/samba"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
@@ -42,6 +43,9 @@ type Env struct {
 	Org       demoorg.Org
 	// Logs holds every line the worker and intake logged, for leak checks.
 	Logs *SyncBuffer
+	// AD is the Env's Samba AD DC (EnvOptions.AD), ADSeed what was seeded.
+	AD     *samba.DC
+	ADSeed samba.Seeded
 
 	cleanup []func()
 }
@@ -54,6 +58,7 @@ type EnvOptions struct {
 	Server             *sdktest.DevServer // required
 	Namespace          string             // "" = the configuration's
 	LogTo              io.Writer          // nil = Env.Logs
+	AD                 bool               // a real Samba AD DC as directories.ad
 }
 
 // SyncBuffer is a goroutine-safe log sink.
@@ -119,6 +124,11 @@ func New(o EnvOptions) (_ *Env, err error) {
 	}
 	e.cleanup = append(e.cleanup, func() { _ = e.Emulators.Close() })
 	e.Emulators.Configure(cfg)
+	if o.AD {
+		if err := e.startAD(context.Background(), cfg); err != nil {
+			return nil, err
+		}
+	}
 	if o.Configure != nil {
 		o.Configure(cfg)
 	}

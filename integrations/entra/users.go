@@ -14,7 +14,7 @@ import (
 )
 
 var userSelect = []string{"id", "userPrincipalName", "displayName", "givenName", "surname", "employeeId", "employeeType",
-	"accountEnabled", "department", "jobTitle", "officeLocation", "usageLocation", "employeeOrgData"}
+	"accountEnabled", "department", "jobTitle", "officeLocation", "usageLocation", "employeeOrgData", "onPremisesSyncEnabled"}
 
 // quote renders an OData string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -39,6 +39,7 @@ func toAccount(u models.Userable) domain.Account {
 	if m := u.GetManager(); m != nil {
 		a.ManagerID = str(m.GetId())
 	}
+	a.OnPremisesSynced = synced(u)
 	return a
 }
 
@@ -248,6 +249,11 @@ func (c *Client) UpdateProfile(ctx context.Context, id string, p domain.Person) 
 			changed = true
 		}
 	}
+	if synced(cur) {
+		// AD masters the rest: writing it would be refused (400), and the
+		// sync would overwrite it anyway.
+		return c.patchSyncedProfile(ctx, id, cur, p)
+	}
 	diff(displayName(p), cur.GetDisplayName(), patch.SetDisplayName)
 	diff(p.GivenName, cur.GetGivenName(), patch.SetGivenName)
 	diff(p.FamilyName, cur.GetSurname(), patch.SetSurname)
@@ -307,7 +313,7 @@ func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) 
 
 func (c *Client) setEnabled(ctx context.Context, op, id string, enabled bool) (domain.Outcome, error) {
 	cur, err := c.graph.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "accountEnabled"}},
+		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "accountEnabled", "onPremisesSyncEnabled"}},
 	})
 	if err != nil {
 		return "", c.fail(op, err)
@@ -317,6 +323,10 @@ func (c *Client) setEnabled(ctx context.Context, op, id string, enabled bool) (d
 			return domain.AlreadyEnabled, nil
 		}
 		return domain.AlreadyDisabled, nil
+	}
+	if synced(cur) {
+		// accountEnabled is AD's (userAccountControl): Graph refuses it.
+		return domain.MasteredOnPremises, nil
 	}
 	patch := models.NewUser()
 	patch.SetAccountEnabled(&enabled)

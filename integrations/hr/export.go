@@ -123,6 +123,16 @@ var csvColumns = map[string]func(*domain.HRRecord, string) error{
 		return parseTime(&r.TerminationEffectiveAt, "termination_effective_at", v)
 	},
 	"source_updated_at": func(r *domain.HRRecord, v string) error { return parseTime(&r.UpdatedAt, "source_updated_at", v) },
+	"urgent": func(r *domain.HRRecord, v string) error {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "", "false", "no", "0":
+		case "true", "yes", "1":
+			r.Urgent = true
+		default:
+			return fmt.Errorf("field urgent: %q is not true or false", v)
+		}
+		return nil
+	},
 }
 
 // RequiredColumns must be in every CSV export.

@@ -95,6 +95,9 @@ type Options struct {
 	Known func(ctx context.Context, employeeID string) (bool, error)
 	// Concurrency bounds parallel deliveries (and Known look-ups); default 32.
 	Concurrency int
+	// AllowNoEmail: jml allocates work emails (hr.login), so an empty
+	// email is not a problem.
+	AllowNoEmail bool
 }
 
 // Read parses an export by its extension (.csv, .json) into rows; a
@@ -164,8 +167,8 @@ func Import(ctx context.Context, rows []hr.Row, opts Options) Result {
 		switch {
 		case row.Err != nil:
 			o.Error = row.Err.Error()
-		case recs[i].Validate(row.Ref) != nil:
-			o.Error = recs[i].Validate(row.Ref).Error()
+		case validate(recs[i], row.Ref, opts.AllowNoEmail) != nil:
+			o.Error = validate(recs[i], row.Ref, opts.AllowNoEmail).Error()
 		case first[i] != i:
 			o.Error = fmt.Sprintf("record %s (%s): field employee_id: %s is already in this batch at %s; only the first is applied",
 				row.Record.EmployeeID, row.Ref, row.Record.EmployeeID, rows[first[i]].Ref)
@@ -322,4 +325,13 @@ func sanitize(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// validate is the record's own rules; with allowNoEmail (hr.login) an
+// empty email is not a problem.
+func validate(r domain.HRRecord, ref string, allowNoEmail bool) error {
+	if allowNoEmail {
+		return r.ValidateAllowingNoEmail(ref)
+	}
+	return r.Validate(ref)
 }

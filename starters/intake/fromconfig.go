@@ -48,7 +48,14 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.BambooHR = bc
 	}
-	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && len(cfg.Elevation.Roles) > 0 {
+	if p := cfg.GuardPolicy(); p.Enabled {
+		lg := z.With().Str("component", "intake").Logger()
+		o.Guard = &employees.Guard{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: p, Unavailable: func(id string, err error) {
+			lg.Warn().Str("employee_id", id).Str("reason", err.Error()).Msg("termination guard unavailable: the run's per-run cap applies")
+		}}
+	}
+	o.AllowNoEmail = cfg.HR.Login.Enabled()
+	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil) {
 		// The directories only propose whose Slack email it is; the HR
 		// records in the Employee workflows decide.
 		deps, err := workers.BuildDeps(context.Background(), cfg)

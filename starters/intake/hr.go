@@ -119,9 +119,10 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 	for i, rec := range recs {
 		rows[i] = hr.Row{Ref: fmt.Sprintf("records[%d]", i), Record: rec}
 	}
-	opts := importer.Options{Source: "webhook", Concurrency: s.opts.Concurrency,
+	run := s.opts.Guard.NewRun("webhook", "", nil) // starters/employees/guard.go
+	opts := importer.Options{Source: "webhook", Concurrency: s.opts.Concurrency, AllowNoEmail: s.opts.AllowNoEmail,
 		Submit: func(ctx context.Context, i int, rec domain.HRRecord) (string, error) {
-			id, err := s.opts.Sink.Deliver(ctx, rec, deliveryID("hr", sig, i))
+			id, err := run.Deliver(ctx, s.opts.Sink.Deliver, rec, deliveryID("hr", sig, i))
 			if err != nil {
 				s.opts.Logger.Error().Err(err).Str("employee_id", rec.EmployeeID).Msg("forward HR record")
 			}

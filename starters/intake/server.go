@@ -24,6 +24,7 @@ import (
 
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/hr"
+	"github.com/jml-dev/jml/starters/employees"
 )
 
 // RecordSink hands a validated HR record to the Employee workflow of that
@@ -62,6 +63,12 @@ type Options struct {
 	// (approval buttons) and POST /slack/commands (/elevate) when both are set.
 	SlackSigningSecret string
 	Elevation          ElevationService
+	// Guard wraps the delivery of terminations (mass-termination guard)
+	// and takes the decisions on its holds; nil: no guard.
+	Guard *employees.Guard
+	// AllowNoEmail: jml allocates the work email (hr.login), so a record
+	// may come without one.
+	AllowNoEmail bool
 	Extra              map[string]http.Handler
 	Logger             zerolog.Logger
 	Now                func() time.Time

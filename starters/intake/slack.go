@@ -80,6 +80,9 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed Slack payload")
 		return
 	}
+	if s.guardPress(w, r, cb) { // starters/intake/guard.go
+		return
+	}
 	a := cb.ActionCallback.BlockActions[0]
 	requestID, action, found := strings.Cut(a.Value, ":")
 	if !found || requestID == "" || (action != contract.UpdateApprove && action != contract.UpdateDeny) || a.ActionID != action {

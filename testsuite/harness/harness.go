@@ -13,6 +13,7 @@ import (
 	sdktest "go.temporal.io/sdk/testsuite"
 
 	"github.com/jml-dev/jml/devstack/devserver"
+	"github.com/jml-dev/jml/devstack/samba"
 	"github.com/jml-dev/jml/devstack/stack"
 )
 
@@ -118,5 +119,6 @@ func Start(t testing.TB, o EnvOptions) *Env {
 func Main(m interface{ Run() int }) {
 	code := m.Run()
 	StopSharedServer()
+	samba.StopAll()
 	os.Exit(code)
 }

@@ -1,0 +1,4 @@
+package ad
+
+// Classify is classify, for the tests.
+var Classify = classify
