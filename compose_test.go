@@ -8,7 +8,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/jml-dev/jml/contract"
 )
 
 // No Docker engine runs here, so the production compose file is checked at
@@ -19,6 +22,7 @@ type composeFile struct {
 		Image       string            `yaml:"image"`
 		Build       any               `yaml:"build"`
 		Command     []string          `yaml:"command"`
+		Entrypoint  []string          `yaml:"entrypoint"`
 		DependsOn   any               `yaml:"depends_on"`
 		Environment map[string]string `yaml:"environment"`
 		Ports       []string          `yaml:"ports"`
@@ -53,7 +57,7 @@ func TestComposeWiring(t *testing.T) {
 	assert.Contains(t, serve.Ports, "127.0.0.1:8080:8080")
 	assert.Equal(t, "0.0.0.0:8080", serve.Environment["JML_INTAKE_LISTEN"])
 	// jml serve exits 2 without these, so compose asks for them up front.
-	for _, k := range []string{"JML_HR_WEBHOOK_SECRET", "JML_CODEC_SERVER_TOKEN", "JML_CODEC_KEYS"} {
+	for _, k := range []string{"JML_HR_WEBHOOK_SECRET", "JML_CODEC_OIDC_ISSUER", "JML_CODEC_KEYS"} {
 		assert.Regexp(t, `^\$\{`+k+`:\?`, serve.Environment[k], "%s is required by compose", k)
 	}
 	for _, v := range worker.Volumes {
@@ -64,6 +68,28 @@ func TestComposeWiring(t *testing.T) {
 		} else {
 			assert.Contains(t, c.Volumes, src, "named volume %s is declared", src)
 		}
+	}
+
+	// The UI signs in with OIDC and forwards the user's access token to the
+	// codec endpoint, which checks it against the same issuer (a browser
+	// cannot send a static bearer).
+	assert.Equal(t, "true", ui.Environment["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"])
+	assert.Equal(t, "true", ui.Environment["TEMPORAL_AUTH_ENABLED"])
+	assert.Equal(t, serve.Environment["JML_CODEC_OIDC_ISSUER"], ui.Environment["TEMPORAL_AUTH_PROVIDER_URL"], "the UI and the codec endpoint trust one issuer")
+	assert.NotEmpty(t, worker.Environment["JML_METRICS_LISTEN"], "the worker serves /metrics")
+	assert.Equal(t, strings.Split(ui.Environment["TEMPORAL_CORS_ORIGINS"], ",")[0], serve.Environment["JML_INTAKE_UI_ORIGIN"], "the codec endpoint answers the UI's origin")
+
+	// Versions: the ones make test-cluster runs.
+	assert.Equal(t, "temporalio/server:1.29.1", temporal.Image)
+	assert.Equal(t, "temporalio/ui:2.42.1", ui.Image)
+	assert.Equal(t, "postgres:15", c.Services["postgresql"].Image)
+
+	// The set-up service registers every search attribute jml upserts.
+	setup := strings.Join(c.Services["temporal-setup"].Command, "\n")
+	assert.Contains(t, setup, "setup-schema")
+	for name, typ := range contract.SearchAttributes() {
+		kind := map[enumspb.IndexedValueType]string{enumspb.INDEXED_VALUE_TYPE_KEYWORD: "Keyword", enumspb.INDEXED_VALUE_TYPE_BOOL: "Bool", enumspb.INDEXED_VALUE_TYPE_DATETIME: "Datetime"}[typ]
+		assert.Contains(t, setup, name+"="+kind, "search attribute %s is created by temporal-setup", name)
 	}
 
 	// Every variable that looks like a secret is an ${ENV} reference.

@@ -69,6 +69,7 @@ type Config struct {
 	Codec       Codec       `yaml:"codec"`
 	Dev         Dev         `yaml:"dev"`
 	Log         Log         `yaml:"log"`
+	Metrics     Metrics     `yaml:"metrics"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }
@@ -185,6 +186,8 @@ type Intake struct {
 	// `jml import` delivers to Temporal at once (default 32), so a
 	// 1,000-record batch answers in seconds, well inside the write timeout.
 	Concurrency int `yaml:"concurrency"`
+	// CodecOIDC verifies the Temporal UI users' access tokens (metrics.go).
+	CodecOIDC CodecOIDC `yaml:"codec_oidc"`
 	// CodecWithoutToken is set by `jml dev` only: its UI has no sign-in, so
 	// loopback callers may use the codec endpoint without a bearer.
 	CodecWithoutToken bool `yaml:"-"`

@@ -108,12 +108,14 @@ func ParseFor(file string, data []byte, getenv func(string) string, need Need) (
 	}
 	cfg.Source = file
 	cfg.applyEnv(getenv)
+	cfg.applyClusterEnv(getenv)
 	cfg.applyTrack(v.written)
 	cfg.applyDefaults()
 	if !v.written("codec.required") {
 		cfg.Codec.Required = codecKeysSet(getenv)
 	}
 	v.semantics(cfg)
+	v.checkCluster(cfg)
 	secrets, errs := LoadSecrets(cfg, getenv)
 	for _, e := range errs {
 		v.add(0, "environment", e.Error())

@@ -251,7 +251,7 @@ func (v *validator) requireIntakeSecrets(c *Config, codecKeys bool) {
 	if c.HR.Source == "bamboohr" && !s.BambooHRAPIKey.Set() {
 		v.add(0, "hr.bamboohr", "POST /hr/bamboohr needs the BambooHR API key to fetch the records it is told about: set JML_BAMBOOHR_API_KEY")
 	}
-	if codecKeys && !s.CodecServerToken.Set() {
-		v.add(0, "intake", "the codec endpoint (/codec) needs the bearer the Temporal UI sends: set JML_CODEC_SERVER_TOKEN (payload keys are set)")
+	if codecKeys && !s.CodecServerToken.Set() && c.Intake.CodecOIDC.Issuer == "" {
+		v.add(0, "intake", "the codec endpoint (/codec) needs a way to check its callers: set JML_CODEC_SERVER_TOKEN (the temporal CLI's bearer) or intake.codec_oidc.issuer (JML_CODEC_OIDC_ISSUER, the Temporal UI's signed-in users) (payload keys are set)")
 	}
 }

@@ -60,10 +60,17 @@ var ErrNoCodecKeys = errors.New("codec.required is set but no payload keys are c
 
 // Dial connects to Temporal.
 func Dial(ctx context.Context, cfg *config.Config, z zerolog.Logger, keys *codec.Keyring) (client.Client, error) {
+	return DialWithMetrics(ctx, cfg, z, keys, nil)
+}
+
+// DialWithMetrics is Dial with the SDK's metrics (and the workflows'
+// counters) going to mh; nil reports none.
+func DialWithMetrics(ctx context.Context, cfg *config.Config, z zerolog.Logger, keys *codec.Keyring, mh client.MetricsHandler) (client.Client, error) {
 	opts, err := ClientOptions(cfg, z, keys)
 	if err != nil {
 		return nil, err
 	}
+	opts.MetricsHandler = mh
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.Temporal.Address, cfg.Temporal.Namespace, err)

@@ -59,6 +59,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 			}
 		}
 		l.breached = true
+		countSLABreached(ctx)
 		l.upsert(ctx, l.status)
 		nctx, _ := workflow.NewDisconnectedContext(ctx)
 		l.notify(nctx, fmt.Sprintf("jml: SLA BREACHED: offboarding of employee %s is not complete %s after its effective time %s (workflow %s). Work continues.",
@@ -109,6 +110,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	}
 	final := l.finish(ctx, res)
 	final.CompletedAt = res.CompletedAt // the offboarding finished before the log row was written
+	countLeaverCompleted(ctx, final)
 	return final, nil
 }
 

@@ -167,6 +167,7 @@ func step[In, Out any](ctx workflow.Context, l *lifecycle, lane *contract.Direct
 func (l *lifecycle) waitForOperator(ctx workflow.Context, lane *contract.DirectoryResult, name, msg string) (string, error) {
 	lane.Errors = append(lane.Errors, name+": "+msg)
 	l.blocked[lane.Directory] = &contract.BlockedStep{Directory: lane.Directory, Step: name, Error: msg, Since: workflow.Now(ctx)}
+	countLaneBlocked(ctx, l.event, lane.Directory)
 	l.upsert(ctx, domain.StatusBlocked)
 	l.notify(ctx, fmt.Sprintf("jml %s for employee %s is blocked: %s %s failed: %s. An operator must send the %q or %q update to workflow %s with directory %q.",
 		l.event, l.employeeID, lane.Directory, name, msg, contract.UpdateRetry, contract.UpdateSkip, workflow.GetInfo(ctx).WorkflowExecution.ID, lane.Directory))

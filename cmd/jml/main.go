@@ -156,9 +156,21 @@ type session struct {
 // config.NeedNothing) pointed at a running jml dev uses that stack's key
 // from its state folder; the services (worker, serve) never do.
 func connect(ctx context.Context, cfgPath string, need config.Need, stderr io.Writer) (*session, error) {
+	return connectWith(ctx, cfgPath, need, stderr, nil)
+}
+
+// connectWith is connect whose client reports the SDK's metrics to what
+// sdkMetrics returns for the loaded configuration (nil: none).
+func connectWith(ctx context.Context, cfgPath string, need config.Need, stderr io.Writer, sdkMetrics func(*config.Config) (client.MetricsHandler, error)) (*session, error) {
 	cfg, z, err := loadConfig(cfgPath, need, stderr)
 	if err != nil {
 		return nil, err
+	}
+	var mh client.MetricsHandler
+	if sdkMetrics != nil {
+		if mh, err = sdkMetrics(cfg); err != nil {
+			return nil, err
+		}
 	}
 	keys, err := codec.LoadKeys(os.Getenv)
 	if err != nil {
@@ -174,7 +186,7 @@ func connect(ctx context.Context, cfgPath string, need config.Need, stderr io.Wr
 			z.Debug().Str("keys_file", path).Msg("using the payload key of the jml dev stack at this address")
 		}
 	}
-	c, err := workers.Dial(ctx, cfg, z, keys)
+	c, err := workers.DialWithMetrics(ctx, cfg, z, keys, mh)
 	if errors.Is(err, workers.ErrNoCodecKeys) {
 		return nil, usageError{err}
 	}

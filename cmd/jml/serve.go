@@ -12,11 +12,12 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Runs the intake server: signed HR webhooks (POST /hr/records), the codec endpoint\nthe Temporal UI decrypts payloads with (/codec/encode, /codec/decode), and /healthz.", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	sm := metricsFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	// Every mounted route must be able to verify what it receives.
-	s, err := connect(ctx, *cfgPath, config.NeedDirectories|config.NeedIntake, stderr)
+	s, err := connectWith(ctx, *cfgPath, config.NeedDirectories|config.NeedIntake, stderr, sm.hook)
 	if err != nil {
 		return err
 	}
@@ -25,6 +26,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{err}
 	}
+	if sm.m != nil {
+		srv.Wrap(sm.m.Intake)
+	}
+	stopMetrics, err := sm.serve(s)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := srv.Start(); err != nil {
 		return usagef("intake.listen %s: %v", s.cfg.Intake.Listen, err)
 	}

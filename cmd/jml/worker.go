@@ -14,14 +14,24 @@ import (
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("worker", "Runs the Temporal worker: every jml workflow and activity, on the configured task queue.\nStops gracefully on SIGINT/SIGTERM: in-flight activities finish or are cancelled.", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	sm := metricsFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := connect(ctx, *cfgPath, config.NeedDirectories, stderr)
+	s, err := connectWith(ctx, *cfgPath, config.NeedDirectories, stderr, sm.hook)
 	if err != nil {
 		return err
 	}
 	defer s.client.Close()
+	if sm.m != nil {
+		sm.m.ObserveDirectories()
+		sm.m.CountLeaversInFlight(s.client)
+	}
+	stopMetrics, err := sm.serve(s)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	deps, err := workers.BuildDeps(ctx, s.cfg)
 	if err != nil {
 		return usageError{err}

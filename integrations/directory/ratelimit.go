@@ -33,6 +33,8 @@ type Limiter struct {
 	share   int
 	buckets map[string]*bucket
 
+	name string // the directory its observations carry (observe.go)
+
 	calls, throttled atomic.Int64
 	waited           atomic.Int64 // nanoseconds spent waiting for a token or a pause
 }
@@ -318,13 +320,18 @@ type limitedTransport struct {
 }
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
 	if err := t.l.wait(req.Context(), t.l.key(req)); err != nil {
 		return nil, err
 	}
 	if t.l != nil {
 		t.l.calls.Add(1)
 	}
+	t.l.observeWait(time.Since(start))
 	resp, err := t.base.RoundTrip(req)
 	t.l.Observe(resp)
+	if resp != nil {
+		t.l.observeStatus(resp.StatusCode)
+	}
 	return resp, err
 }

@@ -135,7 +135,7 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 
 	lim := opts.Limiter
 	if lim == nil {
-		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60)).WithBuckets(Bucket)
+		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60)).WithBuckets(Bucket).Named(System)
 	}
 	directory.Track("entra", lim)
 	var bottom http.RoundTripper

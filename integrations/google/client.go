@@ -111,7 +111,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		if rpm == 0 {
 			rpm = 2400
 		}
-		lim = directory.NewLimiter(rpm, max(1, rpm/60))
+		lim = directory.NewLimiter(rpm, max(1, rpm/60)).Named(system)
 	}
 	directory.Track("google", lim)
 	limited := lim.Transport(base)

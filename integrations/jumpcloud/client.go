@@ -96,7 +96,7 @@ func New(opts Options) (*Client, error) {
 	}
 	lim := opts.Limiter
 	if lim == nil && opts.RequestsPerMinute > 0 {
-		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60))
+		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60)).Named(System)
 	}
 	if lim != nil {
 		cp := *hc

@@ -108,7 +108,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			burst = opts.RequestsPerMinute / 600 // a tenth of a second's worth
 		}
 		// Okta's limits are per endpoint bucket, org-wide.
-		lim = directory.NewLimiter(opts.RequestsPerMinute, burst).WithBuckets(Bucket)
+		lim = directory.NewLimiter(opts.RequestsPerMinute, burst).WithBuckets(Bucket).Named(System)
 	}
 	directory.Track(System, lim)
 	var base http.RoundTripper = http.DefaultTransport

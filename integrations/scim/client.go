@@ -86,7 +86,7 @@ func New(opts AppOptions) (*Client, error) {
 	}
 	lim := opts.Limiter
 	if lim == nil && opts.RequestsPerMinute > 0 {
-		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60))
+		lim = directory.NewLimiter(opts.RequestsPerMinute, max(1, opts.RequestsPerMinute/60)).Named("scim:" + opts.Name)
 	}
 	if lim != nil {
 		directory.Track("scim:"+opts.Name, lim)

@@ -35,6 +35,9 @@ type Options struct {
 	Token string
 	// MaxBodyBytes limits the request body (413 above it); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// OIDC, when set, also accepts a bearer that is an access token of the
+	// Temporal UI's signed-in user, verified against the issuer (oidc.go).
+	OIDC *OIDC
 	// LoopbackWithoutToken lets a request from a loopback address through
 	// without a bearer. Only `jml dev` sets it: the dev server's UI has no
 	// sign-in, so it has no token to send, and everything runs on this machine.
@@ -47,7 +50,7 @@ func Handler(k *codec.Keyring, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	h := &handler{codec: k.Codec(), origin: strings.TrimSuffix(opts.AllowedOrigin, "/"), max: opts.MaxBodyBytes, loopback: opts.LoopbackWithoutToken}
+	h := &handler{codec: k.Codec(), origin: strings.TrimSuffix(opts.AllowedOrigin, "/"), max: opts.MaxBodyBytes, loopback: opts.LoopbackWithoutToken, oidc: opts.OIDC}
 	if opts.Token != "" {
 		sum := sha256.Sum256([]byte(opts.Token))
 		h.tokenSum = sum[:]
@@ -61,6 +64,7 @@ type handler struct {
 	tokenSum []byte
 	max      int64
 	loopback bool
+	oidc     *OIDC
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -146,20 +150,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorized compares SHA-256 digests in constant time, so neither the
-// token's bytes nor its length leak through timing.
+// static token's bytes nor its length leak through timing; any other bearer
+// must be an access token the OIDC issuer signed.
 func (h *handler) authorized(r *http.Request) bool {
 	if h.loopback && r.Header.Get("Authorization") == "" && fromLoopback(r) {
 		return true
-	}
-	if h.tokenSum == nil {
-		return false
 	}
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-	return subtle.ConstantTimeCompare(sum[:], h.tokenSum) == 1
+	tok = strings.TrimSpace(tok)
+	if h.tokenSum != nil {
+		sum := sha256.Sum256([]byte(tok))
+		if subtle.ConstantTimeCompare(sum[:], h.tokenSum) == 1 {
+			return true
+		}
+	}
+	return h.oidc != nil && h.oidc.Verify(r.Context(), tok) == nil
 }
 
 func fromLoopback(r *http.Request) bool {

@@ -35,8 +35,12 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		Logger:        z.With().Str("component", "intake").Logger(),
 	}
 	if keys != nil {
-		o.Codec = codecserver.Handler(keys, codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(),
-			MaxBodyBytes: cfg.Intake.MaxBodyBytes, LoopbackWithoutToken: cfg.Intake.CodecWithoutToken})
+		co := codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(),
+			MaxBodyBytes: cfg.Intake.MaxBodyBytes, LoopbackWithoutToken: cfg.Intake.CodecWithoutToken}
+		if oc := cfg.Intake.CodecOIDC; oc.Issuer != "" {
+			co.OIDC = codecserver.NewOIDC(oc.Issuer, oc.Audience)
+		}
+		o.Codec = codecserver.Handler(keys, co)
 	}
 	if b := cfg.HR.BambooHR; b.BaseURL != "" && cfg.Secrets.BambooHRAPIKey.Set() {
 		bc, err := bamboohr.New(bamboohr.Options{BaseURL: b.BaseURL, APIKey: cfg.Secrets.BambooHRAPIKey.Reveal(), HTTPClient: &http.Client{Timeout: 20 * time.Second}})

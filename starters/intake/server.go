@@ -86,6 +86,7 @@ type Server struct {
 	replays *hr.ReplayGuard
 	srv     *http.Server
 	ln      net.Listener
+	wrap    func(http.Handler) http.Handler // e.g. metrics (wrap.go)
 }
 
 // New builds the server; Handler() serves it without a listener (tests).
@@ -133,7 +134,12 @@ func New(o Options) *Server {
 }
 
 // Handler is the hardened handler of every route.
-func (s *Server) Handler() http.Handler { return s.recoverer(s.mux) }
+func (s *Server) Handler() http.Handler {
+	if s.wrap != nil {
+		return s.wrap(s.recoverer(s.mux))
+	}
+	return s.recoverer(s.mux)
+}
 
 // Start listens and serves in the background.
 func (s *Server) Start() error {
