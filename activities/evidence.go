@@ -85,7 +85,10 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLo
 	}
 	sl, ok := d.(directory.SignInLogReader)
 	if !ok {
-		return contract.LogFile{}, badInput(fmt.Sprintf("%s has no sign-in log", in.Directory))
+		// Not a failure of the export: the directory keeps no sign-in log
+		// an API can read (AD's are the domain controllers' Security event
+		// logs). The manifest says so instead of holding an empty file.
+		return contract.LogFile{Directory: in.Directory, NotCollected: in.Directory + " has no sign-in log API: collect its sign-in events where they are kept (for AD, the domain controllers' Security event logs, e.g. through Windows Event Forwarding to your SIEM)"}, nil
 	}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		var prev exportProgress
@@ -225,7 +228,7 @@ func (a *Activities) ReadIdentityLogManifest(_ context.Context, in contract.Mont
 	}
 	for _, f := range m.Files {
 		out.Directories = append(out.Directories, f.Directory)
-		if f.Error != "" {
+		if f.Error != "" || f.NotCollected != "" {
 			continue
 		}
 		sum, err := FileSHA256(filepath.Join(folder, f.File))

@@ -16,6 +16,7 @@ import (
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // expectedEvents counts what each emulator holds in [from, to): the events
@@ -274,4 +275,30 @@ func TestPercentile(t *testing.T) {
 	assert.Equal(t, int64(10), activities.Percentile(v, 95))
 	assert.Equal(t, int64(7), activities.Percentile([]int64{7}, 95))
 	assert.Zero(t, activities.Percentile(nil, 50))
+}
+
+// A directory with no sign-in log API (AD) is recorded as not collected,
+// with the reason, and the month stays complete and verifiable: before, its
+// lane failed and every month with AD enabled was marked incomplete.
+func TestIdentityLogExportRecordsADirectoryWithoutALogAsNotCollected(t *testing.T) {
+	r := newRig(t)
+	r.acts.Directories["ad"] = struct{ directory.Directory }{} // only its capabilities are asked
+	month := contract.PreviousMonth(time.Now().UTC())
+	from, to, err := contract.MonthRange(month)
+	require.NoError(t, err)
+	var files []contract.LogFile
+	for _, d := range []string{"okta", "ad"} {
+		var lf contract.LogFile
+		r.must(contract.ExportIdentityLog.Name, contract.ExportLogInput{Directory: d, Month: month, From: from, To: to}, &lf)
+		files = append(files, lf)
+	}
+	assert.Empty(t, files[1].File)
+	assert.Contains(t, files[1].NotCollected, "Security event logs")
+	var res contract.IdentityLogResult
+	r.must(contract.WriteIdentityLogManifest.Name, contract.LogManifestInput{Month: month, From: from, To: to, WorkflowID: contract.IdentityLogExportWorkflowID(month),
+		RunID: "run-1", GeneratedAt: time.Now(), Files: files}, &res)
+	var sum contract.LogManifestSummary
+	r.must(contract.ReadIdentityLogManifest.Name, contract.MonthInput{Month: month}, &sum)
+	assert.True(t, sum.Verified, "okta's file verifies and ad's absence is explained: %s", sum.Problem)
+	assert.Equal(t, []string{"okta", "ad"}, sum.Directories)
 }

@@ -90,6 +90,9 @@ type LogFile struct {
 	Bytes     int64  `json:"bytes"`
 	SHA256    string `json:"sha256"`
 	Error     string `json:"error,omitempty"` // the export failed: no file
+	// NotCollected says why a directory with no sign-in log API has no
+	// file (AD: the DCs' Security event logs belong to your SIEM).
+	NotCollected string `json:"not_collected,omitempty"`
 }
 
 // LogManifestInput writes manifest.json of one month.
