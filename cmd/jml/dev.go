@@ -48,6 +48,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if v := os.Getenv(k); v != "" {
 			return v
 		}
+		if k == "JML_AD_BIND_PASSWORD" {
+			return devDCPassword // the dev DC started below sets the real one
+		}
 		return demoEnv[k]
 	}
 	cfg, err := config.LoadWithEnv(*cfgPath, getenv)
@@ -104,6 +107,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer emus.Close()
 	emus.Configure(cfg)
+	stopDC, err := startDevDC(ctx, cfg, org, emus, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopDC()
 
 	fmt.Fprintln(stdout, "jml dev: starting the Temporal dev server (first start takes a few seconds)...")
 	server, err := devserver.StartServer(ctx, devserver.ServerOptions{
