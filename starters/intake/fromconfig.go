@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 
 	"github.com/jml-dev/jml/config"
+	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/integrations/hr/bamboohr"
 	"github.com/jml-dev/jml/starters/codecserver"
 	"github.com/jml-dev/jml/starters/elevation"
@@ -56,6 +58,19 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}}
 	}
 	o.AllowNoEmail = cfg.HR.Login.Enabled()
+	for _, src := range cfg.HR.Sources {
+		if src.Kind != "webhook" {
+			continue
+		}
+		p, err := cfg.HRProfile(src.Name)
+		if err != nil {
+			return nil, fmt.Errorf("hr.sources %s: %w", src.Name, err)
+		}
+		if o.Sources == nil {
+			o.Sources = map[string]hr.Profile{}
+		}
+		o.Sources[strings.ToLower(src.Name)] = p
+	}
 	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil) {
 		// The directories only propose whose Slack email it is; the HR
 		// records in the Employee workflows decide.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jml-dev/jml/domain"
@@ -86,6 +87,41 @@ func ParseRecords(body []byte) ([]domain.HRRecord, error) {
 	return recs, nil
 }
 
+// parseWebhook reads a webhook body: in jml's own fields, or, with
+// ?source=NAME, in that webhook source's profile (its field names, value
+// words and date formats), where a record that cannot be mapped is that
+// record's problem, never the batch's.
+func (s *Server) parseWebhook(source string, body []byte) ([]domain.HRRecord, []hr.Row, error) {
+	if source == "" {
+		recs, err := ParseRecords(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows := make([]hr.Row, len(recs))
+		for i, rec := range recs {
+			rows[i] = hr.Row{Ref: fmt.Sprintf("records[%d]", i), Record: rec}
+		}
+		return recs, rows, nil
+	}
+	p, ok := s.opts.Sources[strings.ToLower(source)]
+	if !ok {
+		return nil, nil, fmt.Errorf("source %q is not a webhook source in hr.sources", source)
+	}
+	rows, _, err := hr.ParseJSONProfile(body, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("body (source %s): %w", source, err)
+	}
+	if len(rows) > maxRecords {
+		return nil, nil, fmt.Errorf("body: %d records, at most %d in one request", len(rows), maxRecords)
+	}
+	recs := make([]domain.HRRecord, len(rows))
+	for i := range rows {
+		rows[i].Ref = fmt.Sprintf("records[%d]", i)
+		recs[i] = rows[i].Record
+	}
+	return recs, rows, nil
+}
+
 // hrRecords accepts signed HR records and forwards each valid one to its
 // Employee workflow. An invalid record is refused with the field and the
 // record named; the valid ones of a batch still go through (207).
@@ -105,7 +141,7 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	recs, err := ParseRecords(body)
+	recs, rows, err := s.parseWebhook(r.URL.Query().Get("source"), body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -120,10 +156,6 @@ func (s *Server) hrRecords(w http.ResponseWriter, r *http.Request) {
 	// The batch goes through the import's rules (per record and across the
 	// batch: one row per employee). A small one is delivered at once,
 	// concurrently; a large one is accepted durably (see deliverBatch).
-	rows := make([]hr.Row, len(recs))
-	for i, rec := range recs {
-		rows[i] = hr.Row{Ref: fmt.Sprintf("records[%d]", i), Record: rec}
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.BatchDeadline)
 	defer cancel()
 	res := s.deliverBatch(ctx, rows, sig)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/domain"
+	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -282,4 +283,38 @@ func TestHRDeliveryIDSameOnEveryReplica(t *testing.T) {
 	for _, id := range append(a.deliveries, b.deliveries...) {
 		assert.NotContains(t, id, "sha256=", "the id is not the signature")
 	}
+}
+
+// A webhook source (hr.sources, kind webhook) posts in its own field names
+// and value words with ?source=NAME; a record that does not map is refused
+// alone, naming it and the field; an unknown source is a 400.
+func TestHRRecordsInASourcesProfile(t *testing.T) {
+	gusto, err := hr.Builtin("gusto")
+	require.NoError(t, err)
+	sink := &recordingSink{}
+	s := newServer(sink, Options{Sources: map[string]hr.Profile{"payroll": gusto}})
+	body := `[{"Employee ID":"E0042","First Name":"Ada","Last Name":"Lovelace","Work Email":"ada@demo.jml.test","Department":"Engineering","Job Title":"SRE","Employment Status":"Active","Employment Type":"Full-Time","Start Date":"12/01/2026"},
+	{"Employee ID":"E0043","First Name":"Bob","Last Name":"Byte","Work Email":"bob@demo.jml.test","Department":"Engineering","Job Title":"SRE","Employment Status":"Retired?","Employment Type":"Full-Time","Start Date":"12/01/2026"}]`
+	send := func(query string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/hr/records"+query, strings.NewReader(body))
+		r.RemoteAddr = "192.0.2.1:5555"
+		signedAt(now, body)(r)
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		return w
+	}
+	w := send("?source=nope")
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assert.Contains(t, w.Body.String(), `source \"nope\" is not a webhook source`)
+
+	s = newServer(sink, Options{Sources: map[string]hr.Profile{"payroll": gusto}}) // a fresh replay memory
+	w = send("?source=Payroll")
+	require.Equal(t, http.StatusMultiStatus, w.Code, w.Body.String())
+	require.Len(t, sink.got, 1)
+	got := sink.got[0]
+	assert.Equal(t, "E0042", got.EmployeeID)
+	assert.Equal(t, domain.HRActive, got.Status, "Gusto's word Active")
+	assert.Equal(t, "2026-12-01", got.StartDate, "Gusto's US date")
+	assert.Contains(t, w.Body.String(), "records[1]")
+	assert.Contains(t, w.Body.String(), "Retired?")
 }

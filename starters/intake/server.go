@@ -70,9 +70,13 @@ type Options struct {
 	// AllowNoEmail: jml allocates the work email (hr.login), so a record
 	// may come without one.
 	AllowNoEmail bool
-	Extra        map[string]http.Handler
-	Logger       zerolog.Logger
-	Now          func() time.Time
+	// Sources are hr.sources of kind webhook by lower-cased name: POST
+	// /hr/records?source=NAME reads the body in that profile's fields and
+	// words instead of jml's own.
+	Sources map[string]hr.Profile
+	Extra   map[string]http.Handler
+	Logger  zerolog.Logger
+	Now     func() time.Time
 
 	// Planner answers POST /hr/records?plan=1 (test mode) when set.
 	Planner *planner.Planner
