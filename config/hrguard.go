@@ -32,10 +32,10 @@ type Guard struct {
 	// MaxTerminations: a count ("25") or a percentage of active employees
 	// ("10%"), per run (one import or one webhook batch) and per rolling
 	// hour. Unset: no guard.
-	MaxTerminations Threshold `yaml:"max_terminations"`
+	MaxTerminations Threshold `yaml:"max_terminations,omitempty"`
 	// MaxTerminationsPerHour overrides the rolling-hour limit (default:
 	// max_terminations).
-	MaxTerminationsPerHour Threshold `yaml:"max_terminations_per_hour"`
+	MaxTerminationsPerHour Threshold `yaml:"max_terminations_per_hour,omitempty"`
 	// Approvers are the HR employee ids who may approve or reject held
 	// terminations in Slack (never the run's requester).
 	Approvers []string `yaml:"approvers"`
@@ -61,6 +61,11 @@ type Threshold struct {
 
 // IsSet: the threshold was configured.
 func (t Threshold) IsSet() bool { return t.set }
+
+// IsZero: unset, so a configuration written back out (the tests' and the
+// benches' generated files) leaves it out instead of writing "0", which
+// would read back as a guard that holds every termination.
+func (t Threshold) IsZero() bool { return !t.set }
 
 // UnmarshalText parses "25" or "10%".
 func (t *Threshold) UnmarshalText(b []byte) error {

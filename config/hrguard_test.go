@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 // withHR replaces demo.yaml's hr: section head with extra keys under it.
@@ -80,4 +81,19 @@ func TestHRGuardMaxMissing(t *testing.T) {
 	assert.Contains(t, problems(t, err)["hr.guard.max_missing"], "a count of people")
 	_, err = ParseFor("demo.yaml", withGuard(t, "  guard:\n    max_missing: many\n"), env(nil), NeedNothing)
 	assert.Contains(t, problems(t, err)["hr.guard.max_missing"], "not a valid whole number")
+}
+
+// A configuration written back out keeps an unset guard unset (the chaos
+// test and the benches write their config files from a parsed one).
+func TestUnsetGuardSurvivesARoundTrip(t *testing.T) {
+	c, err := withHR(t, "")
+	require.NoError(t, err)
+	b, err := yaml.Marshal(c)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "max_terminations")
+	set, err := withHR(t, "  guard:\n    max_terminations: 7\n    approvers: [E0001]\n")
+	require.NoError(t, err)
+	b, err = yaml.Marshal(set)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "max_terminations: \"7\"")
 }

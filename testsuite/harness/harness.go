@@ -32,7 +32,7 @@ var (
 )
 
 // maxEnvs is how many Envs one test package can start on its shared server.
-const maxEnvs = 32
+const maxEnvs = 64
 
 // SharedServer starts the package's dev server once; TestMain should call
 // StopSharedServer (Main does).
