@@ -163,22 +163,32 @@ func (l *lifecycle) offboardDirectory(ctx workflow.Context, lane *contract.Direc
 	if _, err := do(ctx, l, lane, "disable", contract.DisableAccount, ain); err != nil {
 		return
 	}
-	if _, err := do(ctx, l, lane, "revoke sessions", contract.RevokeSessions, ain); err != nil {
+	if !l.revokeAndRemove(ctx, lane, in, ain) {
 		return
+	}
+	l.verifyOffboarded(ctx, lane, ain, since)
+}
+
+// revokeAndRemove is the part of a leaver's lane after the disable (or,
+// for a synced user, instead of it): sessions revoked, access removed,
+// devices retired. false: a step stopped the lane.
+func (l *lifecycle) revokeAndRemove(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, ain contract.AccountInput) bool {
+	if _, err := do(ctx, l, lane, "revoke sessions", contract.RevokeSessions, ain); err != nil {
+		return false
 	}
 	ok, err := do(ctx, l, lane, "remove access", contract.RemoveAllAccess, ain)
 	if err != nil {
-		return
+		return false
 	}
 	if ok {
 		l.accessDone[lane.Directory] = true
 	}
 	if in.Policy.RetireDevices {
 		if _, err := do(ctx, l, lane, "retire devices", contract.RetireDevices, ain); err != nil {
-			return
+			return false
 		}
 	}
-	l.verifyOffboarded(ctx, lane, ain, since)
+	return true
 }
 
 // verifyOffboarded reads the account back: disabled, and sessions issued

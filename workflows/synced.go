@@ -84,20 +84,8 @@ func (l *lifecycle) mastered(lane *contract.DirectoryResult, step string) {
 // arrived dies too) and verifies as every lane does.
 func (l *lifecycle) offboardSynced(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, ain contract.AccountInput) {
 	l.mastered(lane, "disable")
-	if _, err := do(ctx, l, lane, "revoke sessions", contract.RevokeSessions, ain); err != nil {
+	if !l.revokeAndRemove(ctx, lane, in, ain) {
 		return
-	}
-	ok, err := do(ctx, l, lane, "remove access", contract.RemoveAllAccess, ain)
-	if err != nil {
-		return
-	}
-	if ok {
-		l.accessDone[lane.Directory] = true
-	}
-	if in.Policy.RetireDevices {
-		if _, err := do(ctx, l, lane, "retire devices", contract.RetireDevices, ain); err != nil {
-			return
-		}
 	}
 	if _, ok := l.awaitSync(ctx, lane, in.Record, "still shows the account enabled", func(a contract.AccountOutput) bool { return a.Found && !a.Enabled }); !ok {
 		return

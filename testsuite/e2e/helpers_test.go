@@ -22,6 +22,14 @@ func sendHR(t *testing.T, e *harness.Env, rec domain.HRRecord) {
 	t.Helper()
 	body, err := json.Marshal(rec)
 	require.NoError(t, err)
+	status, b := postHR(t, e, body)
+	require.Equal(t, http.StatusAccepted, status, string(b))
+}
+
+// postHR posts body to /hr/records signed with the HR webhook secret and
+// returns the status and the answer.
+func postHR(t *testing.T, e *harness.Env, body []byte) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.IntakeURL()+"/hr/records", bytes.NewReader(body))
 	require.NoError(t, err)
 	ts, sig := intake.Sign(e.Config.Secrets.HRWebhookSecret.Reveal(), time.Now(), body)
@@ -30,8 +38,9 @@ func sendHR(t *testing.T, e *harness.Env, rec domain.HRRecord) {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, b
 }
 
 // eventually waits for cond, reporting what was last seen and, when the

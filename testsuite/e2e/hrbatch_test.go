@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,20 +41,13 @@ func TestWebhookBatchAcceptedDurably(t *testing.T) {
 
 	body, err := json.Marshal(map[string]any{"records": recs})
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, e.IntakeURL()+"/hr/records", bytes.NewReader(body))
-	require.NoError(t, err)
-	ts, sig := intake.Sign(e.Config.Secrets.HRWebhookSecret.Reveal(), time.Now(), body)
-	req.Header.Set(intake.HeaderTimestamp, ts)
-	req.Header.Set(intake.HeaderSignature, sig)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
+	status, b := postHR(t, e, body)
 	var ans struct {
 		Counts  importer.Counts `json:"counts"`
 		Results []intake.Result `json:"results"`
 	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&ans))
-	assert.Equal(t, http.StatusMultiStatus, resp.StatusCode)
+	require.NoError(t, json.Unmarshal(b, &ans), string(b))
+	assert.Equal(t, http.StatusMultiStatus, status)
 	assert.Equal(t, importer.Counts{Rows: 152, Delivered: 151, Quarantined: 1}, ans.Counts)
 	require.Len(t, ans.Results, 152)
 	assert.Equal(t, "employee/HB0000", ans.Results[0].WorkflowID)

@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,16 +31,8 @@ func sendBatch(t *testing.T, e *harness.Env, recs []domain.HRRecord) []intake.Re
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"records": recs})
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, e.IntakeURL()+"/hr/records", bytes.NewReader(body))
-	require.NoError(t, err)
-	ts, sig := intake.Sign(e.Config.Secrets.HRWebhookSecret.Reveal(), time.Now(), body)
-	req.Header.Set(intake.HeaderTimestamp, ts)
-	req.Header.Set(intake.HeaderSignature, sig)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusAccepted {
+	status, b := postHR(t, e, body)
+	if status != http.StatusAccepted {
 		n := 0
 		for _, l := range strings.Split(e.Logs.String(), "\n") {
 			if strings.Contains(l, "forward HR record") && n < 5 {
@@ -51,7 +41,7 @@ func sendBatch(t *testing.T, e *harness.Env, recs []domain.HRRecord) []intake.Re
 			}
 		}
 	}
-	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(b))
+	require.Equal(t, http.StatusAccepted, status, string(b))
 	var out struct {
 		Results []intake.Result `json:"results"`
 	}
