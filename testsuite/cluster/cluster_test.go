@@ -105,7 +105,7 @@ func TestClusterBurst(t *testing.T) {
 	intakeAddr := fmt.Sprintf("127.0.0.1:%d", lowPort(t))
 	ui := startUI(t, filepath.Join(bins, "temporal-ui-server"), dir, ts.frontend, "http://"+intakeAddr+"/codec", issuer.URL())
 
-	cfgPath, cfg := writeConfig(t, dir, emus, creds, ui.url)
+	cfgPath, cfg := writeConfig(t, dir, emus, creds) // the UI origin comes by environment, as compose sets it
 	key, err := codec.GenerateKey("cluster1")
 	require.NoError(t, err)
 	env := composeEnv(t, root, map[string]string{
@@ -118,6 +118,7 @@ func TestClusterBurst(t *testing.T) {
 		"JML_SLACK_BOT_TOKEN":      creds.SlackBot,
 		"JML_SLACK_SIGNING_SECRET": creds.SlackSigning,
 		"JML_EVIDENCE_DIR":         cfg.Evidence.Dir,
+		"JML_INTAKE_UI_ORIGIN":     ui.url, // compose: the UI's own address
 	}, creds)
 
 	metricsAddr := map[string]string{}
@@ -218,12 +219,20 @@ func TestClusterBurst(t *testing.T) {
 	require.Equal(t, "okta", okta.name)
 	assert.LessOrEqual(t, okta.busiestUsers, oktaPerWindow, "the two workers together stay under Okta's users budget in every window")
 
-	// The metrics agree with what the test saw.
+	// The metrics agree with what the test saw. jml_leavers_in_flight is
+	// read from visibility at most every 5 s, so the final scrape waits for
+	// the workers' gauges to catch up with the completed burst.
 	final := map[string]string{}
 	for name, addr := range metricsAddr {
-		s, err := getMetrics(addr)
-		require.NoError(t, err, "scrape %s", name)
-		final[name] = s
+		require.Eventually(t, func() bool {
+			s, err := getMetrics(addr)
+			if err != nil {
+				return false
+			}
+			final[name] = s
+			v, ok := value(s, "jml_leavers_in_flight")
+			return name == "serve" || (ok && v == 0)
+		}, 30*time.Second, time.Second, "scrape %s", name)
 	}
 	checkMetrics(t, final, scrapes, statuses, results, emus)
 	logf("leavers: %d in %v with a worker killed; %d SLA breaches", leavers, took.Round(time.Second), breaches(results))
@@ -262,7 +271,7 @@ func breaches(results map[string]contractResult) int {
 // writeConfig is config/demo.yaml pointed at the emulators, with the
 // scaled per-worker Okta limit; everything deployment-specific comes from
 // the environment, as in compose.
-func writeConfig(t *testing.T, dir string, emus *emulators.Set, creds emulators.Credentials, uiOrigin string) (string, *config.Config) {
+func writeConfig(t *testing.T, dir string, emus *emulators.Set, creds emulators.Credentials) (string, *config.Config) {
 	root, err := devserver.RepoRoot()
 	require.NoError(t, err)
 	env := creds.Env()
