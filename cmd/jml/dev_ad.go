@@ -41,7 +41,7 @@ func startDevDC(ctx context.Context, cfg *config.Config, org demoorg.Org, emus *
 	samba.Configure(cfg, dc)
 	if on, err := stack.StartEntraConnect(cfg, emus.Graph, dc, 30*time.Second); err != nil {
 		dc.Stop()
-		return nil, fmt.Errorf("Entra Connect sync from the dev DC: %w", err)
+		return nil, fmt.Errorf("the Graph emulator's Entra Connect sync from the dev DC: %w", err)
 	} else if on {
 		fmt.Fprintln(stdout, "jml dev: the Graph emulator syncs users from the DC every 30 s (directories.entra.synced_from: ad)")
 	}
