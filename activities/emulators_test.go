@@ -376,7 +376,13 @@ func TestDirectoryLackingACapability(t *testing.T) {
 		}
 	}
 	final("scim admin role", r.run(contract.GrantAdminRole.Name, contract.AdminRoleInput{Directory: "zoom", AccountID: zoom.AccountID, EmployeeID: e.EmployeeID, Role: "owner"}, nil), domain.ErrBadInput)
-	final("scim sign-in log", r.run(contract.ExportIdentityLog.Name, contract.ExportLogInput{Directory: "zoom", Month: "2025-01"}, nil), domain.ErrBadInput)
+	// No sign-in log API: recorded as not collected, with the reason, not
+	// a failed export.
+	var lf contract.LogFile
+	r.must(contract.ExportIdentityLog.Name, contract.ExportLogInput{Directory: "zoom", Month: "2025-01"}, &lf)
+	if lf.NotCollected == "" || lf.File != "" {
+		t.Errorf("scim sign-in log: %+v, want not collected and no file", lf)
+	}
 
 	// The device gate skips Okta for the next directory that can tell, and
 	// fails closed when none can.
