@@ -58,6 +58,9 @@ func TestWebhookBatchAcceptedDurably(t *testing.T) {
 		require.NoError(t, err)
 		return r.GetCount()
 	}
+	// Visibility is eventually consistent: the count catches up with the
+	// start the answer waited for.
+	require.Eventually(t, func() bool { return count("WorkflowType = 'HRBatch'") >= 1 }, 30*time.Second, 200*time.Millisecond, "the batch's HRBatch is listed")
 	assert.EqualValues(t, 1, count("WorkflowType = 'HRBatch'"), "151 records: one chunk")
 	eventually(t, e, leaver.EmployeeID, "the termination in the batch is applied", func() (bool, string) {
 		u, _ := e.Emulators.Graph.UserByEmployeeID(leaver.EmployeeID)
@@ -80,5 +83,6 @@ func TestWebhookBatchAcceptedDurably(t *testing.T) {
 	again := sink.AcceptBatch(ctx, "replay-test", items, 4)
 	assert.Equal(t, []error{nil}, first)
 	assert.Equal(t, []error{nil}, again)
-	assert.EqualValues(t, 2, count("WorkflowType = 'HRBatch'"))
+	require.Eventually(t, func() bool { return count("WorkflowType = 'HRBatch'") >= 2 }, 30*time.Second, 200*time.Millisecond, "the replay-test batch is listed")
+	assert.EqualValues(t, 2, count("WorkflowType = 'HRBatch'"), "the same batch id accepted twice started one HRBatch")
 }
