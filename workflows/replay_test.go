@@ -103,20 +103,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	// The dev server directly (not testsuite/harness): this package's tests
-	// must not depend on the worker wiring.
-	bin := os.Getenv("JML_TEMPORAL_BIN")
-	if bin == "" {
-		bin = "../.bin/temporal" // make temporal
-	}
-	var args []string
-	for _, n := range slices.Sorted(maps.Keys(contract.SearchAttributes())) {
-		args = append(args, "--search-attribute", n+"="+contract.SearchAttributes()[n].String())
-	}
-	srv, err := sdktest.StartDevServer(ctx, sdktest.DevServerOptions{ExistingPath: bin, LogLevel: "error", ExtraArgs: args, EnableUI: false})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := recordingServer(ctx, t)
 	defer srv.Stop()
 	c := srv.Client()
 	const tq = "record-histories"
@@ -177,7 +164,7 @@ func TestRecordHistories(t *testing.T) {
 
 	// Joiner through signal-with-start.
 	join := rec(func(r *domain.HRRecord) { r.StartDate = time.Now().AddDate(0, 0, -1).Format(time.DateOnly) })
-	_, err = c.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord, contract.HRRecordInput{Record: join},
+	_, err := c.SignalWithStartWorkflow(ctx, id, contract.SignalHRRecord, contract.HRRecordInput{Record: join},
 		client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.EmployeeWorkflowName, contract.EmployeeInput{EmployeeID: "E0042", Policy: policy})
 	if err != nil {
 		t.Fatal(err)
@@ -456,4 +443,24 @@ func recordEvidence(ctx context.Context, t *testing.T, c client.Client, tq strin
 		t.Fatalf("KPI report: %+v (%v)", kpi, err)
 	}
 	save("kpireport-"+month, id)
+}
+
+// recordingServer starts a dev server for recording histories: the dev
+// server directly (not testsuite/harness), so this package's tests do not
+// depend on the worker wiring.
+func recordingServer(ctx context.Context, t *testing.T) *sdktest.DevServer {
+	t.Helper()
+	bin := os.Getenv("JML_TEMPORAL_BIN")
+	if bin == "" {
+		bin = "../.bin/temporal" // make temporal
+	}
+	var args []string
+	for _, n := range slices.Sorted(maps.Keys(contract.SearchAttributes())) {
+		args = append(args, "--search-attribute", n+"="+contract.SearchAttributes()[n].String())
+	}
+	srv, err := sdktest.StartDevServer(ctx, sdktest.DevServerOptions{ExistingPath: bin, LogLevel: "error", ExtraArgs: args, EnableUI: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

@@ -2,17 +2,14 @@ package workflows_test
 
 import (
 	"context"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
-	sdktest "go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/jml-dev/jml/contract"
@@ -39,18 +36,7 @@ func TestRecordHistoriesSynced(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	bin := os.Getenv("JML_TEMPORAL_BIN")
-	if bin == "" {
-		bin = "../.bin/temporal"
-	}
-	var args []string
-	for _, n := range slices.Sorted(maps.Keys(contract.SearchAttributes())) {
-		args = append(args, "--search-attribute", n+"="+contract.SearchAttributes()[n].String())
-	}
-	srv, err := sdktest.StartDevServer(ctx, sdktest.DevServerOptions{ExistingPath: bin, LogLevel: "error", ExtraArgs: args, EnableUI: false})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := recordingServer(ctx, t)
 	defer srv.Stop()
 	c := srv.Client()
 	const tq = "record-synced"
