@@ -70,6 +70,7 @@ type Config struct {
 	Dev         Dev         `yaml:"dev"`
 	Log         Log         `yaml:"log"`
 	Metrics     Metrics     `yaml:"metrics"`
+	Governance  Governance  `yaml:"governance"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }

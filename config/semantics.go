@@ -51,6 +51,7 @@ func (v *validator) semantics(c *Config) {
 		v.add(0, "directories.entra.default_usage_location", fmt.Sprintf("%q is not a two-letter country code (ISO 3166-1 alpha-2, e.g. US)", ul))
 	}
 	v.entraSync(c, enabled)
+	v.governance(c)
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
 	}
