@@ -1,0 +1,51 @@
+package contract
+
+// SnapshotAccess reads, from the directories themselves, the access each
+// employee in scope really holds, for an access review's snapshot. The
+// activity writes the whole snapshot to evidence (Reviews/<campaign>/
+// snapshot.json with its SHA-256) and returns it, so the campaign reviews
+// exactly what was recorded.
+var SnapshotAccess = Activity[SnapshotInput, SnapshotOutput]{Name: "SnapshotAccess", Options: EvidenceOptions}
+
+// SnapshotInput names the campaign and who is in scope.
+type SnapshotInput struct {
+	Campaign    string   `json:"campaign"`
+	EmployeeIDs []string `json:"employee_ids"`
+}
+
+// Entitlement kinds.
+const (
+	EntitlementGroup     = "group"
+	EntitlementLicense   = "license"
+	EntitlementAdminRole = "admin_role"
+	EntitlementApp       = "app" // a SCIM app account
+)
+
+// AccessItem is one entitlement one employee holds in one directory or app.
+type AccessItem struct {
+	// ID is stable within the campaign ("<directory>/<kind>/<name>"), the
+	// key a reviewer's decision refers to.
+	ID          string `json:"id"`
+	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for kind app
+	Kind        string `json:"kind"`
+	Entitlement string `json:"entitlement"` // group, licence, role or app name as the catalog names it
+	// Catalog is true when the role catalog grants it to this employee
+	// today; false is access outside the catalog.
+	Catalog bool `json:"catalog"`
+}
+
+// EmployeeAccess is one employee's snapshot.
+type EmployeeAccess struct {
+	EmployeeID string       `json:"employee_id"`
+	Items      []AccessItem `json:"items"`
+	// Unreadable names directories that could not be read (each with the
+	// error's class, never a body), so a gap is visible, not silent.
+	Unreadable []string `json:"unreadable,omitempty"`
+}
+
+// SnapshotOutput is the whole snapshot and where it was written.
+type SnapshotOutput struct {
+	Employees []EmployeeAccess `json:"employees"`
+	Path      string           `json:"path"`   // relative to the evidence folder
+	SHA256    string           `json:"sha256"` // of the file at Path
+}
