@@ -76,6 +76,9 @@ type Policy struct {
 	// Login allocates the work email of a joiner HR sends without one
 	// (hr.login); nil: an email is required.
 	Login *LoginPolicy `json:"login,omitempty"`
+	// ManualApps are the catalog apps whose owner adds and removes
+	// accounts by hand (contract/apptask.go).
+	ManualApps []ManualApp `json:"manual_apps,omitempty"`
 }
 
 // DefaultHistoryThreshold is the history length the Employee workflow
