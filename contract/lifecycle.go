@@ -226,7 +226,10 @@ type LifecycleResult struct {
 	// ManagerPending lists the directories where the manager had no account
 	// yet (joiner, rehire, mover); ManagerTried: the run tried to set it.
 	ManagerPending []string `json:"manager_pending,omitempty"`
-	ManagerTried   bool     `json:"manager_tried,omitempty"`
+	// AppTasks are the owner tasks of manual apps this run opened
+	// (contract/apptask.go); it never waits for them.
+	AppTasks     []ManualAppRef `json:"app_tasks,omitempty"`
+	ManagerTried bool           `json:"manager_tried,omitempty"`
 	// NoAccounts: no directory or app had an account for the person (a
 	// termination of someone who never joined): nothing to offboard, no SLA
 	// to breach.
