@@ -102,17 +102,18 @@ type AppTaskDoneResult struct {
 
 // AppTaskState is the task's state (the state query and the result).
 type AppTaskState struct {
-	TaskID     string         `json:"task_id"`
-	App        string         `json:"app"`
-	Action     string         `json:"action"`
-	Status     string         `json:"status"`
-	OpenedAt   time.Time      `json:"opened_at"`
-	DueAt      time.Time      `json:"due_at"`
-	RemindedAt time.Time      `json:"reminded_at,omitzero"`
-	BreachedAt time.Time      `json:"breached_at,omitzero"`
-	Confirmed  *AppTaskPress  `json:"confirmed,omitempty"`
-	Refusals   []AppTaskPress `json:"refusals,omitempty"`
-	Message    AppTaskMessage `json:"message"`
+	TaskID       string         `json:"task_id"`
+	App          string         `json:"app"`
+	Action       string         `json:"action"`
+	Status       string         `json:"status"`
+	OpenedAt     time.Time      `json:"opened_at"`
+	DueAt        time.Time      `json:"due_at"`
+	RemindedAt   time.Time      `json:"reminded_at,omitzero"`
+	BreachedAt   time.Time      `json:"breached_at,omitzero"`
+	Confirmed    *AppTaskPress  `json:"confirmed,omitempty"`
+	Refusals     []AppTaskPress `json:"refusals,omitempty"`
+	RefusedCount int            `json:"refused_count,omitempty"` // all refusals; the first 20 are kept
+	Message      AppTaskMessage `json:"message"`
 }
 
 // PostAppTaskInput posts the owner's DM, or with Outcome set rewrites it

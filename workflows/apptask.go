@@ -32,7 +32,7 @@ func AppTaskWorkflow(ctx workflow.Context, in contract.AppTaskInput) (contract.A
 		return t.st, err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateAppTaskDone, t.done,
-		workflow.UpdateHandlerOptions{Validator: func(p contract.AppTaskPress) error { return validPress(p) }}); err != nil {
+		workflow.UpdateHandlerOptions{Validator: func(p contract.AppTaskPress) error { return t.validPress(p) }}); err != nil {
 		return t.st, err
 	}
 
@@ -79,9 +79,16 @@ type appTask struct {
 	asked bool // the DM's Slack ids are known (or known missing)
 }
 
-func validPress(p contract.AppTaskPress) error {
+// Refusals are bounded as elevation's are (maxRefusalsKept, maxRefusals):
+// the first are kept (state and evidence) with who and why, all are
+// counted, and past the maximum the validator turns presses away (no
+// history) while the owner's still counts.
+func (t *appTask) validPress(p contract.AppTaskPress) error {
 	if p.Actor.EmployeeID == "" && p.Actor.SlackUserID == "" {
 		return errors.New("a confirmation names who presses (employee id or Slack user)")
+	}
+	if t.st.RefusedCount >= maxRefusals && t.refusal(p.Actor) != "" {
+		return errors.New("too many refused confirmations: only the owner or the fallback may confirm")
 	}
 	return nil
 }
@@ -98,8 +105,11 @@ func (t *appTask) done(ctx workflow.Context, p contract.AppTaskPress) (contract.
 	}
 	if reason := t.refusal(p.Actor); reason != "" {
 		p.Reason = reason
-		t.st.Refusals = append(t.st.Refusals, p)
-		t.log(ctx, "refused", p.Actor.Who(), reason)
+		t.st.RefusedCount++
+		if len(t.st.Refusals) < maxRefusalsKept {
+			t.st.Refusals = append(t.st.Refusals, p)
+			t.log(ctx, "refused", p.Actor.Who(), reason)
+		}
 		return contract.AppTaskDoneResult{Result: "refused", Reason: reason, By: p.Actor.Who(), At: p.At}, nil
 	}
 	t.st.Confirmed, t.st.Status = &p, contract.AppTaskConfirmed
