@@ -16,6 +16,31 @@ import (
 // runs of a configuration without manual apps keep their history.
 const changeManualApps = "manual-app-tasks"
 
+// appTasksOn is the version check. Asked only where a run has manual apps
+// to look at, so the runs of a configuration without them keep their
+// history.
+func appTasksOn(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changeManualApps, workflow.DefaultVersion, 1) >= 1
+}
+
+// leaverManualApps are the manual apps a leaver holds: what the catalog
+// granted through jml, and what the catalog grants their HR attributes (a
+// person jml never onboarded has no grant record, and nobody can read a
+// manual app to find out).
+func (l *lifecycle) leaverManualApps(ctx workflow.Context, in contract.LeaverInput) []contract.ManualApp {
+	if len(in.Policy.ManualApps) == 0 || !appTasksOn(ctx) {
+		return nil
+	}
+	names := slices.Clone(in.Granted.Apps)
+	plan, err := contract.PlanAccess.Execute(ctx, summary("plan", "manual apps", "catalog"), contract.PlanAccessInput{Attributes: domain.AttributesOf(in.Record)})
+	if err == nil {
+		names = append(names, plan.Entitlements.Apps...)
+	} else {
+		workflow.GetLogger(ctx).Warn("catalog not evaluated for manual apps", "employee_id", l.employeeID, "error", err.Error())
+	}
+	return manualAppsAmong(in.Policy, names)
+}
+
 // manualAppsAmong is the policy's manual apps among names, in policy order.
 func manualAppsAmong(p contract.Policy, names []string) []contract.ManualApp {
 	var out []contract.ManualApp
@@ -43,7 +68,7 @@ func manualAppChanges(p contract.Policy, changes []domain.Change) (create, remov
 // only for each to start, never for the owner. A task that cannot start
 // is named in the result with its error, and alerted.
 func (l *lifecycle) openAppTasks(ctx workflow.Context, action string, apps []contract.ManualApp, rec domain.HRRecord) []contract.ManualAppRef {
-	if len(apps) == 0 || workflow.GetVersion(ctx, changeManualApps, workflow.DefaultVersion, 1) < 1 {
+	if len(apps) == 0 || !appTasksOn(ctx) {
 		return nil
 	}
 	parent := workflow.GetInfo(ctx).WorkflowExecution.ID

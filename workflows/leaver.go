@@ -68,7 +68,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 
 	// Manual apps: their owners are asked first, so the human's clock
 	// starts at once; the lanes never wait on them (apptask_open.go).
-	res.AppTasks = l.openAppTasks(ctx, contract.AppTaskRemove, manualAppsAmong(in.Policy, in.Granted.Apps), in.Record)
+	res.AppTasks = l.openAppTasks(ctx, contract.AppTaskRemove, l.leaverManualApps(ctx, in), in.Record)
 
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
