@@ -1,5 +1,7 @@
 package contract
 
+import "time"
+
 // SnapshotAccess reads, from the directories themselves, the access each
 // employee in scope really holds, for an access review's snapshot. The
 // activity writes the whole snapshot to evidence (Reviews/<campaign>/
@@ -32,6 +34,12 @@ type AccessItem struct {
 	// Catalog is true when the role catalog grants it to this employee
 	// today; false is access outside the catalog.
 	Catalog bool `json:"catalog"`
+	// Eligible is set on an admin role the catalog lets this employee
+	// request through JIT: held standing, it is still outside the catalog.
+	Eligible bool `json:"eligible,omitempty"`
+	// ExpiresAt is when a time-bound grant ends (an active JIT elevation,
+	// Entra PIM); zero for access held without end.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // EmployeeAccess is one employee's snapshot.
