@@ -69,7 +69,8 @@ func CheckCampaignID(campaign string) error {
 }
 
 // SnapshotAccess reads, for every employee in scope, what they hold in
-// every configured directory (groups, licences, admin roles) and SCIM app
+// every configured directory (groups, licences, admin roles, apps assigned
+// in its single sign-on) and SCIM app
 // (an active account), marks each item as granted by the role catalog
 // evaluated on the HR record jml holds for them or not, and writes the
 // whole snapshot to Reviews/<campaign>/snapshot.json with its SHA-256. A
@@ -252,6 +253,17 @@ func (a *Activities) readDirectory(ctx context.Context, d directory.Directory, n
 		}
 		for _, l := range lic {
 			items = append(items, m.item(name, contract.EntitlementLicense, l))
+		}
+	}
+	if ar, ok := d.(directory.UserAppReader); ok {
+		// Apps assigned in the directory's own SSO: catalog-granted when
+		// the catalog gives the employee an app of that name.
+		apps, err := ar.ListUserApps(ctx, acct.ID)
+		if err != nil {
+			gaps = append(gaps, unreadable(name, "apps", err))
+		}
+		for _, app := range apps {
+			items = append(items, m.item(name, contract.EntitlementApp, app))
 		}
 	}
 	if rm, ok := d.(directory.AdminRoleManager); ok {

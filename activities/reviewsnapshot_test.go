@@ -37,7 +37,7 @@ func accountID(t *testing.T, d directory.Directory, employeeID string) string {
 
 // TestSnapshotAccessFindsAccessOutsideTheCatalog seeds access the catalog
 // does not grant straight into the emulators (a Graph group, an Entra
-// licence, an Okta admin role, a SCIM app account) and checks the snapshot
+// licence, an Okta admin role and app, a SCIM app account) and checks the snapshot
 // reads it back from the directories marked catalog: false, beside the
 // catalog's own access marked true, and writes the file it hashed.
 func TestSnapshotAccessFindsAccessOutsideTheCatalog(t *testing.T) {
@@ -61,6 +61,8 @@ func TestSnapshotAccessFindsAccessOutsideTheCatalog(t *testing.T) {
 	if _, _, err := okta.(directory.AdminRoleManager).GrantAdminRole(ctx, accountID(t, okta, eng.EmployeeID), "Super Administrator", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+	r.set.Okta.AssignApp(accountID(t, okta, eng.EmployeeID), "AWS Console")
+	r.set.Okta.AssignApp(accountID(t, okta, eng.EmployeeID), "github") // the catalog's app, through Okta SSO
 	r.must(contract.ProvisionApp.Name, contract.AppInput{App: "salesforce", Person: domain.PersonFrom(eng.Record)}, nil)
 
 	var out contract.SnapshotOutput

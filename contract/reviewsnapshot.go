@@ -28,7 +28,7 @@ type AccessItem struct {
 	// ID is stable within the campaign ("<directory>/<kind>/<name>"), the
 	// key a reviewer's decision refers to.
 	ID          string `json:"id"`
-	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for kind app
+	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for a SCIM app account (an app assigned in a directory's SSO names the directory)
 	Kind        string `json:"kind"`
 	Entitlement string `json:"entitlement"` // group, licence, role or app name as the catalog names it
 	// Catalog is true when the role catalog grants it to this employee
