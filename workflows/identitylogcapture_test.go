@@ -61,7 +61,7 @@ func TestDailyCaptureRunsEveryDirectoryAndFailsAfterTheOthers(t *testing.T) {
 	assert.Len(t, s.captures, 3)
 	assert.Nil(t, s.sealed, "the daily capture seals nothing")
 
-	env, s = evidenceEnv(t, contract.IdentityLogCaptureWorkflowID)
+	env, _ = evidenceEnv(t, contract.IdentityLogCaptureWorkflowID)
 	env.ExecuteWorkflow(contract.IdentityLogCaptureWorkflowName, contract.EvidenceInput{Directories: threeDirs})
 	require.NoError(t, env.GetWorkflowError())
 	var res contract.IdentityLogCaptureResult
