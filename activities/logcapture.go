@@ -209,7 +209,7 @@ func (a *Activities) CaptureIdentityLog(ctx context.Context, in contract.Capture
 	// sealed again with what arrived, so its manifest matches its file.
 	for _, mo := range out.Months {
 		if files[mo].sealed && files[mo].appended > 0 {
-			if err := a.resealLogMonth(ctx, mo, in.Directory); err != nil {
+			if err := a.resealLogMonth(ctx, mo, in.Directory, until); err != nil {
 				return out, err
 			}
 		}

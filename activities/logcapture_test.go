@@ -183,3 +183,33 @@ func TestFirstCaptureBackFillsToTheHorizon(t *testing.T) {
 	require.Len(t, sealed.Files[0].Missing, 1)
 	assert.True(t, sealed.Files[0].Missing[0].From.Equal(from) && sealed.Files[0].Missing[0].To.Equal(horizon), "%+v", sealed.Files[0].Missing)
 }
+
+// A month sealed while its directory was down is sealed again when a later
+// capture brings its events: the manifest drops the error, counts them,
+// and the files still verify.
+func TestCaptureIntoASealedMonthSealsItAgain(t *testing.T) {
+	r := newRig(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	month := now.Format(contract.MonthLayout)
+	from, to, _ := contract.MonthRange(month)
+	var sealed contract.IdentityLogResult
+	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{Month: month, From: from, To: to, GeneratedAt: now,
+		Captures: []contract.CaptureOutcome{{Directory: config.Entra, Error: "graph: 503"}}}, &sealed)
+	require.Len(t, sealed.Files, 1)
+	assert.Zero(t, sealed.Files[0].Events)
+
+	var res contract.CaptureResult
+	r.must(contract.CaptureIdentityLog.Name, contract.CaptureInput{Directory: config.Entra, RetentionDays: 30, Until: now.Add(time.Second)}, &res)
+	require.Positive(t, res.Appended)
+	var m activities.LogManifest
+	b, err := os.ReadFile(sealed.Manifest)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &m))
+	require.NotNil(t, m.ResealedAt)
+	assert.Empty(t, m.Files[0].Error)
+	assert.Equal(t, len(fileIDs(t, filepath.Join(filepath.Dir(sealed.Manifest), "entra.jsonl"))), m.Files[0].Events)
+	assert.Positive(t, m.Files[0].Events)
+	rep, err := manifest.Verify(r.acts.EvidenceDir, month)
+	require.NoError(t, err)
+	assert.Zero(t, rep.Problems(), "%+v", rep.Results)
+}

@@ -43,7 +43,11 @@ func (a *Activities) sealLogMonth(in contract.SealLogInput, resealed *time.Time)
 	m := LogManifest{Month: in.Month, From: in.From.UTC(), To: in.To.UTC(), WorkflowID: in.WorkflowID, RunID: in.RunID,
 		GeneratedAt: in.GeneratedAt.UTC(), Complete: true, HashAlgo: "SHA-256",
 		EvidenceManifest: manifest.ManifestsDir + "/" + in.Month + ".json", ResealedAt: resealed}
-	end := earlier(in.To, in.GeneratedAt).UTC() // a month sealed before it ends: up to now
+	end := in.GeneratedAt
+	if !in.CapturedUntil.IsZero() {
+		end = in.CapturedUntil
+	}
+	end = earlier(in.To, end).UTC() // a month sealed before it ends: up to the catch-up
 	for _, c := range in.Captures {
 		lf := contract.LogFile{Directory: c.Directory}
 		if c.NotCollected != "" {
@@ -100,7 +104,7 @@ func (a *Activities) sealLogMonth(in contract.SealLogInput, resealed *time.Time)
 // resealLogMonth seals an already sealed month again after a capture
 // appended to it, keeping its run and clearing the captured directory's
 // error (its events arrived).
-func (a *Activities) resealLogMonth(_ context.Context, month, dir string) error {
+func (a *Activities) resealLogMonth(_ context.Context, month, dir string, until time.Time) error {
 	folder, err := a.logFolder(month)
 	if err != nil {
 		return err
@@ -113,7 +117,7 @@ func (a *Activities) resealLogMonth(_ context.Context, month, dir string) error 
 	if err := json.Unmarshal(b, &m); err != nil {
 		return badInput(filepath.Join(folder, ManifestFile) + " is not valid JSON")
 	}
-	in := contract.SealLogInput{Month: month, From: m.From, To: m.To, WorkflowID: m.WorkflowID, RunID: m.RunID, GeneratedAt: m.GeneratedAt}
+	in := contract.SealLogInput{Month: month, From: m.From, To: m.To, WorkflowID: m.WorkflowID, RunID: m.RunID, GeneratedAt: m.GeneratedAt, CapturedUntil: until}
 	for _, f := range m.Files {
 		c := contract.CaptureOutcome{Directory: f.Directory, Error: f.Error}
 		if f.NotCollected != "" {

@@ -60,6 +60,9 @@ type SealLogInput struct {
 	WorkflowID  string    `json:"workflow_id"`
 	RunID       string    `json:"run_id"`
 	GeneratedAt time.Time `json:"generated_at"`
+	// CapturedUntil is where this run's catch-up stopped: the month is
+	// judged up to it (zero: GeneratedAt).
+	CapturedUntil time.Time `json:"captured_until,omitempty"`
 	// Captures are this run's catch-up results, one per directory; Error
 	// set when it failed.
 	Captures []CaptureOutcome `json:"captures"`

@@ -68,11 +68,12 @@ func captureAll(ctx workflow.Context, in contract.EvidenceInput, until time.Time
 // directory whose catch-up failed is recorded and fails the run.
 func sealMonth(ctx workflow.Context, in contract.EvidenceInput, month string) (contract.IdentityLogResult, error) {
 	from, to, _ := contract.MonthRange(month)
-	_, outcomes := captureAll(ctx, in, workflow.Now(ctx).UTC())
+	until := workflow.Now(ctx).UTC()
+	_, outcomes := captureAll(ctx, in, until)
 	info := workflow.GetInfo(ctx)
 	res, err := contract.SealIdentityLogMonth.Execute(ctx, summary("seal identity logs", month, "evidence"), contract.SealLogInput{
 		Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), Captures: outcomes,
+		GeneratedAt: workflow.Now(ctx).UTC(), CapturedUntil: until, Captures: outcomes,
 	})
 	if err != nil {
 		return res, err
