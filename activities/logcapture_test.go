@@ -213,3 +213,70 @@ func TestCaptureIntoASealedMonthSealsItAgain(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, rep.Problems(), "%+v", rep.Results)
 }
+
+// fileTimes reads a month file's event times.
+func fileTimes(t *testing.T, path string) []time.Time {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var out []time.Time
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var ev struct {
+			Time time.Time `json:"time"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &ev))
+		out = append(out, ev.Time)
+	}
+	return out
+}
+
+// The Okta and Google emulators hold their logs for their horizon only: a
+// capture told the directory keeps longer than it does (a wrong
+// evidence.log_retention_days) asks from further back and gets nothing
+// older than the horizon.
+func TestEmulatorsReturnNothingPastTheirHorizon(t *testing.T) {
+	r := newRig(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	r.set.Okta.SetLogRetention(25 * time.Minute)
+	var old, kept int
+	for _, ev := range r.set.Okta.SystemLog() {
+		if ev.Published.Before(now.Add(-26 * time.Minute)) {
+			old++
+		} else if ev.Published.After(now.Add(-24 * time.Minute)) {
+			kept++
+		}
+	}
+	require.Positive(t, old, "the demo's Okta sign-ins span the last 40 minutes")
+	var res contract.CaptureResult
+	r.must(contract.CaptureIdentityLog.Name, contract.CaptureInput{Directory: config.Okta, RetentionDays: 1, Until: now.Add(time.Minute)}, &res)
+	var times []time.Time
+	for _, mo := range res.Months {
+		folder, _ := activities.IdentityLogFolder(r.acts.EvidenceDir, mo)
+		times = append(times, fileTimes(t, filepath.Join(folder, "okta.jsonl"))...)
+	}
+	assert.GreaterOrEqual(t, len(times), kept)
+	for _, at := range times {
+		assert.False(t, at.Before(now.Add(-26*time.Minute)), "an Okta event of %s is past the 25-minute horizon", at)
+	}
+
+	emp := r.org.Employees[1]
+	r.set.Google.SetLogRetention(180 * 24 * time.Hour)
+	gone, held := now.Add(-200*24*time.Hour), now.Add(-100*24*time.Hour)
+	require.True(t, r.set.Google.AddLoginEvent(emp.Email, "login_success", gone))
+	require.True(t, r.set.Google.AddLoginEvent(emp.Email, "login_success", held))
+	r.must(contract.CaptureIdentityLog.Name, contract.CaptureInput{Directory: config.Google, RetentionDays: 210, Until: now}, &res)
+	times = nil
+	for _, mo := range res.Months {
+		folder, _ := activities.IdentityLogFolder(r.acts.EvidenceDir, mo)
+		times = append(times, fileTimes(t, filepath.Join(folder, "google.jsonl"))...)
+	}
+	var sawHeld bool
+	for _, at := range times {
+		assert.False(t, at.Before(now.Add(-180*24*time.Hour)), "a Google event of %s is past the 180-day horizon", at)
+		sawHeld = sawHeld || at.Equal(held)
+	}
+	assert.True(t, sawHeld, "the event 100 days old is still held")
+}
