@@ -1,6 +1,8 @@
 package manifest_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -135,4 +137,27 @@ func TestSealRefusesPathsOutsideTheFolder(t *testing.T) {
 	}
 	assert.ErrorContains(t, manifest.SealFor(root, "2026-13x", "a"), "YYYY-MM")
 	assert.Error(t, manifest.SealFor(root, "2026-11", "nothing-here.csv"))
+}
+
+// A month exported before Manifests/ existed is verified by its identity-log
+// manifest alone; one sealed into Manifests/ whose manifest is gone shows.
+func TestIdentityLogMonthsBeforeManifests(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "IdentityLogs/2026/09/entra.jsonl", "{\"id\":\"1\"}\n")
+	b, err := os.ReadFile(filepath.Join(root, "IdentityLogs/2026/09/entra.jsonl"))
+	require.NoError(t, err)
+	write(t, root, "IdentityLogs/2026/09/manifest.json", `{"month":"2026-09","files":[{"directory":"entra","file":"entra.jsonl","sha256":"`+sha(b)+`"}]}`)
+	got := verdicts(t, root, "2026-09")
+	assert.Equal(t, map[string]string{"IdentityLogs/2026/09/entra.jsonl": "ok"}, got)
+
+	write(t, root, "IdentityLogs/2026/10/entra.jsonl", "")
+	write(t, root, "IdentityLogs/2026/10/manifest.json", `{"month":"2026-10","evidence_manifest":"Manifests/2026-10.json","files":[{"directory":"entra","file":"entra.jsonl","sha256":"`+sha(nil)+`"}]}`)
+	got = verdicts(t, root, "2026-10")
+	assert.Equal(t, "missing", got["Manifests/2026-10.json"])
+	assert.Equal(t, "ok", got["IdentityLogs/2026/10/entra.jsonl"])
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

@@ -77,9 +77,17 @@ func Verify(root, month string) (Report, error) {
 	sel := all
 	if month != "" {
 		sel = nil
-		if slices.Contains(all, month) {
+		if len(month) != 7 {
+			return rep, fmt.Errorf("month %q: want YYYY-MM", month)
+		}
+		_, lerr := os.Stat(filepath.Join(root, "IdentityLogs", month[:4], month[5:], "manifest.json"))
+		switch {
+		case slices.Contains(all, month):
 			sel = []string{month}
-		} else {
+		case lerr == nil:
+			// exported before Manifests/ existed: its identity-log manifest
+			// is checked below (and names Manifests/ when it was sealed there)
+		default:
 			put(ManifestsDir+"/"+month+".json", Missing, "no manifest for this month")
 		}
 	}
