@@ -193,6 +193,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	if err := writeAtomic(htmlPath, h.Bytes()); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
+	if err := a.SealFiles(f.Month, jsonPath, htmlPath); err != nil {
+		return contract.KPIReportResult{}, temporalError(err)
+	}
 	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Msg("KPI report written")
 	return contract.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}, nil
 }

@@ -230,6 +230,11 @@ type ElevationRole struct {
 // Evidence is where evidence files go.
 type Evidence struct {
 	Dir string `yaml:"dir"`
+	// CaptureSchedule is the daily identity-log capture's cron, in UTC
+	// (default DefaultCaptureSchedule); LogRetentionDays overrides a
+	// directory's retention (config/evidence.go).
+	CaptureSchedule  string         `yaml:"capture_schedule"`
+	LogRetentionDays map[string]int `yaml:"log_retention_days"`
 }
 
 // Dev configures `jml dev`.

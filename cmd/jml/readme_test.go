@@ -75,6 +75,13 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 		case strings.Contains(block, "jml elevate"):
 			ran["elevate"] = true
 			assert.Regexp(t, `(?m)^elevation/[0-9a-f-]{36}$`, got)
+		case strings.Contains(block, "jml evidence verify"):
+			ran["verify"] = true
+			require.True(t, ran["report"], "README runs jml report before jml evidence verify: there is nothing sealed before")
+			assert.Regexp(t, `(?m)^ok +Manifests/\d{4}-\d{2}\.json$`, got)
+			assert.Regexp(t, `(?m)^ok +IdentityLogs/\d{4}/\d{2}/manifest\.json$`, got)
+			assert.Regexp(t, `(?m)^ok +Reports/KPI-\d{4}-\d{2}\.json$`, got)
+			assert.Contains(t, got, " 0 tampered, 0 missing")
 		case strings.Contains(block, "jml report"):
 			ran["report"] = true
 			manifests := regexp.MustCompile(`(?m)^\s*(\S+manifest\.json)$`).FindAllStringSubmatch(got, -1)
@@ -88,7 +95,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Contains(t, got, "KPI report")
 		}
 	}
-	for _, want := range []string{"webhook", "import", "profile", "elevate", "report"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }

@@ -153,6 +153,7 @@ type Emulator struct {
 
 	mu       sync.RWMutex
 	offset   time.Duration // test clock skew added to the wall clock
+	logKeep  time.Duration // SetLogRetention: older sign-ins and audits are not returned
 	domain   string
 	users    map[string]*User // by id
 	byUPN    map[string]string

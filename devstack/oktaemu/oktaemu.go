@@ -55,6 +55,8 @@ const (
 type Emulator struct {
 	*emulator.Server
 	cfg Config
+	// logKeep (SetLogRetention): older log events are not returned.
+	logKeep time.Duration
 
 	mu      sync.RWMutex
 	seq     int
