@@ -177,11 +177,14 @@ func (a *Activities) SealEvidenceMonth(ctx context.Context, in contract.MonthInp
 	if err != nil {
 		return out, badInput(err.Error())
 	}
-	if _, err := os.Stat(filepath.Join(a.EvidenceDir, OffboardingLogPath)); err == nil {
-		if err := manifest.SealFor(a.EvidenceDir, in.Month, OffboardingLogPath, manifest.AppendOnly()); err != nil {
-			return out, temporalError(err)
+	// The append-only logs: the sealed part must not change, new lines may follow.
+	for _, log := range []string{OffboardingLogPath, contract.AppTasksLogPath} {
+		if _, err := os.Stat(filepath.Join(a.EvidenceDir, log)); err == nil {
+			if err := manifest.SealFor(a.EvidenceDir, in.Month, log, manifest.AppendOnly()); err != nil {
+				return out, temporalError(err)
+			}
+			out.Sealed = append(out.Sealed, filepath.ToSlash(log))
 		}
-		out.Sealed = append(out.Sealed, filepath.ToSlash(OffboardingLogPath))
 	}
 	sealed, err := manifest.Sealed(a.EvidenceDir)
 	if err != nil {
