@@ -101,7 +101,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	org := demoorg.New(cfg.Dev.Employees, cfg.Dev.Joiners)
 	emus, err := emulators.Start(emulators.Options{Org: org, Creds: creds,
 		SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity", SlashCommandURL: "http://" + intakeAddr + "/slack/commands",
-		BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr"})
+		BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr", SweepAccounts: demoorg.SweepAccounts()})
 	if err != nil {
 		return err
 	}

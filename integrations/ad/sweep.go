@@ -16,7 +16,7 @@ func (c *Client) AdminHolders(ctx context.Context) ([]directory.AdminHolder, err
 	out := make([]directory.AdminHolder, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, directory.AdminHolder{Role: m.Group, PrincipalID: m.Account, Kind: directory.PrincipalUser,
-			Login: m.Account, EmployeeID: m.EmployeeID, Enabled: m.Enabled, Permanent: true})
+			Login: m.Account, EmployeeID: m.EmployeeID, Enabled: m.Enabled, Permanent: true, BreakGlass: m.BreakGlass})
 	}
 	return out, nil
 }

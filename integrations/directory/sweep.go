@@ -32,6 +32,9 @@ type AdminHolder struct {
 	// carries its end in Until.
 	Permanent bool
 	Until     time.Time
+	// BreakGlass: declared so in the directory's own configuration
+	// (directories.ad.break_glass).
+	BreakGlass bool
 }
 
 // AdminHolderLister lists every holder of an admin role in the directory.
