@@ -51,4 +51,10 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
+
+	contract.Register(r, contract.ListHRPopulation, a.ListHRPopulation)
+	contract.Register(r, contract.SweepInventory, a.SweepInventory)
+	contract.Register(r, contract.DisableOrphanAccount, a.DisableOrphanAccount)
+	contract.Register(r, contract.DeleteAccount, a.DeleteAccount)
+	contract.Register(r, contract.WriteSweepEvidence, a.WriteSweepEvidence)
 }
