@@ -237,3 +237,36 @@ type HRPopulation struct {
 	Status map[string]string `json:"status"`
 	Source string            `json:"source"`
 }
+
+// ComputeSweepKPI counts the sweep's KPI from its inventory: distinct
+// principals per directory, so one account holding three roles counts once.
+func ComputeSweepKPI(inv SweepInventoryOutput) SweepKPI {
+	var k SweepKPI
+	all, outside, bg := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, h := range inv.Holders {
+		p := h.Directory + "/" + h.PrincipalID
+		all[p] = true
+		switch h.Class {
+		case SweepStanding, SweepUnknown:
+			outside[p] = true
+		case SweepBreakGlass:
+			bg[p] = true
+		}
+		if h.Directory == "entra" && h.Role == "Global Administrator" {
+			k.GlobalAdmins++
+		}
+	}
+	k.Population, k.StandingOutsideJIT, k.BreakGlass, k.Orphans = len(all), len(outside), len(bg), len(inv.Orphans)
+	k.GlobalAdminsOK = k.GlobalAdmins >= 2 && k.GlobalAdmins <= 8
+	return k
+}
+
+// UpdateAcknowledge is the update security sends to own an unknown
+// holder's escalation.
+const UpdateAcknowledge = "acknowledge"
+
+// Acknowledgement is the acknowledge update's payload.
+type Acknowledgement struct {
+	By   Actor  `json:"by"`
+	Note string `json:"note,omitempty"`
+}

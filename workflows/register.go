@@ -27,6 +27,10 @@ func Register(r worker.WorkflowRegistry) {
 		contract.GuardWorkflowName:             TerminationGuardWorkflow,
 		contract.HRBatchWorkflowName:           HRBatchWorkflow,
 		contract.HRImportWorkflowName:          HRImportWorkflow,
+		contract.PrivilegeSweepWorkflowName:    PrivilegeSweepWorkflow,
+		contract.StandingAdminWorkflowName:     StandingAdminWorkflow,
+		contract.UnknownAdminWorkflowName:      UnknownAdminWorkflow,
+		contract.OrphanAccountWorkflowName:     OrphanAccountWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}
