@@ -21,11 +21,9 @@ func OrphanAccountWorkflow(ctx workflow.Context, in contract.OrphanInput) (contr
 	o := in.Orphan
 	out := contract.SweepOutcome{Key: o.Key, Kind: "orphan"}
 	var keep *contract.KeepDecision
-	var kept []contract.KeepDecision
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateKeep,
 		func(ctx workflow.Context, k contract.KeepDecision) (string, error) {
 			keep = &k
-			kept = append(kept, k)
 			return "kept until " + k.Expires.UTC().Format(contract.DateLayout), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, k contract.KeepDecision) error {

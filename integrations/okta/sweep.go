@@ -125,4 +125,3 @@ func (c *Client) DeleteUser(ctx context.Context, id string) (domain.Outcome, err
 	}
 	return domain.Removed, nil
 }
-
