@@ -48,6 +48,7 @@ var commands = map[string]command{
 	"worker":  {"run the Temporal worker (every jml workflow and activity)", runWorker},
 	"bench":   {"measure leaver latency end to end on this machine (dev server, worker, emulators); `jml bench chaos` kills the worker under injected faults and checks the end state; `jml bench intake` times a 1,000-record webhook batch and a 500-row import", runBench},
 	"report":  {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
+	"sweep":   {"run the privilege sweep now: admin holders and orphan accounts in every directory; prints the KPI", runSweep},
 	"serve":   {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
 }
 
