@@ -149,6 +149,7 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			if pk, ok := privilegedKPI(f); ok {
 				r.KPIs = append(r.KPIs, pk)
 			}
+			r.KPIs = append(r.KPIs, sweepKPIs(f)...)
 		}
 	}
 	return r
@@ -167,6 +168,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if _, _, err := contract.MonthRange(f.Month); err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	if f.Sweep == nil {
+		f.Sweep = a.latestSweep(f.Month)
 	}
 	r := BuildKPIReport(f)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)

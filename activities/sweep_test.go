@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,4 +189,28 @@ func TestWriteSweepEvidenceWithItsHash(t *testing.T) {
 	err = r.run(contract.WriteSweepEvidence.Name, contract.SweepFacts{Date: "yesterday", RunID: "r"}, &ev)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `date "yesterday"`)
+}
+
+func TestTheKPIReportShowsTheMonthsLatestSweep(t *testing.T) {
+	r := newSweepRig(t)
+	for i, f := range []contract.SweepFacts{
+		{Date: "2026-12-01", RunID: "a", KPI: contract.SweepKPI{StandingOutsideJIT: 9, Population: 20, GlobalAdmins: 3, GlobalAdminsOK: true}},
+		{Date: "2026-12-02", RunID: "b", KPI: contract.SweepKPI{StandingOutsideJIT: 4, Population: 18, GlobalAdmins: 9}},
+	} {
+		f.GeneratedAt = time.Date(2026, 12, 1+i, 3, 0, 0, 0, time.UTC)
+		r.must(contract.WriteSweepEvidence.Name, f, nil)
+	}
+	var res contract.KPIReportResult
+	r.must(contract.WriteKPIReport.Name, contract.KPIFacts{Month: "2026-12"}, &res)
+	b, err := os.ReadFile(res.JSON)
+	require.NoError(t, err)
+	var rep activities.KPIReport
+	require.NoError(t, json.Unmarshal(b, &rep))
+	got := map[string]activities.KPI{}
+	for _, k := range rep.KPIs {
+		got[k.ID] = k
+	}
+	assert.Equal(t, 4, got[activities.KPISweepStanding].Numerator, "the latest sweep of the month")
+	assert.Equal(t, 18, got[activities.KPISweepStanding].Denominator, "its population is stated")
+	assert.Contains(t, got[activities.KPISweepGlobalAdmin].Value, "not met")
 }

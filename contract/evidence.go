@@ -205,6 +205,9 @@ type KPIFacts struct {
 	// Privileged is the directories' privileged groups (AD); nil in
 	// reports written before it was read.
 	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
+	// Sweep is the month's latest privilege sweep (tenant-wide admins);
+	// nil when none ran.
+	Sweep *SweepSummary `json:"sweep,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

@@ -270,3 +270,10 @@ type Acknowledgement struct {
 	By   Actor  `json:"by"`
 	Note string `json:"note,omitempty"`
 }
+
+// SweepSummary is the month's latest sweep as the KPI report shows it.
+type SweepSummary struct {
+	Date string   `json:"date"`
+	Path string   `json:"path"` // its evidence file, relative to the evidence folder
+	KPI  SweepKPI `json:"kpi"`
+}
