@@ -57,4 +57,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.DisableOrphanAccount, a.DisableOrphanAccount)
 	contract.Register(r, contract.DeleteAccount, a.DeleteAccount)
 	contract.Register(r, contract.WriteSweepEvidence, a.WriteSweepEvidence)
+
+	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

@@ -245,7 +245,7 @@ func (a *Activities) classify(ctx context.Context, in contract.SweepInventoryInp
 		sh.Class = contract.SweepJIT
 	default:
 		sh.Class = contract.SweepStanding
-		for _, name := range sortedKeys(in.ElevationRoles) {
+		for _, name := range sortedRoleNames(in.ElevationRoles) {
 			if r := in.ElevationRoles[name]; r.Directory == dir && roleMatches(r.Role, h.Role) {
 				sh.Elevation = name
 				break
@@ -260,7 +260,7 @@ func (a *Activities) classify(ctx context.Context, in contract.SweepInventoryInp
 	return sh
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func sortedRoleNames(m map[string]contract.ElevationRoleRef) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)
