@@ -173,4 +173,3 @@ func eventuallyTrue(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("%s: not reached within 60s", what)
 }
-
