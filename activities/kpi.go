@@ -152,6 +152,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			r.KPIs = append(r.KPIs, sweepKPIs(f)...)
 		}
 	}
+	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
+		r.KPIs = append(r.KPIs, k)
+	}
 	return r
 }
 
@@ -171,6 +174,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if f.Sweep == nil {
 		f.Sweep = a.latestSweep(f.Month)
+	}
+	if f.Apps == nil {
+		f.Apps = a.AppModes // the catalog as this worker is configured
 	}
 	r := BuildKPIReport(f)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)

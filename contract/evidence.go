@@ -208,6 +208,9 @@ type KPIFacts struct {
 	// Sweep is the month's latest privilege sweep (tenant-wide admins);
 	// nil when none ran.
 	Sweep *SweepSummary `json:"sweep,omitempty"`
+	// Apps is the catalog's apps by provisioning mode (the app coverage
+	// KPI); nil in reports written before it was read.
+	Apps []AppModeEntry `json:"apps,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

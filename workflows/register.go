@@ -31,6 +31,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.StandingAdminWorkflowName:     StandingAdminWorkflow,
 		contract.UnknownAdminWorkflowName:      UnknownAdminWorkflow,
 		contract.OrphanAccountWorkflowName:     OrphanAccountWorkflow,
+		contract.AppTaskWorkflowName:           AppTaskWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}
