@@ -149,6 +149,7 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			if pk, ok := privilegedKPI(f); ok {
 				r.KPIs = append(r.KPIs, pk)
 			}
+			r.KPIs = append(r.KPIs, sweepKPIs(f)...)
 		}
 	}
 	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
@@ -170,6 +171,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if _, _, err := contract.MonthRange(f.Month); err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	if f.Sweep == nil {
+		f.Sweep = a.latestSweep(f.Month)
 	}
 	if f.Apps == nil {
 		f.Apps = a.AppModes // the catalog as this worker is configured

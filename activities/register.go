@@ -57,5 +57,11 @@ func (a *Activities) Register(r contract.Registry) {
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
 
+	contract.Register(r, contract.ListHRPopulation, a.ListHRPopulation)
+	contract.Register(r, contract.SweepInventory, a.SweepInventory)
+	contract.Register(r, contract.DisableOrphanAccount, a.DisableOrphanAccount)
+	contract.Register(r, contract.DeleteAccount, a.DeleteAccount)
+	contract.Register(r, contract.WriteSweepEvidence, a.WriteSweepEvidence)
+
 	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

@@ -72,6 +72,7 @@ type Config struct {
 	Log         Log         `yaml:"log"`
 	Metrics     Metrics     `yaml:"metrics"`
 	Governance  Governance  `yaml:"governance"`
+	Sweep       Sweep       `yaml:"sweep"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }

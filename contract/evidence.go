@@ -212,6 +212,9 @@ type KPIFacts struct {
 	// Privileged is the directories' privileged groups (AD); nil in
 	// reports written before it was read.
 	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
+	// Sweep is the month's latest privilege sweep (tenant-wide admins);
+	// nil when none ran.
+	Sweep *SweepSummary `json:"sweep,omitempty"`
 	// Apps is the catalog's apps by provisioning mode (the app coverage
 	// KPI); nil in reports written before it was read.
 	Apps []AppModeEntry `json:"apps,omitempty"`

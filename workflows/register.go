@@ -29,6 +29,10 @@ func Register(r worker.WorkflowRegistry) {
 		contract.HRBatchWorkflowName:            HRBatchWorkflow,
 		contract.HRImportWorkflowName:           HRImportWorkflow,
 		contract.AppTaskWorkflowName:            AppTaskWorkflow,
+		contract.PrivilegeSweepWorkflowName:     PrivilegeSweepWorkflow,
+		contract.StandingAdminWorkflowName:      StandingAdminWorkflow,
+		contract.UnknownAdminWorkflowName:       UnknownAdminWorkflow,
+		contract.OrphanAccountWorkflowName:      OrphanAccountWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

@@ -50,6 +50,7 @@ var commands = map[string]command{
 	"evidence": {"verify the evidence folder: re-hash every file against its monthly manifest (ok, tampered, missing); exit 1 on a problem", runEvidence},
 	"report":   {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
 	"serve":    {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
+	"sweep":    {"run the privilege sweep now: admin holders and orphan accounts in every directory; prints the KPI", runSweep},
 }
 
 func main() {

@@ -82,6 +82,18 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Regexp(t, `(?m)^ok +IdentityLogs/\d{4}/\d{2}/manifest\.json$`, got)
 			assert.Regexp(t, `(?m)^ok +Reports/KPI-\d{4}-\d{2}\.json$`, got)
 			assert.Contains(t, got, " 0 tampered, 0 missing")
+		case strings.Contains(block, "jml sweep"):
+			ran["sweep"] = true
+			assert.Contains(t, got, "standing admins outside JIT and break-glass:")
+			assert.Regexp(t, `Entra Global Administrators: 3 \(target 2-8: met\)`, got, "two break-glass and the seeded legacy admin")
+			files := regexp.MustCompile(`(?m)^\s*(\S+Sweeps/\S+\.json)$`).FindAllStringSubmatch(got, -1)
+			require.NotEmpty(t, files, got)
+			f := files[0][1]
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(dir, f)
+			}
+			_, err := os.Stat(f)
+			assert.NoError(t, err, "the printed sweep evidence exists")
 		case strings.Contains(block, "jml report"):
 			ran["report"] = true
 			manifests := regexp.MustCompile(`(?m)^\s*(\S+manifest\.json)$`).FindAllStringSubmatch(got, -1)
@@ -95,7 +107,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Contains(t, got, "KPI report")
 		}
 	}
-	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }

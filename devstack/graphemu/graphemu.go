@@ -168,6 +168,8 @@ type Emulator struct {
 	devIDs   []string
 	signIns  []SignIn
 	audits   []Audit
+	sps      map[string]*ServicePrincipal // service principals (sweep.go)
+	spIDs    []string
 	sync     *syncer // Entra Connect's loop, when StartSync ran
 }
 
