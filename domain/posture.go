@@ -74,7 +74,9 @@ func (p AuthPolicy) Covers(s PolicySubject) bool {
 }
 
 // AllClients reports whether the policy targets every client app.
-func (p AuthPolicy) AllClients() bool { return len(p.ClientApps) == 0 || slices.Contains(p.ClientApps, "all") }
+func (p AuthPolicy) AllClients() bool {
+	return len(p.ClientApps) == 0 || slices.Contains(p.ClientApps, "all")
+}
 
 // live is enforced now (not disabled, not report-only).
 func (p AuthPolicy) live() bool { return p.Enabled && !p.ReportOnly }

@@ -105,7 +105,9 @@ func (c *Client) PolicySubject(ctx context.Context, id string) (domain.PolicySub
 	b := c.graph.Users().ByUserId(id).TransitiveMemberOf()
 	err := each(
 		func() (models.DirectoryObjectCollectionResponseable, error) { return b.Get(ctx, nil) },
-		func(l string) (models.DirectoryObjectCollectionResponseable, error) { return b.WithUrl(l).Get(ctx, nil) },
+		func(l string) (models.DirectoryObjectCollectionResponseable, error) {
+			return b.WithUrl(l).Get(ctx, nil)
+		},
 		func(o models.DirectoryObjectable) error {
 			switch v := o.(type) {
 			case models.Groupable:
