@@ -122,6 +122,11 @@ type SignIn struct {
 	Failure     string
 	DeviceID    string
 	Compliant   bool
+	// ClientApp is clientAppUsed (empty: Browser); legacy protocols are
+	// IMAP4, POP3, Authenticated SMTP, Exchange ActiveSync, Other clients.
+	ClientApp string
+	// MFA: the sign-in satisfied MFA (authenticationRequirement).
+	MFA bool
 }
 
 // Audit is one directoryAudit entry.
@@ -168,6 +173,10 @@ type Emulator struct {
 	signIns  []SignIn
 	audits   []Audit
 	sync     *syncer // Entra Connect's loop, when StartSync ran
+	// posture (conditionalaccess.go): CA policies in Graph's shape, in
+	// creation order, and authentication methods set through SetAuthMethods.
+	caPolicies []map[string]any
+	methods    map[string][]string
 }
 
 // New returns an emulator with no users; call Seed, then Start.
