@@ -71,6 +71,7 @@ type Config struct {
 	Log         Log         `yaml:"log"`
 	Metrics     Metrics     `yaml:"metrics"`
 	Governance  Governance  `yaml:"governance"`
+	Posture     Posture     `yaml:"posture"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }

@@ -70,6 +70,9 @@ type EvidenceInput struct {
 	// ElevationRoles maps elevation.roles[].name to its directory and role,
 	// so an admin role held through an active elevation is not "standing".
 	ElevationRoles map[string]ElevationRoleRef `json:"elevation_roles,omitempty"`
+	// Posture (KPI only): the baseline and service accounts for the MFA
+	// lines (contract/posture.go); nil in runs started before it existed.
+	Posture *PostureInput `json:"posture,omitempty"`
 }
 
 // ---- identity-log export ----
@@ -205,6 +208,9 @@ type KPIFacts struct {
 	// Privileged is the directories' privileged groups (AD); nil in
 	// reports written before it was read.
 	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
+	// MFA is registered / enforced / used MFA, blind spots and the
+	// baseline (activities/kpi_mfa.go); nil in reports written before.
+	MFA *MFAPosture `json:"mfa,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.
