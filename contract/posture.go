@@ -205,22 +205,22 @@ func MergeMFA(a, b MFAPosture) MFAPosture {
 // PostureAlertText is the security channel's drift message.
 func PostureAlertText(date string, rs []PolicySnapshotResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, ":rotating_light: Sign-in policy drift on %s\n", date)
+	b.WriteString(fmt.Sprintf(":rotating_light: Sign-in policy drift on %s\n", date))
 	for _, r := range rs {
 		if len(r.Changes) == 0 && !r.PreviousTampered {
 			continue
 		}
-		fmt.Fprintf(&b, "*%s* (%d changes since %s):\n", r.Directory, len(r.Changes), r.Previous)
+		b.WriteString(fmt.Sprintf("*%s* (%d changes since %s):\n", r.Directory, len(r.Changes), r.Previous))
 		cs := r.Changes
 		if len(cs) > 40 {
 			cs = cs[:40]
 		}
 		b.WriteString(domain.DiffText(cs))
 		if n := len(r.Changes) - len(cs); n > 0 {
-			fmt.Fprintf(&b, "… and %d more in %s\n", n, r.File)
+			b.WriteString(fmt.Sprintf("… and %d more in %s\n", n, r.File))
 		}
 		if r.PreviousTampered {
-			fmt.Fprintf(&b, "The previous snapshot %s no longer matches its SHA-256.\n", r.Previous)
+			b.WriteString(fmt.Sprintf("The previous snapshot %s no longer matches its SHA-256.\n", r.Previous))
 		}
 	}
 	b.WriteString("Evidence: " + strings.Join(slices.DeleteFunc(files(rs), func(s string) bool { return s == "" }), ", "))
