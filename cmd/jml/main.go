@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"dev":     {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
 	"worker":  {"run the Temporal worker (every jml workflow and activity)", runWorker},
 	"bench":   {"measure leaver latency end to end on this machine (dev server, worker, emulators); `jml bench chaos` kills the worker under injected faults and checks the end state; `jml bench intake` times a 1,000-record webhook batch and a 500-row import", runBench},
+	"posture": {"snapshot every directory's sign-in policies now, diff against the last snapshot, alert Slack on drift", runPosture},
 	"report":  {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
 	"serve":   {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
 }
