@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/jml-dev/jml/activities"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/graphemu"
+	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/posture"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
@@ -73,4 +75,64 @@ func TestPolicyDriftAlertsSlack(t *testing.T) {
 	} {
 		assert.True(t, strings.Contains(text, want), "alert lacks %q:\n%s", want, text)
 	}
+}
+
+// TestKPIReportMFAPosture: the month's KPI report, from the demo tenant,
+// keeps registered (strong vs weak), enforced and used MFA apart, names
+// the seeded legacy-protocol sign-ins and writes the action plan.
+func TestKPIReportMFAPosture(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	month := time.Now().UTC().Format(contract.MonthLayout)
+	var ids []string
+	strong := 0
+	for _, emp := range e.Org.Employees {
+		ids = append(ids, emp.EmployeeID)
+		if emp.MFA {
+			strong++
+		}
+	}
+	res, err := evidence.RunNow(ctx, e.Client, e.Config, month, evidence.KindAll, ids)
+	require.NoError(t, err)
+	var rep activities.KPIReport
+	b, err := os.ReadFile(res.KPI.JSON)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	m := rep.Facts.MFA
+	require.NotNil(t, m)
+	assert.Equal(t, len(ids), m.Employees)
+	for _, d := range m.Directories {
+		switch d.Directory {
+		case "entra", "okta":
+			assert.Equal(t, strong, d.Strong, d.Directory)
+			assert.Equal(t, len(ids)-strong, d.WeakOnly, "%s: the demo's employees without MFA have SMS only", d.Directory)
+			assert.Equal(t, len(ids), d.Enforced, d.Directory)
+			assert.False(t, d.LogMissing, d.Directory)
+			assert.Positive(t, d.Used, d.Directory)
+		case "google":
+			assert.Less(t, d.Enforced, d.Enabled, "every ninth demo user has no 2SV enforced")
+		}
+	}
+	assert.Positive(t, m.LegacyTotal)
+	results := map[string]string{}
+	for _, c := range m.Controls {
+		results[c.ControlID] = c.Result
+	}
+	assert.Equal(t, "Pass", results["MS.AAD.3.2"])
+	assert.Equal(t, "Pass", results["MS.AAD.1.1"])
+	assert.Equal(t, "Fail", results["GWS.2SV.1"])
+	assert.Equal(t, "Fail", results["MS.AAD.3.5"], "SMS-only accounts")
+	_, err = os.Stat(filepath.Join(e.Config.Evidence.Dir, m.ActionPlan))
+	require.NoError(t, err)
+	ids2 := map[string]bool{}
+	for _, k := range rep.KPIs {
+		ids2[k.ID] = true
+	}
+	for _, id := range []string{activities.KPIMFARegistered, activities.KPIMFAEnforced, activities.KPIMFAUsed, activities.KPIMFABlindSpots, activities.KPIMFABaseline} {
+		assert.True(t, ids2[id], id)
+	}
+	h, err := os.ReadFile(res.KPI.HTML)
+	require.NoError(t, err)
+	assert.Contains(t, string(h), "IMAP4", "the HTML names the legacy sign-ins")
 }
