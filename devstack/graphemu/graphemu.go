@@ -333,6 +333,10 @@ func (a graphAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		emulator.WriteJSON(w, http.StatusOK, map[string]any{"now": a.e.Now()})
 		return
 	}
+	if id, ok := strings.CutPrefix(r.URL.Path, emulator.AdminPrefix+"conditionalAccess/policies/"); ok && r.Method == http.MethodPatch {
+		a.e.serveAdminCA(w, r, id) // conditionalaccess.go: a policy changed without a token (jml dev)
+		return
+	}
 	if r.URL.Path == emulator.AdminPrefix+"sync" && r.Method == http.MethodPost {
 		a.e.serveSyncNow(w, r)
 		return
