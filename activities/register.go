@@ -55,4 +55,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.WriteActionPlan, a.WriteActionPlan)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
+
+	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

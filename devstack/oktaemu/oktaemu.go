@@ -66,6 +66,10 @@ type Emulator struct {
 	everyID string // the BUILT_IN Everyone group
 	// policies (policies.go): sign-on and authentication policies with rules.
 	policies []*policy
+	// appLinks are the apps assigned to each user (by user id), appIDs
+	// the app instances by lower-case label (apps.go).
+	appLinks map[string][]appLink
+	appIDs   map[string]string
 
 	reqSeq atomic.Uint64
 }
