@@ -101,7 +101,7 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 		Meaning:   "Active HR employees with an enabled account in every enabled directory.",
 		Numerator: as.EnabledInAll, Denominator: as.Employees}
 	mfa := KPI{ID: KPIMFA, Title: "MFA coverage",
-		Meaning:   "Active employees with an MFA method enrolled in every directory where their account is enabled.",
+		Meaning:   "Active employees with a strong MFA method enrolled in every directory where their account is enabled (SMS, voice and email do not count).",
 		Numerator: as.MFAInAll, Denominator: as.Employees}
 	for _, d := range as.Directories {
 		prov.Details = append(prov.Details, fmt.Sprintf("%s: %s enabled", d.Directory, ratio(d.Enabled, as.Employees)))
@@ -145,6 +145,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 		k := byID[id]
 		k.Controls = ControlMapping[id]
 		r.KPIs = append(r.KPIs, k)
+		if id == KPIMFA {
+			r.KPIs = append(r.KPIs, mfaKPIs(f)...)
+		}
 		if id == KPIStandingAdmins {
 			if pk, ok := privilegedKPI(f); ok {
 				r.KPIs = append(r.KPIs, pk)

@@ -54,6 +54,10 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.SummariseOffboarding, a.SummariseOffboarding)
 	contract.Register(r, contract.ReadPrivilegedGroups, a.ReadPrivilegedGroups)
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
+	contract.Register(r, contract.SnapshotPolicies, a.SnapshotPolicies)
+	contract.Register(r, contract.ReadPosture, a.ReadPosture)
+	contract.Register(r, contract.AssessMFA, a.AssessMFA)
+	contract.Register(r, contract.WriteActionPlan, a.WriteActionPlan)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
 

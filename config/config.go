@@ -73,6 +73,7 @@ type Config struct {
 	Metrics     Metrics     `yaml:"metrics"`
 	Governance  Governance  `yaml:"governance"`
 	Sweep       Sweep       `yaml:"sweep"`
+	Posture     Posture     `yaml:"posture"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }

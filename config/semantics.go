@@ -54,6 +54,7 @@ func (v *validator) semantics(c *Config) {
 	v.governance(c)
 	v.evidenceChecks(c)
 	v.sweep(c)
+	v.posture(c)
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
 	}

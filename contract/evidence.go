@@ -74,6 +74,9 @@ type EvidenceInput struct {
 	// audit logs (evidence.log_retention_days and its defaults): the
 	// capture's horizon.
 	LogRetentionDays map[string]int `json:"log_retention_days,omitempty"`
+	// Posture (KPI only): the baseline and service accounts for the MFA
+	// lines (contract/posture.go); nil in runs started before it existed.
+	Posture *PostureInput `json:"posture,omitempty"`
 }
 
 // ---- identity-log export ----
@@ -218,6 +221,9 @@ type KPIFacts struct {
 	// Apps is the catalog's apps by provisioning mode (the app coverage
 	// KPI); nil in reports written before it was read.
 	Apps []AppModeEntry `json:"apps,omitempty"`
+	// MFA is registered / enforced / used MFA, blind spots and the
+	// baseline (activities/kpi_mfa.go); nil in reports written before.
+	MFA *MFAPosture `json:"mfa,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

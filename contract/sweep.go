@@ -17,7 +17,8 @@ const (
 	OrphanAccountWorkflowName  = "SweepOrphanAccount"
 )
 
-// DateLayout is how a sweep's date is written: "2026-12-02".
+// DateLayout is how a day is written in ids and paths: "2026-12-02"
+// (a sweep's date, a posture snapshot's day).
 const DateLayout = "2006-01-02"
 
 // PrivilegeSweepWorkflowID is "sweep/2026-12-02".

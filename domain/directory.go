@@ -82,8 +82,11 @@ func (d Device) Compliant() bool { return d.Compliance == "compliant" || d.Compl
 
 // MFA is a user's multi-factor enrolment.
 type MFA struct {
-	Enrolled bool
-	Methods  []string
+	Enrolled bool     // a strong method is registered
+	Methods  []string // the strong methods
+	// Weak are registered methods that do not count (SMS, voice, email:
+	// ScubaGear MS.AAD.3.5); a user with only these is registered-weak.
+	Weak []string
 }
 
 // AuditEvent is one sign-in or audit record exported as evidence.

@@ -63,9 +63,15 @@ func KPIReportWorkflow(ctx workflow.Context, in contract.EvidenceInput) (contrac
 		}
 		priv = &p
 	}
+	var mfa *contract.MFAPosture
+	if workflow.GetVersion(ctx, changeKPIMFAPosture, workflow.DefaultVersion, 1) >= 1 && in.Posture != nil {
+		if mfa, err = assessMFA(ctx, month, *in.Posture, pop.EmployeeIDs); err != nil {
+			return contract.KPIReportResult{}, err
+		}
+	}
 	info := workflow.GetInfo(ctx)
 	facts := contract.KPIFacts{Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), PopulationSource: pop.Source, Assessment: total, Offboarding: offb, IdentityLogs: logs, Privileged: priv}
+		GeneratedAt: workflow.Now(ctx).UTC(), PopulationSource: pop.Source, Assessment: total, Offboarding: offb, IdentityLogs: logs, Privileged: priv, MFA: mfa}
 	res, err := contract.WriteKPIReport.Execute(ctx, summary("write KPI report", month, "evidence"), facts)
 	if err != nil {
 		return contract.KPIReportResult{}, err

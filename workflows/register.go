@@ -33,6 +33,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.StandingAdminWorkflowName:      StandingAdminWorkflow,
 		contract.UnknownAdminWorkflowName:       UnknownAdminWorkflow,
 		contract.OrphanAccountWorkflowName:      OrphanAccountWorkflow,
+		contract.PostureSnapshotWorkflowName:    PostureSnapshotWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

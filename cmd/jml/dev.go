@@ -21,6 +21,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
+	"github.com/jml-dev/jml/devstack/graphemu"
 	"github.com/jml-dev/jml/devstack/stack"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/elevation"
@@ -28,6 +29,7 @@ import (
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/starters/intake"
+	"github.com/jml-dev/jml/starters/posture"
 	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
@@ -159,6 +161,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := sweep.EnsureSchedule(ctx, c, cfg); err != nil {
 		return err
 	}
+	if _, err := posture.EnsureSchedule(ctx, c, cfg); err != nil {
+		return fmt.Errorf("posture schedule: %w", err)
+	}
 	marker, err := writeDevStack(*stateDir, devStack{TemporalAddress: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
 		Intake: intakeAddr, KeysFile: keysFile, PID: os.Getpid()})
 	if err != nil {
@@ -258,7 +263,10 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n")
 	fmt.Fprintf(w, "  jml's commands (import, elevate, report) find this stack's key in its state folder.\n")
 	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  %sbin/jml report --config %s --month %s\n", env, cfg.Source, contract.PreviousMonth(time.Now()))
-	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
+	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
+	fmt.Fprintf(w, "  Sign-in policies (snapshot daily) now:  %sbin/jml posture --config %s\n", env, cfg.Source)
+	fmt.Fprintf(w, "    change one, then run it again (drift alert in %s):\n    curl -X PATCH -d '{\"state\":\"disabled\"}' %s\n\n",
+		cfg.Slack.SecurityChannel, emus.Graph.URL()+"/__admin/conditionalAccess/policies/"+graphemu.CAPolicyRequireMFA)
 }
 
 // demoElevation sends one elevation request at start, so a visitor can

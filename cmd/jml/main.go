@@ -51,6 +51,7 @@ var commands = map[string]command{
 	"report":   {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
 	"serve":    {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
 	"sweep":    {"run the privilege sweep now: admin holders and orphan accounts in every directory; prints the KPI", runSweep},
+	"posture":  {"snapshot every directory's sign-in policies now, diff against the last snapshot, alert Slack on drift", runPosture},
 }
 
 func main() {

@@ -94,6 +94,10 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			}
 			_, err := os.Stat(f)
 			assert.NoError(t, err, "the printed sweep evidence exists")
+		case strings.Contains(block, "jml posture"):
+			ran["posture"] = true
+			assert.Contains(t, got, "policy snapshot")
+			assert.Regexp(t, `(?m)^  entra: 3 policies, \d+ changes  \S+policies-entra\.json$`, got)
 		case strings.Contains(block, "jml report"):
 			ran["report"] = true
 			manifests := regexp.MustCompile(`(?m)^\s*(\S+manifest\.json)$`).FindAllStringSubmatch(got, -1)
@@ -107,7 +111,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Contains(t, got, "KPI report")
 		}
 	}
-	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep", "posture"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/hrimport"
+	"github.com/jml-dev/jml/starters/posture"
 	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 )
@@ -51,6 +52,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	s.log.Info().Strs("schedules", ids).Msg("HR import schedules ensured")
 	if _, err := sweep.EnsureSchedule(ctx, s.client, s.cfg); err != nil {
 		return err
+	}
+	if id, err := posture.EnsureSchedule(ctx, s.client, s.cfg); err != nil {
+		return fmt.Errorf("posture schedule: %w", err)
+	} else if id != "" {
+		s.log.Info().Str("schedule", id).Msg("posture schedule ensured")
 	}
 	w := workers.New(s.client, s.cfg, deps, s.log)
 	// One budget per tenant or app, whatever the number of workers.

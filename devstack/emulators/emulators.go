@@ -109,6 +109,10 @@ func Start(o Options) (*Set, error) {
 	s.Okta.SeedSweep(o.SweepAccounts)
 	s.SCIM.SeedSweep(o.SweepAccounts)
 	s.BambooHR.Seed(o.Org)
+	// The sign-in posture: policies, weak methods, MFA and legacy sign-ins.
+	s.Graph.SeedPosture(o.Org)
+	s.Okta.SeedPosture(o.Org)
+	s.Google.SeedPosture(o.Org)
 	for name, start := range s.starters() {
 		if err := start("127.0.0.1:0"); err != nil {
 			s.Close()

@@ -42,7 +42,8 @@ func signInView(s *SignIn) any {
 	return map[string]any{
 		"id": s.ID, "createdDateTime": ts(s.Time), "userDisplayName": s.DisplayName, "userPrincipalName": s.UPN,
 		"userId": s.UserID, "appId": "00000002-0000-0ff1-ce00-000000000000", "appDisplayName": s.App,
-		"ipAddress": s.IP, "clientAppUsed": "Browser", "correlationId": uuid.NewSHA1(uuid.NameSpaceOID, []byte(s.ID)).String(),
+		"ipAddress": s.IP, "clientAppUsed": clientApp(s), "correlationId": uuid.NewSHA1(uuid.NameSpaceOID, []byte(s.ID)).String(),
+		"authenticationRequirement": authRequirement(s), "appliedConditionalAccessPolicies": appliedCA(s),
 		"conditionalAccessStatus": "success", "isInteractive": true, "riskDetail": "none",
 		"riskLevelAggregated": "none", "riskLevelDuringSignIn": "none", "riskState": "none",
 		"riskEventTypes_v2": []string{}, "resourceDisplayName": "Office 365 Exchange Online",

@@ -24,7 +24,11 @@ func (e *Emulator) authMethods(w http.ResponseWriter, r *http.Request, id string
 		"password":        nil,
 		"createdDateTime": ts(u.CreatedDateTime),
 	}}
-	if u.MFA {
+	if kinds, ok := e.methods[u.ID]; ok { // set by SetAuthMethods or SeedPosture
+		for _, k := range kinds {
+			items = append(items, methodJSON(u, k))
+		}
+	} else if u.MFA {
 		items = append(items, map[string]any{
 			"@odata.type":     "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
 			"id":              uuid.NewSHA1(uuid.NameSpaceOID, []byte("mfa:"+u.ID)).String(),

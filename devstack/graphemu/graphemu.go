@@ -122,6 +122,11 @@ type SignIn struct {
 	Failure     string
 	DeviceID    string
 	Compliant   bool
+	// ClientApp is clientAppUsed (empty: Browser); legacy protocols are
+	// IMAP4, POP3, Authenticated SMTP, Exchange ActiveSync, Other clients.
+	ClientApp string
+	// MFA: the sign-in satisfied MFA (authenticationRequirement).
+	MFA bool
 }
 
 // Audit is one directoryAudit entry.
@@ -171,6 +176,10 @@ type Emulator struct {
 	sps      map[string]*ServicePrincipal // service principals (sweep.go)
 	spIDs    []string
 	sync     *syncer // Entra Connect's loop, when StartSync ran
+	// posture (conditionalaccess.go): CA policies in Graph's shape, in
+	// creation order, and authentication methods set through SetAuthMethods.
+	caPolicies []map[string]any
+	methods    map[string][]string
 }
 
 // New returns an emulator with no users; call Seed, then Start.
@@ -325,6 +334,10 @@ func (a graphAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		a.e.Advance(d)
 		emulator.WriteJSON(w, http.StatusOK, map[string]any{"now": a.e.Now()})
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, emulator.AdminPrefix+"conditionalAccess/policies/"); ok && r.Method == http.MethodPatch {
+		a.e.serveAdminCA(w, r, id) // conditionalaccess.go: a policy changed without a token (jml dev)
 		return
 	}
 	if r.URL.Path == emulator.AdminPrefix+"sync" && r.Method == http.MethodPost {

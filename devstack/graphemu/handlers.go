@@ -29,6 +29,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		err = e.routeRoles(w, r, m, seg[2:])
 	case seg[0] == "deviceManagement" && len(seg) >= 2 && seg[1] == "managedDevices":
 		err = e.routeDevices(w, r, m, seg[2:])
+	case seg[0] == "identity" && len(seg) >= 3 && seg[1] == "conditionalAccess" && seg[2] == "policies":
+		err = e.routeCAPolicies(w, r, m, seg[3:])
 	case seg[0] == "auditLogs" && len(seg) == 2 && m == http.MethodGet && seg[1] == "signIns":
 		err = e.listSignIns(w, r)
 	case seg[0] == "auditLogs" && len(seg) == 2 && m == http.MethodGet && seg[1] == "directoryAudits":
@@ -67,7 +69,7 @@ func (e *Emulator) routeUsers(w http.ResponseWriter, r *http.Request, m string, 
 		return e.revokeSessions(w, r, id)
 	case len(seg) == 2 && seg[1] == "assignLicense" && m == http.MethodPost:
 		return e.assignLicense(w, r, id)
-	case len(seg) == 2 && seg[1] == "memberOf" && m == http.MethodGet:
+	case len(seg) == 2 && (seg[1] == "memberOf" || seg[1] == "transitiveMemberOf") && m == http.MethodGet:
 		return e.memberOf(w, r, id)
 	case len(seg) == 2 && seg[1] == "manager" && m == http.MethodGet:
 		return e.getManager(w, r, id)

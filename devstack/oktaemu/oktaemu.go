@@ -66,6 +66,8 @@ type Emulator struct {
 	events  []*LogEvent       // in published order
 	domain  string
 	everyID string // the BUILT_IN Everyone group
+	// policies (policies.go): sign-on and authentication policies with rules.
+	policies []*policy
 	// appLinks are the apps assigned to each user (by user id), appIDs
 	// the app instances by lower-case label (apps.go).
 	appLinks map[string][]appLink
@@ -253,6 +255,8 @@ func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
 		e.routeUsers(w, r, seg[1:])
 	case "groups":
 		e.routeGroups(w, r, seg[1:])
+	case "policies":
+		e.routePolicies(w, r, seg[1:])
 	case "logs":
 		if len(seg) == 1 && r.Method == http.MethodGet {
 			e.listLogs(w, r)

@@ -2,6 +2,7 @@ package entra
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jml-dev/jml/domain"
@@ -37,7 +38,8 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 		func(s models.SignInable) error {
 			ev := domain.AuditEvent{ID: str(s.GetId()), Actor: str(s.GetUserPrincipalName()), Action: "sign-in",
 				App: str(s.GetAppDisplayName()), IP: str(s.GetIpAddress()), Result: "success",
-				Raw: map[string]any{"userId": str(s.GetUserId())}}
+				Raw: map[string]any{"userId": str(s.GetUserId()), "clientAppUsed": str(s.GetClientAppUsed()),
+					"authenticationRequirement": authRequirement(s)}}
 			if t := s.GetCreatedDateTime(); t != nil {
 				ev.Time = t.UTC()
 			}
@@ -93,4 +95,31 @@ func (c *Client) SignInEvents(ctx context.Context, from, to time.Time, fn func(d
 		return c.fail(op, err)
 	}
 	return nil
+}
+
+// authRequirement is the sign-in's authenticationRequirement (beta, kept
+// by the SDK as additional data), else multiFactorAuthentication when a
+// Conditional Access policy enforced MFA and it succeeded (v1.0).
+func authRequirement(s models.SignInable) string {
+	switch v := s.GetAdditionalData()["authenticationRequirement"].(type) {
+	case *string:
+		if v != nil && *v != "" {
+			return *v
+		}
+	case string:
+		if v != "" {
+			return v
+		}
+	}
+	for _, p := range s.GetAppliedConditionalAccessPolicies() {
+		if r := p.GetResult(); r == nil || r.String() != "success" {
+			continue
+		}
+		for _, g := range p.GetEnforcedGrantControls() {
+			if strings.EqualFold(g, "mfa") {
+				return "multiFactorAuthentication"
+			}
+		}
+	}
+	return "singleFactorAuthentication"
 }

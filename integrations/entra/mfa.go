@@ -10,14 +10,16 @@ import (
 
 // ---- MFA ----
 
-// weakMethods do not count as a second factor.
-var weakMethods = map[string]bool{
+// notMFA are not a second factor at all.
+var notMFA = map[string]bool{
 	"#microsoft.graph.passwordAuthenticationMethod":            true,
-	"#microsoft.graph.emailAuthenticationMethod":               true,
 	"#microsoft.graph.temporaryAccessPassAuthenticationMethod": true,
 }
 
-// MFAStatus reports the user's registered strong authentication methods.
+// MFAStatus reports the user's registered strong authentication methods
+// (FIDO2, Authenticator, software OATH, Windows Hello, certificates) and,
+// apart, the weak ones: phone (SMS or voice) and email, which CISA's
+// MS.AAD.3.5 says shall not count.
 func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	b := c.graph.Users().ByUserId(id).Authentication().Methods()
 	out := domain.MFA{Methods: []string{}}
@@ -28,7 +30,18 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 		},
 		func(m models.AuthenticationMethodable) error {
 			t := str(m.GetOdataType())
-			if weakMethods[t] {
+			switch {
+			case notMFA[t]:
+				return nil
+			case t == "#microsoft.graph.emailAuthenticationMethod":
+				out.Weak = append(out.Weak, "email")
+				return nil
+			case t == "#microsoft.graph.phoneAuthenticationMethod":
+				kind := "voice" // alternateMobile and office phones only call
+				if p, ok := m.(models.PhoneAuthenticationMethodable); ok && p.GetPhoneType() != nil && p.GetPhoneType().String() == "mobile" {
+					kind = "sms"
+				}
+				out.Weak = append(out.Weak, kind)
 				return nil
 			}
 			out.Methods = append(out.Methods, strings.TrimSuffix(strings.TrimPrefix(t, "#microsoft.graph."), "AuthenticationMethod"))

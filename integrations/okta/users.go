@@ -321,7 +321,8 @@ func (c *Client) RevokeSessions(ctx context.Context, id string) (domain.Outcome,
 	return domain.Revoked, nil
 }
 
-// MFAStatus: enrolled when any factor is ACTIVE; Methods are their types.
+// MFAStatus: enrolled when a strong factor is ACTIVE; Methods are their
+// types, Weak the active SMS, voice call, email and question factors.
 func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	const op = "mfa_status"
 	ctx, ci := withCall(ctx)
@@ -332,7 +333,11 @@ func (c *Client) MFAStatus(ctx context.Context, id string) (domain.MFA, error) {
 	out := domain.MFA{}
 	for _, f := range fs {
 		uf, ok := f.(*okta.UserFactor)
-		if ok && uf.Status == "ACTIVE" {
+		switch {
+		case !ok || uf.Status != "ACTIVE":
+		case domain.IsWeakMFAMethod(uf.FactorType):
+			out.Weak = append(out.Weak, uf.FactorType) // sms, call, email, question
+		default:
 			out.Methods = append(out.Methods, uf.FactorType)
 		}
 	}

@@ -57,6 +57,8 @@ func Input(cfg *config.Config) contract.EvidenceInput {
 	for _, r := range cfg.Elevation.Roles {
 		in.ElevationRoles[r.Name] = contract.ElevationRoleRef{Directory: r.Directory, Role: r.Role}
 	}
+	p := cfg.PostureInput() // the KPI report's MFA posture (config/posture.go)
+	in.Posture = &p
 	return in
 }
 
