@@ -27,6 +27,10 @@ var capabilities = []struct {
 	{"DeviceManager", is[directory.DeviceManager]},
 	{"MFAReader", is[directory.MFAReader]},
 	{"SignInLogReader", is[directory.SignInLogReader]},
+	// fewer calls a leaver (fewer_calls.go)
+	{"OffboardVerifier", is[directory.OffboardVerifier]},
+	{"ListedGroupRemover", is[directory.ListedGroupRemover]},
+	{"FoundDisabler", is[directory.FoundDisabler]},
 }
 
 func is[T any](d directory.Directory) bool { _, ok := d.(T); return ok }
@@ -42,12 +46,12 @@ func TestCapabilities(t *testing.T) {
 		dir  directory.Directory
 		want []string
 	}{
-		{(*entra.Client)(nil), all},
+		{(*entra.Client)(nil), append(all, "OffboardVerifier")},
 		{(*okta.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "MFAReader", "SignInLogReader"}},
+			"AdminRoleManager", "MFAReader", "SignInLogReader", "OffboardVerifier", "ListedGroupRemover"}},
 		{(*google.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader"}},
-		{(*scim.Client)(nil), []string{"GroupManager"}},
+			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader", "OffboardVerifier"}},
+		{(*scim.Client)(nil), []string{"GroupManager", "FoundDisabler"}},
 	} {
 		var got []string
 		for _, c := range capabilities {
@@ -59,7 +63,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("%T has %v, want %v", tc.dir, got, tc.want)
 		}
 	}
-	if len(capabilities) != len(all) {
+	if len(capabilities) != len(all)+3 { // and the three fewer-calls ones
 		t.Fatalf("the test knows %d capabilities, the list %d", len(capabilities), len(all))
 	}
 }
