@@ -122,9 +122,24 @@ func startPostgres(t *testing.T) *postgres {
 			<-done
 		}
 	})
-	ready := exec.Command(pgBin(t, "pg_isready"), "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-t", "120")
-	out, err := ready.CombinedOutput()
-	require.NoError(t, err, "postgres did not get ready: %s", out)
+	// pg_isready answers at once (1 while the server is starting up).
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		out, err := exec.Command(pgBin(t, "pg_isready"), "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-t", "5").CombinedOutput()
+		if err == nil {
+			break
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
+			t.Fatalf("postgres exited:\n%s", b)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres not ready after 2 minutes: %s", out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	return pg
 }
 
