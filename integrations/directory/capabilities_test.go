@@ -27,6 +27,7 @@ var capabilities = []struct {
 	{"DeviceManager", is[directory.DeviceManager]},
 	{"MFAReader", is[directory.MFAReader]},
 	{"SignInLogReader", is[directory.SignInLogReader]},
+	{"UserAppReader", is[directory.UserAppReader]},
 	// fewer calls a leaver (fewer_calls.go)
 	{"OffboardVerifier", is[directory.OffboardVerifier]},
 	{"ListedGroupRemover", is[directory.ListedGroupRemover]},
@@ -48,7 +49,7 @@ func TestCapabilities(t *testing.T) {
 	}{
 		{(*entra.Client)(nil), append(all, "OffboardVerifier")},
 		{(*okta.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "MFAReader", "SignInLogReader", "OffboardVerifier", "ListedGroupRemover"}},
+			"AdminRoleManager", "MFAReader", "SignInLogReader", "UserAppReader", "OffboardVerifier", "ListedGroupRemover"}},
 		{(*google.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
 			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader", "OffboardVerifier"}},
 		{(*scim.Client)(nil), []string{"GroupManager", "FoundDisabler"}},
@@ -63,7 +64,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("%T has %v, want %v", tc.dir, got, tc.want)
 		}
 	}
-	if len(capabilities) != len(all)+3 { // and the three fewer-calls ones
+	if len(capabilities) != len(all)+4 { // and UserAppReader (Okta's alone) and the three fewer-calls ones
 		t.Fatalf("the test knows %d capabilities, the list %d", len(capabilities), len(all))
 	}
 }
