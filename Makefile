@@ -61,7 +61,7 @@ TEMPORAL_SERVER_VERSION := v1.29.1
 TEMPORAL_UI_VERSION     := v2.42.1
 CLUSTER_BINS := $(BIN)/temporal-server $(BIN)/temporal-sql-tool $(BIN)/temporal-ui-server
 test-cluster: cluster-bins chromium postgres
-	JML_CLUSTER_BIN=$(BIN) $(GO) test -tags cluster -count=1 -timeout 15m -v ./testsuite/cluster/
+	JML_CLUSTER_BIN=$(BIN) $(GO) test -tags cluster -count=1 -timeout 40m -v ./testsuite/cluster/
 
 cluster-bins: $(CLUSTER_BINS)
 # Each installs as `server` or `sql`: build into its own GOBIN, then rename.

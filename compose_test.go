@@ -52,7 +52,21 @@ func TestComposeWiring(t *testing.T) {
 	assert.Equal(t, []string{"worker", "--config", "/etc/jml/config.yaml"}, worker.Command)
 	assert.Equal(t, []string{"serve", "--config", "/etc/jml/config.yaml"}, serve.Command)
 	assert.Equal(t, "temporal:7233", worker.Environment["JML_TEMPORAL_ADDRESS"], "the worker reaches the frontend by service name")
-	assert.Equal(t, worker.Environment, serve.Environment, "worker and serve share one environment")
+	// serve shares the worker's environment and adds its certificate: the
+	// UI forwards the user's token only to an https codec endpoint.
+	tlsEnv := map[string]string{"JML_INTAKE_TLS_CERT_FILE": "/etc/jml/tls/tls.crt", "JML_INTAKE_TLS_KEY_FILE": "/etc/jml/tls/tls.key"}
+	shared := map[string]string{}
+	for k, v := range serve.Environment {
+		if _, ok := tlsEnv[k]; ok {
+			assert.Equal(t, tlsEnv[k], v, k)
+			continue
+		}
+		shared[k] = v
+	}
+	assert.Equal(t, worker.Environment, shared, "worker and serve share one environment")
+	assert.Len(t, serve.Environment, len(worker.Environment)+len(tlsEnv), "serve sets both TLS files")
+	assert.Regexp(t, `^https://`, ui.Environment["TEMPORAL_CODEC_ENDPOINT"], "the UI sends the access token to an https codec endpoint only")
+	assert.Contains(t, serve.Volumes, "${JML_INTAKE_TLS_DIR:?set JML_INTAKE_TLS_DIR, a folder with tls.crt and tls.key}:/etc/jml/tls:ro")
 	assert.Equal(t, worker.Image, serve.Image)
 	assert.Contains(t, serve.Ports, "127.0.0.1:8080:8080")
 	assert.Equal(t, "0.0.0.0:8080", serve.Environment["JML_INTAKE_LISTEN"])
@@ -97,8 +111,8 @@ func TestComposeWiring(t *testing.T) {
 	envRef := regexp.MustCompile(`^\$\{[A-Z0-9_]+(:[-?][^}]*)?\}$`)
 	for name, svc := range c.Services {
 		for k, v := range svc.Environment {
-			// a UI switch, not a credential
-			if secretName.MatchString(k) && k != "TEMPORAL_CODEC_PASS_ACCESS_TOKEN" {
+			// a UI switch and a file's path, not credentials
+			if secretName.MatchString(k) && k != "TEMPORAL_CODEC_PASS_ACCESS_TOKEN" && k != "JML_INTAKE_TLS_KEY_FILE" {
 				assert.Regexp(t, envRef, v, "%s.%s must come from the environment, not a literal", name, k)
 			}
 		}

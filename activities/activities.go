@@ -307,7 +307,12 @@ func (a *Activities) DeprovisionApp(ctx context.Context, in contract.AppInput) (
 	if err != nil {
 		return out, temporalError(err)
 	}
-	o, err := d.Disable(ctx, acct.ID)
+	var o domain.Outcome
+	if fd, ok := d.(directory.FoundDisabler); ok {
+		o, err = fd.DisableFound(ctx, acct) // just found: no second read
+	} else {
+		o, err = d.Disable(ctx, acct.ID)
+	}
 	if directory.IsNotFound(err) {
 		o, err = domain.WasAbsent, nil
 	}
@@ -452,7 +457,7 @@ func (a *Activities) VerifyDisabled(ctx context.Context, in contract.AccountInpu
 // directories whose status proves both guarantees.
 func verifyOnce(ctx context.Context, ov directory.OffboardVerifier, in contract.AccountInput) (contract.VerifyOutput, error) {
 	out := contract.VerifyOutput{Directory: in.Directory}
-	acct, ended, evidence, err := ov.VerifyOffboarded(ctx, in.AccountID)
+	acct, ended, evidence, err := ov.VerifyOffboarded(ctx, in.AccountID, in.Since)
 	if err != nil {
 		return out, temporalError(err)
 	}

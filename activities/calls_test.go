@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/domain"
 )
 
 // On a layoff day the calls are the floor. Okta's leaver removes the
@@ -61,4 +63,74 @@ func TestOktaLeaverSpendsOneCallPerGuarantee(t *testing.T) {
 	if got := calls("GET", "/api/v1/users") - userSearches; got != 0 {
 		t.Errorf("verify searched users %d times; it reads by the lane's id", got)
 	}
+}
+
+// Entra and Google read the account back by the lane's id (no second
+// search by employee id), Entra in one GET for both guarantees; a SCIM
+// app's deprovision PATCHes the account its search found, without a read.
+func TestLeaverFindsEachAccountOnce(t *testing.T) {
+	r := newRig(t)
+	e := r.employee("E0014")
+	for _, tc := range []struct {
+		dir          string
+		log          func() []emulator.Request
+		search       string // the find-by-employee-id request's path
+		verifyCalls  int    // every request VerifyDisabled makes
+		verifyByIDOf string // a path VerifyDisabled must read by id
+	}{
+		{"entra", r.set.Graph.Requests, "/v1.0/users", 1, "/v1.0/users/"},
+		{"google", r.set.Google.Requests, "/admin/directory/v1/users", 2, "/admin/directory/v1/users/"},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			var acct contract.AccountOutput
+			r.must(contract.LookupAccount.Name, contract.LookupAccountInput{Directory: tc.dir, EmployeeID: e.EmployeeID}, &acct)
+			in := contract.AccountInput{Directory: tc.dir, AccountID: acct.AccountID, EmployeeID: e.EmployeeID, Since: time.Now().Add(-time.Second)}
+			r.must(contract.DisableAccount.Name, in, nil)
+			r.must(contract.RevokeSessions.Name, in, nil)
+			n := len(tc.log())
+			var v contract.VerifyOutput
+			r.must(contract.VerifyDisabled.Name, in, &v)
+			if !v.Disabled || !v.SessionsRevoked {
+				t.Fatalf("verify %+v", v)
+			}
+			calls := tc.log()[n:]
+			var paths []string
+			for _, q := range calls {
+				paths = append(paths, q.Method+" "+q.Path)
+				if q.Path == tc.search {
+					t.Errorf("verify searched for the account again (%s?%s); the lane carries its id", q.Path, q.Query)
+				}
+			}
+			if len(calls) != tc.verifyCalls {
+				t.Errorf("verify made %d calls, want %d: %v", len(calls), tc.verifyCalls, paths)
+			}
+			if len(calls) == 0 || calls[0].Path != tc.verifyByIDOf+acct.AccountID {
+				t.Errorf("verify's first call %v, want a read of %s", paths, tc.verifyByIDOf+acct.AccountID)
+			}
+		})
+	}
+	t.Run("scim", func(t *testing.T) {
+		n := len(r.set.SCIM.Requests())
+		var out contract.StepOutput
+		r.must(contract.DeprovisionApp.Name, contract.AppInput{App: "zoom", Person: domain.PersonFrom(e.Record)}, &out)
+		var got []string
+		for _, q := range r.set.SCIM.Requests()[n:] {
+			got = append(got, q.Method)
+		}
+		if strings.Join(got, " ") != "GET PATCH" {
+			t.Errorf("deprovision made %v, want one search and one PATCH", got)
+		}
+		if len(out.Actions) != 1 || out.Actions[0].Outcome != string(domain.Disabled) {
+			t.Errorf("deprovision %+v, want disabled", out.Actions)
+		}
+		if r.set.SCIM.Active("zoom", e.Record.Email) {
+			t.Error("the SCIM account is still active")
+		}
+		// A second run finds it inactive and writes nothing.
+		n = len(r.set.SCIM.Requests())
+		r.must(contract.DeprovisionApp.Name, contract.AppInput{App: "zoom", Person: domain.PersonFrom(e.Record)}, &out)
+		if got := len(r.set.SCIM.Requests()) - n; got != 1 || out.Actions[0].Outcome != string(domain.AlreadyDisabled) {
+			t.Errorf("repeat made %d calls (%+v), want one search answering already disabled", got, out.Actions)
+		}
+	})
 }

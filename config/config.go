@@ -193,6 +193,8 @@ type Intake struct {
 	Concurrency int `yaml:"concurrency"`
 	// CodecOIDC verifies the Temporal UI users' access tokens (metrics.go).
 	CodecOIDC CodecOIDC `yaml:"codec_oidc"`
+	// TLS serves HTTPS (intaketls.go): the UI forwards tokens to https only.
+	TLS IntakeTLS `yaml:"tls"`
 	// CodecWithoutToken is set by `jml dev` only: its UI has no sign-in, so
 	// loopback callers may use the codec endpoint without a bearer.
 	CodecWithoutToken bool `yaml:"-"`

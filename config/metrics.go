@@ -39,6 +39,7 @@ func (c *Config) applyClusterEnv(getenv func(string) string) {
 	if v := getenv("JML_CODEC_OIDC_AUDIENCE"); v != "" {
 		c.Intake.CodecOIDC.Audience = v
 	}
+	c.applyIntakeTLSEnv(getenv)
 }
 
 // checkCluster checks metrics.listen and intake.codec_oidc.
@@ -54,6 +55,7 @@ func (v *validator) checkCluster(c *Config) {
 			v.add(0, "intake.codec_oidc.issuer", fmt.Sprintf("%q is not an https URL (http only on loopback)", is))
 		}
 	}
+	v.checkIntakeTLS(c)
 }
 
 func loopbackHost(h string) bool {

@@ -38,7 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Start(); err != nil {
 		return usagef("intake.listen %s: %v", s.cfg.Intake.Listen, err)
 	}
-	s.log.Info().Str("listen", srv.Addr()).Msg("intake server started")
+	s.log.Info().Str("listen", srv.Addr()).Str("scheme", srv.Scheme()).Msg("intake server started")
 	<-ctx.Done()
 	return shutdownIntake(srv)
 }

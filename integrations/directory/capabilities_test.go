@@ -28,6 +28,10 @@ var capabilities = []struct {
 	{"MFAReader", is[directory.MFAReader]},
 	{"SignInLogReader", is[directory.SignInLogReader]},
 	{"UserAppReader", is[directory.UserAppReader]},
+	// fewer calls a leaver (fewer_calls.go)
+	{"OffboardVerifier", is[directory.OffboardVerifier]},
+	{"ListedGroupRemover", is[directory.ListedGroupRemover]},
+	{"FoundDisabler", is[directory.FoundDisabler]},
 }
 
 func is[T any](d directory.Directory) bool { _, ok := d.(T); return ok }
@@ -43,12 +47,12 @@ func TestCapabilities(t *testing.T) {
 		dir  directory.Directory
 		want []string
 	}{
-		{(*entra.Client)(nil), all},
+		{(*entra.Client)(nil), append(all, "OffboardVerifier")},
 		{(*okta.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "MFAReader", "SignInLogReader", "UserAppReader"}},
+			"AdminRoleManager", "MFAReader", "SignInLogReader", "UserAppReader", "OffboardVerifier", "ListedGroupRemover"}},
 		{(*google.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader"}},
-		{(*scim.Client)(nil), []string{"GroupManager"}},
+			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader", "OffboardVerifier"}},
+		{(*scim.Client)(nil), []string{"GroupManager", "FoundDisabler"}},
 	} {
 		var got []string
 		for _, c := range capabilities {
@@ -60,7 +64,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("%T has %v, want %v", tc.dir, got, tc.want)
 		}
 	}
-	if len(capabilities) != len(all)+1 { // all but UserAppReader, Okta's alone
+	if len(capabilities) != len(all)+4 { // and UserAppReader (Okta's alone) and the three fewer-calls ones
 		t.Fatalf("the test knows %d capabilities, the list %d", len(capabilities), len(all))
 	}
 }

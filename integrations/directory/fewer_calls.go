@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"time"
 
 	"github.com/jml-dev/jml/domain"
 )
@@ -10,11 +11,19 @@ import (
 // (on a layoff day the calls are the floor). The activities use them when
 // a directory has them and fall back to the general steps otherwise.
 
-// OffboardVerifier reads an account back once, by the id the lane carries,
-// and answers both guarantees from that one read: disabled, and every
-// session ended (where the status proves it, as Okta's DEPROVISIONED does).
+// OffboardVerifier reads an account back by the id the lane carries (no
+// second search) and answers both guarantees: disabled, and every session
+// issued before since ended (Okta: DEPROVISIONED, one read; Entra:
+// accountEnabled and signInSessionsValidFromDateTime, one read; Google:
+// suspended, then no OAuth token left, two).
 type OffboardVerifier interface {
-	VerifyOffboarded(ctx context.Context, id string) (acct domain.Account, sessionsEnded bool, evidence string, err error)
+	VerifyOffboarded(ctx context.Context, id string, since time.Time) (acct domain.Account, sessionsEnded bool, evidence string, err error)
+}
+
+// FoundDisabler disables an account the caller has just found, from what
+// the search returned (its active flag), without reading it again first.
+type FoundDisabler interface {
+	DisableFound(ctx context.Context, acct domain.Account) (domain.Outcome, error)
 }
 
 // ListedGroupRemover removes a membership the caller has just listed, so

@@ -27,7 +27,7 @@ func (c *Client) SessionsRevokedSince(ctx context.Context, id string, _ time.Tim
 // VerifyOffboarded reads the user once by id: DEPROVISIONED with no
 // transition pending is disabled with every session ended (see
 // SessionsRevokedSince), one call instead of a search and two reads.
-func (c *Client) VerifyOffboarded(ctx context.Context, id string) (domain.Account, bool, string, error) {
+func (c *Client) VerifyOffboarded(ctx context.Context, id string, _ time.Time) (domain.Account, bool, string, error) {
 	u, err := c.getUser(ctx, "verify", id)
 	if err != nil {
 		return domain.Account{}, false, "", err

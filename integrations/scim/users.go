@@ -259,6 +259,26 @@ func (c *Client) Disable(ctx context.Context, id string) (domain.Outcome, error)
 	return c.setActive(ctx, "disable", id, false)
 }
 
+// DisableFound deactivates an account FindUser has just returned, from its
+// active flag: no read before the PATCH (a leaver's SCIM lane is then a
+// search and one write). Delete mode deletes, as Disable does.
+func (c *Client) DisableFound(ctx context.Context, acct domain.Account) (domain.Outcome, error) {
+	if c.deleteMode {
+		return c.Disable(ctx, acct.ID)
+	}
+	if !acct.Enabled {
+		return domain.AlreadyDisabled, nil
+	}
+	err := c.call(ctx, "disable", http.MethodPatch, "/Users/"+url.PathEscape(acct.ID), newPatch(patchOp{Op: "replace", Path: "active", Value: false}), nil)
+	if directory.IsNotFound(err) {
+		return domain.WasAbsent, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return domain.Disabled, nil
+}
+
 // Enable re-activates the account.
 func (c *Client) Enable(ctx context.Context, id string) (domain.Outcome, error) {
 	return c.setActive(ctx, "enable", id, true)

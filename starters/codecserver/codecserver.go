@@ -44,6 +44,11 @@ type Options struct {
 	LoopbackWithoutToken bool
 }
 
+// allowHeaders are the request headers the Temporal UI's codec calls carry
+// (ui v2.42.1, its codec client): the bearer, the user's id token, the JSON
+// body and the namespace.
+const allowHeaders = "Authorization, Authorization-Extras, Content-Type, X-Namespace"
+
 // Handler returns the codec server. A nil keyring passes payloads through
 // and refuses to decode encrypted ones.
 func Handler(k *codec.Keyring, opts Options) http.Handler {
@@ -88,7 +93,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		hdr.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-		hdr.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Namespace")
+		// The UI v2.42 sends, with passAccessToken, the user's id token in
+		// Authorization-Extras next to the access token; a preflight that
+		// does not allow it fails every decode ("Codec Server could not
+		// connect"). The id token is not used here.
+		hdr.Set("Access-Control-Allow-Headers", allowHeaders)
 		hdr.Set("Access-Control-Max-Age", "600")
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -114,7 +114,7 @@ func TestHandler(t *testing.T) {
 		wantHeader map[string]string
 	}{
 		{name: "preflight from the UI", call: call{method: "OPTIONS", path: "/decode", origin: uiOrigin}, status: 204,
-			wantHeader: map[string]string{"Access-Control-Allow-Headers": "Authorization, Content-Type, X-Namespace", "Access-Control-Allow-Methods": "POST, OPTIONS"}},
+			wantHeader: map[string]string{"Access-Control-Allow-Headers": "Authorization, Authorization-Extras, Content-Type, X-Namespace", "Access-Control-Allow-Methods": "POST, OPTIONS"}},
 		{name: "preflight from another origin", call: call{method: "OPTIONS", path: "/decode", origin: "http://evil.test"}, status: 403},
 		{name: "preflight origin differing by port", call: call{method: "OPTIONS", path: "/decode", origin: "http://127.0.0.1:8234"}, status: 403},
 		{name: "preflight without origin", call: call{method: "OPTIONS", path: "/decode"}, status: 403},

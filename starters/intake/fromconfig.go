@@ -36,6 +36,8 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		HRSecret:      cfg.Secrets.HRWebhookSecret.Reveal(),
 		Sink:          employees.Sink{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Policy: cfg.Policy()},
 		Logger:        z.With().Str("component", "intake").Logger(),
+		TLSCertFile:   cfg.Intake.TLS.CertFile,
+		TLSKeyFile:    cfg.Intake.TLS.KeyFile,
 	}
 	if keys != nil {
 		co := codecserver.Options{AllowedOrigin: cfg.Intake.UIOrigin, Token: cfg.Secrets.CodecServerToken.Reveal(),

@@ -60,6 +60,8 @@ type Options struct {
 	// not queued by then are answered "retry later", never a cut connection.
 	BatchDeadline time.Duration
 	Codec         http.Handler // mounted at /codec/ when set
+	// TLSCertFile and TLSKeyFile, when set, make Start serve HTTPS (tls.go).
+	TLSCertFile, TLSKeyFile string
 	// SlackSigningSecret and Elevation mount POST /slack/interactivity
 	// (approval buttons) and POST /slack/commands (/elevate) when both are set.
 	SlackSigningSecret string
@@ -151,6 +153,9 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", s.opts.Listen)
 	if err != nil {
+		return err
+	}
+	if ln, err = s.withTLS(ln); err != nil {
 		return err
 	}
 	s.ln = ln

@@ -13,6 +13,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -42,15 +43,19 @@ import (
 	"github.com/jml-dev/jml/devstack/emulator"
 	"github.com/jml-dev/jml/devstack/emulators"
 	"github.com/jml-dev/jml/devstack/oidcemu"
+	"github.com/jml-dev/jml/devstack/tlscert"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 )
 
+// leavers is the burst's size; JML_CLUSTER_LEAVERS makes it smaller when
+// debugging a later step (make test-cluster runs 200).
+var leavers = envInt("JML_CLUSTER_LEAVERS", 200)
+
 const (
 	namespace = "default"
-	leavers   = 200
 	// Scaled limits: Okta's users endpoints at 300 per 10 s (its published
 	// 600/min for /api/v1/users, sped up 3x so the burst takes about a
 	// minute). Every worker is configured with the whole budget (93% of
@@ -101,16 +106,23 @@ func TestClusterBurst(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { issuer.Close() })
 
-	// The UI first: the intake's codec endpoint must allow its origin.
+	// The UI first: the intake's codec endpoint must allow its origin. The
+	// intake serves HTTPS with a throw-away certificate, as compose's
+	// jml-serve does with yours: the UI forwards the user's token to an
+	// https codec endpoint only.
 	intakeAddr := fmt.Sprintf("127.0.0.1:%d", lowPort(t))
-	ui := startUI(t, filepath.Join(bins, "temporal-ui-server"), dir, ts.frontend, "http://"+intakeAddr+"/codec", issuer.URL())
+	cert, err := tlscert.Write(dir)
+	require.NoError(t, err)
+	ui := startUI(t, filepath.Join(bins, "temporal-ui-server"), dir, ts.frontend, intakeAddr, issuer.URL())
 
 	cfgPath, cfg := writeConfig(t, dir, emus, creds) // the UI origin comes by environment, as compose sets it
 	key, err := codec.GenerateKey("cluster1")
 	require.NoError(t, err)
-	env := composeEnv(t, root, map[string]string{
+	vals := map[string]string{
 		"JML_TEMPORAL_ADDRESS":     ts.frontend,
 		"JML_INTAKE_LISTEN":        intakeAddr,
+		"JML_INTAKE_TLS_CERT_FILE": cert.CertFile,
+		"JML_INTAKE_TLS_KEY_FILE":  cert.KeyFile,
 		"JML_HR_WEBHOOK_SECRET":    creds.HRWebhook,
 		"JML_CODEC_KEYS":           key.ID + ":" + base64.StdEncoding.EncodeToString(key.Secret),
 		"JML_CODEC_SERVER_TOKEN":   secret(t),
@@ -119,14 +131,15 @@ func TestClusterBurst(t *testing.T) {
 		"JML_SLACK_SIGNING_SECRET": creds.SlackSigning,
 		"JML_EVIDENCE_DIR":         cfg.Evidence.Dir,
 		"JML_INTAKE_UI_ORIGIN":     ui.url, // compose: the UI's own address
-	}, creds)
+	}
+	envs := map[string][]string{"worker": composeEnv(t, root, "jml-worker", vals, creds), "serve": composeEnv(t, root, "jml-serve", vals, creds)}
 
 	metricsAddr := map[string]string{}
 	startJML := func(name string, args ...string) *process {
 		if metricsAddr[name] == "" {
 			metricsAddr[name] = fmt.Sprintf("127.0.0.1:%d", lowPort(t))
 		}
-		e := append(append([]string{}, env...), "JML_METRICS_LISTEN="+metricsAddr[name])
+		e := append(append([]string{}, envs[args[0]]...), "JML_METRICS_LISTEN="+metricsAddr[name])
 		p := start(t, dir, name, e, jml, append(args, "--config", cfgPath)...)
 		waitTCP(t, p, metricsAddr[name], 60*time.Second)
 		return p
@@ -148,7 +161,8 @@ func TestClusterBurst(t *testing.T) {
 		burst = append(burst, chaos.Leaver{Employee: pool[i], Record: rec})
 	}
 	start := time.Now()
-	statuses := sendBurst(t, "http://"+intakeAddr, creds.HRWebhook, burst)
+	https := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool()}}}
+	statuses := sendBurst(t, https, "https://"+intakeAddr, creds.HRWebhook, burst)
 	logf("burst of %d leavers accepted in %v (answers %v)", leavers, time.Since(start).Round(time.Millisecond), statuses)
 
 	// One worker SIGKILLed at a random moment mid-burst, then restarted.
@@ -191,7 +205,9 @@ func TestClusterBurst(t *testing.T) {
 	c, err := workers.Dial(context.Background(), cfg, zerologNop(), keys)
 	require.NoError(t, err)
 	defer c.Close()
-	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	// Generous: about 3 minutes on an idle 2-core machine, far longer on a
+	// loaded one; the test checks completion, never speed.
+	wctx, wcancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer wcancel()
 	results, problems := chaos.WaitLeavers(wctx, c, burst, testWriter{t})
 	took := time.Since(start)
@@ -239,7 +255,20 @@ func TestClusterBurst(t *testing.T) {
 
 	// The UI shows one leaver's history decoded through the codec endpoint,
 	// its user signed in through OIDC.
-	checkUI(t, ui, c, burst[0], issuer)
+	codecCalls := func() string {
+		m, err := getMetrics(metricsAddr["serve"])
+		if err != nil {
+			return err.Error()
+		}
+		var lines []string
+		for _, l := range strings.Split(m, "\n") {
+			if strings.HasPrefix(l, "jml_intake_requests_total") && strings.Contains(l, `route="codec"`) {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "; ")
+	}
+	checkUI(t, ui, c, burst[0], issuer, cert.SPKI, codecCalls)
 }
 
 func statusCounts(m map[int]int) map[string]int {
@@ -296,7 +325,7 @@ var envRef = regexp.MustCompile(`^\$\{([A-Z0-9_]+)(:[-?].*)?\}$`)
 // the test cannot give fails it), each literal as written but the
 // addresses, which move to loopback ports. The emulators' static tokens
 // stand in for the directories' real credentials.
-func composeEnv(t *testing.T, root string, vals map[string]string, creds emulators.Credentials) []string {
+func composeEnv(t *testing.T, root, service string, vals map[string]string, creds emulators.Credentials) []string {
 	b, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
 	require.NoError(t, err)
 	var cf struct {
@@ -305,14 +334,16 @@ func composeEnv(t *testing.T, root string, vals map[string]string, creds emulato
 		} `yaml:"services"`
 	}
 	require.NoError(t, yaml.Unmarshal(b, &cf))
-	wenv := cf.Services["jml-worker"].Environment
+	wenv := cf.Services[service].Environment
 	require.NotEmpty(t, wenv)
 	for k, v := range creds.Env() {
 		if _, ok := vals[k]; !ok {
 			vals[k] = v // the emulators' credentials where compose asks for the real ones
 		}
 	}
-	moved := map[string]bool{"JML_TEMPORAL_ADDRESS": true, "JML_INTAKE_LISTEN": true, "JML_METRICS_LISTEN": true, "JML_INTAKE_UI_ORIGIN": true}
+	// Addresses move to loopback ports, the certificate's paths to its temp files.
+	moved := map[string]bool{"JML_TEMPORAL_ADDRESS": true, "JML_INTAKE_LISTEN": true, "JML_METRICS_LISTEN": true, "JML_INTAKE_UI_ORIGIN": true,
+		"JML_INTAKE_TLS_CERT_FILE": true, "JML_INTAKE_TLS_KEY_FILE": true}
 	var out []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "JML_") {
@@ -356,7 +387,7 @@ func composeEnv(t *testing.T, root string, vals map[string]string, creds emulato
 
 // sendBurst posts the leavers' records in signed batches of 50, all at
 // once, and returns how many records got each answer status.
-func sendBurst(t *testing.T, base, secret string, burst []chaos.Leaver) map[int]int {
+func sendBurst(t *testing.T, hc *http.Client, base, secret string, burst []chaos.Leaver) map[int]int {
 	statuses := map[int]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -375,7 +406,7 @@ func sendBurst(t *testing.T, base, secret string, burst []chaos.Leaver) map[int]
 				req.Header.Set(intake.HeaderTimestamp, tsv)
 				req.Header.Set(intake.HeaderSignature, sig)
 				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := hc.Do(req)
 				if err != nil {
 					t.Errorf("POST /hr/records: %v", err)
 					return
@@ -408,3 +439,10 @@ func (w testWriter) Write(b []byte) (int, error) {
 }
 
 var _ client.Client
+
+func envInt(k string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(k)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	mrand "math/rand"
 	"net"
 	"os"
@@ -99,13 +98,48 @@ func startPostgres(t *testing.T) *postgres {
 		require.NoError(t, os.Chown(pw, int(pg.cred.Uid), int(pg.cred.Gid)))
 	}
 	pg.run(t, pgBin(t, "initdb"), "-D", filepath.Join(dir, "data"), "-U", "temporal", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--no-sync")
-	pg.run(t, pgBin(t, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "postgres.log"), "-w", "-t", "60",
-		"-o", fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c max_connections=300", pg.port, dir), "start")
+	// The postmaster in the foreground, as a child that dies with the test
+	// (Pdeathsig): pg_ctl's daemon outlived a test that timed out.
+	log, err := os.OpenFile(filepath.Join(dir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	require.NoError(t, err)
+	cmd := exec.Command(pgBin(t, "postgres"), "-D", filepath.Join(dir, "data"), "-c", "listen_addresses=127.0.0.1", "-p", strconv.Itoa(pg.port),
+		"-k", dir, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "max_connections=300")
+	pg.as(cmd)
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	cmd.Stdout, cmd.Stderr = log, log
+	require.NoError(t, cmd.Start(), "start postgres")
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); log.Close(); close(done) }()
 	t.Cleanup(func() {
-		cmd := exec.Command(pgBin(t, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-m", "immediate", "stop")
-		pg.as(cmd)
-		_ = cmd.Run()
+		_ = cmd.Process.Signal(syscall.SIGQUIT) // immediate shutdown
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
 	})
+	// pg_isready answers at once (1 while the server is starting up).
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		out, err := exec.Command(pgBin(t, "pg_isready"), "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-t", "5").CombinedOutput()
+		if err == nil {
+			break
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
+			t.Fatalf("postgres exited:\n%s", b)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres not ready after 2 minutes: %s", out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	return pg
 }
 

@@ -35,7 +35,7 @@ type uiServer struct {
 // startUI runs the Temporal UI server with its own templated
 // config/docker.yaml (what the temporalio/ui image runs) and the
 // environment of compose's temporal-ui service, on loopback ports.
-func startUI(t *testing.T, bin, dir, frontend, codecEndpoint, issuer string) *uiServer {
+func startUI(t *testing.T, bin, dir, frontend, intakeAddr, issuer string) *uiServer {
 	out, err := exec.Command("go", "mod", "download", "-json", "github.com/temporalio/ui-server/v2@v2.42.1").Output()
 	require.NoError(t, err)
 	var mod struct{ Dir string }
@@ -59,6 +59,12 @@ func startUI(t *testing.T, bin, dir, frontend, codecEndpoint, issuer string) *ui
 	require.NoError(t, yaml.Unmarshal(b, &cf))
 	compose := cf.Services["temporal-ui"].Environment
 	require.NotEmpty(t, compose)
+	// compose's codec endpoint (scheme and path) on the test's intake port
+	codec, err := url.Parse(compose["TEMPORAL_CODEC_ENDPOINT"])
+	require.NoError(t, err)
+	require.NotEmpty(t, codec.Scheme, "compose's TEMPORAL_CODEC_ENDPOINT")
+	codec.Host = intakeAddr
+	codecEndpoint := codec.String()
 	here := map[string]string{
 		"TEMPORAL_ADDRESS":            frontend,
 		"TEMPORAL_UI_PORT":            fmt.Sprint(port),
@@ -98,7 +104,7 @@ func dirOfThisPackage(t *testing.T) string {
 // follows the redirects) and opens one leaver's history: its timeline
 // names each step and directory, text that exists only after the codec
 // endpoint decrypted the summaries with the forwarded access token.
-func checkUI(t *testing.T, ui *uiServer, c client.Client, l chaos.Leaver, issuer *oidcemu.Issuer) {
+func checkUI(t *testing.T, ui *uiServer, c client.Client, l chaos.Leaver, issuer *oidcemu.Issuer, spki string, codecCalls func() string) {
 	id := contract.LifecycleWorkflowID(l.Record.EmployeeID, domain.EventLeaver, 1)
 	desc, err := c.DescribeWorkflow(context.Background(), id, "")
 	require.NoError(t, err)
@@ -109,7 +115,8 @@ func checkUI(t *testing.T, ui *uiServer, c client.Client, l chaos.Leaver, issuer
 		contract.VerifyDisabled.Name + " • verify · google",
 		contract.AppendOffboardingLog.Name + " • offboarding log · evidence",
 	}
-	ctx := emutest.Browser(t, 150*time.Second)
+	// The browser trusts the intake's throw-away certificate, and no other.
+	ctx := emutest.Browser(t, 150*time.Second, chromedp.Flag("ignore-certificate-errors-spki-list", spki))
 	wantJSON, _ := json.Marshal(want)
 	labels := `[...(document.getElementById("event-history-timeline-graph")?.querySelectorAll("text") ?? [])].map(e => e.textContent.trim()).filter(l => !/^\d/.test(l))`
 	all := fmt.Sprintf(`(() => { const got = %s; return %s.every(w => got.includes(w)); })()`, labels, wantJSON)
@@ -126,8 +133,8 @@ func checkUI(t *testing.T, ui *uiServer, c client.Client, l chaos.Leaver, issuer
 	loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
 	require.Greater(t, issuer.Issued(), before, "the UI signed its user in through the OIDC issuer (at %s)", loc)
 	if waitErr != nil {
-		t.Fatalf("the UI's timeline of %s did not show the decoded summaries (%v) at %s; rows:\n%s\nscreenshot /tmp/cluster-ui.png\nUI log:\n%s",
-			id, waitErr, loc, strings.Join(rows, "\n"), ui.proc.tail())
+		t.Fatalf("the UI's timeline of %s did not show the decoded summaries (%v) at %s; rows:\n%s\nscreenshot /tmp/cluster-ui.png\ncodec answers (serve's metrics): %s\nUI log:\n%s",
+			id, waitErr, loc, strings.Join(rows, "\n"), codecCalls(), ui.proc.tail())
 	}
 	t.Logf("UI: %s shows %d timeline rows decoded through the codec endpoint with the OIDC access token", history, len(rows))
 	_ = bytes.MinRead

@@ -17,7 +17,8 @@ const ChromiumPath = "/usr/bin/chromium"
 // bounded by timeout; everything stops when the test ends. The flags keep
 // Chromium off the network this machine does not have (background
 // networking, component updates, sync, QUIC) and root-safe (no sandbox).
-func Browser(tb testing.TB, timeout time.Duration) context.Context {
+// extra adds flags (the cluster test trusts its intake's certificate).
+func Browser(tb testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	tb.Helper()
 	if _, err := os.Stat(ChromiumPath); err != nil {
 		tb.Fatalf("headless UI test needs Chromium at %s (Debian: apt-get install -y chromium; make test does it as root): %v", ChromiumPath, err)
@@ -34,6 +35,7 @@ func Browser(tb testing.TB, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(tb.TempDir()),
 	}
+	opts = append(opts, extra...)
 	// The timeout bounds the whole browser; chromedp wants no timeout on
 	// the first Run's own context.
 	bctx, cancelB := context.WithTimeout(context.Background(), timeout)
