@@ -150,6 +150,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 				r.KPIs = append(r.KPIs, pk)
 			}
 		}
+		if id == KPIDeprovisioning {
+			r.KPIs = append(r.KPIs, reviewKPI(f)) // activities/review_evidence.go
+		}
 	}
 	return r
 }
@@ -167,6 +170,13 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if _, _, err := contract.MonthRange(f.Month); err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	if f.Reviews == nil {
+		rf, err := ReadReviewFacts(a.EvidenceDir, f.From, f.To)
+		if err != nil {
+			return contract.KPIReportResult{}, temporalError(err)
+		}
+		f.Reviews = rf
 	}
 	r := BuildKPIReport(f)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)

@@ -51,4 +51,5 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
+	a.registerReviews(r)
 }

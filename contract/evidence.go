@@ -205,6 +205,9 @@ type KPIFacts struct {
 	// Privileged is the directories' privileged groups (AD); nil in
 	// reports written before it was read.
 	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
+	// Reviews are the access-review campaigns completed in the month
+	// (read from Reviews/*/summary.json by WriteKPIReport).
+	Reviews *ReviewFacts `json:"reviews,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

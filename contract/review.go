@@ -357,3 +357,8 @@ var (
 	WriteReviewEvidence  = Activity[ReviewState, ReviewEvidenceOutput]{Name: "WriteReviewEvidence", Options: EvidenceOptions}
 	// ListActiveEmployees (evidence.go) gives the population of a campaign.
 )
+
+// ReviewFacts are the access-review campaigns of a KPI month.
+type ReviewFacts struct {
+	Campaigns []ReviewSummary `json:"campaigns"`
+}

@@ -68,6 +68,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		acts.Holds = Notifier{Slack: deps.Slack}
 		acts.Notifier = Notifier{Slack: deps.Slack}
 		acts.Approvals = Notifier{Slack: deps.Slack}
+		acts.Reviews = Notifier{Slack: deps.Slack} // workers/review.go
 	}
 	acts.Register(r)
 	hrImports(r, cfg, deps)
