@@ -150,9 +150,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 				r.KPIs = append(r.KPIs, pk)
 			}
 		}
-		if id == KPIDeprovisioning {
-			r.KPIs = append(r.KPIs, reviewKPI(f)) // activities/review_evidence.go
-		}
+	}
+	if rk, ok := reviewKPI(f); ok { // activities/review_evidence.go
+		r.KPIs = append(r.KPIs, rk)
 	}
 	return r
 }

@@ -171,12 +171,13 @@ func ReadReviewFacts(evidenceDir string, from, to time.Time) (*contract.ReviewFa
 
 // reviewKPI is the "Access reviews" line: items decided by a reviewer
 // among the items of the campaigns completed in the month.
-func reviewKPI(f contract.KPIFacts) KPI {
+// It is shown for a month in which a campaign completed.
+func reviewKPI(f contract.KPIFacts) (KPI, bool) {
 	k := KPI{ID: KPIAccessReviews, Title: "Access reviews",
 		Meaning:  "Items of the access-review campaigns completed this month that a reviewer decided (not the non-response policy), and the removals applied and read back.",
-		Controls: reviewControls, Value: "no campaign completed this month"}
+		Controls: reviewControls}
 	if f.Reviews == nil || len(f.Reviews.Campaigns) == 0 {
-		return k
+		return k, false
 	}
 	removed := 0
 	for _, c := range f.Reviews.Campaigns {
@@ -191,5 +192,5 @@ func reviewKPI(f contract.KPIFacts) KPI {
 	}
 	k.Percent = pct(k.Numerator, k.Denominator)
 	k.Value = fmt.Sprintf("%d campaign(s), %s decided, %d removals applied", len(f.Reviews.Campaigns), ratio(k.Numerator, k.Denominator), removed)
-	return k
+	return k, true
 }
