@@ -52,6 +52,7 @@ func (v *validator) semantics(c *Config) {
 	}
 	v.entraSync(c, enabled)
 	v.governance(c)
+	v.reviews(c)
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
 	}
