@@ -71,9 +71,9 @@ type Config struct {
 	Log         Log         `yaml:"log"`
 	Metrics     Metrics     `yaml:"metrics"`
 	Governance  Governance  `yaml:"governance"`
-	Reviews     Reviews     `yaml:"reviews"` // config/reviews.go
-	Secrets     Secrets     `yaml:"-"`       // from the environment only
-	Source      string      `yaml:"-"`       // the file it was loaded from
+	Reviews     Reviews     `yaml:"reviews"`
+	Secrets     Secrets     `yaml:"-"` // from the environment only
+	Source      string      `yaml:"-"` // the file it was loaded from
 }
 
 // Temporal is the connection to the Temporal cluster.
