@@ -27,6 +27,7 @@ import (
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/starters/intake"
+	"github.com/jml-dev/jml/starters/reviews"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 )
@@ -152,6 +153,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if _, err := hrimport.EnsureSchedules(ctx, c, cfg); err != nil {
 		return fmt.Errorf("HR import schedules: %w", err)
+	}
+	if _, err := reviews.EnsureSchedule(ctx, c, cfg); err != nil {
+		return fmt.Errorf("access-review schedule: %w", err)
 	}
 	marker, err := writeDevStack(*stateDir, devStack{TemporalAddress: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
 		Intake: intakeAddr, KeysFile: keysFile, PID: os.Getpid()})

@@ -49,6 +49,7 @@ var commands = map[string]command{
 	"bench":   {"measure leaver latency end to end on this machine (dev server, worker, emulators); `jml bench chaos` kills the worker under injected faults and checks the end state; `jml bench intake` times a 1,000-record webhook batch and a 500-row import", runBench},
 	"report":  {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
 	"serve":   {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
+	"review":  {"access-review campaigns: start one now (--scope, --due), print a campaign's status, list campaigns", runReview},
 }
 
 func main() {
