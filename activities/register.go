@@ -52,4 +52,6 @@ func (a *Activities) Register(r contract.Registry) {
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
 	a.registerReviews(r)
+
+	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

@@ -15,17 +15,6 @@ import (
 	"github.com/jml-dev/jml/contract"
 )
 
-// ReviewsDir holds one folder per access-review campaign.
-const ReviewsDir = "Reviews"
-
-// ReviewFolder is <evidence>/Reviews/<campaign>.
-func ReviewFolder(evidenceDir, campaign string) (string, error) {
-	if err := contract.ValidCampaignID(campaign); err != nil {
-		return "", err
-	}
-	return filepath.Join(evidenceDir, ReviewsDir, campaign), nil
-}
-
 // decisionsHeader is decisions.csv's first row.
 var decisionsHeader = []string{"campaign", "reviewer", "reviewee", "directory", "kind", "entitlement", "catalog", "decision", "decided_by", "decided_at", "applied_at", "result", "detail"}
 

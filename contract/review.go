@@ -14,7 +14,7 @@ const AccessReviewWorkflowName = "AccessReview"
 
 // AccessReviewWorkflowID is "review/<campaign-id>". A Temporal Schedule
 // appends its run time ("review/quarterly-2026-12-01T00:00:00Z"); the
-// campaign id is then what follows "review/".
+// campaign id is then CampaignFromWorkflowID.
 func AccessReviewWorkflowID(campaign string) string { return "review/" + campaign }
 
 // ReviewScheduleID is the schedule that starts the quarterly campaigns.
@@ -71,18 +71,25 @@ func ParseReviewButton(v string) (campaign, reviewee string, key int, all bool, 
 	return f[0], f[1], k, false, f[3], nil
 }
 
-// ValidCampaignID: letters, digits and . _ : - (it names files, a workflow
-// and button values), at most 100.
+// ValidCampaignID: letters, digits and . _ - (it names the evidence
+// folder, the workflow and button values), at most 100, not "." or "..".
 func ValidCampaignID(id string) error {
-	if id == "" || len(id) > 100 {
-		return fmt.Errorf("campaign id %q: 1 to 100 characters", id)
+	if id == "" || len(id) > 100 || id == "." || id == ".." {
+		return fmt.Errorf("campaign id %q: 1 to 100 characters, not . or ..", id)
 	}
 	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:-", r)) {
-			return fmt.Errorf("campaign id %q: only letters, digits and . _ : -", id)
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
+			return fmt.Errorf("campaign id %q: only letters, digits and . _ -", id)
 		}
 	}
 	return nil
+}
+
+// CampaignFromWorkflowID is the campaign id of a workflow id: what follows
+// "review/", without the colons of a schedule's appended run time
+// ("review/quarterly-2026-01-01T06:00:00Z" is quarterly-2026-01-01T060000Z).
+func CampaignFromWorkflowID(id string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(id, AccessReviewWorkflowID("")), ":", "")
 }
 
 // Non-response policies (reviews.non_response).

@@ -43,7 +43,7 @@ type review struct {
 func AccessReviewWorkflow(ctx workflow.Context, in contract.AccessReviewInput) (contract.ReviewState, error) {
 	r := &review{in: in, people: map[string]contract.ReviewPerson{}, dirty: map[string]bool{}, decided: map[string]string{}}
 	if in.Campaign == "" {
-		in.Campaign = strings.TrimPrefix(workflow.GetInfo(ctx).WorkflowExecution.ID, contract.AccessReviewWorkflowID(""))
+		in.Campaign = contract.CampaignFromWorkflowID(workflow.GetInfo(ctx).WorkflowExecution.ID)
 		r.in.Campaign = in.Campaign
 	}
 	if r.in.Policy.Due <= 0 {

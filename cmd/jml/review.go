@@ -91,7 +91,7 @@ func reviewStatus(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer s.client.Close()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	st, err := reviews.Status(ctx, s.client, fs.Arg(0))
+	st, err := reviews.Status(ctx, s.client, s.cfg.Temporal.Namespace, fs.Arg(0))
 	if errors.Is(err, reviews.ErrNotFound) {
 		return usageError{err}
 	}

@@ -79,7 +79,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 			return nil, err
 		}
 		o.SlackSigningSecret = cfg.Secrets.SlackSigningSecret.Reveal()
-		o.Reviews = ReviewClient{Client: c} // access-review DMs (review.go)
+		o.Reviews = ReviewClient{Client: c, Namespace: cfg.Temporal.Namespace} // access-review DMs (review.go)
 		o.Elevation = elevation.Service{
 			Starter:       &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg},
 			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories(), Client: c},

@@ -22,11 +22,14 @@ type ReviewDecider interface {
 }
 
 // ReviewClient is the ReviewDecider over a Temporal client.
-type ReviewClient struct{ Client client.Client }
+type ReviewClient struct {
+	Client    client.Client
+	Namespace string
+}
 
 // Decide sends the campaign's decision update.
 func (rc ReviewClient) Decide(ctx context.Context, campaign string, d contract.ReviewDecision, updateID string) (contract.ReviewDecisionResult, error) {
-	return reviews.Decide(ctx, rc.Client, campaign, d, updateID)
+	return reviews.Decide(ctx, rc.Client, rc.Namespace, campaign, d, updateID)
 }
 
 // reviewPress handles a press on an access-review DM (Keep, Remove, Keep

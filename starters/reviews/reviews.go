@@ -112,11 +112,18 @@ func Start(ctx context.Context, c client.Client, cfg *config.Config, r StartRequ
 }
 
 // Status is the campaign's state (its state query; a finished campaign
-// answers from its last state).
-func Status(ctx context.Context, c client.Client, campaign string) (contract.ReviewState, error) {
+// answers from its last state). A scheduled campaign's workflow id carries
+// the run time with colons, so it is found through the list.
+func Status(ctx context.Context, c client.Client, namespace, campaign string) (contract.ReviewState, error) {
 	var st contract.ReviewState
 	v, err := c.QueryWorkflow(ctx, contract.AccessReviewWorkflowID(campaign), "", contract.QueryState)
 	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		var wid string
+		if wid, err = scheduledID(ctx, c, namespace, campaign); err == nil {
+			v, err = c.QueryWorkflow(ctx, wid, "", contract.QueryState)
+		}
+	}
 	if errors.As(err, &nf) {
 		return st, fmt.Errorf("%w: %s", ErrNotFound, campaign)
 	}
@@ -128,8 +135,9 @@ func Status(ctx context.Context, c client.Client, campaign string) (contract.Rev
 
 // Campaign is one row of `jml review list`.
 type Campaign struct {
-	ID      string
-	Status  string // the workflow's: Running, Completed, Failed...
+	ID         string
+	WorkflowID string
+	Status     string // the workflow's: Running, Completed, Failed...
 	Started time.Time
 	Closed  time.Time
 }
@@ -145,7 +153,7 @@ func List(ctx context.Context, c client.Client, namespace string) ([]Campaign, e
 			return out, err
 		}
 		for _, ex := range resp.GetExecutions() {
-			cp := Campaign{ID: strings.TrimPrefix(ex.GetExecution().GetWorkflowId(), contract.AccessReviewWorkflowID("")),
+			cp := Campaign{ID: contract.CampaignFromWorkflowID(ex.GetExecution().GetWorkflowId()), WorkflowID: ex.GetExecution().GetWorkflowId(),
 				Status: statusWord(ex.GetStatus()), Started: ex.GetStartTime().AsTime()}
 			if ex.GetCloseTime() != nil {
 				cp.Closed = ex.GetCloseTime().AsTime()
@@ -171,10 +179,22 @@ var ErrClosed = errors.New("campaign closed")
 
 // Decide delivers a reviewer's decision (a Slack press) to the campaign;
 // updateID makes a repeat of the same press a no-op.
-func Decide(ctx context.Context, c client.Client, campaign string, d contract.ReviewDecision, updateID string) (contract.ReviewDecisionResult, error) {
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: contract.AccessReviewWorkflowID(campaign), UpdateID: updateID,
-		UpdateName: contract.UpdateReviewDecision, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted})
+func Decide(ctx context.Context, c client.Client, namespace, campaign string, d contract.ReviewDecision, updateID string) (contract.ReviewDecisionResult, error) {
+	wid := contract.AccessReviewWorkflowID(campaign)
+	_, err := c.DescribeWorkflowExecution(ctx, wid, "")
 	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		wid, err = scheduledID(ctx, c, namespace, campaign)
+	}
+	if err == nil {
+		var h client.WorkflowUpdateHandle
+		h, err = c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wid, UpdateID: updateID,
+			UpdateName: contract.UpdateReviewDecision, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			var res contract.ReviewDecisionResult
+			return res, h.Get(ctx, &res)
+		}
+	}
 	if errors.As(err, &nf) {
 		return contract.ReviewDecisionResult{}, fmt.Errorf("%w: %s", ErrNotFound, campaign)
 	}
@@ -184,6 +204,20 @@ func Decide(ctx context.Context, c client.Client, campaign string, d contract.Re
 		}
 		return contract.ReviewDecisionResult{}, err
 	}
-	var res contract.ReviewDecisionResult
-	return res, h.Get(ctx, &res)
+	return contract.ReviewDecisionResult{}, nil
+}
+
+// scheduledID finds the workflow id of a campaign a schedule started (its
+// id carries the run time); NotFound when there is none.
+func scheduledID(ctx context.Context, c client.Client, namespace, campaign string) (string, error) {
+	cs, err := List(ctx, c, namespace)
+	if err != nil {
+		return "", err
+	}
+	for _, cp := range cs {
+		if cp.ID == campaign {
+			return cp.WorkflowID, nil
+		}
+	}
+	return "", serviceerror.NewNotFound("campaign " + campaign)
 }
