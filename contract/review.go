@@ -75,7 +75,7 @@ func ParseReviewButton(v string) (campaign, reviewee string, key int, all bool, 
 // folder, the workflow and button values), at most 100, not "." or "..".
 func ValidCampaignID(id string) error {
 	if id == "" || len(id) > 100 || id == "." || id == ".." {
-		return fmt.Errorf("campaign id %q: 1 to 100 characters, not . or ..", id)
+		return fmt.Errorf("campaign id %q: 1 to 100 characters, not a dot or two", id)
 	}
 	for _, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {

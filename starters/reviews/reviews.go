@@ -181,7 +181,7 @@ var ErrClosed = errors.New("campaign closed")
 // updateID makes a repeat of the same press a no-op.
 func Decide(ctx context.Context, c client.Client, namespace, campaign string, d contract.ReviewDecision, updateID string) (contract.ReviewDecisionResult, error) {
 	wid := contract.AccessReviewWorkflowID(campaign)
-	_, err := c.DescribeWorkflowExecution(ctx, wid, "")
+	_, err := c.DescribeWorkflow(ctx, wid, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		wid, err = scheduledID(ctx, c, namespace, campaign)
