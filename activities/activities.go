@@ -53,6 +53,10 @@ type Activities struct {
 	HR HRDeliverer
 	// Reviews posts access-review DMs (activities/review.go); nil: Slack off.
 	Reviews ReviewMessenger
+	// Tasks DMs app owners their tasks (activities/apptask.go); nil: Slack off.
+	Tasks TaskPoster
+	// AppModes are the catalog apps by provisioning mode (the app coverage KPI).
+	AppModes []contract.AppModeEntry
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {

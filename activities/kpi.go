@@ -154,6 +154,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 	if rk, ok := reviewKPI(f); ok { // activities/review_evidence.go
 		r.KPIs = append(r.KPIs, rk)
 	}
+	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
+		r.KPIs = append(r.KPIs, k)
+	}
 	return r
 }
 
@@ -177,6 +180,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 			return contract.KPIReportResult{}, temporalError(err)
 		}
 		f.Reviews = rf
+	}
+	if f.Apps == nil {
+		f.Apps = a.AppModes // the catalog as this worker is configured
 	}
 	r := BuildKPIReport(f)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)

@@ -208,6 +208,9 @@ type KPIFacts struct {
 	// Reviews are the access-review campaigns completed in the month
 	// (read from Reviews/*/summary.json by WriteKPIReport).
 	Reviews *ReviewFacts `json:"reviews,omitempty"`
+	// Apps is the catalog's apps by provisioning mode (the app coverage
+	// KPI); nil in reports written before it was read.
+	Apps []AppModeEntry `json:"apps,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

@@ -28,6 +28,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.HRBatchWorkflowName:           HRBatchWorkflow,
 		contract.HRImportWorkflowName:          HRImportWorkflow,
 		contract.AccessReviewWorkflowName:      AccessReviewWorkflow,
+		contract.AppTaskWorkflowName:           AppTaskWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

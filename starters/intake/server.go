@@ -69,6 +69,8 @@ type Options struct {
 	Guard *employees.Guard
 	// Reviews takes the decisions of access-review DMs; nil: none.
 	Reviews ReviewDecider
+	// AppTasks takes app owners' Done presses (starters/intake/apptask.go).
+	AppTasks AppTaskConfirmer
 	// AllowNoEmail: jml allocates the work email (hr.login), so a record
 	// may come without one.
 	AllowNoEmail bool

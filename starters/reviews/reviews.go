@@ -138,8 +138,8 @@ type Campaign struct {
 	ID         string
 	WorkflowID string
 	Status     string // the workflow's: Running, Completed, Failed...
-	Started time.Time
-	Closed  time.Time
+	Started    time.Time
+	Closed     time.Time
 }
 
 // List lists campaigns, newest first (visibility).
