@@ -51,6 +51,8 @@ type Activities struct {
 	Released HeldDeliverer
 	// HR delivers the records of an accepted HR batch (activities/hrbatch.go).
 	HR HRDeliverer
+	// Reviews posts access-review DMs (activities/review.go); nil: Slack off.
+	Reviews ReviewMessenger
 	// Tasks DMs app owners their tasks (activities/apptask.go); nil: Slack off.
 	Tasks TaskPoster
 	// AppModes are the catalog apps by provisioning mode (the app coverage KPI).

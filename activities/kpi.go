@@ -155,6 +155,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			r.KPIs = append(r.KPIs, sweepKPIs(f)...)
 		}
 	}
+	if rk, ok := reviewKPI(f); ok { // activities/review_evidence.go
+		r.KPIs = append(r.KPIs, rk)
+	}
 	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
 		r.KPIs = append(r.KPIs, k)
 	}
@@ -177,6 +180,13 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if f.Sweep == nil {
 		f.Sweep = a.latestSweep(f.Month)
+	}
+	if f.Reviews == nil {
+		rf, err := ReadReviewFacts(a.EvidenceDir, f.From, f.To)
+		if err != nil {
+			return contract.KPIReportResult{}, temporalError(err)
+		}
+		f.Reviews = rf
 	}
 	if f.Apps == nil {
 		f.Apps = a.AppModes // the catalog as this worker is configured

@@ -60,6 +60,7 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.WriteActionPlan, a.WriteActionPlan)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
+	a.registerReviews(r)
 
 	contract.Register(r, contract.ListHRPopulation, a.ListHRPopulation)
 	contract.Register(r, contract.SweepInventory, a.SweepInventory)

@@ -74,6 +74,7 @@ type Config struct {
 	Governance  Governance  `yaml:"governance"`
 	Sweep       Sweep       `yaml:"sweep"`
 	Posture     Posture     `yaml:"posture"`
+	Reviews     Reviews     `yaml:"reviews"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }

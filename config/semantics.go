@@ -55,6 +55,7 @@ func (v *validator) semantics(c *Config) {
 	v.evidenceChecks(c)
 	v.sweep(c)
 	v.posture(c)
+	v.reviews(c)
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
 	}

@@ -218,6 +218,9 @@ type KPIFacts struct {
 	// Sweep is the month's latest privilege sweep (tenant-wide admins);
 	// nil when none ran.
 	Sweep *SweepSummary `json:"sweep,omitempty"`
+	// Reviews are the access-review campaigns completed in the month
+	// (read from Reviews/*/summary.json by WriteKPIReport).
+	Reviews *ReviewFacts `json:"reviews,omitempty"`
 	// Apps is the catalog's apps by provisioning mode (the app coverage
 	// KPI); nil in reports written before it was read.
 	Apps []AppModeEntry `json:"apps,omitempty"`

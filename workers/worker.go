@@ -69,6 +69,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		acts.Holds = Notifier{Slack: deps.Slack}
 		acts.Notifier = Notifier{Slack: deps.Slack}
 		acts.Approvals = Notifier{Slack: deps.Slack}
+		acts.Reviews = Notifier{Slack: deps.Slack} // workers/review.go
 		acts.Tasks = Notifier{Slack: deps.Slack}
 	}
 	acts.Register(r)

@@ -34,6 +34,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.UnknownAdminWorkflowName:       UnknownAdminWorkflow,
 		contract.OrphanAccountWorkflowName:      OrphanAccountWorkflow,
 		contract.PostureSnapshotWorkflowName:    PostureSnapshotWorkflow,
+		contract.AccessReviewWorkflowName:       AccessReviewWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

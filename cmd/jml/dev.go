@@ -30,6 +30,7 @@ import (
 	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/starters/intake"
 	"github.com/jml-dev/jml/starters/posture"
+	"github.com/jml-dev/jml/starters/reviews"
 	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
@@ -164,6 +165,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := posture.EnsureSchedule(ctx, c, cfg); err != nil {
 		return fmt.Errorf("posture schedule: %w", err)
 	}
+	if _, err := reviews.EnsureSchedule(ctx, c, cfg); err != nil {
+		return fmt.Errorf("access-review schedule: %w", err)
+	}
 	marker, err := writeDevStack(*stateDir, devStack{TemporalAddress: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
 		Intake: intakeAddr, KeysFile: keysFile, PID: os.Getpid()})
 	if err != nil {
@@ -178,6 +182,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		go demoElevation(ctx, sink, &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg}, org, stdout)
 		go demoSweep(ctx, c, cfg, sink, emus, stdout)
+		go demoReview(ctx, c, cfg, org, stdout) // cmd/jml/dev_review.go
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "jml dev: stopping...")

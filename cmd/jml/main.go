@@ -52,6 +52,7 @@ var commands = map[string]command{
 	"serve":    {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
 	"sweep":    {"run the privilege sweep now: admin holders and orphan accounts in every directory; prints the KPI", runSweep},
 	"posture":  {"snapshot every directory's sign-in policies now, diff against the last snapshot, alert Slack on drift", runPosture},
+	"review":   {"access-review campaigns: start one now (--scope, --due), print a campaign's status, list campaigns", runReview},
 }
 
 func main() {

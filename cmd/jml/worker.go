@@ -9,6 +9,7 @@ import (
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/starters/posture"
+	"github.com/jml-dev/jml/starters/reviews"
 	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 )
@@ -57,6 +58,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("posture schedule: %w", err)
 	} else if id != "" {
 		s.log.Info().Str("schedule", id).Msg("posture schedule ensured")
+	}
+	if id, err := reviews.EnsureSchedule(ctx, s.client, s.cfg); err != nil {
+		return fmt.Errorf("access-review schedule: %w", err)
+	} else if id != "" {
+		s.log.Info().Str("schedule", id).Msg("access-review schedule ensured")
 	}
 	w := workers.New(s.client, s.cfg, deps, s.log)
 	// One budget per tenant or app, whatever the number of workers.

@@ -74,7 +74,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.Sources[strings.ToLower(src.Name)] = p
 	}
-	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil || len(cfg.ManualApps()) > 0) {
+	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil || len(cfg.ManualApps()) > 0 || cfg.Reviews.Enabled) {
 		o.AppTasks = apptasks.Confirmer{Client: c}
 		// The directories only propose whose Slack email it is; the HR
 		// records in the Employee workflows decide.
@@ -83,6 +83,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 			return nil, err
 		}
 		o.SlackSigningSecret = cfg.Secrets.SlackSigningSecret.Reveal()
+		o.Reviews = ReviewClient{Client: c, Namespace: cfg.Temporal.Namespace} // access-review DMs (review.go)
 		o.Elevation = elevation.Service{
 			Starter:       &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg},
 			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories(), Client: c},

@@ -69,6 +69,8 @@ type Options struct {
 	// Guard wraps the delivery of terminations (mass-termination guard)
 	// and takes the decisions on its holds; nil: no guard.
 	Guard *employees.Guard
+	// Reviews takes the decisions of access-review DMs; nil: none.
+	Reviews ReviewDecider
 	// AppTasks takes app owners' Done presses (starters/intake/apptask.go).
 	AppTasks AppTaskConfirmer
 	// AllowNoEmail: jml allocates the work email (hr.login), so a record

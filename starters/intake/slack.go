@@ -83,6 +83,9 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 	if s.guardPress(w, r, cb) { // starters/intake/guard.go
 		return
 	}
+	if s.reviewPress(w, r, cb) { // starters/intake/review.go
+		return
+	}
 	if s.appTaskPress(w, r, cb) { // starters/intake/apptask.go
 		return
 	}
