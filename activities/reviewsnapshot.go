@@ -263,7 +263,7 @@ func (a *Activities) readDirectory(ctx context.Context, d directory.Directory, n
 			gaps = append(gaps, unreadable(name, "apps", err))
 		}
 		for _, app := range apps {
-			items = append(items, m.item(name, contract.EntitlementApp, app))
+			items = append(items, m.item(name, contract.EntitlementSSOApp, app))
 		}
 	}
 	if rm, ok := d.(directory.AdminRoleManager); ok {
@@ -333,7 +333,7 @@ func (m catalogMarker) item(dir, kind, held string) contract.AccessItem {
 		pick(m.ent.Groups[dir], strings.EqualFold)
 	case contract.EntitlementLicense:
 		pick(m.ent.Licenses[dir], strings.EqualFold)
-	case contract.EntitlementApp:
+	case contract.EntitlementApp, contract.EntitlementSSOApp:
 		pick(m.ent.Apps, strings.EqualFold)
 	case contract.EntitlementAdminRole:
 		// The catalog makes admin roles requestable through JIT, never
