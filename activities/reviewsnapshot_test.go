@@ -178,3 +178,30 @@ func TestSnapshotAccessRefusesBadInput(t *testing.T) {
 		t.Errorf("a refused snapshot wrote into the evidence folder (%v)", err)
 	}
 }
+
+// BenchmarkSnapshotAccess reads the 40 employees of the test organisation
+// from the three emulated directories and three SCIM apps (about ten
+// directory calls each); it reports the time and the snapshot's size per
+// employee, in the file and in the payload returned to the workflow: the
+// numbers README gives for sizing a campaign's scope.
+func BenchmarkSnapshotAccess(b *testing.B) {
+	r := newRig(b)
+	var ids []string
+	for _, e := range r.org.Employees {
+		ids = append(ids, e.EmployeeID)
+	}
+	var out contract.SnapshotOutput
+	for b.Loop() {
+		if err := r.run(contract.SnapshotAccess.Name, contract.SnapshotInput{Campaign: "bench", EmployeeIDs: ids}, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, err := os.Stat(filepath.Join(r.acts.EvidenceDir, filepath.FromSlash(out.Path)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(ids)), "ms/employee")
+	b.ReportMetric(float64(st.Size())/float64(len(ids)), "file-bytes/employee")
+	payload, _ := json.Marshal(out) // what the activity returns to the workflow
+	b.ReportMetric(float64(len(payload))/float64(len(ids)), "payload-bytes/employee")
+}
