@@ -205,3 +205,18 @@ func BenchmarkSnapshotAccess(b *testing.B) {
 	payload, _ := json.Marshal(out) // what the activity returns to the workflow
 	b.ReportMetric(float64(len(payload))/float64(len(ids)), "payload-bytes/employee")
 }
+
+// TestSnapshotAccessRefusesAScopeOverThePayloadLimit: a snapshot too big to
+// return to the workflow is refused with the field and the sizes named,
+// not left to fail opaquely in Temporal.
+func TestSnapshotAccessRefusesAScopeOverThePayloadLimit(t *testing.T) {
+	r := newRig(t)
+	defer activities.SetSnapshotPayloadLimit(2 << 10)()
+	err := r.run(contract.SnapshotAccess.Name, contract.SnapshotInput{Campaign: "big", EmployeeIDs: []string{"E0001", "E0002", "E0003", "E0004"}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "campaign big: employee_ids: the snapshot of 4 employees is") || !strings.Contains(err.Error(), "split the scope") {
+		t.Fatalf("error %v, want the scope refused as over the payload limit", err)
+	}
+	if _, err := os.Stat(filepath.Join(r.acts.EvidenceDir, activities.ReviewsDir, "big", activities.SnapshotFile)); !os.IsNotExist(err) {
+		t.Errorf("a refused snapshot was written (%v)", err)
+	}
+}
