@@ -42,7 +42,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"catalog": {"`jml catalog report`: the role catalog for an auditor (SOC 2 CC6.3) as self-contained HTML and CSV, with today's matching employees", runCatalog},
+	"catalog": {"catalog report: the role catalog for an auditor (SOC 2 CC6.3), self-contained HTML and CSV, with today's matching employees", runCatalog},
 	"elevate": {"request a just-in-time admin elevation (approved in Slack, device- and MFA-gated, revoked on a timer)", runElevate},
 	"import":  {"import HR exports (CSV/JSON) into the Employee workflows; bad rows are quarantined", runImport},
 	"dev":     {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
