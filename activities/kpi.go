@@ -151,6 +151,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			}
 		}
 	}
+	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
+		r.KPIs = append(r.KPIs, k)
+	}
 	return r
 }
 
@@ -167,6 +170,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if _, _, err := contract.MonthRange(f.Month); err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	if f.Apps == nil {
+		f.Apps = a.AppModes // the catalog as this worker is configured
 	}
 	r := BuildKPIReport(f)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)
