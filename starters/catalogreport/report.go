@@ -17,11 +17,11 @@ import (
 	"github.com/jml-dev/jml/domain"
 )
 
-// Provisioning modes of a catalog app.
+// Provisioning modes of a catalog app (domain.AppMode).
 const (
-	ModeSCIM     = "scim"      // jml provisions it over SCIM
-	ModeIdPGroup = "idp_group" // access follows a directory group the app syncs from
-	ModeManual   = "manual"    // its owner adds and removes accounts by hand
+	ModeSCIM     = string(domain.AppModeSCIM)     // jml provisions it over SCIM
+	ModeIdPGroup = string(domain.AppModeIdPGroup) // access follows a directory group the app syncs from
+	ModeManual   = string(domain.AppModeManual)   // its owner adds and removes accounts by hand
 )
 
 // Kinds of a grant row.

@@ -111,12 +111,15 @@ func TestCatalogReportFromTheDemoConfig(t *testing.T) {
 		}
 	}
 
-	// Apps by provisioning mode: the demo's three SCIM apps.
+	// Apps by provisioning mode: the demo's three SCIM apps and its manual app.
 	for _, app := range demoorg.SCIMApps {
 		row := find(rows, catalogreport.SectionApp, "", "", "app", app)
 		if row == nil || row[6] != "scim" {
 			t.Errorf("app %s row %v, want mode scim", app, row)
 		}
+	}
+	if row := find(rows, catalogreport.SectionApp, "", "", "app", "expensify"); row == nil || row[6] != "manual" || !strings.Contains(row[8], "owner E0004") || row[7] != "0" {
+		t.Errorf("expensify row %v, want the demo's manual app with its owner, granted to nobody by demo.yaml", row)
 	}
 	if row := find(rows, catalogreport.SectionApp, "", "", "app", "github"); row == nil || row[7] != itoa(eng) || row[1] != "engineering" {
 		t.Errorf("github row %v, want granted by engineering to %d", row, eng)
