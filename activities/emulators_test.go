@@ -28,7 +28,7 @@ import (
 )
 
 type rig struct {
-	t    *testing.T
+	t    testing.TB
 	set  *emulators.Set
 	org  demoorg.Org
 	cfg  *config.Config
@@ -36,7 +36,7 @@ type rig struct {
 	env  *sdktest.TestActivityEnvironment
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	org := demoorg.New(40, 3)
 	set, err := emulators.Start(emulators.Options{Org: org})

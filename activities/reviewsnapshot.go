@@ -29,6 +29,11 @@ const (
 // hundreds from opening hundreds of connections.
 const snapshotWorkers = 4
 
+// snapshotPayloadLimit is what the returned snapshot may weigh: Temporal
+// refuses a payload over 2 MB, which the campaign would only learn as an
+// opaque failure after every read; about 1 KB an employee (README).
+var snapshotPayloadLimit = 1900 << 10
+
 // SnapshotDocument is Reviews/<campaign>/snapshot.json: what an auditor
 // checks the campaign's decisions against. It names employees by id only.
 type SnapshotDocument struct {
@@ -123,6 +128,10 @@ func (a *Activities) SnapshotAccess(ctx context.Context, in contract.SnapshotInp
 	if err := errors.Join(errs...); err != nil {
 		return contract.SnapshotOutput{}, temporalError(err)
 	}
+	if n := payloadSize(doc.Employees); n > snapshotPayloadLimit {
+		return contract.SnapshotOutput{}, badInput(fmt.Sprintf("campaign %s: employee_ids: the snapshot of %d employees is %d KB, over the %d KB a workflow payload may carry; split the scope into smaller campaigns",
+			in.Campaign, len(ids), n>>10, snapshotPayloadLimit>>10))
+	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return contract.SnapshotOutput{}, temporalError(err)
@@ -145,6 +154,14 @@ func (a *Activities) SnapshotAccess(ctx context.Context, in contract.SnapshotInp
 	}
 	a.Logger.Info().Str("campaign", in.Campaign).Int("employees", len(ids)).Int("items", items).Int("unreadable", unreadable).Msg("review snapshot written")
 	return contract.SnapshotOutput{Employees: doc.Employees, Path: filepath.ToSlash(filepath.Join(ReviewsDir, in.Campaign, SnapshotFile)), SHA256: sum}, nil
+}
+
+func payloadSize(v any) int {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }
 
 // scopeIDs is the scope without blanks and duplicates, in the order given.
@@ -263,7 +280,7 @@ func (a *Activities) readDirectory(ctx context.Context, d directory.Directory, n
 			gaps = append(gaps, unreadable(name, "apps", err))
 		}
 		for _, app := range apps {
-			items = append(items, m.item(name, contract.EntitlementApp, app))
+			items = append(items, m.item(name, contract.EntitlementSSOApp, app))
 		}
 	}
 	if rm, ok := d.(directory.AdminRoleManager); ok {
@@ -333,7 +350,7 @@ func (m catalogMarker) item(dir, kind, held string) contract.AccessItem {
 		pick(m.ent.Groups[dir], strings.EqualFold)
 	case contract.EntitlementLicense:
 		pick(m.ent.Licenses[dir], strings.EqualFold)
-	case contract.EntitlementApp:
+	case contract.EntitlementApp, contract.EntitlementSSOApp:
 		pick(m.ent.Apps, strings.EqualFold)
 	case contract.EntitlementAdminRole:
 		// The catalog makes admin roles requestable through JIT, never

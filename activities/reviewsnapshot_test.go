@@ -178,3 +178,45 @@ func TestSnapshotAccessRefusesBadInput(t *testing.T) {
 		t.Errorf("a refused snapshot wrote into the evidence folder (%v)", err)
 	}
 }
+
+// BenchmarkSnapshotAccess reads the 40 employees of the test organisation
+// from the three emulated directories and three SCIM apps (about ten
+// directory calls each); it reports the time and the snapshot's size per
+// employee, in the file and in the payload returned to the workflow: the
+// numbers README gives for sizing a campaign's scope.
+func BenchmarkSnapshotAccess(b *testing.B) {
+	r := newRig(b)
+	var ids []string
+	for _, e := range r.org.Employees {
+		ids = append(ids, e.EmployeeID)
+	}
+	var out contract.SnapshotOutput
+	for b.Loop() {
+		if err := r.run(contract.SnapshotAccess.Name, contract.SnapshotInput{Campaign: "bench", EmployeeIDs: ids}, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, err := os.Stat(filepath.Join(r.acts.EvidenceDir, filepath.FromSlash(out.Path)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(ids)), "ms/employee")
+	b.ReportMetric(float64(st.Size())/float64(len(ids)), "file-bytes/employee")
+	payload, _ := json.Marshal(out) // what the activity returns to the workflow
+	b.ReportMetric(float64(len(payload))/float64(len(ids)), "payload-bytes/employee")
+}
+
+// TestSnapshotAccessRefusesAScopeOverThePayloadLimit: a snapshot too big to
+// return to the workflow is refused with the field and the sizes named,
+// not left to fail opaquely in Temporal.
+func TestSnapshotAccessRefusesAScopeOverThePayloadLimit(t *testing.T) {
+	r := newRig(t)
+	defer activities.SetSnapshotPayloadLimit(2 << 10)()
+	err := r.run(contract.SnapshotAccess.Name, contract.SnapshotInput{Campaign: "big", EmployeeIDs: []string{"E0001", "E0002", "E0003", "E0004"}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "campaign big: employee_ids: the snapshot of 4 employees is") || !strings.Contains(err.Error(), "split the scope") {
+		t.Fatalf("error %v, want the scope refused as over the payload limit", err)
+	}
+	if _, err := os.Stat(filepath.Join(r.acts.EvidenceDir, activities.ReviewsDir, "big", activities.SnapshotFile)); !os.IsNotExist(err) {
+		t.Errorf("a refused snapshot was written (%v)", err)
+	}
+}

@@ -21,6 +21,10 @@ const (
 	EntitlementLicense   = "license"
 	EntitlementAdminRole = "admin_role"
 	EntitlementApp       = "app" // a SCIM app account
+	// EntitlementSSOApp is an app assigned to the user in a directory's
+	// own single sign-on (Okta's app assignments), Directory naming the
+	// directory. jml has no activity removing it: the directory's admin does.
+	EntitlementSSOApp = "sso_app"
 )
 
 // AccessItem is one entitlement one employee holds in one directory or app.
@@ -28,7 +32,7 @@ type AccessItem struct {
 	// ID is stable within the campaign ("<directory>/<kind>/<name>"), the
 	// key a reviewer's decision refers to.
 	ID          string `json:"id"`
-	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for a SCIM app account (an app assigned in a directory's SSO names the directory)
+	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for kind app
 	Kind        string `json:"kind"`
 	Entitlement string `json:"entitlement"` // group, licence, role or app name as the catalog names it
 	// Catalog is true when the role catalog grants it to this employee

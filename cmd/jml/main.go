@@ -53,6 +53,7 @@ var commands = map[string]command{
 	"sweep":    {"run the privilege sweep now: admin holders and orphan accounts in every directory; prints the KPI", runSweep},
 	"posture":  {"snapshot every directory's sign-in policies now, diff against the last snapshot, alert Slack on drift", runPosture},
 	"review":   {"access-review campaigns: start one now (--scope, --due), print a campaign's status, list campaigns", runReview},
+	"catalog":  {"catalog report: the role catalog for an auditor (SOC 2 CC6.3), self-contained HTML and CSV, with today's matching employees", runCatalog},
 }
 
 func main() {

@@ -98,6 +98,18 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			ran["posture"] = true
 			assert.Contains(t, got, "policy snapshot")
 			assert.Regexp(t, `(?m)^  entra: 3 policies, \d+ changes  \S+policies-entra\.json$`, got)
+		case strings.Contains(block, "jml catalog report"):
+			ran["catalog"] = true
+			m := regexp.MustCompile(`role catalog: (\d+) rules, (\d+) apps, (\d+) JIT-only admin roles, (\d+) active employees`).FindStringSubmatch(got)
+			require.NotNil(t, m, got)
+			assert.NotEqual(t, "0", m[4], "the demo's Employee workflows are counted")
+			page, err := os.ReadFile(filepath.Join(dir, "catalog.html"))
+			require.NoError(t, err, "the HTML is where the README says")
+			assert.Contains(t, string(page), "CC6.3")
+			assert.NotContains(t, string(page), "<script")
+			rows, err := os.ReadFile(filepath.Join(dir, "catalog.csv"))
+			require.NoError(t, err, "the CSV is where the README says")
+			assert.Contains(t, string(rows), "rule,engineering,department in (Engineering),okta,group,dept-engineering,,")
 		case strings.Contains(block, "jml report"):
 			ran["report"] = true
 			manifests := regexp.MustCompile(`(?m)^\s*(\S+manifest\.json)$`).FindAllStringSubmatch(got, -1)
@@ -111,7 +123,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			assert.Contains(t, got, "KPI report")
 		}
 	}
-	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep", "posture"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep", "posture", "catalog"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }
