@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
 
@@ -75,6 +74,17 @@ type KPI struct {
 	Percent     float64   `json:"percent,omitempty"`
 	Details     []string  `json:"details,omitempty"`
 	Controls    []Control `json:"controls"`
+
+	// The dashboard's fields, all optional: a KPI func that sets none of
+	// them still compiles, and its line says it has no target. Target
+	// defaults from GuideTargets by id; Measured (the number held against
+	// the target) from Percent or Numerator; Met is nil when nothing was
+	// counted; Previous is filled from last month's report.
+	Target     *Target   `json:"target,omitempty"`
+	Measured   *float64  `json:"measured,omitempty"`
+	Met        *bool     `json:"met,omitempty"`
+	Population string    `json:"population,omitempty"`
+	Previous   *Previous `json:"previous,omitempty"`
 }
 
 // KPIReport is Reports/KPI-YYYY-MM.json.
@@ -82,6 +92,11 @@ type KPIReport struct {
 	Month string            `json:"month"`
 	KPIs  []KPI             `json:"kpis"`
 	Facts contract.KPIFacts `json:"facts"`
+	// Charts are the dashboard's charts, each with its CSV beside the HTML.
+	Charts []ChartInfo `json:"charts,omitempty"`
+	// History names the earlier reports the trends were read from, and
+	// any that could not be read.
+	History []HistoryMonth `json:"history,omitempty"`
 }
 
 func pct(n, d int) float64 {
@@ -99,10 +114,10 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 	r := KPIReport{Month: f.Month, Facts: f}
 	prov := KPI{ID: KPIProvisioning, Title: "Provisioning coverage",
 		Meaning:   "Active HR employees with an enabled account in every enabled directory.",
-		Numerator: as.EnabledInAll, Denominator: as.Employees}
+		Numerator: as.EnabledInAll, Denominator: as.Employees, Population: hrPopulation(f)}
 	mfa := KPI{ID: KPIMFA, Title: "MFA coverage",
 		Meaning:   "Active employees with an MFA method enrolled in every directory where their account is enabled.",
-		Numerator: as.MFAInAll, Denominator: as.Employees}
+		Numerator: as.MFAInAll, Denominator: as.Employees, Population: hrPopulation(f)}
 	for _, d := range as.Directories {
 		prov.Details = append(prov.Details, fmt.Sprintf("%s: %s enabled", d.Directory, ratio(d.Enabled, as.Employees)))
 		line := fmt.Sprintf("%s: %s of enabled accounts", d.Directory, ratio(d.MFAEnrolled, d.Enabled-d.MFAUnknown))
@@ -116,10 +131,19 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 		Meaning:   "Leavers of the month (offboarding log) whose access was removed within the leaver SLA; p50/p95 time from effective time to completion.",
 		Numerator: o.Met, Denominator: o.Leavers,
 		Details: []string{fmt.Sprintf("met %d, breached %d", o.Met, o.Breached),
-			fmt.Sprintf("p50 %ds, p95 %ds, max %ds", o.P50Seconds, o.P95Seconds, o.MaxSeconds)}}
+			fmt.Sprintf("p50 %ds, p95 %ds, max %ds", o.P50Seconds, o.P95Seconds, o.MaxSeconds)},
+		Population: fmt.Sprintf("%d leavers with an effective time in %s (offboarding log; leavers with no account anywhere left out)", o.Leavers, f.Month)}
+	if o.Leavers > 0 {
+		// The guide's target is on the slowest leaver, whatever the configured SLA.
+		deprov.Measured = ptr(float64(o.MaxSeconds))
+		if len(o.Buckets) > 0 {
+			deprov.Details = append(deprov.Details, fmt.Sprintf("%d of %d within the guide's 1 hour", o.WithinHour, o.Leavers))
+		}
+	}
 	people := map[string]bool{}
 	admins := KPI{ID: KPIStandingAdmins, Title: "Standing admins",
-		Meaning: "People holding an admin role with no expiry in any directory, outside an active JIT elevation. Target: 0."}
+		Meaning:    "People holding an admin role with no expiry in any directory, outside an active JIT elevation. Target: 0.",
+		Population: hrPopulation(f) + ", their accounts only: an admin outside HR is not seen by this line"}
 	for _, s := range as.StandingAdmins {
 		people[s.EmployeeID] = true
 		admins.Details = append(admins.Details, fmt.Sprintf("%s: %s in %s", s.EmployeeID, s.Role, s.Directory))
@@ -129,7 +153,11 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 	lg := f.IdentityLogs
 	logs := KPI{ID: KPIIdentityLogs, Title: "Identity-log export",
 		Meaning:   "The month's sign-in and audit events of every enabled directory are exported, with a manifest whose SHA-256 hashes match the files.",
-		Numerator: lg.TotalEvents, Value: "missing"}
+		Numerator: lg.TotalEvents, Value: "missing", Measured: ptr(0.0),
+		Population: fmt.Sprintf("the identity-log export of %s: %d directories", f.Month, len(lg.Directories))}
+	if lg.Present && lg.Verified && lg.Problem == "" {
+		logs.Measured = ptr(1.0)
+	}
 	if lg.Present {
 		logs.Value = fmt.Sprintf("%d events from %d directories, verified: %t", lg.TotalEvents, len(lg.Directories), lg.Verified)
 	}
@@ -151,7 +179,19 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			}
 		}
 	}
+	for i := range r.KPIs {
+		evaluate(&r.KPIs[i])
+	}
 	return r
+}
+
+// hrPopulation states the population of the KPIs counted over HR.
+func hrPopulation(f contract.KPIFacts) string {
+	src := map[string]string{"visibility": "running Employee workflows in status active", "input": "a given list"}[f.PopulationSource]
+	if src == "" {
+		src = f.PopulationSource
+	}
+	return fmt.Sprintf("%d active employees jml holds from HR (%s)", f.Assessment.Employees, src)
 }
 
 // KPIReportPaths are Reports/KPI-YYYY-MM.json and .html.
@@ -169,9 +209,22 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 		return contract.KPIReportResult{}, badInput(err.Error())
 	}
 	r := BuildKPIReport(f)
+	h, err := readHistory(a.EvidenceDir, f.Month)
+	if err != nil {
+		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	charts := buildDashboard(&r, h)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)
 	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o750); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
+	}
+	res := contract.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}
+	for _, c := range charts {
+		p := ChartCSVPath(a.EvidenceDir, f.Month, c.ID)
+		if err := writeAtomic(p, chartCSV(c)); err != nil {
+			return contract.KPIReportResult{}, temporalError(err)
+		}
+		res.CSVs = append(res.CSVs, p)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -180,42 +233,13 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	if err := writeAtomic(jsonPath, append(b, '\n')); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	var h bytes.Buffer
-	if err := reportHTML.Execute(&h, r); err != nil {
+	var page bytes.Buffer
+	if err := reportHTML.Execute(&page, dashboardPage{KPIReport: r, Score: scorecard(&r), Charts: charts}); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	if err := writeAtomic(htmlPath, h.Bytes()); err != nil {
+	if err := writeAtomic(htmlPath, page.Bytes()); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Msg("KPI report written")
-	return contract.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}, nil
+	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Int("charts", len(charts)).Msg("KPI report written")
+	return res, nil
 }
-
-// reportHTML is self-contained (inline style, no script, no font, no
-// external reference); html/template escapes every value.
-var reportHTML = template.Must(template.New("kpi").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Identity KPIs {{.Month}}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
-table{border-collapse:collapse;width:100%;margin-bottom:2rem}
-th,td{border:1px solid #ccc;padding:.4rem .6rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}
-small{color:#666}
-</style></head><body>
-<h1>Identity KPIs: {{.Month}}</h1>
-<p><small>Period {{.Facts.From.Format "2006-01-02T15:04:05Z07:00"}} to {{.Facts.To.Format "2006-01-02T15:04:05Z07:00"}} (end exclusive).
-Generated {{.Facts.GeneratedAt.Format "2006-01-02T15:04:05Z07:00"}} by workflow {{.Facts.WorkflowID}} (run {{.Facts.RunID}}).
-Population: {{.Facts.Assessment.Employees}} active employees (source: {{.Facts.PopulationSource}}).</small></p>
-<table>
-<tr><th>KPI</th><th>Value</th><th>What it means</th><th>Details</th></tr>
-{{range .KPIs}}<tr id="{{.ID}}"><td>{{.Title}}</td><td>{{.Value}}</td><td>{{.Meaning}}</td><td>{{range .Details}}{{.}}<br>{{end}}</td></tr>
-{{end}}</table>
-<h2>Control mapping</h2>
-<table>
-<tr><th>KPI</th><th>Framework</th><th>Control</th><th>Title</th></tr>
-{{range $k := .KPIs}}{{range .Controls}}<tr><td>{{$k.Title}}</td><td>{{.Framework}}</td><td>{{.ID}}</td><td>{{.Title}}</td></tr>
-{{end}}{{end}}</table>
-</body></html>
-`))
