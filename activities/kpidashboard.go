@@ -170,7 +170,7 @@ func mfaChart(months []string, reports []*KPIReport) chart {
 		x[i] = shortMonth(m)
 	}
 	for _, d := range dirs {
-		spec := lineSpec{ID: ChartMFA + "-" + d, Title: d, YUnit: "%", X: x, YMax: 100, Ref: ptr(TargetMFA.Value), RefLabel: "98% target"}
+		spec := lineSpec{ID: ChartMFA + "-" + d, Title: "MFA in " + d, Label: d, YUnit: "%", X: x, YMax: 100, Ref: ptr(TargetMFA.Value), RefLabel: "98% target"}
 		for _, m := range MFAMeasures {
 			s := series{Name: m, Points: make([]*float64, len(months))}
 			has := false

@@ -12,7 +12,7 @@ import (
 // same numbers (the report is hashed as evidence).
 
 const (
-	svgW, svgH                    = 620, 240
+	svgW, svgH                    = 580, 240
 	padL, padR, padT, padB        = 48, 16, 18, 46
 	plotW, plotH                  = svgW - padL - padR, svgH - padT - padB
 	colorGood, colorBad, colorRef = "#2e7d32", "#c62828", "#555"
@@ -97,7 +97,6 @@ func barChart(s barSpec) template.HTML {
 		fmt.Fprintf(&b, `<line class="ref" x1="%s" y1="%d" x2="%s" y2="%d" stroke="%s" stroke-width="2" stroke-dasharray="6 4"/>`, num(rx), padT, num(rx), padT+plotH, colorRef)
 		fmt.Fprintf(&b, `<text x="%s" y="%d" font-size="11" fill="%s">%s</text>`, num(rx+4), padT+10, colorRef, esc(s.RefLabel))
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="#444">%s</text>`, padL, svgH-8, esc(s.Title))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // #nosec G203: every value above is escaped or a number
 }
@@ -112,6 +111,7 @@ type series struct {
 // reference line (a target).
 type lineSpec struct {
 	ID, Title, YUnit string
+	Label            string // drawn above the plot (a directory's name)
 	X                []string
 	YMax             float64 // 0: from the data
 	Series           []series
@@ -143,10 +143,17 @@ func lineChart(s lineSpec) template.HTML {
 	for i, m := range s.X {
 		fmt.Fprintf(&b, `<text x="%s" y="%d" font-size="9" text-anchor="middle" fill="#444">%s</text>`, num(xAt(i)), padT+plotH+13, esc(m))
 	}
+	if s.Label != "" {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" font-weight="bold" fill="#222">%s</text>`, padL+4, padT-4, esc(s.Label))
+	}
 	if s.Ref != nil {
 		y := yAt(*s.Ref)
+		ly := y - 4
+		if ly < padT+10 {
+			ly = y + 12 // a target near the top is labelled under its line
+		}
 		fmt.Fprintf(&b, `<line class="ref" x1="%d" y1="%s" x2="%d" y2="%s" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4"/>`, padL, num(y), padL+plotW, num(y), colorRef)
-		fmt.Fprintf(&b, `<text x="%d" y="%s" font-size="10" text-anchor="end" fill="%s">%s</text>`, padL+plotW, num(y-4), colorRef, esc(s.RefLabel))
+		fmt.Fprintf(&b, `<text x="%d" y="%s" font-size="10" text-anchor="end" fill="%s">%s</text>`, padL+plotW, num(ly), colorRef, esc(s.RefLabel))
 	}
 	for si, sr := range s.Series {
 		c := SeriesColors[si%len(SeriesColors)]
