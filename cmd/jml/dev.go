@@ -251,7 +251,7 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n")
 	fmt.Fprintf(w, "  jml's commands (import, elevate, report) find this stack's key in its state folder.\n")
 	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  %sbin/jml report --config %s --month %s\n", env, cfg.Source, contract.PreviousMonth(time.Now()))
-	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
+	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html} (the dashboard) with a CSV per chart\n\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
 }
 
 // demoElevation sends one elevation request at start, so a visitor can
