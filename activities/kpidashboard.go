@@ -60,9 +60,9 @@ func buildCharts(r *KPIReport, h history) []chart {
 	months := append(slices.Clone(h.Months), r.Month)
 	reports := append(slices.Clone(h.Reports), r)
 	out := []chart{deprovisioningChart(r), mfaChart(months, reports), standingAdminChart(months, reports),
-		kpiTrendChart(ChartAccessReviews, "Access-review completion", AccessReviewKPI, months, reports, 100,
-			"No access-review KPI in this report or the 11 before it: no campaign's completion has been reported yet."),
-		kpiTrendChart(ChartAppCoverage, "Apps provisioned automatically", AppCoverageKPI, months, reports, TargetAppCoverage.Value,
+		kpiTrendChart(ChartAccessReviews, "Access-review completion (items decided by a reviewer), last 12 months", AccessReviewKPI, months, reports, 100, "every item",
+			"No access-review KPI in this report or the 11 before it: no campaign has completed in these months."),
+		kpiTrendChart(ChartAppCoverage, "Apps provisioned automatically, last 12 months, against the guide's 70%", AppCoverageKPI, months, reports, TargetAppCoverage.Value, "70% target",
 			"No app-coverage KPI in this report or the 11 before it: the catalog's provisioning modes are not counted yet.")}
 	for i := range out {
 		out[i].CSV = strings.TrimPrefix(ChartCSVPath("", r.Month, out[i].ID), ReportsDir+"/")
@@ -201,7 +201,21 @@ func mfaChart(months []string, reports []*KPIReport) chart {
 	return c
 }
 
-// trend is a KPI's measured value in each month's report.
+// chartValue is what a trend draws of a KPI: its measured value, or for
+// a KPI with no target its percentage; nil when it counted nothing.
+func chartValue(k *KPI) *float64 {
+	switch {
+	case k == nil:
+		return nil
+	case k.Measured != nil:
+		return k.Measured
+	case k.Target == nil && k.Denominator > 0:
+		return ptr(pct(k.Numerator, k.Denominator))
+	}
+	return nil
+}
+
+// trend is a KPI's value in each month's report.
 func trend(id string, reports []*KPIReport) (s series, has bool) {
 	s.Points = make([]*float64, len(reports))
 	for i, r := range reports {
@@ -209,8 +223,8 @@ func trend(id string, reports []*KPIReport) (s series, has bool) {
 			if s.Name == "" {
 				s.Name = k.Title
 			}
-			if k.Measured != nil {
-				s.Points[i], has = k.Measured, true
+			if v := chartValue(k); v != nil {
+				s.Points[i], has = v, true
 			}
 		}
 	}
@@ -243,8 +257,8 @@ func standingAdminChart(months []string, reports []*KPIReport) chart {
 }
 
 // kpiTrendChart is a percentage KPI's line over the months, against a target.
-func kpiTrendChart(id, title, kpiID string, months []string, reports []*KPIReport, target float64, noData string) chart {
-	c := chart{ChartInfo: ChartInfo{ID: id, Title: fmt.Sprintf("%s, last 12 months (target %s%%)", title, num(target))},
+func kpiTrendChart(id, title, kpiID string, months []string, reports []*KPIReport, ref float64, refLabel, noData string) chart {
+	c := chart{ChartInfo: ChartInfo{ID: id, Title: title},
 		Header: []string{"month", "kpi_id", "numerator", "denominator", "percent"}}
 	s, has := trend(kpiID, reports)
 	if !has {
@@ -252,13 +266,12 @@ func kpiTrendChart(id, title, kpiID string, months []string, reports []*KPIRepor
 		return c
 	}
 	for i, r := range reports {
-		if k := kpiOf(r, kpiID); k != nil && k.Measured != nil {
-			c.Rows = append(c.Rows, []string{months[i], kpiID, strconv.Itoa(k.Numerator), strconv.Itoa(k.Denominator), fmt.Sprintf("%.2f", *k.Measured)})
+		if k := kpiOf(r, kpiID); chartValue(k) != nil {
+			c.Rows = append(c.Rows, []string{months[i], kpiID, strconv.Itoa(k.Numerator), strconv.Itoa(k.Denominator), fmt.Sprintf("%.2f", *chartValue(k))})
 		}
 	}
-	s.Name = title
 	c.SVG = []template.HTML{lineChart(lineSpec{ID: id, Title: c.Title, YUnit: "%", X: shortMonths(months), YMax: 100,
-		Series: []series{s}, Ref: &target, RefLabel: "target " + num(target) + "%"})}
+		Series: []series{s}, Ref: &ref, RefLabel: refLabel})}
 	if k := kpiOf(reports[len(reports)-1], kpiID); k != nil && len(k.Details) > 0 {
 		c.Note = strings.Join(k.Details, "; ")
 	}

@@ -271,3 +271,39 @@ func chartSVG(t *testing.T, html, id string) string {
 	require.Greater(t, j, 0)
 	return html[i : i+j]
 }
+
+// TestTrendChartsOfOtherKPIs: the access-review and app-coverage charts
+// draw those KPIs' lines from whichever months have them (the review line
+// has no guide target: its percentage is drawn), and their CSVs hold the
+// numbers.
+func TestTrendChartsOfOtherKPIs(t *testing.T) {
+	months := []string{"2026-09", "2026-10", "2026-11"}
+	var reports []*KPIReport
+	for i, m := range months {
+		r := BuildKPIReport(dashFacts(m, 10, 10, nil, nil))
+		app := KPI{ID: AppCoverageKPI, Title: "Automated provisioning coverage (apps)", Numerator: 3 + i, Denominator: 5, Target: &TargetAppCoverage}
+		evaluate(&app)
+		r.KPIs = append(r.KPIs, app)
+		if i != 1 { // a campaign completed in September and November only
+			r.KPIs = append(r.KPIs, KPI{ID: AccessReviewKPI, Title: "Access reviews", Numerator: 8 + i, Denominator: 10, Details: []string{"q3: 8 / 10"}})
+		}
+		reports = append(reports, &r)
+	}
+	h := history{Months: months[:2], Reports: reports[:2]}
+	charts := buildCharts(reports[2], h)
+	byChart := map[string]chart{}
+	for _, c := range charts {
+		byChart[c.ID] = c
+	}
+	app := byChart[ChartAppCoverage]
+	require.Empty(t, app.NoData)
+	require.Len(t, app.SVG, 1)
+	assert.Equal(t, 3, strings.Count(string(app.SVG[0]), `class="point"`))
+	assert.Contains(t, string(app.SVG[0]), "Nov 26: 100%")
+	assert.Equal(t, [][]string{{"2026-09", AppCoverageKPI, "3", "5", "60.00"}, {"2026-10", AppCoverageKPI, "4", "5", "80.00"}, {"2026-11", AppCoverageKPI, "5", "5", "100.00"}}, app.Rows)
+	rev := byChart[ChartAccessReviews]
+	require.Empty(t, rev.NoData)
+	assert.Equal(t, 2, strings.Count(string(rev.SVG[0]), `class="point"`), "October had no campaign: a gap")
+	assert.Equal(t, [][]string{{"2026-09", AccessReviewKPI, "8", "10", "80.00"}, {"2026-11", AccessReviewKPI, "10", "10", "100.00"}}, rev.Rows)
+	assert.Equal(t, "q3: 8 / 10", rev.Note)
+}
