@@ -40,6 +40,19 @@ func humanSeconds(s int64) string {
 	}
 }
 
+// Summary is the scorecard in one sentence.
+func (p dashboardPage) Summary() string {
+	n := map[string]int{}
+	for _, l := range p.Score {
+		n[l.Status]++
+	}
+	s := fmt.Sprintf("%d of the guide's %d targets met, %d not met", n["met"], len(p.Score), n["not met"])
+	if k := n["not assessed"] + n["not measured"]; k > 0 {
+		s += fmt.Sprintf(", %d with nothing to measure yet", k)
+	}
+	return s + "."
+}
+
 // statusClass is the CSS class of a status word.
 func statusClass(s string) string {
 	switch s {
@@ -68,6 +81,7 @@ small{color:#666}
 .good{color:#1b5e20;background:#e8f5e9}.bad{color:#b71c1c;background:#ffebee}.none{color:#555;background:#eee}
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem}
 .charts section{border:1px solid #ddd;padding:.6rem;flex:0 0 auto;max-width:640px}
+.charts section.wide{max-width:none;flex:1 1 100%}
 .charts h3{margin:.2rem 0 .6rem;font-size:1rem}
 .nodata{width:600px;padding:1.5rem 0;color:#555;font-style:italic}
 </style></head><body>
@@ -76,6 +90,7 @@ small{color:#666}
 Generated {{.Facts.GeneratedAt.Format "2006-01-02T15:04:05Z07:00"}} by workflow {{.Facts.WorkflowID}} (run {{.Facts.RunID}}).
 Population: {{.Facts.Assessment.Employees}} active employees (source: {{.Facts.PopulationSource}}); each KPI states what it counted.</small></p>
 <h2>Against the guide's targets</h2>
+<p id="summary">{{.Summary}}</p>
 <table id="scorecard">
 <tr><th>The guide's target</th><th>Status</th><th>Measured by</th></tr>
 {{range .Score}}<tr><td>{{.Target.Guide}}</td><td><span class="status {{class .Status}}">{{.Status}}</span></td><td>{{range .KPIs}}{{.Title}}: {{.MeasuredText}} (target {{.Target.Text}}){{with .Previous}}, {{.Change}} since {{.Month}}{{end}}<br>{{else}}no KPI in this report measures it yet{{end}}</td></tr>
@@ -88,7 +103,7 @@ Population: {{.Facts.Assessment.Employees}} active employees (source: {{.Facts.P
 <h2>Charts</h2>
 <p><small>Each chart's numbers are in the CSV named under it, beside this page, for Power BI or Looker Studio.</small></p>
 <div class="charts">
-{{range .Charts}}<section id="section-{{.ID}}"><h3>{{.Title}}</h3>
+{{range .Charts}}<section id="section-{{.ID}}"{{if gt (len .SVG) 1}} class="wide"{{end}}><h3>{{.Title}}</h3>
 {{if .NoData}}<p class="nodata" id="nodata-{{.ID}}">No data yet. {{.NoData}}</p>{{else}}{{range .SVG}}{{.}}
 {{end}}{{end}}{{with .Note}}<p><small>{{.}}</small></p>{{end}}<p><small>Data: {{.CSV}}</small></p></section>
 {{end}}</div>
