@@ -150,6 +150,7 @@ func TestDashboardComparesWithLastMonthAndDrawsTrends(t *testing.T) {
 	assert.Equal(t, "no change", k[KPIIdentityLogs].Previous.Change)
 
 	html := mustRead(t, res.HTML)
+	assert.Contains(t, html, "2 of the guide&#39;s 5 targets met, 2 not met, 1 with nothing to measure yet.")
 	for _, id := range []string{"chart-deprovisioning", "chart-mfa-entra", "chart-mfa-okta", "chart-standing-admins"} {
 		assert.Contains(t, html, `<svg id="`+id+`"`)
 	}
