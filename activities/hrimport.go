@@ -360,6 +360,15 @@ func (h *HRImports) CommitHRImport(ctx context.Context, in contract.HRImportComm
 	if in.Diff.Staged != "" {
 		_ = os.Remove(in.Diff.Staged) // HR data: not kept beyond the run
 	}
+	// Counted once the run is on record (a retried commit after a lost
+	// answer would count twice: rare, and only a metric).
+	if in.Diff.Refused != "" {
+		importer.RecordOutcome(importer.OutcomeRefused, in.Diff.Counts.Rows-in.Diff.Counts.Quarantined)
+		importer.RecordOutcome(importer.OutcomeQuarantined, in.Diff.Counts.Quarantined)
+	} else {
+		importer.Record(importer.Counts{Rows: in.Diff.Counts.Rows, Delivered: in.Diff.Counts.Delivered,
+			Unchanged: in.Diff.Counts.Unchanged, Quarantined: in.Diff.Counts.Quarantined})
+	}
 	return contract.HRImportResult{Source: in.Source, File: in.Diff.File, Counts: in.Diff.Counts, Signalled: in.Signalled, Refused: in.Diff.Refused, Report: path}, nil
 }
 

@@ -51,4 +51,6 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
+
+	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

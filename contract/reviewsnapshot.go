@@ -1,5 +1,7 @@
 package contract
 
+import "time"
+
 // SnapshotAccess reads, from the directories themselves, the access each
 // employee in scope really holds, for an access review's snapshot. The
 // activity writes the whole snapshot to evidence (Reviews/<campaign>/
@@ -26,12 +28,18 @@ type AccessItem struct {
 	// ID is stable within the campaign ("<directory>/<kind>/<name>"), the
 	// key a reviewer's decision refers to.
 	ID          string `json:"id"`
-	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for kind app
+	Directory   string `json:"directory"` // a directory name, or the SCIM app's name for a SCIM app account (an app assigned in a directory's SSO names the directory)
 	Kind        string `json:"kind"`
 	Entitlement string `json:"entitlement"` // group, licence, role or app name as the catalog names it
 	// Catalog is true when the role catalog grants it to this employee
 	// today; false is access outside the catalog.
 	Catalog bool `json:"catalog"`
+	// Eligible is set on an admin role the catalog lets this employee
+	// request through JIT: held standing, it is still outside the catalog.
+	Eligible bool `json:"eligible,omitempty"`
+	// ExpiresAt is when a time-bound grant ends (an active JIT elevation,
+	// Entra PIM); zero for access held without end.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // EmployeeAccess is one employee's snapshot.

@@ -28,6 +28,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if sm.m != nil {
 		srv.Wrap(sm.m.Intake)
+		sm.m.ObserveImports()
 	}
 	stopMetrics, err := sm.serve(s)
 	if err != nil {

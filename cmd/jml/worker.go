@@ -25,6 +25,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer s.client.Close()
 	if sm.m != nil {
 		sm.m.ObserveDirectories()
+		sm.m.ObserveImports()
 		sm.m.CountLeaversInFlight(s.client)
 	}
 	stopMetrics, err := sm.serve(s)

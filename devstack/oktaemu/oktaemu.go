@@ -64,6 +64,10 @@ type Emulator struct {
 	events  []*LogEvent       // in published order
 	domain  string
 	everyID string // the BUILT_IN Everyone group
+	// appLinks are the apps assigned to each user (by user id), appIDs
+	// the app instances by lower-case label (apps.go).
+	appLinks map[string][]appLink
+	appIDs   map[string]string
 
 	reqSeq atomic.Uint64
 }

@@ -60,6 +60,12 @@ func (e *Emulator) routeUsers(w http.ResponseWriter, r *http.Request, seg []stri
 			return
 		}
 		e.listUserGroups(w, r, seg[0])
+	case len(seg) == 2 && seg[1] == "appLinks":
+		if r.Method != http.MethodGet {
+			e.methodNotAllowed(w)
+			return
+		}
+		e.listAppLinks(w, r, seg[0])
 	case len(seg) == 2 && seg[1] == "factors":
 		if r.Method != http.MethodGet {
 			e.methodNotAllowed(w)

@@ -27,6 +27,7 @@ var capabilities = []struct {
 	{"DeviceManager", is[directory.DeviceManager]},
 	{"MFAReader", is[directory.MFAReader]},
 	{"SignInLogReader", is[directory.SignInLogReader]},
+	{"UserAppReader", is[directory.UserAppReader]},
 }
 
 func is[T any](d directory.Directory) bool { _, ok := d.(T); return ok }
@@ -44,7 +45,7 @@ func TestCapabilities(t *testing.T) {
 	}{
 		{(*entra.Client)(nil), all},
 		{(*okta.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "MFAReader", "SignInLogReader"}},
+			"AdminRoleManager", "MFAReader", "SignInLogReader", "UserAppReader"}},
 		{(*google.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
 			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader"}},
 		{(*scim.Client)(nil), []string{"GroupManager"}},
@@ -59,7 +60,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("%T has %v, want %v", tc.dir, got, tc.want)
 		}
 	}
-	if len(capabilities) != len(all) {
+	if len(capabilities) != len(all)+1 { // all but UserAppReader, Okta's alone
 		t.Fatalf("the test knows %d capabilities, the list %d", len(capabilities), len(all))
 	}
 }

@@ -60,5 +60,7 @@ func (s *Server) deliverBatch(ctx context.Context, rows []hr.Row, sig string) im
 			return errs
 		}
 	}
-	return importer.Import(ctx, rows, opts)
+	res := importer.Import(ctx, rows, opts)
+	importer.Record(res.Counts)
+	return res
 }

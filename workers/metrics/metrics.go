@@ -23,6 +23,7 @@ import (
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 
 	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/starters/importer"
 )
 
 // Names of jml's own metrics (besides contract.Metric*, which the
@@ -89,6 +90,10 @@ func (o limiterObserver) Throttled(dir string) { o.m.throttled.WithLabelValues(d
 func (o limiterObserver) Waited(dir string, d time.Duration) {
 	o.m.wait.WithLabelValues(dir).Observe(d.Seconds())
 }
+
+// ObserveImports makes this process's imports (webhook batches, scheduled
+// imports) count their rows here.
+func (m *Metrics) ObserveImports() { importer.SetObserver(m.ImportRow) }
 
 // ImportRow counts one import row's outcome (delivered, quarantined, ...).
 func (m *Metrics) ImportRow(outcome string, n int) {

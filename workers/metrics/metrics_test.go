@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jml-dev/jml/integrations/directory"
+	"github.com/jml-dev/jml/starters/importer"
 )
 
 func scrape(t *testing.T, m *Metrics) string {
@@ -70,6 +71,10 @@ func TestMetrics(t *testing.T) {
 	}
 	m.SDKHandler().WithTags(map[string]string{"directory": "entra", "event": "leaver"}).Counter("jml_lanes_blocked").Inc(1)
 	m.ImportRow("quarantined", 3)
+	m.ObserveImports()
+	defer importer.SetObserver(nil)
+	importer.Record(importer.Counts{Rows: 3, Delivered: 2, Quarantined: 1})
+	importer.RecordOutcome(importer.OutcomeRefused, 5)
 
 	out := scrape(t, m)
 	assert.Contains(t, out, `jml_directory_throttled_total{directory="okta"} 2`)
@@ -79,7 +84,10 @@ func TestMetrics(t *testing.T) {
 	assert.Contains(t, out, `jml_intake_requests_total{route="healthz",status="200"} 1`)
 	assert.Contains(t, out, `jml_intake_requests_total{route="other",status="200"} 1`)
 	assert.NotContains(t, out, "E0042", "paths never become labels")
-	assert.Contains(t, out, `jml_import_rows_total{outcome="quarantined"} 3`)
+	assert.Contains(t, out, `jml_import_rows_total{outcome="quarantined"} 4`)
+	assert.Contains(t, out, `jml_import_rows_total{outcome="delivered"} 2`)
+	assert.Contains(t, out, `jml_import_rows_total{outcome="refused"} 5`)
+	assert.NotContains(t, out, `outcome="unchanged"`, "zero rows report nothing")
 	var line string
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "jml_lanes_blocked_total{") {
