@@ -150,7 +150,7 @@ func mfaChart(months []string, reports []*KPIReport) chart {
 			continue
 		}
 		facts[i] = mfaFacts(r)
-		for _, d := range sortedKeys(facts[i]) {
+		for d := range facts[i] {
 			if !slices.Contains(dirs, d) {
 				dirs = append(dirs, d)
 			}
@@ -283,15 +283,6 @@ func shortMonths(ms []string) []string {
 	for i, m := range ms {
 		out[i] = shortMonth(m)
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
 	return out
 }
 
