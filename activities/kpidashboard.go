@@ -2,6 +2,7 @@ package activities
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"slices"
@@ -127,14 +128,68 @@ const (
 // MFAMeasures are the series every directory's chart shows.
 var MFAMeasures = []string{MFARegisteredStrong, MFARegisteredAny, MFAEnforced, MFAUsed}
 
-// mfaFacts is one report's MFA ratios by directory and measure. Reports
-// count enrolment (any method) today; the strong/enforced/used facts add
-// their series here.
+// mfaFacts is one report's MFA ratios by directory and measure: enrolment
+// (any method) from the assessment, and registered-strong, enforced and
+// used from the MFA posture's facts where the report has them.
 func mfaFacts(r *KPIReport) map[string]map[string]ratioND {
 	out := map[string]map[string]ratioND{}
 	for _, d := range r.Facts.Assessment.Directories {
 		if den := d.Enabled - d.MFAUnknown; den > 0 {
 			out[d.Directory] = map[string]ratioND{MFARegisteredAny: {d.MFAEnrolled, den}}
+		}
+	}
+	if b, err := json.Marshal(r.Facts); err == nil {
+		for dir, m := range mfaPostureRatios(b) {
+			if out[dir] == nil {
+				out[dir] = map[string]ratioND{}
+			}
+			for k, v := range m {
+				out[dir][k] = v
+			}
+		}
+	}
+	return out
+}
+
+// mfaPostureView is the part of a report's facts.mfa (the MFA posture:
+// strong, enforced, used per directory) the chart reads, by its JSON
+// names: this month's facts and earlier months' files read the same way,
+// and a report without it has none.
+type mfaPostureView struct {
+	MFA *struct {
+		Directories []struct {
+			Directory          string `json:"directory"`
+			Enabled            int    `json:"enabled"`
+			Strong             int    `json:"strong"`
+			Unknown            int    `json:"unknown"`
+			Enforced           int    `json:"enforced"`
+			EnforcementUnknown int    `json:"enforcement_unknown"`
+			Used               int    `json:"used"`
+			LogMissing         bool   `json:"log_missing"`
+		} `json:"directories"`
+	} `json:"mfa"`
+}
+
+// mfaPostureRatios reads the posture's ratios from facts as JSON.
+func mfaPostureRatios(facts []byte) map[string]map[string]ratioND {
+	var v mfaPostureView
+	if err := json.Unmarshal(facts, &v); err != nil || v.MFA == nil {
+		return nil
+	}
+	out := map[string]map[string]ratioND{}
+	for _, d := range v.MFA.Directories {
+		m := map[string]ratioND{}
+		if den := d.Enabled - d.Unknown; den > 0 {
+			m[MFARegisteredStrong] = ratioND{d.Strong, den}
+		}
+		if den := d.Enabled - d.EnforcementUnknown; den > 0 {
+			m[MFAEnforced] = ratioND{d.Enforced, den}
+		}
+		if d.Enabled > 0 && !d.LogMissing {
+			m[MFAUsed] = ratioND{d.Used, d.Enabled}
+		}
+		if len(m) > 0 {
+			out[d.Directory] = m
 		}
 	}
 	return out

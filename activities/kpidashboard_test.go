@@ -308,3 +308,26 @@ func TestTrendChartsOfOtherKPIs(t *testing.T) {
 	assert.Equal(t, [][]string{{"2026-09", AccessReviewKPI, "8", "10", "80.00"}, {"2026-11", AccessReviewKPI, "10", "10", "100.00"}}, rev.Rows)
 	assert.Equal(t, "q3: 8 / 10", rev.Note)
 }
+
+// TestMFAChartReadsThePosturesThreeNumbers: facts carrying the MFA
+// posture (strong, enforced, used per directory, as its JSON names them)
+// give the chart its three series; a directory with no sign-in log has
+// no "used" point, and unknowns are left out of the denominators.
+func TestMFAChartReadsThePosturesThreeNumbers(t *testing.T) {
+	got := mfaPostureRatios([]byte(`{"month":"2026-11","mfa":{"directories":[
+		{"directory":"entra","enabled":10,"strong":7,"weak_only":2,"none":1,"unknown":0,"enforced":9,"enforcement_unknown":0,"used":6,"signed_in":8},
+		{"directory":"google","enabled":4,"strong":2,"unknown":2,"enforced":3,"enforcement_unknown":1,"used":0,"log_missing":true}]}}`))
+	assert.Equal(t, map[string]map[string]ratioND{
+		"entra":  {MFARegisteredStrong: {7, 10}, MFAEnforced: {9, 10}, MFAUsed: {6, 10}},
+		"google": {MFARegisteredStrong: {2, 2}, MFAEnforced: {3, 3}},
+	}, got)
+	assert.Nil(t, mfaPostureRatios([]byte(`{"month":"2026-11"}`)), "a report without the posture")
+
+	// The posture's strong and enforced lines are held against the 98%.
+	k := KPI{ID: "mfa_enforced", Numerator: 97, Denominator: 100}
+	evaluate(&k)
+	assert.Equal(t, "not met", k.Status())
+	app := KPI{ID: AppCoverageKPI, Numerator: 3, Denominator: 4}
+	evaluate(&app)
+	assert.Equal(t, "met", app.Status(), "75%% of apps against 70%%")
+}

@@ -62,6 +62,12 @@ var GuideTargets = map[string]Target{
 	KPIPermanentPrivileged: TargetStandingAdmins,
 	KPIMFA:                 TargetMFA,
 	KPIIdentityLogs:        TargetAuditArtifacts,
+	// Other files' KPI lines, by id (a report without them has none):
+	// the catalog's app coverage and the MFA posture's strong and
+	// enforced lines ("used" depends on who signed in: no target).
+	AppCoverageKPI:   TargetAppCoverage,
+	"mfa_registered": TargetMFA,
+	"mfa_enforced":   TargetMFA,
 }
 
 // Previous is the KPI in last month's report, and the change since.
