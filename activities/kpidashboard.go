@@ -27,7 +27,7 @@ var ChartOrder = []string{ChartDeprovisioning, ChartMFA, ChartStandingAdmins, Ch
 // helpers' KPI funcs name theirs; until one is in a report, its chart
 // says it has no data.
 var (
-	StandingAdminKPIs = []string{KPIStandingAdmins, KPIPermanentPrivileged}
+	StandingAdminKPIs = []string{KPIStandingAdmins, KPIPermanentPrivileged, "sweep_standing_admins"}
 	AccessReviewKPI   = "access_reviews"
 	AppCoverageKPI    = "app_provisioning_coverage"
 )

@@ -312,7 +312,8 @@ func TestTrendChartsOfOtherKPIs(t *testing.T) {
 // TestMFAChartReadsThePosturesThreeNumbers: facts carrying the MFA
 // posture (strong, enforced, used per directory, as its JSON names them)
 // give the chart its three series; a directory with no sign-in log has
-// no "used" point, and unknowns are left out of the denominators.
+// no "used" point, and unknowns are left out of the denominators. Other
+// files' KPI lines get their targets and populations by id.
 func TestMFAChartReadsThePosturesThreeNumbers(t *testing.T) {
 	got := mfaPostureRatios([]byte(`{"month":"2026-11","mfa":{"directories":[
 		{"directory":"entra","enabled":10,"strong":7,"weak_only":2,"none":1,"unknown":0,"enforced":9,"enforcement_unknown":0,"used":6,"signed_in":8},
@@ -330,4 +331,9 @@ func TestMFAChartReadsThePosturesThreeNumbers(t *testing.T) {
 	app := KPI{ID: AppCoverageKPI, Numerator: 3, Denominator: 4}
 	evaluate(&app)
 	assert.Equal(t, "met", app.Status(), "75%% of apps against 70%%")
+	assert.Equal(t, "4 apps in the catalog", app.Population)
+	sweep := KPI{ID: "sweep_standing_admins", Numerator: 2, Denominator: 9}
+	evaluate(&sweep)
+	assert.Equal(t, "not met", sweep.Status(), "two standing principals tenant-wide against 0")
+	assert.Contains(t, sweep.Population, "9 principals holding an admin role")
 }

@@ -65,9 +65,21 @@ var GuideTargets = map[string]Target{
 	// Other files' KPI lines, by id (a report without them has none):
 	// the catalog's app coverage and the MFA posture's strong and
 	// enforced lines ("used" depends on who signed in: no target).
-	AppCoverageKPI:   TargetAppCoverage,
-	"mfa_registered": TargetMFA,
-	"mfa_enforced":   TargetMFA,
+	AppCoverageKPI:          TargetAppCoverage,
+	"mfa_registered":        TargetMFA,
+	"mfa_enforced":          TargetMFA,
+	"sweep_standing_admins": TargetStandingAdmins,
+}
+
+// Populations states, by KPI id, what the denominator of another file's
+// KPI line counts, for a line that does not say so itself.
+var Populations = map[string]string{
+	AppCoverageKPI:          "%d apps in the catalog",
+	AccessReviewKPI:         "%d items of the access-review campaigns completed this month",
+	"mfa_registered":        "%d active employees jml holds from HR",
+	"mfa_enforced":          "%d active employees jml holds from HR",
+	"mfa_used":              "%d active employees jml holds from HR",
+	"sweep_standing_admins": "%d principals holding an admin role in the directories the privilege sweep read (users in HR or not, guests, service principals, groups)",
 }
 
 // Previous is the KPI in last month's report, and the change since.
@@ -86,6 +98,9 @@ func ptr[T any](v T) *T { return &v }
 // KPI func set. A percentage over nothing, or a KPI with no measure, is
 // not assessed: Met stays nil and the page says so.
 func evaluate(k *KPI) {
+	if p, ok := Populations[k.ID]; ok && k.Population == "" {
+		k.Population = fmt.Sprintf(p, k.Denominator)
+	}
 	if k.Target == nil {
 		if t, ok := GuideTargets[k.ID]; ok {
 			k.Target = &t
