@@ -114,10 +114,10 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 	r := KPIReport{Month: f.Month, Facts: f}
 	prov := KPI{ID: KPIProvisioning, Title: "Provisioning coverage",
 		Meaning:   "Active HR employees with an enabled account in every enabled directory.",
-		Numerator: as.EnabledInAll, Denominator: as.Employees, Population: hrPopulation(f)}
+		Numerator: as.EnabledInAll, Denominator: as.Employees}
 	mfa := KPI{ID: KPIMFA, Title: "MFA coverage",
 		Meaning:   "Active employees with an MFA method enrolled in every directory where their account is enabled.",
-		Numerator: as.MFAInAll, Denominator: as.Employees, Population: hrPopulation(f)}
+		Numerator: as.MFAInAll, Denominator: as.Employees}
 	for _, d := range as.Directories {
 		prov.Details = append(prov.Details, fmt.Sprintf("%s: %s enabled", d.Directory, ratio(d.Enabled, as.Employees)))
 		line := fmt.Sprintf("%s: %s of enabled accounts", d.Directory, ratio(d.MFAEnrolled, d.Enabled-d.MFAUnknown))
@@ -131,19 +131,10 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 		Meaning:   "Leavers of the month (offboarding log) whose access was removed within the leaver SLA; p50/p95 time from effective time to completion.",
 		Numerator: o.Met, Denominator: o.Leavers,
 		Details: []string{fmt.Sprintf("met %d, breached %d", o.Met, o.Breached),
-			fmt.Sprintf("p50 %ds, p95 %ds, max %ds", o.P50Seconds, o.P95Seconds, o.MaxSeconds)},
-		Population: fmt.Sprintf("%d leavers with an effective time in %s (offboarding log; leavers with no account anywhere left out)", o.Leavers, f.Month)}
-	if o.Leavers > 0 {
-		// The guide's target is on the slowest leaver, whatever the configured SLA.
-		deprov.Measured = ptr(float64(o.MaxSeconds))
-		if len(o.Buckets) > 0 {
-			deprov.Details = append(deprov.Details, fmt.Sprintf("%d of %d within the guide's 1 hour", o.WithinHour, o.Leavers))
-		}
-	}
+			fmt.Sprintf("p50 %ds, p95 %ds, max %ds", o.P50Seconds, o.P95Seconds, o.MaxSeconds)}}
 	people := map[string]bool{}
 	admins := KPI{ID: KPIStandingAdmins, Title: "Standing admins",
-		Meaning:    "People holding an admin role with no expiry in any directory, outside an active JIT elevation. Target: 0.",
-		Population: hrPopulation(f) + ", their accounts only: an admin outside HR is not seen by this line"}
+		Meaning: "People holding an admin role with no expiry in any directory, outside an active JIT elevation. Target: 0."}
 	for _, s := range as.StandingAdmins {
 		people[s.EmployeeID] = true
 		admins.Details = append(admins.Details, fmt.Sprintf("%s: %s in %s", s.EmployeeID, s.Role, s.Directory))
@@ -153,11 +144,7 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 	lg := f.IdentityLogs
 	logs := KPI{ID: KPIIdentityLogs, Title: "Identity-log export",
 		Meaning:   "The month's sign-in and audit events of every enabled directory are exported, with a manifest whose SHA-256 hashes match the files.",
-		Numerator: lg.TotalEvents, Value: "missing", Measured: ptr(0.0),
-		Population: fmt.Sprintf("the identity-log export of %s: %d directories", f.Month, len(lg.Directories))}
-	if lg.Present && lg.Verified && lg.Problem == "" {
-		logs.Measured = ptr(1.0)
-	}
+		Numerator: lg.TotalEvents, Value: "missing"}
 	if lg.Present {
 		logs.Value = fmt.Sprintf("%d events from %d directories, verified: %t", lg.TotalEvents, len(lg.Directories), lg.Verified)
 	}
@@ -179,19 +166,7 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			}
 		}
 	}
-	for i := range r.KPIs {
-		evaluate(&r.KPIs[i])
-	}
 	return r
-}
-
-// hrPopulation states the population of the KPIs counted over HR.
-func hrPopulation(f contract.KPIFacts) string {
-	src := map[string]string{"visibility": "running Employee workflows in status active", "input": "a given list"}[f.PopulationSource]
-	if src == "" {
-		src = f.PopulationSource
-	}
-	return fmt.Sprintf("%d active employees jml holds from HR (%s)", f.Assessment.Employees, src)
 }
 
 // KPIReportPaths are Reports/KPI-YYYY-MM.json and .html.
@@ -209,11 +184,11 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 		return contract.KPIReportResult{}, badInput(err.Error())
 	}
 	r := BuildKPIReport(f)
-	h, err := readHistory(a.EvidenceDir, f.Month)
+	hist, err := readHistory(a.EvidenceDir, f.Month)
 	if err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
 	}
-	charts := buildDashboard(&r, h)
+	charts := buildDashboard(&r, hist)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)
 	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o750); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
@@ -233,13 +208,13 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	if err := writeAtomic(jsonPath, append(b, '\n')); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	var page bytes.Buffer
-	if err := reportHTML.Execute(&page, dashboardPage{KPIReport: r, Score: scorecard(&r), Charts: charts}); err != nil {
+	var h bytes.Buffer
+	if err := reportHTML.Execute(&h, dashboardPage{KPIReport: r, Score: scorecard(&r), Charts: charts}); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	if err := writeAtomic(htmlPath, page.Bytes()); err != nil {
+	if err := writeAtomic(htmlPath, h.Bytes()); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Int("charts", len(charts)).Msg("KPI report written")
+	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Msg("KPI report written")
 	return res, nil
 }

@@ -402,6 +402,7 @@ func cmpRows(a, b []string, n int) int {
 // buildDashboard adds the change since last month, the charts and the
 // history read to the report, and returns the charts to draw and export.
 func buildDashboard(r *KPIReport, h history) []chart {
+	dashboardFields(r)
 	applyPrevious(r, h)
 	charts := buildCharts(r, h)
 	r.Charts = nil

@@ -90,6 +90,7 @@ func readHistory(evidenceDir, month string) (history, error) {
 // a KPI that carries its own measure keeps it.
 func rebuildMeasures(r *KPIReport) {
 	re := BuildKPIReport(r.Facts)
+	dashboardFields(&re)
 	byID := map[string]KPI{}
 	for _, k := range re.KPIs {
 		byID[k.ID] = k

@@ -74,6 +74,7 @@ var GuideTargets = map[string]Target{
 // Populations states, by KPI id, what the denominator of another file's
 // KPI line counts, for a line that does not say so itself.
 var Populations = map[string]string{
+	KPIPermanentPrivileged:  "%d accounts in the privileged groups, read from the directory itself",
 	AppCoverageKPI:          "%d apps in the catalog",
 	AccessReviewKPI:         "%d items of the access-review campaigns completed this month",
 	"mfa_registered":        "%d active employees jml holds from HR",

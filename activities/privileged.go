@@ -96,7 +96,6 @@ func privilegedKPI(f contract.KPIFacts) (KPI, bool) {
 		k.Details = append(k.Details, fmt.Sprintf("%s: %d accounts in privileged groups, %d break-glass, %d through an active elevation", d.Directory, d.Accounts, d.BreakGlass, d.Elevated))
 	}
 	k.Numerator = len(accounts)
-	k.Population = fmt.Sprintf("%d accounts in the privileged groups, read from the directory itself", k.Denominator)
 	k.Value = fmt.Sprintf("%d permanent Domain Admins; %d accounts with a permanent privileged group", len(das), len(accounts))
 	return k, true
 }
