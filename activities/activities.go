@@ -51,6 +51,10 @@ type Activities struct {
 	Released HeldDeliverer
 	// HR delivers the records of an accepted HR batch (activities/hrbatch.go).
 	HR HRDeliverer
+	// Tasks DMs app owners their tasks (activities/apptask.go); nil: Slack off.
+	Tasks TaskPoster
+	// AppModes are the catalog apps by provisioning mode (the app coverage KPI).
+	AppModes []contract.AppModeEntry
 }
 
 func (a *Activities) dir(name string) (directory.Directory, error) {

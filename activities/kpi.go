@@ -166,6 +166,9 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			}
 		}
 	}
+	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
+		r.KPIs = append(r.KPIs, k)
+	}
 	return r
 }
 
@@ -182,6 +185,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if _, _, err := contract.MonthRange(f.Month); err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	if f.Apps == nil {
+		f.Apps = a.AppModes // the catalog as this worker is configured
 	}
 	r := BuildKPIReport(f)
 	hist, err := readHistory(a.EvidenceDir, f.Month)

@@ -26,7 +26,7 @@ const OffboardingLogPath = "Governance/Offboarding_Log.csv"
 var OffboardingLogHeader = []string{
 	"employee_id", "effective_at", "completed_at", "duration_seconds", "sla_met",
 	"results", "actions", "operator_decisions", "workflow_id", "run_id",
-	"outcome", "preempted", "held",
+	"outcome", "preempted", "held", "manual_apps",
 }
 
 // The identity of a row (workflow and run id) and the appended columns.
@@ -115,6 +115,7 @@ func offboardingRow(in contract.OffboardingLogInput) []string {
 		outcome,
 		in.Preempted,
 		in.Held,
+		manualAppsColumn(in.ManualApps), // activities/apptask_row.go
 	}
 }
 

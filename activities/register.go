@@ -20,6 +20,8 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.RetireDevices, a.RetireDevices)
 	contract.Register(r, contract.VerifyDisabled, a.VerifyDisabled)
 	contract.Register(r, contract.AppendOffboardingLog, a.AppendOffboardingLog)
+	contract.Register(r, contract.PostAppTask, a.PostAppTask)
+	contract.Register(r, contract.AppendAppTaskLog, a.AppendAppTaskLog)
 	contract.Register(r, contract.FindLogin, a.FindLogin)
 	contract.Register(r, contract.MatchAccount, a.MatchAccount)
 	contract.Register(r, contract.RecordLogin, a.RecordLogin)

@@ -13,6 +13,9 @@ type Catalog struct {
 	AdminRoles map[string][]string `yaml:"admin_roles"`
 	Birthright Grant               `yaml:"birthright"`
 	Rules      []Rule              `yaml:"rules"`
+	// appGroups are the idp_group apps' groups (from apps, set at load),
+	// so every caller of Domain grants them with their app.
+	appGroups map[string]domain.AppGroup
 }
 
 // Grant is access per directory, plus SCIM apps.
@@ -53,7 +56,7 @@ func (g Grant) domain() domain.Grant {
 
 // Domain builds the catalog engine from the YAML schema.
 func (c Catalog) Domain() domain.Catalog {
-	out := domain.Catalog{Groups: c.Groups, Licenses: c.Licenses, AdminRoles: c.AdminRoles, Birthright: c.Birthright.domain()}
+	out := domain.Catalog{Groups: c.Groups, Licenses: c.Licenses, AdminRoles: c.AdminRoles, Birthright: c.Birthright.domain(), AppGroups: c.appGroups}
 	for _, r := range c.Rules {
 		out.Rules = append(out.Rules, domain.Rule{Name: r.Name, Match: r.Match.domain(), Grant: r.Grant.domain()})
 	}

@@ -58,6 +58,7 @@ type Config struct {
 	Track       string      `yaml:"track"`
 	Directories Directories `yaml:"directories"`
 	SCIMApps    []SCIMApp   `yaml:"scim_apps"`
+	Apps        []App       `yaml:"apps"` // idp_group and manual catalog apps (config/apps.go)
 	Slack       Slack       `yaml:"slack"`
 	HR          HR          `yaml:"hr"`
 	Intake      Intake      `yaml:"intake"`
@@ -148,6 +149,7 @@ type SCIMApp struct {
 	BaseURL           string `yaml:"base_url"`
 	DeactivateBy      string `yaml:"deactivate_by"` // patch (default) or delete
 	RequestsPerMinute int    `yaml:"requests_per_minute"`
+	Mode              string `yaml:"mode"` // scim, the only mode here (other modes: apps)
 }
 
 // Slack is the Slack app jml posts as.

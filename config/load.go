@@ -349,6 +349,7 @@ func (c *Config) applyDefaults() {
 	if c.Directories.Google.Customer == "" {
 		c.Directories.Google.Customer = "my_customer"
 	}
+	c.Catalog.appGroups = c.appGroups() // config/apps.go
 	for i := range c.SCIMApps {
 		if c.SCIMApps[i].DeactivateBy == "" {
 			c.SCIMApps[i].DeactivateBy = "patch"

@@ -24,6 +24,7 @@ func (c *Config) Policy() contract.Policy {
 	for _, a := range c.SCIMApps {
 		p.Apps = append(p.Apps, a.Name)
 	}
+	p.ManualApps = c.ManualApps()
 	if p.LeaverSLA <= 0 {
 		p.LeaverSLA = time.Hour
 	}

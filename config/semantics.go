@@ -105,6 +105,7 @@ func (v *validator) semantics(c *Config) {
 			v.add(0, p+".approver", fmt.Sprintf("%q is not \"manager\" or \"employee:<id>\"", r.Approver))
 		}
 	}
+	v.apps(c, enabled, apps) // config/apps.go
 	v.catalog(c, enabled, apps)
 	v.adChecks(c)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
@@ -195,7 +196,7 @@ func (v *validator) catalog(c *Config, enabled []string, apps map[string]bool) {
 		}
 		for i, a := range g.Apps {
 			if !apps[a] {
-				v.add(0, fmt.Sprintf("%s.apps[%d]", path, i), fmt.Sprintf("%q is not an app defined in scim_apps", a))
+				v.add(0, fmt.Sprintf("%s.apps[%d]", path, i), fmt.Sprintf("%q is not an app defined in scim_apps or apps", a))
 			}
 		}
 	}

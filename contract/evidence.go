@@ -217,6 +217,9 @@ type KPIFacts struct {
 	// Privileged is the directories' privileged groups (AD); nil in
 	// reports written before it was read.
 	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
+	// Apps is the catalog's apps by provisioning mode (the app coverage
+	// KPI); nil in reports written before it was read.
+	Apps []AppModeEntry `json:"apps,omitempty"`
 }
 
 // KPIReportResult is what KPIReport returns.

@@ -76,6 +76,9 @@ type Policy struct {
 	// Login allocates the work email of a joiner HR sends without one
 	// (hr.login); nil: an email is required.
 	Login *LoginPolicy `json:"login,omitempty"`
+	// ManualApps are the catalog apps whose owner adds and removes
+	// accounts by hand (contract/apptask.go).
+	ManualApps []ManualApp `json:"manual_apps,omitempty"`
 }
 
 // DefaultHistoryThreshold is the history length the Employee workflow
@@ -223,7 +226,10 @@ type LifecycleResult struct {
 	// ManagerPending lists the directories where the manager had no account
 	// yet (joiner, rehire, mover); ManagerTried: the run tried to set it.
 	ManagerPending []string `json:"manager_pending,omitempty"`
-	ManagerTried   bool     `json:"manager_tried,omitempty"`
+	// AppTasks are the owner tasks of manual apps this run opened
+	// (contract/apptask.go); it never waits for them.
+	AppTasks     []ManualAppRef `json:"app_tasks,omitempty"`
+	ManagerTried bool           `json:"manager_tried,omitempty"`
 	// NoAccounts: no directory or app had an account for the person (a
 	// termination of someone who never joined): nothing to offboard, no SLA
 	// to breach.

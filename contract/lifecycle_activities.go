@@ -116,6 +116,9 @@ type OffboardingLogInput struct {
 	// Held: the mass-termination guard held the termination (the hold and
 	// who released it); the SLA still counts from EffectiveAt.
 	Held string `json:"held,omitempty"`
+	// ManualApps are the owner tasks the leaver opened; their confirmation
+	// or breach is in AppTasksLogPath.
+	ManualApps []ManualAppRef `json:"manual_apps,omitempty"`
 	// WorkflowID and RunID identify the row: a retried activity finds it
 	// and does not write a second one.
 	WorkflowID string `json:"workflow_id"`

@@ -16,6 +16,9 @@ type Catalog struct {
 	AdminRoles map[string][]string
 	Birthright Grant
 	Rules      []Rule
+	// AppGroups are the groups idp_group apps follow, by app name: an app
+	// granted grants its group too (domain/apps.go).
+	AppGroups map[string]AppGroup
 }
 
 // Grant is access per directory, plus SCIM apps.
@@ -96,6 +99,7 @@ func (c Catalog) Evaluate(a Attributes) Entitlements {
 		merge(e.Licenses, g.Licenses)
 		merge(e.EligibleRoles, g.AdminRoles)
 		e.Apps = append(e.Apps, g.Apps...)
+		c.appGroups(e.Groups, g.Apps)
 	}
 	add(c.Birthright)
 	for _, r := range c.Rules {

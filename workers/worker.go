@@ -63,11 +63,13 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		Namespace:   cfg.Temporal.Namespace,
 		HR:          deps.HR,
 		Released:    deps.Released,
+		AppModes:    cfg.AppModes(),
 	}
 	if deps.Slack != nil {
 		acts.Holds = Notifier{Slack: deps.Slack}
 		acts.Notifier = Notifier{Slack: deps.Slack}
 		acts.Approvals = Notifier{Slack: deps.Slack}
+		acts.Tasks = Notifier{Slack: deps.Slack}
 	}
 	acts.Register(r)
 	hrImports(r, cfg, deps)

@@ -113,6 +113,10 @@ func provision(ctx workflow.Context, event domain.Event, in contract.JoinerInput
 	}
 	addApps, _ := appChanges(plan.Changes, in.Policy.Apps)
 	fns = append(fns, l.appLanes(addApps, "provision app", contract.ProvisionApp, person)...)
+	// The owner of a manual app is asked to create the account; the
+	// joiner does not wait for it (apptask_open.go).
+	create, _ := manualAppChanges(in.Policy, plan.Changes)
+	res.AppTasks = l.openAppTasks(ctx, contract.AppTaskCreate, create, in.Record)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		return l.stopped(ctx, res, in.Granted, &plan.Entitlements, err)

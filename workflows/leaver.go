@@ -66,6 +66,10 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 			in.EmployeeID, sla, in.EffectiveAt.UTC().Format(time.RFC3339), workflow.GetInfo(ctx).WorkflowExecution.ID))
 	})
 
+	// Manual apps: their owners are asked first, so the human's clock
+	// starts at once; the lanes never wait on them (apptask_open.go).
+	res.AppTasks = l.openAppTasks(ctx, contract.AppTaskRemove, l.leaverManualApps(ctx, in), in.Record)
+
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
@@ -103,7 +107,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	res.Decisions = l.decisions
 
 	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
-	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Held: in.Held, Directories: res.Directories, Decisions: res.Decisions,
+	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Held: in.Held, Directories: res.Directories, Decisions: res.Decisions, ManualApps: res.AppTasks,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err

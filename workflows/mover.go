@@ -35,6 +35,8 @@ func MoverWorkflow(ctx workflow.Context, in contract.MoverInput) (contract.Lifec
 	addApps, removeApps := appChanges(plan.Changes, in.Policy.Apps)
 	fns = append(fns, l.appLanes(addApps, "provision app", contract.ProvisionApp, person)...)
 	fns = append(fns, l.appLanes(removeApps, "deprovision app", contract.DeprovisionApp, person)...)
+	create, remove := manualAppChanges(in.Policy, plan.Changes)
+	res.AppTasks = append(l.openAppTasks(ctx, contract.AppTaskRemove, remove, in.New), l.openAppTasks(ctx, contract.AppTaskCreate, create, in.New)...)
 	parallel(ctx, fns...)
 	if err := ctx.Err(); err != nil {
 		return l.stopped(ctx, res, in.Granted, &plan.Entitlements, err)

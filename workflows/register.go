@@ -27,6 +27,7 @@ func Register(r worker.WorkflowRegistry) {
 		contract.GuardWorkflowName:             TerminationGuardWorkflow,
 		contract.HRBatchWorkflowName:           HRBatchWorkflow,
 		contract.HRImportWorkflowName:          HRImportWorkflow,
+		contract.AppTaskWorkflowName:           AppTaskWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

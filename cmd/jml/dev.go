@@ -21,6 +21,7 @@ import (
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/devserver"
 	"github.com/jml-dev/jml/devstack/emulators"
+	"github.com/jml-dev/jml/devstack/stack"
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
@@ -107,6 +108,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer emus.Close()
 	emus.Configure(cfg)
+	stack.GrantDemoManualApp(cfg) // the demo leaver opens an owner task (devstack/stack/apps.go)
 	stopDC, err := startDevDC(ctx, cfg, org, emus, stdout)
 	if err != nil {
 		return err

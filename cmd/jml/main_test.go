@@ -164,6 +164,10 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 		assert.NoError(t, err, id)
 	}
 
+	// The demo leaver (Sales) holds the demo's manual app: its owner task
+	// runs (cmd/jml/dev_apptask_test.go).
+	demoAppTaskRuns(t, c)
+
 	t.Run("README commands", func(t *testing.T) {
 		runREADME(t, root, dir, temporalAddr, intakeAddr, c)
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/integrations/hr"
 	"github.com/jml-dev/jml/integrations/hr/bamboohr"
+	"github.com/jml-dev/jml/starters/apptasks"
 	"github.com/jml-dev/jml/starters/codecserver"
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
@@ -71,7 +72,8 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.Sources[strings.ToLower(src.Name)] = p
 	}
-	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil) {
+	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil || len(cfg.ManualApps()) > 0) {
+		o.AppTasks = apptasks.Confirmer{Client: c}
 		// The directories only propose whose Slack email it is; the HR
 		// records in the Employee workflows decide.
 		deps, err := workers.BuildDeps(context.Background(), cfg)

@@ -67,6 +67,8 @@ type Options struct {
 	// Guard wraps the delivery of terminations (mass-termination guard)
 	// and takes the decisions on its holds; nil: no guard.
 	Guard *employees.Guard
+	// AppTasks takes app owners' Done presses (starters/intake/apptask.go).
+	AppTasks AppTaskConfirmer
 	// AllowNoEmail: jml allocates the work email (hr.login), so a record
 	// may come without one.
 	AllowNoEmail bool

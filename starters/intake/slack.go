@@ -83,6 +83,9 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 	if s.guardPress(w, r, cb) { // starters/intake/guard.go
 		return
 	}
+	if s.appTaskPress(w, r, cb) { // starters/intake/apptask.go
+		return
+	}
 	a := cb.ActionCallback.BlockActions[0]
 	requestID, action, found := strings.Cut(a.Value, ":")
 	if !found || requestID == "" || (action != contract.UpdateApprove && action != contract.UpdateDeny) || a.ActionID != action {
