@@ -88,7 +88,7 @@ func (a *Activities) ExportIdentityLog(ctx context.Context, in contract.ExportLo
 		// Not a failure of the export: the directory keeps no sign-in log
 		// an API can read (AD's are the domain controllers' Security event
 		// logs). The manifest says so instead of holding an empty file.
-		return contract.LogFile{Directory: in.Directory, NotCollected: in.Directory + " has no sign-in log API: collect its sign-in events where they are kept (for AD, the domain controllers' Security event logs, e.g. through Windows Event Forwarding to your SIEM)"}, nil
+		return contract.LogFile{Directory: in.Directory, NotCollected: notCollected(in.Directory)}, nil
 	}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		var prev exportProgress
@@ -174,6 +174,22 @@ type LogManifest struct {
 	TotalEvents int                `json:"total_events"`
 	Files       []contract.LogFile `json:"files"`
 	HashAlgo    string             `json:"hash_algorithm"`
+	// Missing is every range a directory's capture never covered (it was
+	// past the retention horizon when capture reached it); complete is
+	// false when there is one. Months sealed by the capture only.
+	Missing []MissingRange `json:"missing,omitempty"`
+	// EvidenceManifest is the Manifests/YYYY-MM.json this month's files
+	// are sealed into (months sealed by the capture).
+	EvidenceManifest string     `json:"evidence_manifest,omitempty"`
+	ResealedAt       *time.Time `json:"resealed_at,omitempty"`
+}
+
+// MissingRange is a directory's range of a month that no capture holds.
+type MissingRange struct {
+	Directory string    `json:"directory"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Reason    string    `json:"reason"`
 }
 
 // WriteIdentityLogManifest writes manifest.json of the month (atomically).
@@ -225,6 +241,9 @@ func (a *Activities) ReadIdentityLogManifest(_ context.Context, in contract.Mont
 	out := contract.LogManifestSummary{Present: true, Verified: m.Complete, TotalEvents: m.TotalEvents}
 	if !m.Complete {
 		out.Problem = "the export is incomplete"
+		if len(m.Missing) > 0 {
+			out.Problem += ": " + missingText(m.Missing)
+		}
 	}
 	for _, f := range m.Files {
 		out.Directories = append(out.Directories, f.Directory)

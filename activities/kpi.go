@@ -164,6 +164,7 @@ func BuildKPIReport(f contract.KPIFacts) KPIReport {
 			if pk, ok := privilegedKPI(f); ok {
 				r.KPIs = append(r.KPIs, pk)
 			}
+			r.KPIs = append(r.KPIs, sweepKPIs(f)...)
 		}
 	}
 	if k, ok := appCoverageKPI(f); ok { // activities/appcoverage.go
@@ -185,6 +186,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 	}
 	if _, _, err := contract.MonthRange(f.Month); err != nil {
 		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	if f.Sweep == nil {
+		f.Sweep = a.latestSweep(f.Month)
 	}
 	if f.Apps == nil {
 		f.Apps = a.AppModes // the catalog as this worker is configured
@@ -219,6 +223,9 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 		return contract.KPIReportResult{}, temporalError(err)
 	}
 	if err := writeAtomic(htmlPath, h.Bytes()); err != nil {
+		return contract.KPIReportResult{}, temporalError(err)
+	}
+	if err := a.SealFiles(f.Month, append([]string{jsonPath, htmlPath}, res.CSVs...)...); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
 	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Msg("KPI report written")

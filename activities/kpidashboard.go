@@ -27,9 +27,9 @@ var ChartOrder = []string{ChartDeprovisioning, ChartMFA, ChartStandingAdmins, Ch
 // helpers' KPI funcs name theirs; until one is in a report, its chart
 // says it has no data.
 var (
-	StandingAdminKPIs = []string{KPIStandingAdmins, KPIPermanentPrivileged, "sweep_standing_admins"}
+	StandingAdminKPIs = []string{KPIStandingAdmins, KPIPermanentPrivileged, KPISweepStanding}
 	AccessReviewKPI   = "access_reviews"
-	AppCoverageKPI    = "app_provisioning_coverage"
+	AppCoverageKPI    = KPIAppCoverage
 )
 
 // ChartInfo is what the JSON report says of a chart.

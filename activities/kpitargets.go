@@ -65,22 +65,22 @@ var GuideTargets = map[string]Target{
 	// Other files' KPI lines, by id (a report without them has none):
 	// the catalog's app coverage and the MFA posture's strong and
 	// enforced lines ("used" depends on who signed in: no target).
-	AppCoverageKPI:          TargetAppCoverage,
-	"mfa_registered":        TargetMFA,
-	"mfa_enforced":          TargetMFA,
-	"sweep_standing_admins": TargetStandingAdmins,
+	AppCoverageKPI:   TargetAppCoverage,
+	"mfa_registered": TargetMFA,
+	"mfa_enforced":   TargetMFA,
+	KPISweepStanding: TargetStandingAdmins,
 }
 
 // Populations states, by KPI id, what the denominator of another file's
 // KPI line counts, for a line that does not say so itself.
 var Populations = map[string]string{
-	KPIPermanentPrivileged:  "%d accounts in the privileged groups, read from the directory itself",
-	AppCoverageKPI:          "%d apps in the catalog",
-	AccessReviewKPI:         "%d items of the access-review campaigns completed this month",
-	"mfa_registered":        "%d active employees jml holds from HR",
-	"mfa_enforced":          "%d active employees jml holds from HR",
-	"mfa_used":              "%d active employees jml holds from HR",
-	"sweep_standing_admins": "%d principals holding an admin role in the directories the privilege sweep read (users in HR or not, guests, service principals, groups)",
+	KPIPermanentPrivileged: "%d accounts in the privileged groups, read from the directory itself",
+	AppCoverageKPI:         "%d apps in the catalog",
+	AccessReviewKPI:        "%d items of the access-review campaigns completed this month",
+	"mfa_registered":       "%d active employees jml holds from HR",
+	"mfa_enforced":         "%d active employees jml holds from HR",
+	"mfa_used":             "%d active employees jml holds from HR",
+	KPISweepStanding:       "%d principals holding an admin role in the directories the privilege sweep read (users in HR or not, guests, service principals, groups)",
 }
 
 // Previous is the KPI in last month's report, and the change since.

@@ -45,6 +45,9 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.ExportIdentityLog, a.ExportIdentityLog)
 	contract.Register(r, contract.WriteIdentityLogManifest, a.WriteIdentityLogManifest)
 	contract.Register(r, contract.ReadIdentityLogManifest, a.ReadIdentityLogManifest)
+	contract.Register(r, contract.CaptureIdentityLog, a.CaptureIdentityLog)
+	contract.Register(r, contract.SealIdentityLogMonth, a.SealIdentityLogMonth)
+	contract.Register(r, contract.SealEvidenceMonth, a.SealEvidenceMonth)
 	contract.Register(r, contract.ListActiveEmployees, a.ListActiveEmployees)
 	contract.Register(r, contract.ListActiveElevations, a.ListActiveElevations)
 	contract.Register(r, contract.AssessEmployees, a.AssessEmployees)
@@ -53,6 +56,12 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.WriteKPIReport, a.WriteKPIReport)
 
 	contract.Register(r, contract.DeliverHRRecords, a.DeliverHRRecords)
+
+	contract.Register(r, contract.ListHRPopulation, a.ListHRPopulation)
+	contract.Register(r, contract.SweepInventory, a.SweepInventory)
+	contract.Register(r, contract.DisableOrphanAccount, a.DisableOrphanAccount)
+	contract.Register(r, contract.DeleteAccount, a.DeleteAccount)
+	contract.Register(r, contract.WriteSweepEvidence, a.WriteSweepEvidence)
 
 	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

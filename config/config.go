@@ -72,6 +72,7 @@ type Config struct {
 	Log         Log         `yaml:"log"`
 	Metrics     Metrics     `yaml:"metrics"`
 	Governance  Governance  `yaml:"governance"`
+	Sweep       Sweep       `yaml:"sweep"`
 	Secrets     Secrets     `yaml:"-"` // from the environment only
 	Source      string      `yaml:"-"` // the file it was loaded from
 }
@@ -230,6 +231,11 @@ type ElevationRole struct {
 // Evidence is where evidence files go.
 type Evidence struct {
 	Dir string `yaml:"dir"`
+	// CaptureSchedule is the daily identity-log capture's cron, in UTC
+	// (default DefaultCaptureSchedule); LogRetentionDays overrides a
+	// directory's retention (config/evidence.go).
+	CaptureSchedule  string         `yaml:"capture_schedule"`
+	LogRetentionDays map[string]int `yaml:"log_retention_days"`
 }
 
 // Dev configures `jml dev`.

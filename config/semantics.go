@@ -52,6 +52,8 @@ func (v *validator) semantics(c *Config) {
 	}
 	v.entraSync(c, enabled)
 	v.governance(c)
+	v.evidenceChecks(c)
+	v.sweep(c)
 	if c.Directories.Okta.Enabled {
 		urlCheck("directories.okta.org_url", c.Directories.Okta.OrgURL, true)
 	}

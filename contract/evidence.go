@@ -70,6 +70,10 @@ type EvidenceInput struct {
 	// ElevationRoles maps elevation.roles[].name to its directory and role,
 	// so an admin role held through an active elevation is not "standing".
 	ElevationRoles map[string]ElevationRoleRef `json:"elevation_roles,omitempty"`
+	// LogRetentionDays is how long each directory keeps its sign-in and
+	// audit logs (evidence.log_retention_days and its defaults): the
+	// capture's horizon.
+	LogRetentionDays map[string]int `json:"log_retention_days,omitempty"`
 }
 
 // ---- identity-log export ----
@@ -93,6 +97,9 @@ type LogFile struct {
 	// NotCollected says why a directory with no sign-in log API has no
 	// file (AD: the DCs' Security event logs belong to your SIEM).
 	NotCollected string `json:"not_collected,omitempty"`
+	// Missing are the month's ranges the capture never covered (past the
+	// directory's retention horizon before it got there).
+	Missing []TimeRange `json:"missing,omitempty"`
 }
 
 // LogManifestInput writes manifest.json of one month.
@@ -217,6 +224,9 @@ type KPIFacts struct {
 	// Privileged is the directories' privileged groups (AD); nil in
 	// reports written before it was read.
 	Privileged *PrivilegedOutput `json:"privileged,omitempty"`
+	// Sweep is the month's latest privilege sweep (tenant-wide admins);
+	// nil when none ran.
+	Sweep *SweepSummary `json:"sweep,omitempty"`
 	// Apps is the catalog's apps by provisioning mode (the app coverage
 	// KPI); nil in reports written before it was read.
 	Apps []AppModeEntry `json:"apps,omitempty"`

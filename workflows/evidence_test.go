@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	sdktest "go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
@@ -32,6 +33,9 @@ type evidenceStubs struct {
 	active    []string
 	elevation []contract.ActiveElevation
 	priv      *contract.PrivilegedInput
+	captures  []contract.CaptureInput
+	sealed    *contract.SealLogInput
+	swept     []string
 }
 
 func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
@@ -50,6 +54,27 @@ func (s *evidenceStubs) register(env *sdktest.TestWorkflowEnvironment) {
 		defer s.mu.Unlock()
 		s.manifest = &in
 		return contract.IdentityLogResult{Month: in.Month, Folder: "/ev/IdentityLogs", Manifest: "/ev/IdentityLogs/manifest.json"}, nil
+	})
+	reg(contract.CaptureIdentityLog.Name, func(_ context.Context, in contract.CaptureInput) (contract.CaptureResult, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.captures = append(s.captures, in)
+		if in.Directory == s.failDir {
+			return contract.CaptureResult{}, temporal.NewNonRetryableApplicationError("forbidden", string(domain.ErrDirectoryPermanent), nil)
+		}
+		return contract.CaptureResult{Directory: in.Directory, Appended: len(in.Directory)}, nil
+	})
+	reg(contract.SealIdentityLogMonth.Name, func(_ context.Context, in contract.SealLogInput) (contract.IdentityLogResult, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.sealed = &in
+		return contract.IdentityLogResult{Month: in.Month, Folder: "/ev/IdentityLogs", Manifest: "/ev/IdentityLogs/manifest.json", TotalEvents: 7}, nil
+	})
+	reg(contract.SealEvidenceMonth.Name, func(_ context.Context, in contract.MonthInput) (contract.SealEvidenceResult, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.swept = append(s.swept, in.Month)
+		return contract.SealEvidenceResult{Month: in.Month}, nil
 	})
 	reg(contract.ListActiveEmployees.Name, func(context.Context, contract.Empty) (contract.PopulationOutput, error) {
 		s.mu.Lock()
@@ -102,8 +127,15 @@ func evidenceEnv(t *testing.T, id string) (*sdktest.TestWorkflowEnvironment, *ev
 
 var threeDirs = []string{"entra", "okta", "google"}
 
+// beforeCapture runs IdentityLogExport as it was before the daily capture
+// (the whole month read again), as histories started then replay.
+func beforeCapture(env *sdktest.TestWorkflowEnvironment) {
+	env.OnGetVersion("identity-logs-seal-captured", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+}
+
 func TestIdentityLogExportExportsEveryDirectoryThenTheManifest(t *testing.T) {
 	env, s := evidenceEnv(t, contract.IdentityLogExportWorkflowID("2026-11"))
+	beforeCapture(env)
 	env.ExecuteWorkflow(contract.IdentityLogExportWorkflowName, contract.EvidenceInput{Month: "2026-11", Directories: threeDirs})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
@@ -125,6 +157,7 @@ func TestIdentityLogExportExportsEveryDirectoryThenTheManifest(t *testing.T) {
 
 func TestIdentityLogExportRecordsAFailedDirectoryAndFails(t *testing.T) {
 	env, s := evidenceEnv(t, contract.IdentityLogExportWorkflowID("2026-11"))
+	beforeCapture(env)
 	s.failDir = "okta"
 	env.ExecuteWorkflow(contract.IdentityLogExportWorkflowName, contract.EvidenceInput{Month: "2026-11", Directories: threeDirs})
 	require.True(t, env.IsWorkflowCompleted())
@@ -151,9 +184,9 @@ func TestScheduledRunReportsThePreviousMonthAsItsCanonicalChild(t *testing.T) {
 	env.SetStartTime(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
 	env.ExecuteWorkflow(contract.IdentityLogExportWorkflowName, contract.EvidenceInput{Directories: threeDirs})
 	require.NoError(t, env.GetWorkflowError())
-	require.NotNil(t, s.manifest)
-	assert.Equal(t, "2026-11", s.manifest.Month)
-	assert.Equal(t, contract.IdentityLogExportWorkflowID("2026-11"), s.manifest.WorkflowID)
+	require.NotNil(t, s.sealed)
+	assert.Equal(t, "2026-11", s.sealed.Month)
+	assert.Equal(t, contract.IdentityLogExportWorkflowID("2026-11"), s.sealed.WorkflowID)
 
 	env, s = evidenceEnv(t, "evidence/kpi/scheduled-2027-01-01T02:00:00Z")
 	env.SetStartTime(time.Date(2027, 1, 1, 2, 0, 0, 0, time.UTC))

@@ -9,10 +9,19 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// changeSealCaptured guards (workflow.GetVersion) the monthly run that
+// catches the daily capture up and seals the month, instead of reading
+// the whole month again (which, past a directory's retention horizon,
+// returned less than the month and called it complete).
+const changeSealCaptured = "identity-logs-seal-captured"
+
 // IdentityLogExportWorkflow exports each enabled directory's sign-in and
 // audit events of one month, in parallel, then writes the manifest. A
 // directory that fails is recorded in the manifest and fails the workflow
 // after the others are written.
+//
+// From changeSealCaptured on, it seals the month the daily capture filled
+// (sealMonth, identitylogcapture.go).
 func IdentityLogExportWorkflow(ctx workflow.Context, in contract.EvidenceInput) (contract.IdentityLogResult, error) {
 	month, scheduled, err := resolveMonth(ctx, in)
 	if err != nil {
@@ -25,6 +34,9 @@ func IdentityLogExportWorkflow(ctx workflow.Context, in contract.EvidenceInput) 
 	from, to, _ := contract.MonthRange(month)
 	if len(in.Directories) == 0 {
 		return contract.IdentityLogResult{}, temporal.NewNonRetryableApplicationError("no directory enabled", string(domain.ErrBadInput), nil)
+	}
+	if workflow.GetVersion(ctx, changeSealCaptured, workflow.DefaultVersion, 1) == 1 {
+		return sealMonth(ctx, in, month)
 	}
 	futures := make([]contract.Future[contract.LogFile], len(in.Directories))
 	for i, d := range in.Directories {

@@ -15,19 +15,24 @@ import (
 // Register registers every workflow of this package under its contract name.
 func Register(r worker.WorkflowRegistry) {
 	for name, fn := range map[string]any{
-		contract.EmployeeWorkflowName:          EmployeeWorkflow,
-		contract.JoinerWorkflowName:            JoinerWorkflow,
-		contract.MoverWorkflowName:             MoverWorkflow,
-		contract.LeaverWorkflowName:            LeaverWorkflow,
-		contract.RehireWorkflowName:            RehireWorkflow,
-		contract.ElevationWorkflowName:         ElevationWorkflow,
-		contract.IdentityLogExportWorkflowName: IdentityLogExportWorkflow,
-		contract.KPIReportWorkflowName:         KPIReportWorkflow,
-		contract.LoginReservationWorkflowName:  LoginReservationWorkflow,
-		contract.GuardWorkflowName:             TerminationGuardWorkflow,
-		contract.HRBatchWorkflowName:           HRBatchWorkflow,
-		contract.HRImportWorkflowName:          HRImportWorkflow,
-		contract.AppTaskWorkflowName:           AppTaskWorkflow,
+		contract.EmployeeWorkflowName:           EmployeeWorkflow,
+		contract.JoinerWorkflowName:             JoinerWorkflow,
+		contract.MoverWorkflowName:              MoverWorkflow,
+		contract.LeaverWorkflowName:             LeaverWorkflow,
+		contract.RehireWorkflowName:             RehireWorkflow,
+		contract.ElevationWorkflowName:          ElevationWorkflow,
+		contract.IdentityLogExportWorkflowName:  IdentityLogExportWorkflow,
+		contract.KPIReportWorkflowName:          KPIReportWorkflow,
+		contract.IdentityLogCaptureWorkflowName: IdentityLogCaptureWorkflow,
+		contract.LoginReservationWorkflowName:   LoginReservationWorkflow,
+		contract.GuardWorkflowName:              TerminationGuardWorkflow,
+		contract.HRBatchWorkflowName:            HRBatchWorkflow,
+		contract.HRImportWorkflowName:           HRImportWorkflow,
+		contract.AppTaskWorkflowName:            AppTaskWorkflow,
+		contract.PrivilegeSweepWorkflowName:     PrivilegeSweepWorkflow,
+		contract.StandingAdminWorkflowName:      StandingAdminWorkflow,
+		contract.UnknownAdminWorkflowName:       UnknownAdminWorkflow,
+		contract.OrphanAccountWorkflowName:      OrphanAccountWorkflow,
 	} {
 		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/hrimport"
 	"github.com/jml-dev/jml/starters/intake"
+	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 )
@@ -102,7 +103,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	org := demoorg.New(cfg.Dev.Employees, cfg.Dev.Joiners)
 	emus, err := emulators.Start(emulators.Options{Org: org, Creds: creds,
 		SlackRequestURL: "http://" + intakeAddr + "/slack/interactivity", SlashCommandURL: "http://" + intakeAddr + "/slack/commands",
-		BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr"})
+		BambooWebhookURL: "http://" + intakeAddr + "/hr/bamboohr", SweepAccounts: demoorg.SweepAccounts()})
 	if err != nil {
 		return err
 	}
@@ -155,6 +156,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := hrimport.EnsureSchedules(ctx, c, cfg); err != nil {
 		return fmt.Errorf("HR import schedules: %w", err)
 	}
+	if _, err := sweep.EnsureSchedule(ctx, c, cfg); err != nil {
+		return err
+	}
 	marker, err := writeDevStack(*stateDir, devStack{TemporalAddress: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
 		Intake: intakeAddr, KeysFile: keysFile, PID: os.Getpid()})
 	if err != nil {
@@ -168,6 +172,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			z.Error().Err(err).Msg("demo records")
 		}
 		go demoElevation(ctx, sink, &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg}, org, stdout)
+		go demoSweep(ctx, c, cfg, sink, emus, stdout)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "jml dev: stopping...")

@@ -42,13 +42,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"elevate": {"request a just-in-time admin elevation (approved in Slack, device- and MFA-gated, revoked on a timer)", runElevate},
-	"import":  {"import HR exports (CSV/JSON) into the Employee workflows; bad rows are quarantined", runImport},
-	"dev":     {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
-	"worker":  {"run the Temporal worker (every jml workflow and activity)", runWorker},
-	"bench":   {"measure leaver latency end to end on this machine (dev server, worker, emulators); `jml bench chaos` kills the worker under injected faults and checks the end state; `jml bench intake` times a 1,000-record webhook batch and a 500-row import", runBench},
-	"report":  {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
-	"serve":   {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
+	"elevate":  {"request a just-in-time admin elevation (approved in Slack, device- and MFA-gated, revoked on a timer)", runElevate},
+	"import":   {"import HR exports (CSV/JSON) into the Employee workflows; bad rows are quarantined", runImport},
+	"dev":      {"run everything on loopback: Temporal dev server + UI, emulators with the demo organisation, worker, intake", runDev},
+	"worker":   {"run the Temporal worker (every jml workflow and activity)", runWorker},
+	"bench":    {"measure leaver latency end to end on this machine (dev server, worker, emulators); `jml bench chaos` kills the worker under injected faults and checks the end state; `jml bench intake` times a 1,000-record webhook batch and a 500-row import", runBench},
+	"evidence": {"verify the evidence folder: re-hash every file against its monthly manifest (ok, tampered, missing); exit 1 on a problem", runEvidence},
+	"report":   {"run the monthly evidence now: identity-log export and KPI report for --month; prints the files", runReport},
+	"serve":    {"run the intake server: HR webhooks, Slack interactivity, codec endpoint for the Temporal UI", runServe},
+	"sweep":    {"run the privilege sweep now: admin holders and orphan accounts in every directory; prints the KPI", runSweep},
 }
 
 func main() {

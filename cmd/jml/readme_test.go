@@ -75,6 +75,25 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 		case strings.Contains(block, "jml elevate"):
 			ran["elevate"] = true
 			assert.Regexp(t, `(?m)^elevation/[0-9a-f-]{36}$`, got)
+		case strings.Contains(block, "jml evidence verify"):
+			ran["verify"] = true
+			require.True(t, ran["report"], "README runs jml report before jml evidence verify: there is nothing sealed before")
+			assert.Regexp(t, `(?m)^ok +Manifests/\d{4}-\d{2}\.json$`, got)
+			assert.Regexp(t, `(?m)^ok +IdentityLogs/\d{4}/\d{2}/manifest\.json$`, got)
+			assert.Regexp(t, `(?m)^ok +Reports/KPI-\d{4}-\d{2}\.json$`, got)
+			assert.Contains(t, got, " 0 tampered, 0 missing")
+		case strings.Contains(block, "jml sweep"):
+			ran["sweep"] = true
+			assert.Contains(t, got, "standing admins outside JIT and break-glass:")
+			assert.Regexp(t, `Entra Global Administrators: 3 \(target 2-8: met\)`, got, "two break-glass and the seeded legacy admin")
+			files := regexp.MustCompile(`(?m)^\s*(\S+Sweeps/\S+\.json)$`).FindAllStringSubmatch(got, -1)
+			require.NotEmpty(t, files, got)
+			f := files[0][1]
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(dir, f)
+			}
+			_, err := os.Stat(f)
+			assert.NoError(t, err, "the printed sweep evidence exists")
 		case strings.Contains(block, "jml report"):
 			ran["report"] = true
 			manifests := regexp.MustCompile(`(?m)^\s*(\S+manifest\.json)$`).FindAllStringSubmatch(got, -1)
@@ -99,7 +118,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			}
 		}
 	}
-	for _, want := range []string{"webhook", "import", "profile", "elevate", "report"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("report", "Runs the month's evidence workflows now and prints the files they wrote: the identity-log\nexport (<evidence.dir>/IdentityLogs/YYYY/MM/) and the KPI report (<evidence.dir>/Reports/KPI-YYYY-MM.*).\nA worker must be running. Re-running a month rewrites its files.", stderr)
+	fs := newFlags("report", "Runs the month's evidence workflows now and prints the files they wrote: the identity-log\nexport (<evidence.dir>/IdentityLogs/YYYY/MM/) and the KPI report (<evidence.dir>/Reports/KPI-YYYY-MM.*).\nA worker must be running. The identity logs are the daily capture's: the run catches it up and seals\nthe month (re-running seals it again); a range no capture holds is named in the manifest.", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	month := fs.String("month", contract.PreviousMonth(time.Now()), "month to report on, YYYY-MM")
 	kind := fs.String("kind", evidence.KindAll, "what to run: logs, kpi or all")

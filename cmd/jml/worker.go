@@ -8,6 +8,7 @@ import (
 	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/starters/evidence"
 	"github.com/jml-dev/jml/starters/hrimport"
+	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 )
 
@@ -48,6 +49,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("HR import schedules: %w", err)
 	}
 	s.log.Info().Strs("schedules", ids).Msg("HR import schedules ensured")
+	if _, err := sweep.EnsureSchedule(ctx, s.client, s.cfg); err != nil {
+		return err
+	}
 	w := workers.New(s.client, s.cfg, deps, s.log)
 	// One budget per tenant or app, whatever the number of workers.
 	workers.ShareBudget(ctx, s.client, s.cfg.Temporal.TaskQueue, s.log)

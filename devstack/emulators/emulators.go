@@ -61,6 +61,9 @@ type Options struct {
 	// BambooWebhookURL receives BambooHR's signed employee events.
 	BambooWebhookURL string
 	PageSize         int
+	// SweepAccounts are seeded besides the organisation: the privilege
+	// sweep's accounts outside HR (demoorg.SweepAccounts).
+	SweepAccounts []demoorg.SweepAccount
 }
 
 // Set is every emulator, started.
@@ -102,6 +105,9 @@ func Start(o Options) (*Set, error) {
 	s.Google.Seed(o.Org)
 	s.Slack.Seed(o.Org)
 	s.SCIM.Seed(o.Org)
+	s.Graph.SeedSweep(o.SweepAccounts)
+	s.Okta.SeedSweep(o.SweepAccounts)
+	s.SCIM.SeedSweep(o.SweepAccounts)
 	s.BambooHR.Seed(o.Org)
 	for name, start := range s.starters() {
 		if err := start("127.0.0.1:0"); err != nil {

@@ -48,6 +48,8 @@ type Config struct {
 type Emulator struct {
 	*emulator.Server
 	cfg Config
+	// logKeep (SetLogRetention): older log events are not returned.
+	logKeep time.Duration
 
 	mu         sync.RWMutex
 	seq        int64

@@ -61,7 +61,7 @@ func (e *Emulator) serveReports(w http.ResponseWriter, r *http.Request, s []stri
 		if actor != nil && a.Actor.ProfileID != actor.ID && !strings.EqualFold(a.Actor.Email, actor.PrimaryEmail) {
 			continue
 		}
-		if (!from.IsZero() && a.time.Before(from)) || (!to.IsZero() && !a.time.Before(to)) {
+		if (!from.IsZero() && a.time.Before(from)) || (!to.IsZero() && !a.time.Before(to)) || a.time.Before(e.horizonLocked()) {
 			continue
 		}
 		if eventName != "" && !slices.ContainsFunc(a.Events, func(ev ActivityEvent) bool { return ev.Name == eventName }) {

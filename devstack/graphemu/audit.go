@@ -2,6 +2,7 @@ package graphemu
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -10,7 +11,9 @@ import (
 
 func (e *Emulator) listSignIns(w http.ResponseWriter, r *http.Request) *apiError {
 	return list(e, w, r, "signIn", "auditLogs/signIns",
-		func() []*SignIn { return newestFirst(e.signIns) },
+		func() []*SignIn {
+			return retained(e, newestFirst(e.signIns), func(s *SignIn) time.Time { return s.Time })
+		},
 		func(s *SignIn) fields {
 			return func(n string) (any, bool) {
 				switch n {
@@ -52,7 +55,7 @@ func signInView(s *SignIn) any {
 
 func (e *Emulator) listAudits(w http.ResponseWriter, r *http.Request) *apiError {
 	return list(e, w, r, "directoryAudit", "auditLogs/directoryAudits",
-		func() []*Audit { return newestFirst(e.audits) },
+		func() []*Audit { return retained(e, newestFirst(e.audits), func(a *Audit) time.Time { return a.Time }) },
 		func(a *Audit) fields {
 			return func(n string) (any, bool) {
 				switch n {

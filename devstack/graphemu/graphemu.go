@@ -153,6 +153,7 @@ type Emulator struct {
 
 	mu       sync.RWMutex
 	offset   time.Duration // test clock skew added to the wall clock
+	logKeep  time.Duration // SetLogRetention: older sign-ins and audits are not returned
 	domain   string
 	users    map[string]*User // by id
 	byUPN    map[string]string
@@ -167,6 +168,8 @@ type Emulator struct {
 	devIDs   []string
 	signIns  []SignIn
 	audits   []Audit
+	sps      map[string]*ServicePrincipal // service principals (sweep.go)
+	spIDs    []string
 	sync     *syncer // Entra Connect's loop, when StartSync ran
 }
 

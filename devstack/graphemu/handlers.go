@@ -21,6 +21,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		err = e.routeUsers(w, r, m, seg[1:])
 	case seg[0] == "groups":
 		err = e.routeGroups(w, r, m, seg[1:])
+	case seg[0] == "servicePrincipals":
+		err = e.routeServicePrincipals(w, r, m, seg[1:])
 	case seg[0] == "subscribedSkus" && len(seg) == 1 && m == http.MethodGet:
 		e.listSkus(w, r)
 	case seg[0] == "roleManagement" && len(seg) >= 3 && seg[1] == "directory":
@@ -59,6 +61,8 @@ func (e *Emulator) routeUsers(w http.ResponseWriter, r *http.Request, m string, 
 		return e.getUser(w, r, id)
 	case len(seg) == 1 && m == http.MethodPatch:
 		return e.patchUser(w, r, id)
+	case len(seg) == 1 && m == http.MethodDelete:
+		return e.deleteUser(w, id)
 	case len(seg) == 2 && seg[1] == "revokeSignInSessions" && m == http.MethodPost:
 		return e.revokeSessions(w, r, id)
 	case len(seg) == 2 && seg[1] == "assignLicense" && m == http.MethodPost:

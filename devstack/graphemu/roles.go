@@ -74,6 +74,7 @@ func (e *Emulator) routeRoles(w http.ResponseWriter, r *http.Request, m string, 
 }
 
 func (e *Emulator) listAssignments(w http.ResponseWriter, r *http.Request, kind string) *apiError {
+	expand := wantsPrincipal(r)
 	return list(e, w, r, "UnifiedRoleAssignment", "roleManagement/directory/"+kind,
 		func() []*RoleAssignment {
 			now := e.nowLocked()
@@ -103,6 +104,9 @@ func (e *Emulator) listAssignments(w http.ResponseWriter, r *http.Request, kind 
 		},
 		func(a *RoleAssignment) any {
 			j := map[string]any{"id": a.ID, "principalId": a.PrincipalID, "roleDefinitionId": a.RoleDefinitionID, "directoryScopeId": a.DirectoryScopeID}
+			if expand {
+				j["principal"] = e.principalView(a.PrincipalID)
+			}
 			if kind == "roleAssignmentScheduleInstances" {
 				j["startDateTime"] = ts(a.Start)
 				if !a.End.IsZero() {

@@ -109,9 +109,13 @@ func (e *Emulator) getUser(w http.ResponseWriter, r *http.Request, id string) *a
 		return userMissing(id)
 	}
 	j := e.userView(u, wantsManager(r))
-	e.mu.RUnlock()
 	j.Context = baseURL(r) + "/v1.0/$metadata#users/$entity"
-	writeJSON(w, http.StatusOK, j)
+	var body any = j
+	if wantsSignInActivity(r) {
+		body = e.withSignInActivity(u, j)
+	}
+	e.mu.RUnlock()
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 

@@ -90,8 +90,9 @@ func (e *Emulator) insightsEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.RLock()
 	var match []Event
+	kept := e.horizonLocked()
 	for _, ev := range e.events {
-		if !ev.Timestamp.Before(from) && ev.Timestamp.Before(to) {
+		if !ev.Timestamp.Before(from) && ev.Timestamp.Before(to) && !ev.Timestamp.Before(kept) {
 			match = append(match, ev)
 		}
 	}

@@ -102,6 +102,8 @@ type System struct {
 type Emulator struct {
 	*emulator.Server
 	cfg Config
+	// logKeep (SetLogRetention): older log events are not returned.
+	logKeep time.Duration
 
 	mu      sync.RWMutex
 	seq     int

@@ -221,8 +221,9 @@ func (e *Emulator) listLogs(w http.ResponseWriter, r *http.Request) {
 
 	e.mu.RLock()
 	var sel []*LogEvent
+	kept := e.horizonLocked()
 	for _, ev := range e.events {
-		if ev.Published.Before(since) || !ev.Published.Before(until) {
+		if ev.Published.Before(since) || !ev.Published.Before(until) || ev.Published.Before(kept) {
 			continue
 		}
 		if filter != nil && !filter.eval(logAttr(ev)) {

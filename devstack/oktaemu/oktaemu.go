@@ -55,6 +55,8 @@ const (
 type Emulator struct {
 	*emulator.Server
 	cfg Config
+	// logKeep (SetLogRetention): older log events are not returned.
+	logKeep time.Duration
 
 	mu      sync.RWMutex
 	seq     int
@@ -257,6 +259,12 @@ func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		e.methodNotAllowed(w)
+	case "iam":
+		if len(seg) == 3 && seg[1] == "assignees" && seg[2] == "users" && r.Method == http.MethodGet {
+			e.listRoleAssignees(w, r)
+			return
+		}
+		e.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
 	default:
 		e.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
 	}

@@ -59,6 +59,7 @@ type EnvOptions struct {
 	Namespace          string             // "" = the configuration's
 	LogTo              io.Writer          // nil = Env.Logs
 	AD                 bool               // a real Samba AD DC as directories.ad
+	Sweep              bool               // seed demoorg.SweepAccounts (the privilege sweep's accounts outside HR)
 }
 
 // SyncBuffer is a goroutine-safe log sink.
@@ -119,7 +120,7 @@ func New(o EnvOptions) (_ *Env, err error) {
 	cfg.Log.Format = "json"
 	cfg.Log.Level = "debug"
 
-	if e.Emulators, err = emulators.Start(emulators.Options{Org: e.Org, Creds: creds}); err != nil {
+	if e.Emulators, err = emulators.Start(emulators.Options{Org: e.Org, Creds: creds, SweepAccounts: sweepAccounts(o.Sweep)}); err != nil {
 		return nil, err
 	}
 	e.cleanup = append(e.cleanup, func() { _ = e.Emulators.Close() })
@@ -179,3 +180,10 @@ func (e *Env) Close() {
 
 // IntakeURL is the intake server's base URL.
 func (e *Env) IntakeURL() string { return "http://" + e.Intake.Addr() }
+
+func sweepAccounts(on bool) []demoorg.SweepAccount {
+	if !on {
+		return nil
+	}
+	return demoorg.SweepAccounts()
+}

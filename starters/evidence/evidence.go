@@ -52,7 +52,8 @@ func MonthlySpec() client.ScheduleSpec {
 // Input is the workflows' input from the configuration (no month: the
 // scheduled run works it out).
 func Input(cfg *config.Config) contract.EvidenceInput {
-	in := contract.EvidenceInput{Directories: cfg.EnabledDirectories(), ElevationRoles: map[string]contract.ElevationRoleRef{}}
+	in := contract.EvidenceInput{Directories: cfg.EnabledDirectories(), ElevationRoles: map[string]contract.ElevationRoleRef{},
+		LogRetentionDays: cfg.LogRetentionDays()}
 	for _, r := range cfg.Elevation.Roles {
 		in.ElevationRoles[r.Name] = contract.ElevationRoleRef{Directory: r.Directory, Role: r.Role}
 	}
@@ -61,31 +62,34 @@ func Input(cfg *config.Config) contract.EvidenceInput {
 
 type scheduled struct {
 	id, workflow, workflowID string
+	spec                     client.ScheduleSpec
 }
 
-func schedules() []scheduled {
+func schedules(cfg *config.Config) []scheduled {
 	return []scheduled{
-		{IdentityLogsScheduleID, contract.IdentityLogExportWorkflowName, "evidence/identity-logs/scheduled"},
-		{KPIScheduleID, contract.KPIReportWorkflowName, "evidence/kpi/scheduled"},
+		{IdentityLogsScheduleID, contract.IdentityLogExportWorkflowName, "evidence/identity-logs/scheduled", MonthlySpec()},
+		{KPIScheduleID, contract.KPIReportWorkflowName, "evidence/kpi/scheduled", MonthlySpec()},
+		{CaptureScheduleID, contract.IdentityLogCaptureWorkflowName, contract.IdentityLogCaptureWorkflowID, CaptureSpec(cfg)},
 	}
 }
 
-// EnsureSchedules creates both schedules, or updates their spec and action
+// EnsureSchedules creates the schedules (the two monthly ones and the
+// daily capture), or updates their spec and action
 // when they exist. It returns the schedule ids.
 func EnsureSchedules(ctx context.Context, c client.Client, cfg *config.Config) ([]string, error) {
 	var ids []string
-	for _, s := range schedules() {
+	for _, s := range schedules(cfg) {
 		action := &client.ScheduleWorkflowAction{ID: s.workflowID, Workflow: s.workflow, TaskQueue: cfg.Temporal.TaskQueue,
 			Args: []any{Input(cfg)}, WorkflowRunTimeout: 6 * time.Hour}
 		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-			ID: s.id, Spec: MonthlySpec(), Action: action,
+			ID: s.id, Spec: s.spec, Action: action,
 			Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: 7 * 24 * time.Hour,
 		})
 		if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 			err = c.ScheduleClient().GetHandle(ctx, s.id).Update(ctx, client.ScheduleUpdateOptions{
 				DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 					sc := in.Description.Schedule
-					spec := MonthlySpec()
+					spec := s.spec
 					sc.Spec, sc.Action = &spec, action
 					if sc.Policy == nil {
 						sc.Policy = &client.SchedulePolicies{}

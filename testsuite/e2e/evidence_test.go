@@ -27,6 +27,9 @@ func TestEvidenceReportEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	month := time.Now().UTC().Format(contract.MonthLayout)
+	// this tenant keeps more than this month of logs (P1/P2's 30 days fall
+	// short of the 1st late in a long month): nothing of it is past the horizon
+	e.Config.Evidence.LogRetentionDays = map[string]int{"entra": 60}
 	var ids []string
 	wantMFA, wantAdmins := 0, 0
 	for _, emp := range e.Org.Employees {
@@ -122,8 +125,17 @@ func TestEvidenceSchedulesEnsured(t *testing.T) {
 	for range 2 {
 		ids, err := evidence.EnsureSchedules(ctx, e.Client, e.Config)
 		require.NoError(t, err)
-		assert.Equal(t, []string{evidence.IdentityLogsScheduleID, evidence.KPIScheduleID}, ids)
+		assert.Equal(t, []string{evidence.IdentityLogsScheduleID, evidence.KPIScheduleID, evidence.CaptureScheduleID}, ids)
 	}
+	d, err := e.Client.ScheduleClient().GetHandle(ctx, evidence.CaptureScheduleID).Describe(ctx)
+	require.NoError(t, err)
+	act, ok := d.Schedule.Action.(*client.ScheduleWorkflowAction)
+	require.True(t, ok)
+	assert.Equal(t, contract.IdentityLogCaptureWorkflowName, act.Workflow)
+	require.NotEmpty(t, d.Info.NextActionTimes)
+	next := d.Info.NextActionTimes[0].UTC()
+	assert.Equal(t, []int{1, 30}, []int{next.Hour(), next.Minute()}, "daily at 01:30 UTC by default")
+	assert.True(t, next.Before(time.Now().Add(25*time.Hour)), "daily: %s", next)
 	for id, wf := range map[string]string{evidence.IdentityLogsScheduleID: contract.IdentityLogExportWorkflowName, evidence.KPIScheduleID: contract.KPIReportWorkflowName} {
 		d, err := e.Client.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
 		require.NoError(t, err, id)

@@ -224,6 +224,9 @@ func TestJumpCloudEvidence(t *testing.T) {
 	e := harness.Start(t, harness.EnvOptions{Configure: withJumpCloud})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	// this tenant keeps more than this month of Entra logs: the month is
+	// complete whatever day it is
+	e.Config.Evidence.LogRetentionDays = map[string]int{"entra": 60}
 	now := time.Now().UTC()
 	month := now.Format(contract.MonthLayout)
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
