@@ -523,6 +523,7 @@ func SummariseOffboardingRows(rows [][]string, from, to time.Time) (contract.Off
 		out.P50Seconds = Percentile(durations, 50)
 		out.P95Seconds = Percentile(durations, 95)
 		out.MaxSeconds = durations[len(durations)-1]
+		out.WithinHour, out.Buckets = DeprovisioningBuckets(durations)
 	}
 	return out, nil
 }

@@ -200,7 +200,12 @@ func TestSummariseOffboardingFromTheLog(t *testing.T) {
 		CompletedAt: time.Date(2026, 12, 1, 0, 0, 5, 0, time.UTC), SLAMet: true, WorkflowID: "employee/E0200/leaver/1", RunID: "r"}, nil)
 	var s contract.OffboardingSummary
 	r.must(contract.SummariseOffboarding.Name, contract.MonthInput{Month: "2026-11"}, &s)
-	assert.Equal(t, contract.OffboardingSummary{Leavers: 5, Met: 4, Breached: 1, P50Seconds: 30, P95Seconds: 7200, MaxSeconds: 7200}, s)
+	// Four within 5 minutes, one in (1h, 2h]: the dashboard's distribution.
+	var buckets []contract.DurationBucket
+	for _, b := range [][2]int64{{300, 4}, {900, 0}, {1800, 0}, {3600, 0}, {7200, 1}, {14400, 0}, {86400, 0}, {0, 0}} {
+		buckets = append(buckets, contract.DurationBucket{UpToSeconds: b[0], Leavers: int(b[1])})
+	}
+	assert.Equal(t, contract.OffboardingSummary{Leavers: 5, Met: 4, Breached: 1, P50Seconds: 30, P95Seconds: 7200, MaxSeconds: 7200, WithinHour: 4, Buckets: buckets}, s)
 	r.must(contract.SummariseOffboarding.Name, contract.MonthInput{Month: "2026-10"}, &s)
 	assert.Zero(t, s.Leavers)
 }

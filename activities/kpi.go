@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
 
@@ -75,6 +74,17 @@ type KPI struct {
 	Percent     float64   `json:"percent,omitempty"`
 	Details     []string  `json:"details,omitempty"`
 	Controls    []Control `json:"controls"`
+
+	// The dashboard's fields, all optional: a KPI func that sets none of
+	// them still compiles, and its line says it has no target. Target
+	// defaults from GuideTargets by id; Measured (the number held against
+	// the target) from Percent or Numerator; Met is nil when nothing was
+	// counted; Previous is filled from last month's report.
+	Target     *Target   `json:"target,omitempty"`
+	Measured   *float64  `json:"measured,omitempty"`
+	Met        *bool     `json:"met,omitempty"`
+	Population string    `json:"population,omitempty"`
+	Previous   *Previous `json:"previous,omitempty"`
 }
 
 // KPIReport is Reports/KPI-YYYY-MM.json.
@@ -82,6 +92,11 @@ type KPIReport struct {
 	Month string            `json:"month"`
 	KPIs  []KPI             `json:"kpis"`
 	Facts contract.KPIFacts `json:"facts"`
+	// Charts are the dashboard's charts, each with its CSV beside the HTML.
+	Charts []ChartInfo `json:"charts,omitempty"`
+	// History names the earlier reports the trends were read from, and
+	// any that could not be read.
+	History []HistoryMonth `json:"history,omitempty"`
 }
 
 func pct(n, d int) float64 {
@@ -192,9 +207,22 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 		f.Apps = a.AppModes // the catalog as this worker is configured
 	}
 	r := BuildKPIReport(f)
+	hist, err := readHistory(a.EvidenceDir, f.Month)
+	if err != nil {
+		return contract.KPIReportResult{}, badInput(err.Error())
+	}
+	charts := buildDashboard(&r, hist)
 	jsonPath, htmlPath := KPIReportPaths(a.EvidenceDir, f.Month)
 	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o750); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
+	}
+	res := contract.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}
+	for _, c := range charts {
+		p := ChartCSVPath(a.EvidenceDir, f.Month, c.ID)
+		if err := writeAtomic(p, chartCSV(c)); err != nil {
+			return contract.KPIReportResult{}, temporalError(err)
+		}
+		res.CSVs = append(res.CSVs, p)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -204,44 +232,15 @@ func (a *Activities) WriteKPIReport(_ context.Context, f contract.KPIFacts) (con
 		return contract.KPIReportResult{}, temporalError(err)
 	}
 	var h bytes.Buffer
-	if err := reportHTML.Execute(&h, r); err != nil {
+	if err := reportHTML.Execute(&h, dashboardPage{KPIReport: r, Score: scorecard(&r), Charts: charts}); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
 	if err := writeAtomic(htmlPath, h.Bytes()); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
-	if err := a.SealFiles(f.Month, jsonPath, htmlPath); err != nil {
+	if err := a.SealFiles(f.Month, append([]string{jsonPath, htmlPath}, res.CSVs...)...); err != nil {
 		return contract.KPIReportResult{}, temporalError(err)
 	}
 	a.Logger.Info().Str("month", f.Month).Str("json", jsonPath).Msg("KPI report written")
-	return contract.KPIReportResult{Month: f.Month, JSON: jsonPath, HTML: htmlPath}, nil
+	return res, nil
 }
-
-// reportHTML is self-contained (inline style, no script, no font, no
-// external reference); html/template escapes every value.
-var reportHTML = template.Must(template.New("kpi").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Identity KPIs {{.Month}}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
-table{border-collapse:collapse;width:100%;margin-bottom:2rem}
-th,td{border:1px solid #ccc;padding:.4rem .6rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}
-small{color:#666}
-</style></head><body>
-<h1>Identity KPIs: {{.Month}}</h1>
-<p><small>Period {{.Facts.From.Format "2006-01-02T15:04:05Z07:00"}} to {{.Facts.To.Format "2006-01-02T15:04:05Z07:00"}} (end exclusive).
-Generated {{.Facts.GeneratedAt.Format "2006-01-02T15:04:05Z07:00"}} by workflow {{.Facts.WorkflowID}} (run {{.Facts.RunID}}).
-Population: {{.Facts.Assessment.Employees}} active employees (source: {{.Facts.PopulationSource}}).</small></p>
-<table>
-<tr><th>KPI</th><th>Value</th><th>What it means</th><th>Details</th></tr>
-{{range .KPIs}}<tr id="{{.ID}}"><td>{{.Title}}</td><td>{{.Value}}</td><td>{{.Meaning}}</td><td>{{range .Details}}{{.}}<br>{{end}}</td></tr>
-{{end}}</table>
-<h2>Control mapping</h2>
-<table>
-<tr><th>KPI</th><th>Framework</th><th>Control</th><th>Title</th></tr>
-{{range $k := .KPIs}}{{range .Controls}}<tr><td>{{$k.Title}}</td><td>{{.Framework}}</td><td>{{.ID}}</td><td>{{.Title}}</td></tr>
-{{end}}{{end}}</table>
-</body></html>
-`))

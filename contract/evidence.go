@@ -184,6 +184,18 @@ type OffboardingSummary struct {
 	P50Seconds int64 `json:"p50_seconds"`
 	P95Seconds int64 `json:"p95_seconds"`
 	MaxSeconds int64 `json:"max_seconds"`
+	// WithinHour is the leavers done within the guide's 1-hour target,
+	// whatever the configured SLA; Buckets is the distribution the
+	// dashboard charts (empty when there were no leavers).
+	WithinHour int              `json:"within_hour"`
+	Buckets    []DurationBucket `json:"buckets,omitempty"`
+}
+
+// DurationBucket counts the leavers whose time to deprovision is in
+// (the previous bucket's UpToSeconds, UpToSeconds]; 0 is unbounded.
+type DurationBucket struct {
+	UpToSeconds int64 `json:"up_to_seconds"`
+	Leavers     int   `json:"leavers"`
 }
 
 // MonthInput names a month.
@@ -234,6 +246,8 @@ type KPIReportResult struct {
 	Month string `json:"month"`
 	JSON  string `json:"json"`
 	HTML  string `json:"html"`
+	// CSVs are the dashboard's chart data, one file per chart beside the HTML.
+	CSVs []string `json:"csvs,omitempty"`
 }
 
 // MergeAssessments adds b's counts to a's, directory by directory.

@@ -268,7 +268,7 @@ func printDev(w io.Writer, uiPort, grpcPort int, intakeAddr string, cfg *config.
 	fmt.Fprintf(w, "\n  Find leavers past SLA in the UI:  LifecycleEvent = \"leaver\" AND SLABreached = true\n")
 	fmt.Fprintf(w, "  jml's commands (import, elevate, report) find this stack's key in its state folder.\n")
 	fmt.Fprintf(w, "  Evidence (scheduled monthly, 1st 02:00 UTC) now:  %sbin/jml report --config %s --month %s\n", env, cfg.Source, contract.PreviousMonth(time.Now()))
-	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html}\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
+	fmt.Fprintf(w, "    writes %s/IdentityLogs/YYYY/MM/ and %s/Reports/KPI-YYYY-MM.{json,html} (the dashboard) with a CSV per chart\n", cfg.Evidence.Dir, cfg.Evidence.Dir)
 	fmt.Fprintf(w, "  Sign-in policies (snapshot daily) now:  %sbin/jml posture --config %s\n", env, cfg.Source)
 	fmt.Fprintf(w, "    change one, then run it again (drift alert in %s):\n    curl -X PATCH -d '{\"state\":\"disabled\"}' %s\n\n",
 		cfg.Slack.SecurityChannel, emus.Graph.URL()+"/__admin/conditionalAccess/policies/"+graphemu.CAPolicyRequireMFA)

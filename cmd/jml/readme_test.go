@@ -121,6 +121,17 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			_, err := os.Stat(m)
 			assert.NoError(t, err, "the printed manifest exists")
 			assert.Contains(t, got, "KPI report")
+			// The dashboard's chart data, one CSV per chart beside the HTML.
+			csvs := regexp.MustCompile(`(?m)^\s*(\S+/Reports/KPI-\d{4}-\d{2}-[a-z-]+\.csv)$`).FindAllStringSubmatch(got, -1)
+			assert.NotEmpty(t, csvs, got)
+			for _, c := range csvs {
+				p := c[1]
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(dir, p)
+				}
+				_, err := os.Stat(p)
+				assert.NoError(t, err, "the printed chart CSV exists")
+			}
 		}
 	}
 	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep", "posture", "catalog"} {

@@ -48,6 +48,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if res.KPI != nil {
 		fmt.Fprintf(stdout, "KPI report %s (workflow %s)\n  %s\n  %s\n", res.KPI.Month, contract.KPIReportWorkflowID(*month), res.KPI.JSON, res.KPI.HTML)
+		for _, c := range res.KPI.CSVs {
+			fmt.Fprintf(stdout, "  %s\n", c)
+		}
 	}
 	return err
 }
