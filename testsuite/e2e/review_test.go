@@ -62,10 +62,11 @@ func TestAccessReviewRemoveInSlack(t *testing.T) {
 			}
 		}
 		st, err := reviews.Status(ctx, e.Client, e.Config.Temporal.Namespace, campaign)
-		d, _ := e.Client.DescribeWorkflowExecution(ctx, contract.AccessReviewWorkflowID(campaign), "")
 		var pending []string
-		for _, pa := range d.GetPendingActivities() {
-			pending = append(pending, pa.GetActivityType().GetName()+": "+pa.GetLastFailure().GetMessage())
+		if d, err := e.Client.DescribeWorkflow(ctx, contract.AccessReviewWorkflowID(campaign), ""); err == nil {
+			for _, pa := range d.RawResponse.GetPendingActivities() {
+				pending = append(pending, pa.GetActivityType().GetName()+": "+pa.GetLastFailure().GetMessage())
+			}
 		}
 		return false, fmt.Sprintf("%d DMs; campaign %+v %v; pending %v", len(emu.Slack.MessagesTo(mgr.Email)), st, err, pending)
 	})
