@@ -24,6 +24,7 @@ import (
 	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/integrations/directory"
 	"github.com/jml-dev/jml/integrations/okta"
+	"github.com/jml-dev/jml/manifest"
 )
 
 // Evidence folders under the evidence directory (IAM guide, section 6).
@@ -273,29 +274,9 @@ func FileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeAtomic writes a temp file in the same folder, fsyncs, and renames.
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// writeAtomic writes a temp file in the same folder, fsyncs, and renames:
+// the evidence writers share the manifest package's one implementation.
+func writeAtomic(path string, b []byte) error { return manifest.WriteAtomic(path, b) }
 
 // ---- KPI facts ----
 
