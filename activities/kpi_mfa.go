@@ -82,6 +82,7 @@ func mfaKPIs(f contract.KPIFacts) []KPI {
 		blind.Details = append(blind.Details, fmt.Sprintf("service account %s in %s (owner %s): %s", s.Account, s.Directory, s.Owner, s.Detail))
 	}
 	blind.Numerator = m.LegacyTotal + noMFA
+	blind.Population = fmt.Sprintf("the sign-in events exported for %s (%d directories) and the %d declared service accounts", f.Month, len(m.Directories), len(m.Service))
 	blind.Value = fmt.Sprintf("%d legacy-protocol sign-ins, %d service accounts without MFA", m.LegacyTotal, noMFA)
 	base := KPI{ID: KPIMFABaseline, Title: "Sign-in baseline",
 		Meaning: "The declared baseline (posture.baseline: MFA for all users, legacy authentication blocked, admins on a compliant device) checked against each directory's policies; failures and exceptions are in the month's action plan."}
@@ -98,6 +99,7 @@ func mfaKPIs(f contract.KPIFacts) []KPI {
 		base.Details = append(base.Details, "action plan: "+m.ActionPlan)
 	}
 	base.Numerator, base.Denominator = count[domain.ResultPass], len(m.Controls)
+	base.Population = fmt.Sprintf("%d baseline controls checked against the enabled directories' sign-in policies", len(m.Controls))
 	base.Value = fmt.Sprintf("%d pass, %d fail, %d exception, %d n/a", count[domain.ResultPass], count[domain.ResultFail], count[domain.ResultException], count[domain.ResultNA])
 	out := []KPI{reg, enf, used, blind, base}
 	for i := range out {

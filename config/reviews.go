@@ -39,8 +39,13 @@ type Days time.Duration
 // D returns the time.Duration.
 func (d Days) D() time.Duration { return time.Duration(d) }
 
-// UnmarshalText parses "14d" or a Go duration.
+// UnmarshalText parses "14d" or a Go duration; empty is unset (the
+// default applies), which is also how an unset one is written back.
 func (d *Days) UnmarshalText(b []byte) error {
+	if strings.TrimSpace(string(b)) == "" {
+		*d = 0
+		return nil
+	}
 	v, err := ParseDays(string(b))
 	if err != nil {
 		return err
@@ -49,8 +54,12 @@ func (d *Days) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MarshalText renders whole days as "14d".
+// MarshalText renders whole days as "14d", and unset as empty: a config
+// written back out (the tests' generated files) must load again.
 func (d Days) MarshalText() ([]byte, error) {
+	if d == 0 {
+		return []byte{}, nil
+	}
 	if v := time.Duration(d); v > 0 && v%(24*time.Hour) == 0 {
 		return []byte(fmt.Sprintf("%dd", v/(24*time.Hour))), nil
 	}
