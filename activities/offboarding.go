@@ -1,16 +1,13 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jml-dev/jml/contract"
@@ -140,53 +137,5 @@ func readOffboardingRows(r io.Reader) ([][]string, error) {
 // run id is there; the header goes in when the file has no row yet. O_APPEND plus
 // fsync: a row is on disk when the activity reports success.
 func appendOffboardingRow(path string, row []string) (bool, error) {
-	offboardingMu.Lock()
-	defer offboardingMu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return false, err
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o640)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return false, err
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-
-	existing, err := io.ReadAll(f)
-	if err != nil {
-		return false, err
-	}
-	wf, run := colWorkflowID, colRunID
-	escaped := make([]string, len(row))
-	for i, v := range row {
-		escaped[i] = EscapeCSVField(v)
-	}
-	rows, err := readOffboardingRows(bytes.NewReader(existing))
-	if err != nil {
-		return false, fmt.Errorf("offboarding log %s is not valid CSV: %w", path, err)
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if len(rows) == 0 {
-		// New, or blank lines only: the header first.
-		_ = w.Write(OffboardingLogHeader)
-	} else {
-		for _, r := range rows[1:] {
-			if len(r) > run && r[wf] == escaped[wf] && r[run] == escaped[run] {
-				return false, nil
-			}
-		}
-	}
-	_ = w.Write(escaped)
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return false, err
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		return false, err
-	}
-	return true, f.Sync()
+	return appendKeyedRow(path, OffboardingLogHeader, row, colWorkflowID, colRunID)
 }
