@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -64,24 +62,7 @@ func TestRecordCaptureHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	save := func(name, wid string) {
-		var hist historypb.History
-		it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			hist.Events = append(hist.Events, ev)
-		}
-		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&hist)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("testdata", name+".json"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := func(name, wid string) { saveHistory(ctx, t, c, name, wid) }
 	in := contract.EvidenceInput{Month: "2026-10", Directories: []string{"entra", "okta", "google"}, LogRetentionDays: map[string]int{"entra": 30, "okta": 90, "google": 180}}
 	id := contract.IdentityLogExportWorkflowID(in.Month)
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: tq}, contract.IdentityLogExportWorkflowName, in)

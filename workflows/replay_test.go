@@ -120,24 +120,7 @@ func TestRecordHistories(t *testing.T) {
 	if err := os.MkdirAll("testdata", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	save := func(name, wid string) {
-		var hist historypb.History
-		it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			hist.Events = append(hist.Events, ev)
-		}
-		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&hist)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("testdata", name+".json"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	save := func(name, wid string) { saveHistory(ctx, t, c, name, wid) }
 	id := contract.EmployeeWorkflowID("E0042")
 	policy := testPolicy()
 	state := func() contract.EmployeeState {
@@ -463,4 +446,26 @@ func recordingServer(ctx context.Context, t *testing.T) *sdktest.DevServer {
 		t.Fatal(err)
 	}
 	return srv
+}
+
+// saveHistory writes a workflow's whole history to testdata/<name>.json,
+// the form the replay tests read.
+func saveHistory(ctx context.Context, t *testing.T, c client.Client, name, wid string) {
+	t.Helper()
+	var hist historypb.History
+	it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist.Events = append(hist.Events, ev)
+	}
+	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", name+".json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -74,20 +72,5 @@ func TestRecordHistoriesSynced(t *testing.T) {
 	if !lane(res, "entra").Verified {
 		t.Fatalf("entra lane not verified: %+v", lane(res, "entra"))
 	}
-	var hist historypb.History
-	it := c.GetWorkflowHistory(ctx, wid, "", false, 0)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, ev)
-	}
-	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&hist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", syncedLeaverHistory+".json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	saveHistory(ctx, t, c, syncedLeaverHistory, wid)
 }
