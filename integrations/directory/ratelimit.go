@@ -2,6 +2,8 @@ package directory
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -125,14 +127,29 @@ func (l *Limiter) wait(ctx context.Context, key string) error {
 	}
 	start := time.Now()
 	defer func() { l.waited.Add(int64(time.Since(start))) }()
+	keepAlive(ctx)
 	l.mu.Lock()
 	b := l.bucketLocked(key)
 	until := b.pauseUntil
 	l.mu.Unlock()
-	if err := Sleep(ctx, time.Until(until)); err != nil {
+	if err := sleepAlive(ctx, time.Until(until)); err != nil {
 		return err
 	}
-	return b.lim.Wait(ctx)
+	// rate.Limiter.Wait, but keeping the caller alive through a long wait.
+	r := b.lim.Reserve()
+	if !r.OK() {
+		return fmt.Errorf("rate: a request exceeds the limiter's burst")
+	}
+	delay := r.Delay()
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+		r.Cancel()
+		return fmt.Errorf("rate: the wait for budget (%s) would exceed the context deadline", delay.Round(time.Millisecond))
+	}
+	if err := sleepAlive(ctx, delay); err != nil {
+		r.Cancel() // give the token back to the callers still waiting
+		return err
+	}
+	return nil
 }
 
 // LimiterStats are a limiter's counters since the process started.
@@ -308,15 +325,24 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 // Transport wraps base so every request waits for the limiter and every
 // response is observed.
 func (l *Limiter) Transport(base http.RoundTripper) http.RoundTripper {
+	return l.TimedTransport(base, 0)
+}
+
+// TimedTransport is Transport with a timeout on each exchange, counted from
+// when the budget let the request go. It replaces http.Client.Timeout, which
+// would also count the wait: on a layoff day a call may queue for its token
+// longer than any sane timeout for the call itself.
+func (l *Limiter) TimedTransport(base http.RoundTripper, timeout time.Duration) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return limitedTransport{l: l, base: base}
+	return limitedTransport{l: l, base: base, timeout: timeout}
 }
 
 type limitedTransport struct {
-	l    *Limiter
-	base http.RoundTripper
+	l       *Limiter
+	base    http.RoundTripper
+	timeout time.Duration
 }
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -328,10 +354,32 @@ func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.l.calls.Add(1)
 	}
 	t.l.observeWait(time.Since(start))
+	cancel := context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(req.Context(), t.timeout)
+		req = req.WithContext(ctx)
+	}
 	resp, err := t.base.RoundTrip(req)
 	t.l.Observe(resp)
 	if resp != nil {
 		t.l.observeStatus(resp.StatusCode)
 	}
-	return resp, err
+	if err != nil || resp == nil || resp.Body == nil {
+		cancel()
+		return resp, err
+	}
+	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel} // the timeout covers reading the body too
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

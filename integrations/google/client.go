@@ -114,7 +114,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		lim = directory.NewLimiter(rpm, max(1, rpm/60)).Named(system)
 	}
 	directory.Track("google", lim)
-	limited := lim.Transport(base)
+	limited := lim.TimedTransport(base, timeout)
 
 	var src oauth2.TokenSource
 	var secrets []string
@@ -141,7 +141,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	default:
 		return nil, errors.New("google: Token or CredentialsFile is required")
 	}
-	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: limited}, Timeout: timeout}
+	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: limited}}
 
 	endpoint := opts.BaseURL
 	if endpoint == "" {
