@@ -79,3 +79,31 @@ func TestTimedTransportDoesNotCountTheWait(t *testing.T) {
 		t.Fatal("a server slower than the timeout answered in time: the timeout is not applied")
 	}
 }
+
+// A directory whose client a process built twice (the worker's and the
+// intake's in jml dev) has both limiters divided and counted, not only
+// the newest.
+func TestEveryLimiterOfADirectoryIsShared(t *testing.T) {
+	worker, intake := directory.NewLimiter(600, 1), directory.NewLimiter(600, 1)
+	directory.Track("twice-built", worker)
+	directory.Track("twice-built", intake)
+	directory.Track("twice-built", intake) // tracking again adds nothing
+	g := directory.Limiters()["twice-built"]
+	if len(g) != 2 {
+		t.Fatalf("tracked %d limiters, want 2", len(g))
+	}
+	g.SetShare(2)
+	if worker.Share() != 2 || intake.Share() != 2 {
+		t.Fatalf("shares %d and %d after dividing among 2 workers; want both 2", worker.Share(), intake.Share())
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	resp, err := (&http.Client{Transport: worker.Transport(nil)}).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := directory.Limiters()["twice-built"].Stats(); s.Calls != 1 || s.Share != 2 {
+		t.Fatalf("group stats %+v: want the worker's one call and share 2", s)
+	}
+}

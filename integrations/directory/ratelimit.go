@@ -169,13 +169,43 @@ func (l *Limiter) Stats() LimiterStats {
 }
 
 // The process's limiters by directory name ("okta", "scim:<app>"), so the
-// worker can divide each budget among workers and metrics can read them.
+// worker can divide each budget among workers and metrics can read them. A
+// process may build a directory's client more than once (jml dev and the
+// bench run the intake, which reads Slack identities from the directories,
+// beside the worker), so a name holds every limiter built for it: dividing
+// only the newest would leave the worker's own at the full budget.
 var registry struct {
 	sync.Mutex
-	m map[string]*Limiter
+	m map[string]LimiterGroup
 }
 
-// Track records lim under name (a directory or app); the newest wins.
+// LimiterGroup is every limiter of one directory in this process.
+type LimiterGroup []*Limiter
+
+// SetShare divides each limiter's budget among n worker processes.
+func (g LimiterGroup) SetShare(n int) {
+	for _, l := range g {
+		l.SetShare(n)
+	}
+}
+
+// Stats adds the group's counters up (Share is the first one's: all are
+// set together).
+func (g LimiterGroup) Stats() LimiterStats {
+	var out LimiterStats
+	for i, l := range g {
+		s := l.Stats()
+		out.Calls += s.Calls
+		out.Throttled += s.Throttled
+		out.Waited += s.Waited
+		if i == 0 {
+			out.Share = s.Share
+		}
+	}
+	return out
+}
+
+// Track records lim under name (a directory or app).
 func Track(name string, lim *Limiter) *Limiter {
 	if lim == nil {
 		return nil
@@ -183,19 +213,24 @@ func Track(name string, lim *Limiter) *Limiter {
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.m == nil {
-		registry.m = map[string]*Limiter{}
+		registry.m = map[string]LimiterGroup{}
 	}
-	registry.m[name] = lim
+	for _, l := range registry.m[name] {
+		if l == lim {
+			return lim
+		}
+	}
+	registry.m[name] = append(registry.m[name], lim)
 	return lim
 }
 
 // Limiters returns every tracked limiter by name.
-func Limiters() map[string]*Limiter {
+func Limiters() map[string]LimiterGroup {
 	registry.Lock()
 	defer registry.Unlock()
-	out := make(map[string]*Limiter, len(registry.m))
+	out := make(map[string]LimiterGroup, len(registry.m))
 	for k, v := range registry.m {
-		out[k] = v
+		out[k] = append(LimiterGroup(nil), v...)
 	}
 	return out
 }
