@@ -31,17 +31,3 @@ func keepAlive(ctx context.Context) {
 		fn()
 	}
 }
-
-// sleepAlive is Sleep in slices of KeepAliveEvery, keeping ctx alive
-// between them.
-func sleepAlive(ctx context.Context, d time.Duration) error {
-	for d > 0 {
-		step := min(d, KeepAliveEvery)
-		if err := Sleep(ctx, step); err != nil {
-			return err
-		}
-		d -= step
-		keepAlive(ctx)
-	}
-	return ctx.Err()
-}

@@ -132,7 +132,7 @@ func (l *Limiter) wait(ctx context.Context, key string) error {
 	b := l.bucketLocked(key)
 	until := b.pauseUntil
 	l.mu.Unlock()
-	if err := sleepAlive(ctx, time.Until(until)); err != nil {
+	if err := Sleep(ctx, time.Until(until)); err != nil {
 		return err
 	}
 	// rate.Limiter.Wait, but keeping the caller alive through a long wait.
@@ -145,7 +145,7 @@ func (l *Limiter) wait(ctx context.Context, key string) error {
 		r.Cancel()
 		return fmt.Errorf("rate: the wait for budget (%s) would exceed the context deadline", delay.Round(time.Millisecond))
 	}
-	if err := sleepAlive(ctx, delay); err != nil {
+	if err := Sleep(ctx, delay); err != nil {
 		r.Cancel() // give the token back to the callers still waiting
 		return err
 	}
@@ -247,11 +247,23 @@ func LimiterNames() []string {
 }
 
 // Sleep waits d (nothing when d <= 0) or until ctx ends, whichever is
-// first: the one wait every client's backoff and pause uses.
+// first: the one wait every client's backoff, poll and pause uses. A long
+// wait keeps ctx's caller alive (WithKeepAlive) every KeepAliveEvery.
 func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+	for d > 0 {
+		step := min(d, KeepAliveEvery)
+		if err := sleepOnce(ctx, step); err != nil {
+			return err
+		}
+		d -= step
+		if d > 0 {
+			keepAlive(ctx)
+		}
 	}
+	return ctx.Err()
+}
+
+func sleepOnce(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
