@@ -22,13 +22,14 @@ func writeWithSum(path string, b []byte) (string, error) {
 }
 
 // sumTampered reports whether path no longer matches its .sha256, or the
-// side file is gone. A side file that cannot be read otherwise says
-// nothing either way.
+// side file is gone or holds no sum. A side file that cannot be read
+// otherwise says nothing either way.
 func sumTampered(path string) bool {
 	want, err := os.ReadFile(path + ".sha256")
 	if err != nil {
 		return errors.Is(err, os.ErrNotExist)
 	}
 	sum, _ := FileSHA256(path)
-	return strings.Fields(string(want))[0] != sum
+	f := strings.Fields(string(want))
+	return len(f) == 0 || f[0] != sum
 }
