@@ -27,8 +27,8 @@ import (
 // TestAccessReviewKeepAllInBrowser is issue 12's browser proof: the
 // reviewer's DM opened in headless Chromium on the Slack emulator's page.
 // Someone who is not the assigned reviewer presses one item's Remove there
-// (refused, recorded in the campaign, nothing decided); then the reviewer
-// presses Keep all. Both presses leave the page as Slack-signed
+// (refused, recorded in the campaign, nothing decided, and answered in the
+// DM); then the reviewer presses Keep all. Both presses leave the page as Slack-signed
 // block_actions callbacks to jml's intake, become the review-decision
 // update, and the campaign ends with every item of the reviewee kept, as
 // decisions.csv and summary.json say, and nothing removed in Entra.
@@ -42,28 +42,19 @@ func TestAccessReviewKeepAllInBrowser(t *testing.T) {
 	emu := e.Emulators
 	ctx := context.Background()
 
-	var who demoorg.Employee
+	// The one who presses without being asked is the manager's manager:
+	// next in line, not assigned.
+	var who, mgr, other demoorg.Employee
 	for _, emp := range e.Org.Employees[len(demoorg.Departments):] {
-		if emp.ManagerEmployeeID != "" && len(emu.Graph.GroupsOf(emp.Email)) > 0 {
-			who = emp
+		if emp.ManagerEmployeeID == "" || len(emu.Graph.GroupsOf(emp.Email)) == 0 {
+			continue
+		}
+		if m := byID(t, e, emp.ManagerEmployeeID); m.ManagerEmployeeID != "" {
+			who, mgr, other = emp, m, byID(t, e, m.ManagerEmployeeID)
 			break
 		}
 	}
-	require.NotEmpty(t, who.EmployeeID, "an employee with a manager and Entra groups")
-	mgr := byID(t, e, who.ManagerEmployeeID)
-	// The one who presses without being asked: the manager's manager when
-	// there is one (next in line, not assigned), else a colleague.
-	var other demoorg.Employee
-	if mgr.ManagerEmployeeID != "" && mgr.ManagerEmployeeID != who.EmployeeID {
-		other = byID(t, e, mgr.ManagerEmployeeID)
-	} else {
-		for _, emp := range e.Org.Employees {
-			if emp.EmployeeID != who.EmployeeID && emp.EmployeeID != mgr.EmployeeID {
-				other = emp
-				break
-			}
-		}
-	}
+	require.NotEmpty(t, who.EmployeeID, "an employee with Entra groups, a manager and a manager's manager")
 	for _, emp := range []demoorg.Employee{who, mgr, other} {
 		sendHR(t, e, emp.Record)
 		eventually(t, e, emp.EmployeeID, "HR record accepted", func() (bool, string) {
@@ -108,6 +99,9 @@ func TestAccessReviewKeepAllInBrowser(t *testing.T) {
 		chromedp.Click(remove),
 		chromedp.WaitVisible(`//div[@id="status"][contains(., "pressed review-remove-")][contains(., "HTTP 200")]`),
 		uiRead(&refusedStatus, chromedp.Text(chromedp.CSS(`#status`))),
+		// jml answers through the press's response_url (Slack shows nothing
+		// of an acknowledgement's body): an ephemeral message in the DM.
+		chromedp.WaitVisible(`//div[contains(@class, "eph")][contains(., "Refused: you are not the reviewer of `+who.EmployeeID+`")]`),
 	)
 	require.NoError(t, err, "pressing Remove as %s in Chromium", other.EmployeeID)
 	assert.Equal(t, mgr.Email, defaultAs, "the page presses as the DM's recipient unless told otherwise")
@@ -134,11 +128,13 @@ func TestAccessReviewKeepAllInBrowser(t *testing.T) {
 		chromedp.Click(keepAll),
 		chromedp.WaitVisible(`//div[@id="status"][contains(., "pressed review-keep-all as `+mgr.Email+`")][contains(., "HTTP 200")]`),
 		uiRead(&keptStatus, chromedp.Text(chromedp.CSS(`#status`))),
+		chromedp.WaitVisible(`//div[contains(@class, "eph")][contains(., "Recorded: recorded keep for `+fmt.Sprint(len(items))+` item(s) of `+who.EmployeeID+`")]`),
 		// The DM is rewritten with the decisions: its buttons go, and the
 		// page shows the rewrite.
 		chromedp.WaitNotPresent(keepAll),
 	)
 	require.NoError(t, err, "pressing Keep all as the manager in Chromium")
+	assert.Contains(t, keptStatus, "pressed "+jslack.ActionReviewKeepAll+" as "+mgr.Email)
 
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
