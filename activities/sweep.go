@@ -125,7 +125,12 @@ func (a *Activities) SweepInventory(ctx context.Context, in contract.SweepInvent
 			for _, h := range hs {
 				sh := a.classify(ctx, in, name, d, h)
 				if sh.Class == contract.SweepUnknown {
+					// by id and by login: AD names a holder by its
+					// sAMAccountName, its account by objectGUID
 					escalated[name+"/"+sh.PrincipalID] = true
+					if sh.Login != "" {
+						escalated[name+"/login:"+strings.ToLower(sh.Login)] = true
+					}
 				}
 				out.Holders = append(out.Holders, sh)
 			}
@@ -163,7 +168,7 @@ func (a *Activities) SweepInventory(ctx context.Context, in contract.SweepInvent
 			case !acct.Enabled:
 				return nil // nothing to disable; an orphan that cannot sign in
 			case acct.EmployeeID == "":
-				if escalated[name+"/"+acct.ID] {
+				if escalated[name+"/"+acct.ID] || escalated[name+"/login:"+strings.ToLower(acct.Login)] {
 					return nil // an unknown admin: escalated as such
 				}
 				o.Reason = contract.OrphanNoHROwner
@@ -240,13 +245,13 @@ func (a *Activities) classify(ctx context.Context, in contract.SweepInventoryInp
 		sh.Class = contract.SweepUnknown
 		sh.Note = strings.TrimPrefix(sh.Note+"; HR: the employee has left", "; ")
 	case slices.ContainsFunc(in.Elevated[h.EmployeeID], func(r contract.ElevationRoleRef) bool {
-		return r.Directory == dir && roleMatches(r.Role, h.Role)
+		return r.Directory == dir && heldRoleMatches(r.Role, h)
 	}):
 		sh.Class = contract.SweepJIT
 	default:
 		sh.Class = contract.SweepStanding
 		for _, name := range sortedRoleNames(in.ElevationRoles) {
-			if r := in.ElevationRoles[name]; r.Directory == dir && roleMatches(r.Role, h.Role) {
+			if r := in.ElevationRoles[name]; r.Directory == dir && heldRoleMatches(r.Role, h) {
 				sh.Elevation = name
 				break
 			}
@@ -258,6 +263,13 @@ func (a *Activities) classify(ctx context.Context, in contract.SweepInventoryInp
 		}
 	}
 	return sh
+}
+
+// heldRoleMatches: a configured role names the held one by its name or,
+// where the directory has one, its other label (Google's "User Management
+// Administrator" for _USER_MANAGEMENT_ADMIN_ROLE).
+func heldRoleMatches(configured string, h directory.AdminHolder) bool {
+	return roleMatches(configured, h.Role) || (h.RoleLabel != "" && roleMatches(configured, h.RoleLabel))
 }
 
 func sortedRoleNames(m map[string]contract.ElevationRoleRef) []string {
