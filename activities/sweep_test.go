@@ -25,9 +25,12 @@ import (
 )
 
 // newSweepRig is newRig with the sweep's accounts outside HR seeded.
-func newSweepRig(t *testing.T) *rig {
+func newSweepRig(t testing.TB) *rig { return newSweepRigOf(t, 40) }
+
+// newSweepRigOf is newSweepRig over an organisation of n employees.
+func newSweepRigOf(t testing.TB, n int) *rig {
 	t.Helper()
-	org := demoorg.New(40, 3)
+	org := demoorg.New(n, 3)
 	set, err := emulators.Start(emulators.Options{Org: org, SweepAccounts: demoorg.SweepAccounts()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = set.Close() })
