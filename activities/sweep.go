@@ -125,12 +125,7 @@ func (a *Activities) SweepInventory(ctx context.Context, in contract.SweepInvent
 			for _, h := range hs {
 				sh := a.classify(ctx, in, name, d, h)
 				if sh.Class == contract.SweepUnknown {
-					// by id and by login: AD names a holder by its
-					// sAMAccountName, its account by objectGUID
 					escalated[name+"/"+sh.PrincipalID] = true
-					if sh.Login != "" {
-						escalated[name+"/login:"+strings.ToLower(sh.Login)] = true
-					}
 				}
 				out.Holders = append(out.Holders, sh)
 			}
@@ -168,7 +163,7 @@ func (a *Activities) SweepInventory(ctx context.Context, in contract.SweepInvent
 			case !acct.Enabled:
 				return nil // nothing to disable; an orphan that cannot sign in
 			case acct.EmployeeID == "":
-				if escalated[name+"/"+acct.ID] || escalated[name+"/login:"+strings.ToLower(acct.Login)] {
+				if escalated[name+"/"+acct.ID] {
 					return nil // an unknown admin: escalated as such
 				}
 				o.Reason = contract.OrphanNoHROwner

@@ -16,7 +16,9 @@ var (
 )
 
 // AdminHolders is AD's privileged-group membership as admin holders: each
-// built-in privileged group is the "role".
+// built-in privileged group is the "role". The principal is the account's
+// objectGUID, which RevokeAdminRole and ListAdminRoles take and ListUsers
+// reports; the login its sAMAccountName, as the break-glass list names it.
 func (c *Client) AdminHolders(ctx context.Context) ([]directory.AdminHolder, error) {
 	ms, err := c.PrivilegedMembers(ctx)
 	if err != nil {
@@ -24,7 +26,7 @@ func (c *Client) AdminHolders(ctx context.Context) ([]directory.AdminHolder, err
 	}
 	out := make([]directory.AdminHolder, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, directory.AdminHolder{Role: m.Group, PrincipalID: m.Account, Kind: directory.PrincipalUser,
+		out = append(out, directory.AdminHolder{Role: m.Group, PrincipalID: m.ID, Kind: directory.PrincipalUser,
 			Login: m.Account, EmployeeID: m.EmployeeID, Enabled: m.Enabled, Permanent: true, BreakGlass: m.BreakGlass})
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/samba"
@@ -62,5 +63,42 @@ func TestListUsersAndDelete(t *testing.T) {
 	}
 	if _, err := c.DeleteUser(ctx, adm.ID); kind(err) != directory.KindPermanent || !strings.Contains(err.Error(), "critical system object") {
 		t.Fatalf("delete Administrator: %v, want refused", err)
+	}
+}
+
+// A privileged-group holder is named by the objectGUID every other call
+// takes: the sweep's standing-admin child removes the membership through
+// it and reads it back.
+func TestAdminHoldersRemovableByTheirID(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	emp := seeded.StandingAdmins[0]
+	sam := seeded.SAM[emp]
+	hs, err := c.AdminHolders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h directory.AdminHolder
+	for _, x := range hs {
+		if x.Login == sam && x.Role == "Domain Admins" {
+			h = x
+		}
+	}
+	a, err := c.FindUser(ctx, emp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.PrincipalID != a.ID || h.EmployeeID != emp {
+		t.Fatalf("holder %+v, want principal %s (objectGUID)", h, a.ID)
+	}
+	if o, err := c.RevokeAdminRole(ctx, h.PrincipalID, h.Role); err != nil || o != domain.Removed {
+		t.Fatalf("revoke: %s %v", o, err)
+	}
+	roles, err := c.ListAdminRoles(ctx, h.PrincipalID)
+	if err != nil || len(roles) != 0 {
+		t.Fatalf("read back %+v %v", roles, err)
+	}
+	if _, _, err := c.GrantAdminRole(ctx, h.PrincipalID, h.Role, time.Time{}); err != nil { // as seeded, for the other tests
+		t.Fatal(err)
 	}
 }
