@@ -79,6 +79,7 @@ type Client struct {
 	mu    sync.Mutex
 	roles map[string]int64 // role name → id (roleName and description, lower-cased)
 	names map[int64]string // role id → roleName
+	byID  map[int64]*admin.Role
 }
 
 // Licensing is out of scope for Google, and its role assignments do not
