@@ -209,16 +209,33 @@ func (a *Activities) VerifyAdminRoleRevoked(ctx context.Context, in contract.Adm
 	if err != nil {
 		return contract.Empty{}, err
 	}
-	roles, err := d.ListAdminRoles(ctx, in.AccountID)
+	held, err := holdsAdminRole(ctx, d, in.AccountID, in.Role)
 	if err != nil {
 		return contract.Empty{}, temporalError(err)
 	}
-	for _, r := range roles {
-		if strings.EqualFold(r.Role, in.Role) {
-			return contract.Empty{}, temporalErrorVerify(fmt.Sprintf("%s: role %q of employee %s still assigned", in.Directory, in.Role, in.EmployeeID))
-		}
+	if held {
+		return contract.Empty{}, temporalErrorVerify(fmt.Sprintf("%s: role %q of employee %s still assigned", in.Directory, in.Role, in.EmployeeID))
 	}
 	return contract.Empty{}, nil
+}
+
+// holdsAdminRole asks the directory itself where it lists roles by another
+// name than the catalog's (directory.AdminRoleChecker), else compares the
+// listed names.
+func holdsAdminRole(ctx context.Context, d directory.AdminRoleManager, id, role string) (bool, error) {
+	if rc, ok := d.(directory.AdminRoleChecker); ok {
+		return rc.HoldsAdminRole(ctx, id, role)
+	}
+	roles, err := d.ListAdminRoles(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range roles {
+		if strings.EqualFold(r.Role, role) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // PostApproval DMs the approver the request with Approve and Deny buttons,

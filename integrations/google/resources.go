@@ -258,6 +258,30 @@ func (c *Client) RevokeAdminRole(ctx context.Context, id, role string) (domain.O
 	return domain.Removed, nil
 }
 
+// HoldsAdminRole reads the user's assignments back and matches them by
+// role id, resolved from the name as GrantAdminRole and RevokeAdminRole
+// resolve it (roleName, or a role's description): Google lists an
+// assignment by roleId only. A name no role has cannot be held.
+func (c *Client) HoldsAdminRole(ctx context.Context, id, role string) (bool, error) {
+	rid, err := c.roleID(ctx, role)
+	if directory.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	as, err := c.assignments(ctx, id, "")
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.RoleId == rid {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // --- devices ---
 
 var retiredStatus = map[string]bool{"ACCOUNT_WIPING": true, "ACCOUNT_WIPED": true, "WIPING": true, "WIPED": true}

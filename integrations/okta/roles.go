@@ -80,6 +80,26 @@ func (c *Client) ListAdminRoles(ctx context.Context, id string) ([]domain.RoleAs
 	return out, nil
 }
 
+// HoldsAdminRole matches the user's assigned roles by Okta role type,
+// which RoleType derives from the catalog's name as the grant and the
+// revoke do (Okta lists "Help Desk Administrator" as HELP_DESK_ADMIN).
+func (c *Client) HoldsAdminRole(ctx context.Context, id, role string) (bool, error) {
+	typ, ok := RoleType(role)
+	if !ok {
+		typ = role // a type jml has no name for (a sweep's finding)
+	}
+	rs, err := c.roles(ctx, "list_admin_roles", id)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rs {
+		if strings.EqualFold(r.Type, typ) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // GrantAdminRole assigns the role. Okta cannot expire a grant itself, so
 // until is not sent: the elevation workflow's timer revokes it.
 func (c *Client) GrantAdminRole(ctx context.Context, id, role string, until time.Time) (domain.RoleAssignment, domain.Outcome, error) {
