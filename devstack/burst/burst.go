@@ -95,20 +95,31 @@ type Report struct {
 
 // minPerLeaver is the fewest calls each lane's guarantees need with the
 // demo organisation's holdings (README: "Calls per leaver"), before the
-// per-membership removals, which are added from the leaver's actions.
+// per-item removals, which are added from the leaver's actions (and, for
+// Google, the OAuth tokens deleted, counted on the emulator).
 var minPerLeaver = map[string]float64{
-	// find, deactivate, its read-back (DEPROVISIONED: disabled and every
-	// session ended), clear sessions, list groups, list roles.
+	// find (the search's id), deactivate, its read-back (DEPROVISIONED:
+	// disabled and every session ended), clear sessions, list groups, list
+	// roles.
 	"okta": 6,
 	// find, disable, revoke sign-in sessions, list memberOf, list role
-	// assignments, list managed devices, read back.
-	"entra": 7,
+	// assignments, list licences, list managed devices, read back. (It was
+	// 7: the licence listing was left out, but Graph's assignLicense takes
+	// the SKU ids the user holds, so they must be read once.)
+	"entra": 8,
 	// find, suspend, sign out, list tokens, list groups, list role
-	// assignments, list devices, read back.
-	"google": 8,
+	// assignments, list devices, read back: the user (suspended) and its
+	// tokens again (none left). (It was 8: the read-back was counted as one
+	// call, but Google has no session read-back but the token list.)
+	"google": 9,
 	// find, deactivate.
 	"scim": 2,
 }
+
+// tokenDeletes counts the OAuth tokens the burst deleted in Google (the
+// only writes on its tokens family): one call each, which the guarantee
+// "sessions revoked" needs and no action of the leaver's lists.
+func tokenDeletes(s *emulator.Server) int { return s.Writes()["tokens"] }
 
 // Run runs one burst and reports it.
 func Run(ctx context.Context, o Options) (*Report, error) {
@@ -375,6 +386,7 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 			}
 		}
 	}
+	removals["google"] += tokenDeletes(env.Emulators.Google.Server)
 	byDir := map[string]*Directory{}
 	get := func(name string) *Directory {
 		if byDir[name] == nil {
