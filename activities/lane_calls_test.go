@@ -76,13 +76,13 @@ func TestLeaverLaneCallsPerDirectory(t *testing.T) {
 			"POST /admin/directory/v1/users/*/signOut",
 			"GET /admin/directory/v1/users/*/tokens",
 			"DELETE /admin/directory/v1/users/*/tokens/*",
-			"GET /admin/directory/v1/customer/*/roleassignments",
-			"DELETE /admin/directory/v1/customer/*/roleassignments/*", // by the listed id
+			"GET /admin/directory/v1/customer/my_customer/roleassignments",
+			"DELETE /admin/directory/v1/customer/my_customer/roleassignments/*", // by the listed id
 			"GET /admin/directory/v1/groups",
 			"DELETE /admin/directory/v1/groups/*/members/*",
 			"DELETE /admin/directory/v1/groups/*/members/*",
-			"GET /admin/directory/v1/customer/*/devices/mobile", // by the email the search returned
-			"POST /admin/directory/v1/customer/*/devices/mobile/*/action",
+			"GET /admin/directory/v1/customer/my_customer/devices/mobile", // by the email the search returned
+			"POST /admin/directory/v1/customer/my_customer/devices/mobile/*/action",
 			"GET /admin/directory/v1/users/*", // verify: suspended
 			"GET /admin/directory/v1/users/*/tokens",
 		}},

@@ -23,8 +23,12 @@ const changeLeaverRoundTrips = "leaver-fewer-round-trips"
 func (l *lifecycle) offboardInThreeSteps(ctx workflow.Context, lane *contract.DirectoryResult, in contract.LeaverInput, seen *presence) {
 	since := workflow.Now(ctx)
 	lin := contract.LockOutInput{Directory: lane.Directory, AccountID: in.Accounts[lane.Directory], EmployeeID: in.EmployeeID, Email: in.Record.Email}
+	if lin.AccountID != "" {
+		lane.AccountID = lin.AccountID
+		seen.resolved(true) // known: there is an account to offboard
+	}
 	out, ok, err := step(ctx, l, lane, "disable", "and revoke sessions", contract.LockOutAccount, lin)
-	if err == nil {
+	if err == nil && lin.AccountID == "" {
 		// Found, or known not to exist; a skipped step may hide one.
 		seen.resolved(!ok || out.Found)
 	}

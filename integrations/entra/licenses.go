@@ -10,7 +10,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/jml-dev/jml/domain"
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // ---- licenses ----
