@@ -91,6 +91,11 @@ type Report struct {
 	// Latency mode: the leaver's time and its critical path.
 	Latency      time.Duration `json:",omitempty"`
 	CriticalPath time.Duration `json:",omitempty"`
+	// ToStart is the batch sent until the Leaver workflow started (intake,
+	// HR batch, Employee workflow); the rest of Latency is the leaver's run.
+	ToStart time.Duration `json:",omitempty"`
+	// Timeline is the Leaver's scheduling cost (latency mode).
+	Timeline *Timeline `json:",omitempty"`
 }
 
 // minPerLeaver is the fewest calls each lane's guarantees need with the
@@ -240,6 +245,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	summarise(rep, env, qs, took, results, events, base)
 	if o.Latency > 0 {
 		rep.Latency = took[0]
+		id := contract.LifecycleWorkflowID(leavers[0].Record.EmployeeID, "leaver", 1)
+		if d, err := env.Client.DescribeWorkflow(ctx, id, ""); err == nil {
+			rep.ToStart = d.RawResponse.GetWorkflowExecutionInfo().GetStartTime().AsTime().Sub(start)
+		}
+		if tl, err := leaverTimeline(ctx, env.Client, id); err == nil {
+			rep.Timeline = &tl
+		}
 		for _, d := range rep.Directories {
 			rep.CriticalPath = max(rep.CriticalPath, time.Duration(d.Calls)*o.Latency)
 		}
@@ -493,6 +505,14 @@ func (r *Report) Print(w io.Writer) {
 	if r.Latency > 0 {
 		fmt.Fprintf(w, "  latency: one leaver took %s; critical path (longest lane's calls x injected latency) %s; ratio %.2f\n",
 			r.Latency.Round(time.Millisecond), r.CriticalPath, r.Latency.Seconds()/r.CriticalPath.Seconds())
+		if r.ToStart > 0 {
+			run := r.Latency - r.ToStart
+			fmt.Fprintf(w, "  of which: batch sent -> Leaver workflow started %s; the Leaver's own run %s (ratio %.2f)\n",
+				r.ToStart.Round(time.Millisecond), run.Round(time.Millisecond), run.Seconds()/r.CriticalPath.Seconds())
+		}
+		if r.Timeline != nil {
+			r.Timeline.print(w)
+		}
 	}
 }
 
