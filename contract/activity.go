@@ -34,7 +34,7 @@ func (a Activity[In, Out]) Execute(ctx workflow.Context, summary string, in In) 
 
 // Locally is the handle run as a local activity, in the workflow's own
 // worker with the handle's timeouts and retry policy: for a cheap step that
-// calls no directory (the catalog, an evidence row), where the server's
+// calls no directory (the catalog in memory), where the server's
 // scheduling round trip costs more than the step itself.
 func (a Activity[In, Out]) Locally() Activity[In, Out] {
 	a.local = true

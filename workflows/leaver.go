@@ -116,11 +116,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	evidence := &contract.DirectoryResult{Directory: "evidence", Result: domain.ResultOK}
 	logIn := contract.OffboardingLogInput{EmployeeID: in.EmployeeID, EffectiveAt: in.EffectiveAt, CompletedAt: res.CompletedAt, SLAMet: res.SLAMet, NoAccounts: res.NoAccounts, Preempted: in.Preempted, Held: in.Held, Directories: res.Directories, Decisions: res.Decisions, ManualApps: res.AppTasks,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
-	appendLog := contract.AppendOffboardingLog
-	if fewer {
-		appendLog = appendLog.Locally() // a file append on this worker: no server round trip
-	}
-	if _, _, err := step(ctx, l, evidence, "offboarding log", "", appendLog, logIn); err != nil {
+	if _, _, err := step(ctx, l, evidence, "offboarding log", "", contract.AppendOffboardingLog, logIn); err != nil {
 		return res, err
 	}
 	final := l.finish(ctx, res)

@@ -11,9 +11,10 @@ import (
 // the server on its critical path: each lane in three activities where it
 // was six (look-up, disable, revoke sessions, remove access, retire
 // devices, verify), the look-up's answer sparing the disable its read; and
-// the two cheap steps off the lanes (the catalog plan for manual apps, the
-// offboarding log row) as local activities. A synced Entra lane keeps its
-// own steps (offboardSynced).
+// the catalog plan for manual apps, before the lanes, as a local activity.
+// (The offboarding log row stays an activity: the Temporal UI shows a
+// local activity's type but not its summary.) A synced Entra lane keeps
+// its own steps (offboardSynced).
 const changeLeaverRoundTrips = "leaver-fewer-round-trips"
 
 // offboardInThreeSteps is offboardDirectory in three activities: lock out

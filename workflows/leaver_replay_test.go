@@ -16,7 +16,7 @@ import (
 
 const roundTripsLeaverHistory = "leaver-fewer-round-trips"
 
-// The three-step lanes and the local plan and log row are covered by
+// The three-step lanes and the local catalog plan are covered by
 // replay only if a committed history took them.
 func TestLeaverHistoryTakesTheFewerRoundTrips(t *testing.T) {
 	if v := versionMarker(t, filepath.Join("testdata", roundTripsLeaverHistory+".json"), "leaver-fewer-round-trips"); v < 1 {
