@@ -131,7 +131,7 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 	id := ""
 	switch {
 	case r.DeliveryID != "":
-		id = uuid.NewSHA1(deliveryNamespace, []byte(r.DeliveryID)).String()
+		id = RequestIDFor(r.DeliveryID)
 	case s.NewID != nil:
 		id = s.NewID()
 	default:
@@ -169,6 +169,12 @@ func (s *Starter) Request(ctx context.Context, r Request) (Started, error) {
 
 // deliveryNamespace makes request ids from delivery ids (UUID v5).
 var deliveryNamespace = uuid.MustParse("5b0c6f1e-2d43-4f7a-9a51-6a3c0f1d7e21")
+
+// RequestIDFor is the request id a request with this delivery id gets, so
+// an answer sent before the request is made can name it.
+func RequestIDFor(deliveryID string) string {
+	return uuid.NewSHA1(deliveryNamespace, []byte(deliveryID)).String()
+}
 
 // hrRecord is the last HR record jml holds for the employee (their
 // Employee workflow's state): the requester's or the approver's, as who

@@ -27,8 +27,14 @@ const responseURLTimeout = 10 * time.Second
 // within 3 s. The URL came in the signed payload, so it is Slack's.
 func (s *Server) answerPress(w http.ResponseWriter, cb sl.InteractionCallback, text string) {
 	ephemeral(w, text)
-	u, err := url.Parse(cb.ResponseURL)
-	if cb.ResponseURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	s.postResponseURL(cb.ResponseURL, text)
+}
+
+// postResponseURL posts text, ephemeral, to a response_url from a signed
+// payload, in the background (the acknowledgement does not wait for it).
+func (s *Server) postResponseURL(responseURL, text string) {
+	u, err := url.Parse(responseURL)
+	if responseURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return
 	}
 	msg := &sl.WebhookMessage{Text: slack.Escape(text), ResponseType: sl.ResponseTypeEphemeral}
@@ -36,7 +42,7 @@ func (s *Server) answerPress(w http.ResponseWriter, cb sl.InteractionCallback, t
 		ctx, cancel := context.WithTimeout(context.Background(), responseURLTimeout)
 		defer cancel()
 		rt := &slackErrorWord{next: http.DefaultTransport}
-		if err := sl.PostWebhookCustomHTTPContext(ctx, cb.ResponseURL, &http.Client{Timeout: responseURLTimeout, Transport: rt}, msg); err != nil {
+		if err := sl.PostWebhookCustomHTTPContext(ctx, responseURL, &http.Client{Timeout: responseURLTimeout, Transport: rt}, msg); err != nil {
 			// The host only: the path of a response_url is its credential,
 			// and the client's error quotes the URL. Not retried: a used
 			// or expired URL (404 used_url / expired_url) stays so.

@@ -158,28 +158,7 @@ func (s *Server) slackCommands(w http.ResponseWriter, r *http.Request) {
 		ephemeral(w, fmt.Sprintf("%q is not a duration (e.g. 30m, 1h). %s", f[1], slashUsage))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
-	defer cancel()
-	actor, err := s.opts.Elevation.Identify(ctx, sc.UserID)
-	if err != nil {
-		s.opts.Logger.Error().Str("slack_user", sc.UserID).Str("reason", err.Error()).Msg("Slack requester not resolved")
-		ephemeral(w, "Your request could not be made right now; try again in a minute.")
-		return
-	}
-	if actor.EmployeeID == "" {
-		ephemeral(w, "Your Slack account does not match an employee jml knows.")
-		return
-	}
-	st, err := s.opts.Elevation.Request(ctx, elevation.Request{EmployeeID: actor.EmployeeID, Role: f[0], Duration: d,
-		Justification: strings.Join(f[2:], " "), Via: "slack", DeliveryID: slack.DeliveryID(r.Header)})
-	var re *elevation.RequestError
-	switch {
-	case errors.As(err, &re):
-		ephemeral(w, "Not requested: "+re.Msg+".")
-	case err != nil:
-		s.opts.Logger.Error().Str("employee_id", actor.EmployeeID).Str("reason", err.Error()).Msg("start elevation")
-		ephemeral(w, "Your request could not be made right now; try again in a minute.")
-	default:
-		ephemeral(w, fmt.Sprintf("Requested %s for %s (request %s). Your approver has been asked in Slack.", f[0], st.Duration, st.RequestID))
-	}
+	s.answerSlash(w, sc.ResponseURL, func(ctx context.Context) string {
+		return s.slashElevate(ctx, sc.UserID, f, d, slack.DeliveryID(r.Header))
+	}, slashAck(f[0], d, slack.DeliveryID(r.Header)))
 }
