@@ -130,7 +130,10 @@ func Status(ctx context.Context, c client.Client, namespace, campaign string) (c
 	if err != nil {
 		return st, err
 	}
-	return st, v.Get(&st)
+	if err := v.Get(&st); err != nil || len(st.Parts) == 0 {
+		return st, err
+	}
+	return withParts(ctx, c, st), nil
 }
 
 // Campaign is one row of `jml review list`.
