@@ -12,9 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	sdktest "go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/domain"
+	"github.com/jml-dev/jml/workflows"
 )
 
 // ssoStubs adds RemoveSSOApp to the review stubs: an app a group grants
@@ -74,6 +76,8 @@ type partsRig struct {
 
 func newPartsRig(t *testing.T) *partsRig {
 	p := &partsRig{reviewRig: newReviewRig(t)}
+	// The parts start by the workflow type's registered name.
+	p.env.RegisterWorkflowWithOptions(workflows.AccessReviewWorkflow, workflow.RegisterOptions{Name: contract.AccessReviewWorkflowName})
 	p.env.RegisterActivityWithOptions(func(_ context.Context, st contract.ReviewState) (contract.ReviewEvidenceOutput, error) {
 		p.s.mu.Lock()
 		defer p.s.mu.Unlock()
