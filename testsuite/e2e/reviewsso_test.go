@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,11 +16,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/slackemu"
+	"github.com/jml-dev/jml/domain"
 	"github.com/jml-dev/jml/starters/reviews"
 	"github.com/jml-dev/jml/testsuite/harness"
 )
@@ -136,4 +140,134 @@ func TestAccessReviewRemovesOktaApp(t *testing.T) {
 	assert.Equal(t, []string{"remove", contract.ReviewFailed}, []string{got["Gong"][7], got["Gong"][11]})
 	assert.Contains(t, got["Gong"][12], "assigned through group "+viaGroup)
 	assert.Contains(t, got["Gong"][12], "skipped by an operator")
+}
+
+// TestAccessReviewInPartsE2E: with reviews.part_size 1, a department
+// campaign over two reports of one manager runs as review/<campaign> with
+// one child part per reviewee. Each DM comes from its part; the manager's
+// Keep all presses in the Slack emulator go through the real intake to
+// the part that sent them; the campaign reads as one in `review status`
+// and ends with one decisions.csv and summary.json merged from its parts.
+func TestAccessReviewInPartsE2E(t *testing.T) {
+	e := harness.Start(t, harness.EnvOptions{Employees: 20, Joiners: 1})
+	emu := e.Emulators
+	ctx := context.Background()
+
+	// Two reports of one manager in one department, the manager out of
+	// it when the org has such a pair (their own review would wait for due).
+	var pair []demoorg.Employee
+	byMgr := map[string][]demoorg.Employee{}
+	for _, emp := range e.Org.Employees[len(demoorg.Departments):] {
+		if emp.ManagerEmployeeID == "" {
+			continue
+		}
+		k := emp.ManagerEmployeeID + "/" + emp.Department
+		byMgr[k] = append(byMgr[k], emp)
+		if len(byMgr[k]) == 2 && (pair == nil || byID(t, e, emp.ManagerEmployeeID).Department != emp.Department) {
+			pair = byMgr[k]
+		}
+	}
+	require.Len(t, pair, 2, "two reports of one manager in one department")
+	mgr := byID(t, e, pair[0].ManagerEmployeeID)
+	sent := append(slices.Clone(pair), mgr)
+	for _, emp := range sent {
+		sendHR(t, e, emp.Record)
+		eventually(t, e, emp.EmployeeID, "HR record accepted", func() (bool, string) {
+			st, err := employeeState(e, emp.EmployeeID)
+			return err == nil && st.Record != nil, fmt.Sprint(err)
+		})
+	}
+	inScope := 0
+	for _, emp := range sent {
+		if emp.Department == pair[0].Department {
+			inScope++
+		}
+	}
+	// The campaign's population is the active Employee workflows (visibility).
+	q := fmt.Sprintf(`WorkflowType = %q AND ExecutionStatus = "Running" AND %s = %q`, contract.EmployeeWorkflowName, contract.LifecycleStatusKey.GetName(), domain.StatusActive)
+	eventually(t, e, pair[0].EmployeeID, "the employees listed active", func() (bool, string) {
+		resp, err := e.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: e.Config.Temporal.Namespace, Query: q})
+		if err != nil {
+			return false, err.Error()
+		}
+		found := 0
+		for _, ex := range resp.GetExecutions() {
+			for _, emp := range sent {
+				if ex.GetExecution().GetWorkflowId() == contract.EmployeeWorkflowID(emp.EmployeeID) {
+					found++
+				}
+			}
+		}
+		return found == len(sent), fmt.Sprintf("%d of %d listed", found, len(sent))
+	})
+	e.Config.Reviews.PartSize = 1
+	campaign, err := reviews.Start(ctx, e.Client, e.Config, reviews.StartRequest{Campaign: "e2e-parts", Scope: contract.ReviewScope{Department: pair[0].Department}, Due: 20 * time.Second, By: "test"})
+	require.NoError(t, err)
+
+	dms := map[string]slackemu.Message{} // reviewee -> the DM
+	eventually(t, e, pair[0].EmployeeID, "a review DM per reviewee from its part", func() (bool, string) {
+		for _, m := range emu.Slack.MessagesTo(mgr.Email) {
+			for _, b := range m.Buttons {
+				if b.ActionID == "review-keep-all" {
+					c, reviewee, _, _, _, err := contract.ParseReviewButton(b.Value)
+					if err == nil && strings.HasPrefix(c, campaign+".part-") {
+						dms[reviewee] = m
+					}
+				}
+			}
+		}
+		st, err := reviews.Status(ctx, e.Client, e.Config.Temporal.Namespace, campaign)
+		return dms[pair[0].EmployeeID].TS != "" && dms[pair[1].EmployeeID].TS != "", fmt.Sprintf("DMs for %v; campaign %s, %d parts, %d reviewees %v",
+			slices.Collect(maps.Keys(dms)), st.Status, len(st.Parts), len(st.Reviewees), err)
+	})
+	st, err := reviews.Status(ctx, e.Client, e.Config.Temporal.Namespace, campaign)
+	require.NoError(t, err)
+	require.Len(t, st.Parts, inScope, "one part per reviewee: %+v", st.Parts)
+	assert.Len(t, st.Reviewees, inScope, "status reads the parts' reviewees")
+	for _, p := range st.Parts {
+		assert.Equal(t, 1, p.Reviewees)
+		assert.Equal(t, contract.AccessReviewWorkflowID(p.Campaign), p.WorkflowID)
+	}
+
+	for _, emp := range pair {
+		status, body, err := emu.Slack.Press(ctx, dms[emp.EmployeeID].TS, "review-keep-all", "")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status)
+		require.Contains(t, body, "Recorded", body)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	var final contract.ReviewState
+	require.NoError(t, e.Client.GetWorkflow(wctx, contract.AccessReviewWorkflowID(campaign), "").Get(wctx, &final))
+	assert.Equal(t, contract.ReviewStatusDone, final.Status)
+	for _, p := range final.Parts {
+		assert.Equal(t, contract.ReviewPartDone, p.Status, p.Error)
+	}
+
+	dir := filepath.Join(e.Config.Evidence.Dir, "Reviews", campaign)
+	f, err := os.Open(filepath.Join(dir, "decisions.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	kept := map[string]int{}
+	for _, r := range rows[1:] {
+		assert.Equal(t, campaign, r[0])
+		if r[11] == contract.ReviewKept && r[8] == mgr.EmployeeID {
+			kept[r[2]]++
+		}
+	}
+	for _, emp := range pair {
+		assert.Positive(t, kept[emp.EmployeeID], "%s's items kept by the manager, in the merged CSV", emp.EmployeeID)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	var sum contract.ReviewSummary
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.Len(t, sum.Parts, inScope)
+	assert.Empty(t, sum.PartsFailed)
+	assert.Equal(t, inScope, sum.Reviewees)
+	assert.Equal(t, len(rows)-1, sum.Items)
+	_, err = os.Stat(filepath.Join(dir, "snapshot.json"))
+	assert.NoError(t, err)
 }
