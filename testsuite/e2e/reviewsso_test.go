@@ -201,7 +201,7 @@ func TestAccessReviewInPartsE2E(t *testing.T) {
 		return found == len(sent), fmt.Sprintf("%d of %d listed", found, len(sent))
 	})
 	e.Config.Reviews.PartSize = 1
-	campaign, err := reviews.Start(ctx, e.Client, e.Config, reviews.StartRequest{Campaign: "e2e-parts", Scope: contract.ReviewScope{Department: pair[0].Department}, Due: 20 * time.Second, By: "test"})
+	campaign, err := reviews.Start(ctx, e.Client, e.Config, reviews.StartRequest{Campaign: "e2e-parts", Scope: contract.ReviewScope{Department: pair[0].Department}, Due: 12 * time.Second, By: "test"})
 	require.NoError(t, err)
 
 	dms := map[string]slackemu.Message{} // reviewee -> the DM
