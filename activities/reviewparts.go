@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/jml-dev/jml/contract"
 )
@@ -73,8 +72,19 @@ func (a *Activities) MergeReviewEvidence(ctx context.Context, st contract.Review
 	}
 	sum := SummariseReview(contract.ReviewState{Campaign: st.Campaign, Scope: st.Scope, Status: st.Status, StartedAt: st.StartedAt, DueAt: st.DueAt, CompletedAt: st.CompletedAt})
 	doc := SnapshotDocument{Campaign: st.Campaign, HashAlgo: "SHA-256", Employees: []contract.EmployeeAccess{}}
-	var csvOut strings.Builder
-	w := csv.NewWriter(&csvOut)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return contract.ReviewMergeOutput{}, temporalError(err)
+	}
+	// The rows stream into a temporary file renamed into place at the
+	// end: a campaign's CSV is never held in memory whole.
+	tmp, err := os.CreateTemp(dir, ".decisions-*.csv")
+	if err != nil {
+		return contract.ReviewMergeOutput{}, temporalError(err)
+	}
+	defer os.Remove(tmp.Name()) // gone once renamed
+	defer tmp.Close()
+	bw := bufio.NewWriter(tmp)
+	w := csv.NewWriter(bw)
 	if err := w.Write(decisionsHeader); err != nil {
 		return contract.ReviewMergeOutput{}, temporalError(err)
 	}
@@ -103,10 +113,7 @@ func (a *Activities) MergeReviewEvidence(ctx context.Context, st contract.Review
 		doc.Parts = append(doc.Parts, SnapshotPart{Campaign: p.Campaign, Path: evidenceRel(a.EvidenceDir, filepath.Join(pdir, SnapshotFile)), SHA256: ps.SnapshotSHA256})
 	}
 	w.Flush()
-	if err := w.Error(); err != nil {
-		return contract.ReviewMergeOutput{}, temporalError(err)
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := errors.Join(w.Error(), bw.Flush(), tmp.Sync(), tmp.Close(), os.Chmod(tmp.Name(), 0o640)); err != nil {
 		return contract.ReviewMergeOutput{}, temporalError(err)
 	}
 	snapPath := filepath.Join(dir, SnapshotFile)
@@ -125,7 +132,7 @@ func (a *Activities) MergeReviewEvidence(ctx context.Context, st contract.Review
 	sum.CompletionPct = pct(sum.Decided, sum.Items)
 	slices.Sort(sum.OverdueReviewers)
 	out := contract.ReviewMergeOutput{DecisionsCSV: filepath.Join(dir, "decisions.csv"), SummaryJSON: filepath.Join(dir, "summary.json"), SnapshotPath: sum.SnapshotPath, SnapshotSHA256: sha}
-	if err := writeAtomic(out.DecisionsCSV, []byte(csvOut.String())); err != nil {
+	if err := os.Rename(tmp.Name(), out.DecisionsCSV); err != nil {
 		return out, temporalError(err)
 	}
 	sb, err := json.MarshalIndent(sum, "", "  ")

@@ -49,6 +49,11 @@ func TestMergeReviewEvidenceFromParts(t *testing.T) {
 	out, err := a.MergeReviewEvidence(ctx, parent)
 	require.NoError(t, err)
 
+	fi, err := os.Stat(out.DecisionsCSV)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o640), fi.Mode().Perm(), "as every evidence file")
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out.DecisionsCSV), ".decisions-*"))
+	assert.Empty(t, left, "no temporary file left")
 	f, err := os.Open(out.DecisionsCSV)
 	require.NoError(t, err)
 	defer f.Close()
