@@ -270,4 +270,13 @@ func TestAccessReviewInPartsE2E(t *testing.T) {
 	assert.Equal(t, len(rows)-1, sum.Items)
 	_, err = os.Stat(filepath.Join(dir, "snapshot.json"))
 	assert.NoError(t, err)
+
+	eventually(t, e, pair[0].EmployeeID, "review list shows the campaign, not its parts", func() (bool, string) {
+		list, err := reviews.List(ctx, e.Client, e.Config.Temporal.Namespace)
+		var ids []string
+		for _, c := range list {
+			ids = append(ids, c.ID)
+		}
+		return err == nil && slices.Contains(ids, campaign) && !slices.ContainsFunc(ids, func(id string) bool { return strings.HasPrefix(id, campaign+".part-") }), fmt.Sprint(ids, err)
+	})
 }
