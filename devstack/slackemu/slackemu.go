@@ -115,6 +115,8 @@ type state struct {
 	lastSec  int64
 	seq      int
 	hooks    map[string]hook // response_url token -> what it may act on
+	triggers map[string]trigger // trigger_id -> who may open a view with it (views.go)
+	views    map[string]*View   // view id -> modal (views.go)
 	srv      *emulator.Server
 	nextUser int
 }
@@ -131,6 +133,8 @@ func New(cfg Config) *Emulator {
 		dms:      map[string]*Channel{},
 		byTS:     map[string]*Message{},
 		hooks:    map[string]hook{},
+		triggers: map[string]trigger{},
+		views:    map[string]*View{},
 	}
 	st.addChannel("C0SECALRT", SecurityAlerts)
 	st.addChannel("C0ITOPS01", ITOps)
