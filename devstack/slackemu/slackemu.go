@@ -1,9 +1,10 @@
 // Package slackemu emulates the slice of the Slack Web API that jml uses
 // (auth.test, chat.postMessage, chat.update, conversations.open,
-// users.lookupByEmail, users.info) closely enough that github.com/slack-go/slack
-// talks to it unchanged, and plays Slack's side of interactivity: it posts
-// signed block_actions and slash-command callbacks to the app's Request URL
-// and serves the response_url those callbacks carry. A small web page (GET /)
+// users.lookupByEmail, users.info, views.open) closely enough that
+// github.com/slack-go/slack talks to it unchanged, and plays Slack's side of
+// interactivity: it posts signed block_actions, view_submission and
+// slash-command callbacks to the app's Request URL and serves the
+// response_url those callbacks carry. A small web page (GET /)
 // shows every conversation with working buttons for `jml dev`.
 package slackemu
 

@@ -263,7 +263,7 @@ func (s *state) submit(ctx context.Context, viewID string, values map[string]str
 		return SubmitResult{}, fmt.Errorf("slackemu: no open view %q", viewID)
 	}
 	u := s.users[v.User]
-	state := map[string]map[string]any{}
+	filled := map[string]map[string]any{}
 	for _, in := range v.Inputs {
 		val := values[in.BlockID]
 		if val == "" && !in.Optional {
@@ -284,7 +284,7 @@ func (s *state) submit(ctx context.Context, viewID string, values map[string]str
 		default:
 			entry["value"] = nilIfEmpty(val)
 		}
-		state[in.BlockID] = map[string]any{in.ActionID: entry}
+		filled[in.BlockID] = map[string]any{in.ActionID: entry}
 	}
 	payload := map[string]any{
 		"type":                  "view_submission",
@@ -293,7 +293,7 @@ func (s *state) submit(ctx context.Context, viewID string, values map[string]str
 		"api_app_id":            AppID,
 		"token":                 "emulated-verification-token",
 		"trigger_id":            s.newTriggerLocked(u.ID),
-		"view":                  s.viewJSONLocked(v, state),
+		"view":                  s.viewJSONLocked(v, filled),
 		"response_urls":         []any{},
 		"is_enterprise_install": false,
 		"enterprise":            nil,
