@@ -35,7 +35,7 @@ func (d *decisions) send(name string, dec contract.SweepDecision) {
 		}}, dec)
 }
 
-func slackActor(employeeID string) contract.Actor {
+func pressBy(employeeID string) contract.Actor {
 	return contract.Actor{EmployeeID: employeeID, SlackUserID: "U" + employeeID, Via: "slack"}
 }
 
@@ -55,17 +55,17 @@ func TestOrphanKeepDecidedInSlackByTheOwnerOnly(t *testing.T) {
 		return contract.SweepDecision{Actor: by, Decision: contract.SweepKeep, Sponsor: sponsor, Expires: exp}
 	}
 	env.RegisterDelayedCallback(func() {
-		d.send("stranger", contract.SweepDecision{Actor: slackActor("E0077"), Decision: contract.SweepKeep})
-		d.send("former employee", contract.SweepDecision{Actor: slackActor("E0042"), Decision: contract.SweepDisable})
+		d.send("stranger", contract.SweepDecision{Actor: pressBy("E0077"), Decision: contract.SweepKeep})
+		d.send("former employee", contract.SweepDecision{Actor: pressBy("E0042"), Decision: contract.SweepDisable})
 		d.send("slack id not the owner's", contract.SweepDecision{Actor: contract.Actor{EmployeeID: "E0007", SlackUserID: "U999", Via: "slack"}, Decision: contract.SweepKeep})
-		d.send("owner press", contract.SweepDecision{Actor: slackActor("E0007"), Decision: contract.SweepKeep})
-		d.send("wrong decision", contract.SweepDecision{Actor: slackActor("E0007"), Decision: contract.SweepRemove})
+		d.send("owner press", contract.SweepDecision{Actor: pressBy("E0007"), Decision: contract.SweepKeep})
+		d.send("wrong decision", contract.SweepDecision{Actor: pressBy("E0007"), Decision: contract.SweepRemove})
 		d.send("no actor", contract.SweepDecision{Decision: contract.SweepKeep})
-		d.send("no expiry", keep(slackActor("E0007"), "E0002", time.Time{}))
-		d.send("past", keep(slackActor("E0007"), "E0002", start.Add(-time.Hour)))
-		d.send("too long", keep(slackActor("E0007"), "E0002", start.Add(91*24*time.Hour)))
-		d.send("sponsor is the leaver", keep(slackActor("E0007"), "E0042", expires))
-		d.send("ok", keep(slackActor("E0007"), "E0002", expires))
+		d.send("no expiry", keep(pressBy("E0007"), "E0002", time.Time{}))
+		d.send("past", keep(pressBy("E0007"), "E0002", start.Add(-time.Hour)))
+		d.send("too long", keep(pressBy("E0007"), "E0002", start.Add(91*24*time.Hour)))
+		d.send("sponsor is the leaver", keep(pressBy("E0007"), "E0042", expires))
+		d.send("ok", keep(pressBy("E0007"), "E0002", expires))
 	}, time.Hour)
 	o := contract.SweepOrphan{Key: "k", Directory: "okta", AccountID: "00u1", EmployeeID: "E0042", Reason: contract.OrphanTerminatedEnabled, Enabled: true}
 	env.ExecuteWorkflow(workflows.OrphanAccountWorkflow, contract.OrphanInput{Date: "2026-12-02", Orphan: o, Policy: sweepPolicy})
@@ -128,7 +128,7 @@ func TestOrphanDisableNowBySecurityApprover(t *testing.T) {
 	start := env.Now()
 	d := newDecisions(env)
 	env.RegisterDelayedCallback(func() {
-		d.send("disable", contract.SweepDecision{Actor: slackActor("E0009"), Decision: contract.SweepDisable})
+		d.send("disable", contract.SweepDecision{Actor: pressBy("E0009"), Decision: contract.SweepDisable})
 	}, time.Hour)
 	p := sweepPolicy
 	p.SecurityApprovers, p.DeleteAfter = []string{"E0009"}, 0
@@ -166,10 +166,10 @@ func TestUnknownAdminDecidedInSlack(t *testing.T) {
 	}
 	t.Run("acknowledge", func(t *testing.T) {
 		s, d, out := run(t, h, func(d *decisions) {
-			d.send("owner of okta", contract.SweepDecision{Actor: slackActor("E0007"), Decision: contract.SweepAcknowledge})
-			d.send("press", contract.SweepDecision{Actor: slackActor("E0009"), Decision: contract.SweepAcknowledge})
-			d.send("keep", contract.SweepDecision{Actor: slackActor("E0009"), Decision: contract.SweepKeep})
-			d.send("ack", contract.SweepDecision{Actor: slackActor("E0009"), Decision: contract.SweepAcknowledge, Reason: "finance BI export, owned by IT"})
+			d.send("owner of okta", contract.SweepDecision{Actor: pressBy("E0007"), Decision: contract.SweepAcknowledge})
+			d.send("press", contract.SweepDecision{Actor: pressBy("E0009"), Decision: contract.SweepAcknowledge})
+			d.send("keep", contract.SweepDecision{Actor: pressBy("E0009"), Decision: contract.SweepKeep})
+			d.send("ack", contract.SweepDecision{Actor: pressBy("E0009"), Decision: contract.SweepAcknowledge, Reason: "finance BI export, owned by IT"})
 		})
 		assert.Equal(t, contract.SweepRefused, d.results["owner of okta"].Result, "a directory owner is not a security approver")
 		assert.Equal(t, contract.SweepForm, d.results["press"].Result)
@@ -184,7 +184,7 @@ func TestUnknownAdminDecidedInSlack(t *testing.T) {
 	})
 	t.Run("remove", func(t *testing.T) {
 		s, d, out := run(t, h, func(d *decisions) {
-			d.send("remove", contract.SweepDecision{Actor: slackActor("E0009"), Decision: contract.SweepRemove})
+			d.send("remove", contract.SweepDecision{Actor: pressBy("E0009"), Decision: contract.SweepRemove})
 		})
 		assert.Equal(t, contract.SweepAccepted, d.results["remove"].Result)
 		require.Len(t, s.revoked, 1)
