@@ -33,7 +33,7 @@ type sweepStubs struct {
 	elevated  []contract.ActiveElevation
 	now       func() time.Time
 	notices   []contract.PostSweepNoticeInput // PostSweepNotice (posts and rewrites)
-	decisions []contract.SweepDecisionEvent  // AppendSweepDecision
+	decisions []contract.SweepDecisionEvent   // AppendSweepDecision
 }
 
 func newSweepStubs(env *sdktest.TestWorkflowEnvironment) *sweepStubs {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktest "go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
 
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/workflows"

@@ -115,7 +115,7 @@ type state struct {
 	byTS     map[string]*Message
 	lastSec  int64
 	seq      int
-	hooks    map[string]hook // response_url token -> what it may act on
+	hooks    map[string]hook    // response_url token -> what it may act on
 	triggers map[string]trigger // trigger_id -> who may open a view with it (views.go)
 	views    map[string]*View   // view id -> modal (views.go)
 	srv      *emulator.Server

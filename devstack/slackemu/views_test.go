@@ -15,7 +15,9 @@ import (
 )
 
 func keepModal() slack.ModalViewRequest {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	reason := slack.NewInputBlock("reason", plain("Reason"), nil, slack.NewPlainTextInputBlockElement(plain("why"), "reason"))
 	reason.Optional = true
 	return slack.ModalViewRequest{Type: slack.VTModal, Title: plain("Keep account"), Submit: plain("Keep"), CallbackID: "cb-keep", PrivateMetadata: "wf-1",

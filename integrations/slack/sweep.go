@@ -42,7 +42,9 @@ func SweepBlocks(title string, fields []Field, buttons []SweepButton) ([]sl.Bloc
 	return append(blocks, sl.NewActionBlock(SweepBlockID, els...)), nil
 }
 
-func plain(s string) *sl.TextBlockObject { return sl.NewTextBlockObject(sl.PlainTextType, s, false, false) }
+func plain(s string) *sl.TextBlockObject {
+	return sl.NewTextBlockObject(sl.PlainTextType, s, false, false)
+}
 
 // KeepModal is the form behind an orphan's "Keep…": the sponsor (a Slack
 // member, whom jml resolves to the employee HR holds), the expiry date

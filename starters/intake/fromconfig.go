@@ -85,7 +85,8 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.SlackSigningSecret = cfg.Secrets.SlackSigningSecret.Reveal()
 		o.Reviews = ReviewClient{Client: c, Namespace: cfg.Temporal.Namespace} // access-review DMs (review.go)
-		o.Sweep = sweep.Decider{Client: c} // sweep findings' buttons (sweep.go)
+		// sweep findings' buttons and their forms (sweep.go)
+		o.Sweep = sweep.Decider{Client: c}
 		if deps.Slack != nil {
 			o.Views = deps.Slack
 		}
