@@ -76,6 +76,14 @@ func TestSweepDecidedInSlack(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "Refused")
 	assert.Empty(t, slack.Views(stranger.Email), "no form for a stranger")
+	q, err := e.Client.QueryWorkflow(ctx, orphanID, "", contract.QueryState)
+	require.NoError(t, err)
+	var st contract.SweepFindingState
+	require.NoError(t, q.Get(&st))
+	assert.Equal(t, 1, st.RefusedCount, "the refusal is on the workflow")
+	require.Len(t, st.Refusals, 1)
+	assert.Equal(t, "E0002", st.Refusals[0].Actor.EmployeeID)
+	assert.Equal(t, []string{"E0001", "E0007"}, st.Deciders, "the owner and the security approver")
 
 	status, body, err = slack.Press(ctx, notice.TS, contract.SweepActionID(contract.SweepKeep), owner.Email)
 	require.NoError(t, err)
