@@ -341,5 +341,12 @@ func (s *state) Snapshot() any {
 	for _, m := range s.msgs {
 		msgs = append(msgs, copyMsg(m))
 	}
-	return map[string]any{"team_id": TeamID, "users": len(s.order), "channels": chans, "messages": msgs}
+	views := []View{}
+	for _, v := range s.views {
+		c := *v
+		c.raw = nil
+		views = append(views, c)
+	}
+	sortViews(views)
+	return map[string]any{"team_id": TeamID, "users": len(s.order), "channels": chans, "messages": msgs, "views": views}
 }

@@ -1,6 +1,7 @@
 package slackemu_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jml-dev/jml/devstack/demoorg"
 	"github.com/jml-dev/jml/devstack/emulator"
+	"github.com/jml-dev/jml/devstack/slackemu"
 )
 
 func keepModal() slack.ModalViewRequest {
@@ -148,4 +150,50 @@ func TestViewsOpenRefusals(t *testing.T) {
 	assert.Contains(t, err.Error(), "expired_trigger_id")
 	b, _ := json.Marshal(e.Views(emp.Email))
 	assert.Equal(t, "null", string(b), "nothing opened")
+}
+
+// The admin routes: GET /__admin/state lists the views, POST
+// /__admin/submit submits one as its member.
+func TestAdminSubmit(t *testing.T) {
+	in := &intake{secret: secret}
+	var api *slack.Client
+	in.reply = func(w http.ResponseWriter, cb slack.InteractionCallback) {
+		if cb.Type == slack.InteractionTypeBlockActions {
+			_, _ = api.OpenView(cb.TriggerID, keepModal())
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	e, c := start(t, in, secret)
+	api = c
+	ctx := context.Background()
+	emp := demoorg.New(20, 2).Employees[5]
+	_, ts, err := api.PostMessageContext(ctx, mustDM(t, api, emp.Email), slack.MsgOptionText("Keep?", false), approvalBlocks("wf-3"))
+	require.NoError(t, err)
+	_, _, err = e.Press(ctx, ts, "approve", "")
+	require.NoError(t, err)
+
+	resp, err := http.Get(e.URL() + "/__admin/state")
+	require.NoError(t, err)
+	var st struct {
+		Views []struct {
+			ID   string `json:"id"`
+			Open bool   `json:"open"`
+		} `json:"views"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	resp.Body.Close()
+	require.Len(t, st.Views, 1)
+	assert.True(t, st.Views[0].Open)
+
+	body, _ := json.Marshal(map[string]any{"view_id": st.Views[0].ID, "values": map[string]string{"sponsor": "UE0001", "expires": "2027-01-15"}})
+	resp, err = http.Post(e.URL()+"/__admin/submit", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	var res slackemu.SubmitResult
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&res))
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, res.Status)
+	assert.False(t, res.Open, "an empty 200 closes it")
+	cbs := in.callbacks()
+	require.Len(t, cbs, 2)
+	assert.Equal(t, "2027-01-15", cbs[1].View.State.Values["expires"]["expires"].SelectedDate)
 }
