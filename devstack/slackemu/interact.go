@@ -334,8 +334,8 @@ type callbackResult struct {
 func (s *state) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.base.Store(emulator.BaseURL(r))
 	p := strings.TrimPrefix(r.URL.Path, emulator.AdminPrefix)
-	if r.Method == http.MethodPost && p == "submit" {
-		s.serveSubmit(w, r) // views.go
+	if r.Method == http.MethodPost && (p == "submit" || p == "close") {
+		s.serveSubmit(w, r, p == "close") // views.go
 		return
 	}
 	if r.Method != http.MethodPost || (p != "press" && p != "slash") {

@@ -205,15 +205,17 @@ func (s *state) viewJSONLocked(v *View, values map[string]map[string]any) map[st
 
 // Views returns copies of the modals opened for the member with that
 // email, oldest first.
-func (e *Emulator) Views(email string) []View {
-	e.st.mu.Lock()
-	defer e.st.mu.Unlock()
-	u := e.st.byEmail[strings.ToLower(email)]
+func (e *Emulator) Views(email string) []View { return e.st.viewsOf(email) }
+
+func (s *state) viewsOf(email string) []View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.byEmail[strings.ToLower(email)]
 	if u == nil {
 		return nil
 	}
 	var out []View
-	for _, v := range e.st.views {
+	for _, v := range s.views {
 		if v.User == u.ID {
 			c := *v
 			c.raw = nil
@@ -234,12 +236,12 @@ func sortViews(vs []View) {
 
 // SubmitResult is what became of a submitted modal.
 type SubmitResult struct {
-	Status int               // the app's HTTP status
-	Body   string            // the app's answer
-	Open   bool              // still open (errors, or replaced by update/push)
-	Errors map[string]string // response_action errors, by block id
-	Title  string            // the view's title after the answer
-	Blocks json.RawMessage   // the view's blocks after the answer
+	Status int               `json:"status"`           // the app's HTTP status
+	Body   string            `json:"body"`             // the app's answer
+	Open   bool              `json:"open"`             // still open (errors, or replaced by update/push)
+	Errors map[string]string `json:"errors,omitempty"` // response_action errors, by block id
+	Title  string            `json:"title,omitempty"`  // the view's title after the answer
+	Blocks json.RawMessage   `json:"blocks,omitempty"` // the view's blocks after the answer
 }
 
 // Submit fills in the open modal viewID as its member and posts Slack's
@@ -347,16 +349,40 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-// submitRequest is the body of the admin route POST /__admin/submit.
+// CloseView closes a modal as its member's Cancel does (jml asks for no
+// view_closed callback); it reports whether the view was open.
+func (e *Emulator) CloseView(viewID string) bool { return e.st.closeView(viewID) }
+
+func (s *state) closeView(viewID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.views[viewID]
+	if v == nil || !v.Open {
+		return false
+	}
+	v.Open = false
+	return true
+}
+
+// submitRequest is the body of the admin routes POST /__admin/submit and
+// /__admin/close (view_id only).
 type submitRequest struct {
 	ViewID string            `json:"view_id"`
 	Values map[string]string `json:"values"`
 }
 
-func (s *state) serveSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *state) serveSubmit(w http.ResponseWriter, r *http.Request, closeOnly bool) {
 	var in submitRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in); err != nil {
 		emulator.WriteJSON(w, http.StatusBadRequest, callbackResult{Error: "submit: " + err.Error()})
+		return
+	}
+	if closeOnly {
+		if !s.closeView(in.ViewID) {
+			emulator.WriteJSON(w, http.StatusNotFound, callbackResult{Error: "no open view " + in.ViewID})
+			return
+		}
+		emulator.WriteJSON(w, http.StatusOK, SubmitResult{Status: http.StatusOK})
 		return
 	}
 	res, err := s.submit(r.Context(), in.ViewID, in.Values)
