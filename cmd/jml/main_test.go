@@ -167,6 +167,8 @@ func TestDevStartsAndStopsCleanly(t *testing.T) {
 	// The demo leaver (Sales) holds the demo's manual app: its owner task
 	// runs (cmd/jml/dev_apptask_test.go).
 	demoAppTaskRuns(t, c)
+	// The demo access review: reviewers from HR, printable (cmd/jml/dev_review_test.go).
+	demoReviewRuns(t, c, bin, dir, temporalAddr)
 
 	t.Run("README commands", func(t *testing.T) {
 		runREADME(t, root, dir, temporalAddr, intakeAddr, c)

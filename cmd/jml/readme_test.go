@@ -72,6 +72,9 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			for _, id := range importedIDs(t, root) {
 				awaitRecord(t, c, id)
 			}
+		case strings.Contains(block, "jml review"):
+			ran["review"] = true
+			checkReviewBlock(t, got)
 		case strings.Contains(block, "jml elevate"):
 			ran["elevate"] = true
 			assert.Regexp(t, `(?m)^elevation/[0-9a-f-]{36}$`, got)
@@ -134,7 +137,7 @@ func runREADME(t *testing.T, root, dir, temporalAddr, intakeAddr string, c clien
 			}
 		}
 	}
-	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep", "posture", "catalog"} {
+	for _, want := range []string{"webhook", "import", "profile", "elevate", "report", "verify", "sweep", "posture", "catalog", "review"} {
 		assert.True(t, ran[want], "README has no sh block running %s: the test ran less than it claims", want)
 	}
 }

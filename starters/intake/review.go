@@ -48,7 +48,7 @@ func (s *Server) reviewPress(w http.ResponseWriter, r *http.Request, cb sl.Inter
 		want = slack.ActionReviewKeepAll
 	}
 	if err != nil || a.ActionID != want || s.opts.Reviews == nil {
-		ephemeral(w, "This button is not a jml access review.")
+		s.answerPress(w, cb, "This button is not a jml access review.")
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
@@ -61,16 +61,16 @@ func (s *Server) reviewPress(w http.ResponseWriter, r *http.Request, cb sl.Inter
 	res, err := s.opts.Reviews.Decide(ctx, campaign, contract.ReviewDecision{Actor: actor, Reviewee: reviewee, Key: key, All: all, Decision: decision}, slack.DeliveryID(r.Header))
 	switch {
 	case errors.Is(err, reviews.ErrNotFound):
-		ephemeral(w, "Campaign not found.")
+		s.answerPress(w, cb, "Campaign not found.")
 	case errors.Is(err, reviews.ErrClosed):
-		ephemeral(w, "This campaign has ended; decisions are closed.")
+		s.answerPress(w, cb, "This campaign has ended; decisions are closed.")
 	case err != nil:
 		s.opts.Logger.Error().Str("campaign", campaign).Str("reason", err.Error()).Msg("deliver review decision")
-		ephemeral(w, "Your decision could not be recorded; try again in a minute.")
+		s.answerPress(w, cb, "Your decision could not be recorded; try again in a minute.")
 	case res.Result == domain.DecisionRefused:
-		ephemeral(w, "Refused: "+res.Message+". Your attempt was recorded.")
+		s.answerPress(w, cb, "Refused: "+res.Message+". Your attempt was recorded.")
 	default:
-		ephemeral(w, fmt.Sprintf("Recorded: %s.", res.Message))
+		s.answerPress(w, cb, fmt.Sprintf("Recorded: %s.", res.Message))
 	}
 	return true
 }
