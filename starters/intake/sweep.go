@@ -33,7 +33,8 @@ const defaultKeep = 30 * 24 * time.Hour
 // Slack signed, who they are in HR comes from the same identity as
 // elevation's, and the finding's workflow judges (the owner or a security
 // approver only) and records refusals. A decision that needs a form
-// (Keep's sponsor and expiry, Acknowledge's reason) opens it as a modal.
+// (Keep's sponsor and expiry, Acknowledge's reason) opens it as a modal;
+// any other answer goes to the press's response_url (press_answer.go).
 func (s *Server) sweepPress(w http.ResponseWriter, r *http.Request, cb sl.InteractionCallback) bool {
 	a := cb.ActionCallback.BlockActions[0]
 	if !strings.HasPrefix(a.ActionID, "sweep-") {
@@ -41,25 +42,25 @@ func (s *Server) sweepPress(w http.ResponseWriter, r *http.Request, cb sl.Intera
 	}
 	workflowID, decision, err := contract.ParseSweepButton(a.ActionID, a.Value)
 	if err != nil || s.opts.Sweep == nil {
-		ephemeral(w, "This button is not a jml sweep finding.")
+		s.answerPress(w, cb, "This button is not a jml sweep finding.")
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
 	defer cancel()
 	actor := s.slackActor(ctx, cb.User.ID)
 	res, err := s.opts.Sweep.Decide(ctx, workflowID, contract.SweepDecision{Actor: actor, Decision: decision}, slack.DeliveryID(r.Header))
-	if s.sweepFailed(w, workflowID, err) {
+	if s.sweepFailed(w, cb, workflowID, err) {
 		return true
 	}
 	switch res.Result {
 	case contract.SweepForm:
-		s.openSweepForm(ctx, w, cb.TriggerID, workflowID, decision, res)
+		s.openSweepForm(ctx, w, cb, workflowID, decision, res)
 	case contract.SweepRefused:
-		ephemeral(w, "Refused: "+res.Message+". Your attempt was recorded.")
+		s.answerPress(w, cb, "Refused: "+res.Message+". Your attempt was recorded.")
 	case contract.SweepAccepted:
-		ephemeral(w, "Recorded: "+res.Message+".")
+		s.answerPress(w, cb, "Recorded: "+res.Message+".")
 	default:
-		ephemeral(w, capitalise(res.Message)+".")
+		s.answerPress(w, cb, capitalise(res.Message)+".")
 	}
 	return true
 }
@@ -76,25 +77,25 @@ func (s *Server) slackActor(ctx context.Context, slackUserID string) contract.Ac
 }
 
 // sweepFailed answers a delivery that did not reach a judgement.
-func (s *Server) sweepFailed(w http.ResponseWriter, workflowID string, err error) bool {
+func (s *Server) sweepFailed(w http.ResponseWriter, cb sl.InteractionCallback, workflowID string, err error) bool {
 	var invalid *sweep.InvalidError
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, sweep.ErrClosed):
-		ephemeral(w, "This sweep finding is no longer open.")
+		s.answerPress(w, cb, "This sweep finding is no longer open.")
 	case errors.As(err, &invalid):
-		ephemeral(w, "Not recorded: "+invalid.Msg+".")
+		s.answerPress(w, cb, "Not recorded: "+invalid.Msg+".")
 	default:
 		s.opts.Logger.Error().Str("workflow_id", workflowID).Str("reason", err.Error()).Msg("deliver sweep decision")
-		ephemeral(w, "Your decision could not be recorded; try again in a minute.")
+		s.answerPress(w, cb, "Your decision could not be recorded; try again in a minute.")
 	}
 	return true
 }
 
-func (s *Server) openSweepForm(ctx context.Context, w http.ResponseWriter, triggerID, workflowID, decision string, res contract.SweepDecisionResult) {
-	if s.opts.Views == nil || triggerID == "" {
-		ephemeral(w, "The form cannot be opened here; use `jml` or try again.")
+func (s *Server) openSweepForm(ctx context.Context, w http.ResponseWriter, cb sl.InteractionCallback, workflowID, decision string, res contract.SweepDecisionResult) {
+	if s.opts.Views == nil || cb.TriggerID == "" {
+		s.answerPress(w, cb, "The form cannot be opened here; use `jml` or try again.")
 		return
 	}
 	view := slack.AckModal(contract.SweepAckModal, workflowID)
@@ -105,9 +106,9 @@ func (s *Server) openSweepForm(ctx context.Context, w http.ResponseWriter, trigg
 		}
 		view = slack.KeepModal(contract.SweepKeepModal, workflowID, initial, res.MaxExpires)
 	}
-	if err := s.opts.Views.OpenView(ctx, triggerID, view); err != nil {
+	if err := s.opts.Views.OpenView(ctx, cb.TriggerID, view); err != nil {
 		s.opts.Logger.Error().Str("workflow_id", workflowID).Str("reason", err.Error()).Msg("open sweep form")
-		ephemeral(w, "The form could not be opened; press the button again.")
+		s.answerPress(w, cb, "The form could not be opened; press the button again.")
 		return
 	}
 	w.WriteHeader(http.StatusOK) // the modal is the answer

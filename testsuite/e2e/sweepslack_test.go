@@ -76,6 +76,14 @@ func TestSweepDecidedInSlack(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "Refused")
 	assert.Empty(t, slack.Views(stranger.Email), "no form for a stranger")
+	eventuallyTrue(t, "the refusal answered ephemerally through the press's response_url", func() bool {
+		for _, m := range slack.MessagesTo(owner.Email) {
+			if m.Ephemeral && strings.Contains(m.Text, "Refused: only E0001, E0007 may decide") {
+				return true
+			}
+		}
+		return false
+	})
 	q, err := e.Client.QueryWorkflow(ctx, orphanID, "", contract.QueryState)
 	require.NoError(t, err)
 	var st contract.SweepFindingState
