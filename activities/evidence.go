@@ -165,12 +165,7 @@ func (a *Activities) logFolder(month string) (string, error) {
 
 // LogManifest is manifest.json: what an auditor checks the files against.
 type LogManifest struct {
-	Month       string             `json:"month"`
-	From        time.Time          `json:"from"`
-	To          time.Time          `json:"to"`
-	WorkflowID  string             `json:"workflow_id"`
-	RunID       string             `json:"run_id"`
-	GeneratedAt time.Time          `json:"generated_at"`
+	contract.LogRun
 	Complete    bool               `json:"complete"` // every directory exported
 	TotalEvents int                `json:"total_events"`
 	Files       []contract.LogFile `json:"files"`
@@ -199,8 +194,7 @@ func (a *Activities) WriteIdentityLogManifest(ctx context.Context, in contract.L
 	if err != nil {
 		return contract.IdentityLogResult{}, err
 	}
-	m := LogManifest{Month: in.Month, From: in.From.UTC(), To: in.To.UTC(), WorkflowID: in.WorkflowID, RunID: in.RunID,
-		GeneratedAt: in.GeneratedAt.UTC(), Complete: true, Files: in.Files, HashAlgo: "SHA-256"}
+	m := LogManifest{LogRun: in.LogRun.UTC(), Complete: true, Files: in.Files, HashAlgo: "SHA-256"}
 	for _, f := range in.Files {
 		m.TotalEvents += f.Events
 		if f.Error != "" {

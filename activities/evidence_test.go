@@ -70,8 +70,8 @@ func TestIdentityLogExportAgainstEmulators(t *testing.T) {
 			files = append(files, lf)
 		}
 		var res contract.IdentityLogResult
-		r.must(contract.WriteIdentityLogManifest.Name, contract.LogManifestInput{Month: month, From: from, To: to, WorkflowID: contract.IdentityLogExportWorkflowID(month),
-			RunID: "run-1", GeneratedAt: now, Files: files}, &res)
+		r.must(contract.WriteIdentityLogManifest.Name, contract.LogManifestInput{LogRun: contract.LogRun{Month: month, From: from, To: to, WorkflowID: contract.IdentityLogExportWorkflowID(month),
+			RunID: "run-1", GeneratedAt: now}, Files: files}, &res)
 		folder := filepath.Join(r.acts.EvidenceDir, "IdentityLogs", from.Format("2006"), from.Format("01"))
 		require.Equal(t, filepath.Join(folder, "manifest.json"), res.Manifest)
 
@@ -300,8 +300,8 @@ func TestIdentityLogExportRecordsADirectoryWithoutALogAsNotCollected(t *testing.
 	assert.Empty(t, files[1].File)
 	assert.Contains(t, files[1].NotCollected, "Security event logs")
 	var res contract.IdentityLogResult
-	r.must(contract.WriteIdentityLogManifest.Name, contract.LogManifestInput{Month: month, From: from, To: to, WorkflowID: contract.IdentityLogExportWorkflowID(month),
-		RunID: "run-1", GeneratedAt: time.Now(), Files: files}, &res)
+	r.must(contract.WriteIdentityLogManifest.Name, contract.LogManifestInput{LogRun: contract.LogRun{Month: month, From: from, To: to, WorkflowID: contract.IdentityLogExportWorkflowID(month),
+		RunID: "run-1", GeneratedAt: time.Now()}, Files: files}, &res)
 	var sum contract.LogManifestSummary
 	r.must(contract.ReadIdentityLogManifest.Name, contract.MonthInput{Month: month}, &sum)
 	assert.True(t, sum.Verified, "okta's file verifies and ad's absence is explained: %s", sum.Problem)

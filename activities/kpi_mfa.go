@@ -42,7 +42,7 @@ func mfaKPIs(f contract.KPIFacts) []KPI {
 		Meaning:   "Active employees with a strong method (FIDO2, Authenticator, OATH, Windows Hello, Okta Verify/push, TOTP) registered wherever their account is enabled; SMS, voice and email count as registered-weak, not strong.",
 		Numerator: m.StrongInAll, Denominator: m.Employees}
 	enf := KPI{ID: KPIMFAEnforced, Title: "MFA enforced",
-		Meaning:   "Active employees for whom every enabled account's directory enforces MFA: an enabled Conditional Access policy covering them (Entra), the first matching sign-on or authentication policy rule requiring a factor (Okta), 2SV enforced (Google).",
+		Meaning:   "Active employees for whom every enabled account's directory enforces MFA: an enabled Conditional Access policy covering them, or else their per-user MFA enabled or enforced (Entra), the first matching sign-on or authentication policy rule requiring a factor (Okta), 2SV enforced (Google).",
 		Numerator: m.EnforcedInAll, Denominator: m.Employees}
 	used := KPI{ID: KPIMFAUsed, Title: "MFA used",
 		Meaning:   "Active employees who signed in with MFA this month in every directory where their account is enabled, from the exported sign-in logs.",
@@ -50,7 +50,7 @@ func mfaKPIs(f contract.KPIFacts) []KPI {
 	for _, d := range m.Directories {
 		reg.Details = append(reg.Details, fmt.Sprintf("%s: strong %s; registered-weak (SMS, voice or email only) %d; none %d", d.Directory, dirRatio(d, d.Strong), d.WeakOnly, d.None)+
 			unknown(d.Unknown, "not reported by the directory"))
-		line := fmt.Sprintf("%s: %s of enabled accounts", d.Directory, dirRatio(d, d.Enforced))
+		line := fmt.Sprintf("%s: %s of enabled accounts", d.Directory, dirRatio(d, d.Enforced)) + byMechanism(d)
 		if len(d.NotEnforced) > 0 {
 			line += "; not enforced for " + strings.Join(first(d.NotEnforced, 10), ", ")
 		}
@@ -113,4 +113,29 @@ func unknown(n int, what string) string {
 		return ""
 	}
 	return fmt.Sprintf(", %d %s", n, what)
+}
+
+// policyMechanism names what a directory's policies are, for the enforced
+// line's split by mechanism.
+var policyMechanism = map[string]string{"entra": "Conditional Access", "okta": "sign-on or authentication policy", "google": "2SV enforcement"}
+
+// byMechanism splits a directory's enforced count into its policies and
+// per-user MFA, and says how many per-user reads it took.
+func byMechanism(d contract.MFADirectory) string {
+	if d.Enforced == 0 && d.PerUserRead == 0 {
+		return ""
+	}
+	mech := policyMechanism[d.Directory]
+	if mech == "" {
+		mech = "policy"
+	}
+	out := fmt.Sprintf(": %d by %s", d.Enforced-d.EnforcedPerUser, mech)
+	if d.PerUserRead == 0 {
+		return out
+	}
+	out += fmt.Sprintf(", %d by per-user MFA", d.EnforcedPerUser)
+	if d.PerUserEnabled > 0 {
+		out += fmt.Sprintf(" (%d of them enabled, not yet enforced: MFA at their next sign-in)", d.PerUserEnabled)
+	}
+	return out + fmt.Sprintf("; per-user MFA read for the %d accounts no policy covers", d.PerUserRead)
 }

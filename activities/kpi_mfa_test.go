@@ -25,7 +25,7 @@ func TestKPIReportDistinguishesRegisteredEnforcedUsed(t *testing.T) {
 	}
 	checks := map[string][]string{
 		activities.KPIMFARegistered: {"7 / 10 (70.00%)", "registered-weak (SMS, voice or email only) 2", "none 1"},
-		activities.KPIMFAEnforced:   {"9 / 10 (90.00%)", "not enforced for E0003"},
+		activities.KPIMFAEnforced:   {"9 / 10 (90.00%)", "9 by Conditional Access", "not enforced for E0003"},
 		activities.KPIMFAUsed:       {"5 / 10 (50.00%)", "8 signed in at all"},
 		activities.KPIMFABlindSpots: {"1 legacy-protocol sign-ins, 1 service accounts without MFA", "pat@demo.jml.test via IMAP4", "svc-backup@demo.jml.test"},
 		activities.KPIMFABaseline:   {"0 pass, 1 fail", "MS.AAD.3.2 (entra)"},
@@ -47,5 +47,34 @@ func TestKPIReportDistinguishesRegisteredEnforcedUsed(t *testing.T) {
 	}
 	if _, ok := by[activities.KPIMFARegistered]; ok && len(activities.BuildKPIReport(contract.KPIFacts{Month: "2026-11"}).KPIs) != len(r.KPIs)-5 {
 		t.Error("a report without posture facts has no MFA posture lines")
+	}
+}
+
+// TestKPIEnforcedByMechanism: batches' per-user counts add up, and the
+// enforced line splits Conditional Access from per-user MFA only where
+// per-user MFA was read; Okta's line names its policies.
+func TestKPIEnforcedByMechanism(t *testing.T) {
+	a := contract.MFAPosture{Employees: 3, EnforcedInAll: 3, Directories: []contract.MFADirectory{
+		{Directory: "entra", Enabled: 3, Enforced: 3, EnforcedPerUser: 1, PerUserRead: 1},
+		{Directory: "okta", Enabled: 3, Enforced: 2, NotEnforced: []string{"E0007"}}}}
+	b := contract.MFAPosture{Employees: 2, EnforcedInAll: 1, Directories: []contract.MFADirectory{
+		{Directory: "entra", Enabled: 2, Enforced: 1, EnforcedPerUser: 1, PerUserEnabled: 1, PerUserRead: 2, NotEnforced: []string{"E0009"}}}}
+	m := contract.MergeMFA(a, b)
+	if d := m.Directories[0]; d.EnforcedPerUser != 2 || d.PerUserEnabled != 1 || d.PerUserRead != 3 {
+		t.Fatalf("merged per-user counts: %+v", d)
+	}
+	r := activities.BuildKPIReport(contract.KPIFacts{Month: "2026-11", MFA: &m})
+	var enf activities.KPI
+	for _, k := range r.KPIs {
+		if k.ID == activities.KPIMFAEnforced {
+			enf = k
+		}
+	}
+	want := []string{
+		"entra: 4 / 5 (80.00%) of enabled accounts: 2 by Conditional Access, 2 by per-user MFA (1 of them enabled, not yet enforced: MFA at their next sign-in); per-user MFA read for the 3 accounts no policy covers; not enforced for E0009",
+		"okta: 2 / 3 (66.67%) of enabled accounts: 2 by sign-on or authentication policy; not enforced for E0007",
+	}
+	if strings.Join(enf.Details, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("enforced details:\n%s\nwant:\n%s", strings.Join(enf.Details, "\n"), strings.Join(want, "\n"))
 	}
 }

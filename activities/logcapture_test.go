@@ -126,8 +126,8 @@ func TestCaptureAcrossTheRetentionHorizonMarksTheMonthIncomplete(t *testing.T) {
 
 	// the seal of the month names the lost range
 	var sealed contract.IdentityLogResult
-	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{Month: month, From: mFrom, To: mTo, WorkflowID: "evidence/identity-logs/" + month,
-		GeneratedAt: now, Captures: []contract.CaptureOutcome{{Directory: config.Entra}}}, &sealed)
+	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{LogRun: contract.LogRun{Month: month, From: mFrom, To: mTo, WorkflowID: "evidence/identity-logs/" + month,
+		GeneratedAt: now}, Captures: []contract.CaptureOutcome{{Directory: config.Entra}}}, &sealed)
 	var m activities.LogManifest
 	b, err = os.ReadFile(sealed.Manifest)
 	require.NoError(t, err)
@@ -177,7 +177,7 @@ func TestFirstCaptureBackFillsToTheHorizon(t *testing.T) {
 	first := res.Months[0]
 	from, to, _ := contract.MonthRange(first)
 	var sealed contract.IdentityLogResult
-	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{Month: first, From: from, To: to, GeneratedAt: now,
+	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{LogRun: contract.LogRun{Month: first, From: from, To: to, GeneratedAt: now},
 		Captures: []contract.CaptureOutcome{{Directory: config.Okta}}}, &sealed)
 	require.Len(t, sealed.Files, 1)
 	require.Len(t, sealed.Files[0].Missing, 1)
@@ -193,7 +193,7 @@ func TestCaptureIntoASealedMonthSealsItAgain(t *testing.T) {
 	month := now.Format(contract.MonthLayout)
 	from, to, _ := contract.MonthRange(month)
 	var sealed contract.IdentityLogResult
-	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{Month: month, From: from, To: to, GeneratedAt: now,
+	r.must(contract.SealIdentityLogMonth.Name, contract.SealLogInput{LogRun: contract.LogRun{Month: month, From: from, To: to, GeneratedAt: now},
 		Captures: []contract.CaptureOutcome{{Directory: config.Entra, Error: "graph: 503"}}}, &sealed)
 	require.Len(t, sealed.Files, 1)
 	assert.Zero(t, sealed.Files[0].Events)

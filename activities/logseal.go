@@ -40,8 +40,7 @@ func (a *Activities) sealLogMonth(in contract.SealLogInput, resealed *time.Time)
 	if err != nil {
 		return contract.IdentityLogResult{}, err
 	}
-	m := LogManifest{Month: in.Month, From: in.From.UTC(), To: in.To.UTC(), WorkflowID: in.WorkflowID, RunID: in.RunID,
-		GeneratedAt: in.GeneratedAt.UTC(), Complete: true, HashAlgo: "SHA-256",
+	m := LogManifest{LogRun: in.LogRun.UTC(), Complete: true, HashAlgo: "SHA-256",
 		EvidenceManifest: manifest.ManifestsDir + "/" + in.Month + ".json", ResealedAt: resealed}
 	end := in.GeneratedAt
 	if !in.CapturedUntil.IsZero() {
@@ -117,7 +116,9 @@ func (a *Activities) resealLogMonth(_ context.Context, month, dir string, until 
 	if err := json.Unmarshal(b, &m); err != nil {
 		return badInput(filepath.Join(folder, ManifestFile) + " is not valid JSON")
 	}
-	in := contract.SealLogInput{Month: month, From: m.From, To: m.To, WorkflowID: m.WorkflowID, RunID: m.RunID, GeneratedAt: m.GeneratedAt, CapturedUntil: until}
+	run := m.LogRun
+	run.Month = month // the folder's month, whatever the file says
+	in := contract.SealLogInput{LogRun: run, CapturedUntil: until}
 	for _, f := range m.Files {
 		c := contract.CaptureOutcome{Directory: f.Directory, Error: f.Error}
 		if f.NotCollected != "" {

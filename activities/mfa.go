@@ -240,8 +240,8 @@ func (a *Activities) serviceAccountMFA(ctx context.Context, sa contract.ServiceA
 
 // AssessMFA counts a batch of employees' MFA in every directory where they
 // have an enabled account: a strong method registered (or only weak ones),
-// MFA enforced by the directory's policies, MFA used in the month's
-// exported sign-ins.
+// MFA enforced by the directory's policies or per-user MFA, MFA used in
+// the month's exported sign-ins.
 func (a *Activities) AssessMFA(ctx context.Context, in contract.AssessMFAInput) (contract.MFAPosture, error) {
 	out := contract.MFAPosture{}
 	facts := make([]contract.MFADirectory, len(in.Directories))
@@ -294,19 +294,16 @@ func (a *Activities) AssessMFA(ctx context.Context, in contract.AssessMFAInput) 
 				f.Unknown++
 				strongAll = false
 			}
-			pr, ok := d.(directory.PostureReader)
-			if ps, have := in.Policies[name]; ok && have {
-				s, err := pr.PolicySubject(ctx, acct.ID)
-				if err != nil {
-					return out, temporalError(err)
-				}
-				if len(domain.MFAEnforcedBy(ps, s)) > 0 {
-					f.Enforced++
-				} else {
-					f.NotEnforced = append(f.NotEnforced, id)
-					enforcedAll = false
-				}
-			} else {
+			ps, have := in.Policies[name]
+			switch enforced, known, err := mfaEnforced(ctx, d, ps, have, acct.ID, f); {
+			case err != nil:
+				return out, temporalError(err)
+			case enforced:
+				f.Enforced++
+			case known:
+				f.NotEnforced = append(f.NotEnforced, id)
+				enforcedAll = false
+			default:
 				f.EnforcementUnknown++
 				enforcedAll = false
 			}
@@ -332,6 +329,40 @@ func (a *Activities) AssessMFA(ctx context.Context, in contract.AssessMFAInput) 
 	}
 	out.Directories = facts
 	return out, nil
+}
+
+// mfaEnforced says whether the directory enforces MFA for the account,
+// and whether it could tell: its policies first (ps, when have), then,
+// only for an account no policy covers, the account's per-user MFA (one
+// more call per such account), counted in f by mechanism.
+func mfaEnforced(ctx context.Context, d directory.Directory, ps []domain.AuthPolicy, have bool, accountID string, f *contract.MFADirectory) (enforced, known bool, err error) {
+	if pr, ok := d.(directory.PostureReader); ok && have {
+		s, err := pr.PolicySubject(ctx, accountID)
+		if err != nil {
+			return false, false, err
+		}
+		if len(domain.MFAEnforcedBy(ps, s)) > 0 {
+			return true, true, nil
+		}
+		known = true
+	}
+	pu, ok := d.(directory.PerUserMFAReader)
+	if !ok {
+		return false, known, nil
+	}
+	state, err := pu.PerUserMFA(ctx, accountID)
+	if err != nil {
+		return false, false, err
+	}
+	f.PerUserRead++
+	if !domain.PerUserMFARequires(state) {
+		return false, known, nil
+	}
+	f.EnforcedPerUser++
+	if state == domain.PerUserMFAEnabled {
+		f.PerUserEnabled++
+	}
+	return true, true, nil
 }
 
 func set(l []string) map[string]bool {

@@ -3,11 +3,9 @@ package activities
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jml-dev/jml/contract"
@@ -111,15 +109,8 @@ func (a *Activities) SnapshotPolicies(ctx context.Context, in contract.SnapshotP
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return out, temporalError(err)
 	}
-	if err := writeAtomic(path, append(b, '\n')); err != nil {
-		return out, temporalError(err)
-	}
-	sum, err := FileSHA256(path)
+	sum, err := writeWithSum(path, append(b, '\n'))
 	if err != nil {
-		return out, temporalError(err)
-	}
-	// sha256sum's format, so `sha256sum -c` checks it.
-	if err := writeAtomic(path+".sha256", []byte(sum+"  "+filepath.Base(path)+"\n")); err != nil {
 		return out, temporalError(err)
 	}
 	out.File, out.SHA256, out.Policies = rel, sum, len(snap.Policies)
@@ -138,11 +129,5 @@ func (a *Activities) readSnapshot(rel string) (policySnapshotFile, bool, error) 
 	if err := json.Unmarshal(b, &f); err != nil {
 		return f, true, nil // unreadable: everything shows as added
 	}
-	want, err := os.ReadFile(path + ".sha256")
-	tampered := errors.Is(err, os.ErrNotExist)
-	if err == nil {
-		sum, _ := FileSHA256(path)
-		tampered = strings.Fields(string(want))[0] != sum
-	}
-	return f, tampered, nil
+	return f, sumTampered(path), nil
 }

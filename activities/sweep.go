@@ -376,14 +376,9 @@ func (a *Activities) WriteSweepEvidence(_ context.Context, f contract.SweepFacts
 	if err != nil {
 		return contract.SweepEvidence{}, err
 	}
-	b = append(b, '\n')
-	if err := writeAtomic(path, b); err != nil {
+	sum, err := writeWithSum(path, append(b, '\n'))
+	if err != nil {
 		return contract.SweepEvidence{}, err
 	}
-	sum := sha256.Sum256(b)
-	hexSum := hex.EncodeToString(sum[:])
-	if err := writeAtomic(path+".sha256", []byte(hexSum+"  "+filepath.Base(path)+"\n")); err != nil {
-		return contract.SweepEvidence{}, err
-	}
-	return contract.SweepEvidence{Path: filepath.ToSlash(rel), SHA256: hexSum}, nil
+	return contract.SweepEvidence{Path: filepath.ToSlash(rel), SHA256: sum}, nil
 }

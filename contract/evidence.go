@@ -105,15 +105,29 @@ type LogFile struct {
 	Missing []TimeRange `json:"missing,omitempty"`
 }
 
-// LogManifestInput writes manifest.json of one month.
-type LogManifestInput struct {
+// LogRun is what an identity-log manifest is of and by: the month
+// [From, To) and the run that wrote it. The export's manifest input, the
+// capture's seal input and the manifest itself start with it (embedded,
+// so their JSON keeps its flat fields).
+type LogRun struct {
 	Month       string    `json:"month"`
 	From        time.Time `json:"from"`
 	To          time.Time `json:"to"`
 	WorkflowID  string    `json:"workflow_id"`
 	RunID       string    `json:"run_id"`
 	GeneratedAt time.Time `json:"generated_at"`
-	Files       []LogFile `json:"files"`
+}
+
+// UTC is the run with its times in UTC, as a manifest records them.
+func (r LogRun) UTC() LogRun {
+	r.From, r.To, r.GeneratedAt = r.From.UTC(), r.To.UTC(), r.GeneratedAt.UTC()
+	return r
+}
+
+// LogManifestInput writes manifest.json of one month.
+type LogManifestInput struct {
+	LogRun
+	Files []LogFile `json:"files"`
 }
 
 // IdentityLogResult is what IdentityLogExport returns.

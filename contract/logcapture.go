@@ -54,12 +54,7 @@ type CaptureResult struct {
 // SealLogInput seals one month's identity logs: every directory's file,
 // the ranges its cursor never covered, and the manifest.
 type SealLogInput struct {
-	Month       string    `json:"month"`
-	From        time.Time `json:"from"`
-	To          time.Time `json:"to"`
-	WorkflowID  string    `json:"workflow_id"`
-	RunID       string    `json:"run_id"`
-	GeneratedAt time.Time `json:"generated_at"`
+	LogRun
 	// CapturedUntil is where this run's catch-up stopped: the month is
 	// judged up to it (zero: GeneratedAt).
 	CapturedUntil time.Time `json:"captured_until,omitempty"`

@@ -99,6 +99,13 @@ type MFADirectory struct {
 	None      int    `json:"none"`
 	Unknown   int    `json:"unknown"` // the directory reports no methods
 	Enforced  int    `json:"enforced"`
+	// EnforcedPerUser of Enforced: by the account's own per-user MFA
+	// (Entra), read only for accounts no policy covers. PerUserRead counts
+	// those reads, PerUserEnabled the accounts still "enabled" (MFA, and
+	// registration if needed, at their next sign-in).
+	EnforcedPerUser int `json:"enforced_per_user,omitempty"`
+	PerUserEnabled  int `json:"per_user_enabled,omitempty"`
+	PerUserRead     int `json:"per_user_read,omitempty"`
 	// EnforcementUnknown: the directory has no policy API jml reads.
 	EnforcementUnknown int `json:"enforcement_unknown"`
 	Used               int `json:"used"`      // signed in with MFA this month
@@ -189,6 +196,9 @@ func MergeMFA(a, b MFAPosture) MFAPosture {
 		x.None += d.None
 		x.Unknown += d.Unknown
 		x.Enforced += d.Enforced
+		x.EnforcedPerUser += d.EnforcedPerUser
+		x.PerUserEnabled += d.PerUserEnabled
+		x.PerUserRead += d.PerUserRead
 		x.EnforcementUnknown += d.EnforcementUnknown
 		x.Used += d.Used
 		x.SignedIn += d.SignedIn

@@ -109,3 +109,11 @@ func TestDiffSnapshotsIsFieldLevel(t *testing.T) {
 		t.Error("no change, no diff")
 	}
 }
+
+func TestPerUserMFARequires(t *testing.T) {
+	for s, want := range map[string]bool{PerUserMFAEnforced: true, PerUserMFAEnabled: true, PerUserMFADisabled: false, "": false, "unknownFutureValue": false} {
+		if got := PerUserMFARequires(s); got != want {
+			t.Errorf("%q: got %v, want %v", s, got, want)
+		}
+	}
+}

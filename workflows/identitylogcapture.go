@@ -72,8 +72,9 @@ func sealMonth(ctx workflow.Context, in contract.EvidenceInput, month string) (c
 	_, outcomes := captureAll(ctx, in, until)
 	info := workflow.GetInfo(ctx)
 	res, err := contract.SealIdentityLogMonth.Execute(ctx, summary("seal identity logs", month, "evidence"), contract.SealLogInput{
-		Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), CapturedUntil: until, Captures: outcomes,
+		LogRun: contract.LogRun{Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
+			GeneratedAt: workflow.Now(ctx).UTC()},
+		CapturedUntil: until, Captures: outcomes,
 	})
 	if err != nil {
 		return res, err

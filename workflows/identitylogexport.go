@@ -55,8 +55,9 @@ func IdentityLogExportWorkflow(ctx workflow.Context, in contract.EvidenceInput) 
 	}
 	info := workflow.GetInfo(ctx)
 	man, err := contract.WriteIdentityLogManifest.Execute(ctx, summary("write manifest", month, "evidence"), contract.LogManifestInput{
-		Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
-		GeneratedAt: workflow.Now(ctx).UTC(), Files: res.Files,
+		LogRun: contract.LogRun{Month: month, From: from, To: to, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
+			GeneratedAt: workflow.Now(ctx).UTC()},
+		Files: res.Files,
 	})
 	if err != nil {
 		return res, err

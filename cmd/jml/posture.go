@@ -5,29 +5,19 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
-	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/posture"
 )
 
 func runPosture(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("posture", "Snapshots every enabled directory's sign-in policies now (Entra Conditional Access, Okta sign-on and\nauthentication policies, Google 2SV enforcement) into <evidence.dir>/Posture/YYYY/MM/DD/policies-<dir>.json\nwith a .sha256 beside, diffs each against the last snapshot and alerts slack.security_channel with the\nchanges. A worker must be running. The daily schedule (posture.schedule) runs the same workflow.", stderr)
-	cfgPath := fs.String("config", "", "configuration file (YAML)")
-	date := fs.String("date", time.Now().UTC().Format(contract.DateLayout), "day of the snapshot, YYYY-MM-DD")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if _, err := time.Parse(contract.DateLayout, *date); err != nil {
-		return usagef("--date %q: want YYYY-MM-DD", *date)
-	}
-	s, err := connect(ctx, *cfgPath, config.NeedNothing, stderr)
+	df := newDatedFlags("posture", "Snapshots every enabled directory's sign-in policies now (Entra Conditional Access, Okta sign-on and\nauthentication policies, Google 2SV enforcement) into <evidence.dir>/Posture/YYYY/MM/DD/policies-<dir>.json\nwith a .sha256 beside, diffs each against the last snapshot and alerts slack.security_channel with the\nchanges. A worker must be running. The daily schedule (posture.schedule) runs the same workflow.", "day of the snapshot, YYYY-MM-DD", stderr)
+	s, err := df.connect(ctx, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.client.Close()
-	res, err := posture.RunNow(ctx, s.client, s.cfg, *date)
+	res, err := posture.RunNow(ctx, s.client, s.cfg, *df.date)
 	if err != nil {
 		return err
 	}

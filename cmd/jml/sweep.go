@@ -5,30 +5,20 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
-	"github.com/jml-dev/jml/config"
 	"github.com/jml-dev/jml/contract"
 	"github.com/jml-dev/jml/starters/sweep"
 )
 
 func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("sweep", "Runs the privilege sweep now: every holder of an admin role and every account in every enabled\ndirectory, classified against the HR records jml holds, the active elevations and governance; one\nchild workflow per standing admin, unknown holder and orphan account. Prints the KPI and the evidence\nfile (<evidence.dir>/Sweeps/YYYY/MM/DD/<run>.json). A worker must be running.", stderr)
-	cfgPath := fs.String("config", "", "configuration file (YAML)")
-	date := fs.String("date", time.Now().UTC().Format(contract.DateLayout), "the sweep's date, YYYY-MM-DD (its workflow id is sweep/<date>)")
-	reportOnly := fs.Bool("report-only", false, "list and notify, start no removal or disable (overrides sweep.report_only)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if _, err := time.Parse(contract.DateLayout, *date); err != nil {
-		return usagef("--date %q: want YYYY-MM-DD", *date)
-	}
-	s, err := connect(ctx, *cfgPath, config.NeedNothing, stderr)
+	df := newDatedFlags("sweep", "Runs the privilege sweep now: every holder of an admin role and every account in every enabled\ndirectory, classified against the HR records jml holds, the active elevations and governance; one\nchild workflow per standing admin, unknown holder and orphan account. Prints the KPI and the evidence\nfile (<evidence.dir>/Sweeps/YYYY/MM/DD/<run>.json). A worker must be running.", "the sweep's date, YYYY-MM-DD (its workflow id is sweep/<date>)", stderr)
+	reportOnly := df.fs.Bool("report-only", false, "list and notify, start no removal or disable (overrides sweep.report_only)")
+	s, err := df.connect(ctx, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.client.Close()
-	res, err := sweep.RunNow(ctx, s.client, s.cfg, *date, *reportOnly || s.cfg.Sweep.ReportOnly)
+	res, err := sweep.RunNow(ctx, s.client, s.cfg, *df.date, *reportOnly || s.cfg.Sweep.ReportOnly)
 	if err != nil {
 		return err
 	}

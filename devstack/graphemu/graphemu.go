@@ -1,6 +1,6 @@
 // Package graphemu is a loopback emulator of the Microsoft Graph v1.0 slice
 // jml uses (users, groups, licenses, PIM role assignments, Intune devices,
-// authentication methods, audit logs). It speaks the real wire format closely
+// authentication methods, audit logs; from beta, per-user MFA). It speaks the real wire format closely
 // enough that msgraph-sdk-go runs against it unchanged: gzip request bodies,
 // ODataError bodies with innerError, @odata.type on polymorphic items and
 // absolute @odata.nextLink built from the request's own host.
@@ -180,6 +180,7 @@ type Emulator struct {
 	// creation order, and authentication methods set through SetAuthMethods.
 	caPolicies []map[string]any
 	methods    map[string][]string
+	perUser    map[string]string // per-user MFA state by user id (peruser.go)
 }
 
 // New returns an emulator with no users; call Seed, then Start.
@@ -239,9 +240,9 @@ func (e *Emulator) Advance(d time.Duration) {
 // back into the frame.
 type graphAPI struct{ e *Emulator }
 
-// Family is the first path segment after /v1.0 (users, groups, ...).
+// Family is the first path segment after /v1.0 or /beta (users, groups, ...).
 func (graphAPI) Family(r *http.Request) string {
-	p := strings.TrimPrefix(r.URL.Path, "/v1.0/")
+	p := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/v1.0/"), "/beta/")
 	if i := strings.IndexByte(p, '/'); i >= 0 {
 		p = p[:i]
 	}

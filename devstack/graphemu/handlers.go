@@ -8,6 +8,10 @@ import (
 // serveAPI routes an authorised request.
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	requestIDs(w, r)
+	if beta, ok := strings.CutPrefix(r.URL.Path, "/beta/"); ok {
+		e.serveBeta(w, r, beta) // peruser.go: what only beta has
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1.0/")
 	if !ok {
 		writeError(w, r, http.StatusBadRequest, "BadRequest", "Invalid version: "+r.URL.Path)

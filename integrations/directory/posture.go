@@ -14,3 +14,9 @@ type PostureReader interface {
 	PolicySnapshot(ctx context.Context) (domain.PolicySnapshot, error)
 	PolicySubject(ctx context.Context, id string) (domain.PolicySubject, error)
 }
+
+// PerUserMFAReader reads MFA required on the account itself rather than
+// by a policy: Entra's per-user MFA state (disabled, enabled, enforced).
+type PerUserMFAReader interface {
+	PerUserMFA(ctx context.Context, id string) (string, error)
+}
