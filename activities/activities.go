@@ -104,12 +104,6 @@ func has[T any](d directory.Directory) bool {
 	return ok
 }
 
-func heartbeat(ctx context.Context, details ...any) {
-	if activity.IsActivity(ctx) {
-		activity.RecordHeartbeat(ctx, details...)
-	}
-}
-
 // each applies fn to every target of the account in turn, heartbeating (a
 // long list outlives the heartbeat timeout otherwise), and records one
 // action per target.

@@ -77,7 +77,7 @@ func (a *Activities) DeliverHRRecords(ctx context.Context, in contract.HRBatchIn
 				return
 			}
 			done = append(done, i)
-			activity.RecordHeartbeat(ctx, done)
+			heartbeat(ctx, done)
 		}()
 	}
 	wg.Wait()

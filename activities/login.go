@@ -86,7 +86,7 @@ func (a *Activities) FindLogin(ctx context.Context, in contract.FindLoginInput) 
 		}
 		out.Taken = append(out.Taken, cand+" ("+holder+")")
 		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, n)
+			heartbeat(ctx, n)
 		}
 	}
 	return out, badInput(fmt.Sprintf("record %s: every login candidate up to suffix %d is taken", in.EmployeeID, contract.MaxLoginCandidates))

@@ -241,13 +241,13 @@ func (a *Activities) classify(ctx context.Context, in contract.SweepInventoryInp
 		sh.Class = contract.SweepUnknown
 		sh.Note = strings.TrimPrefix(sh.Note+"; HR: the employee has left", "; ")
 	case slices.ContainsFunc(in.Elevated[h.EmployeeID], func(r contract.ElevationRoleRef) bool {
-		return r.Directory == dir && roleMatches(r.Role, h.Role)
+		return r.Directory == dir && heldRoleMatches(r.Role, h)
 	}):
 		sh.Class = contract.SweepJIT
 	default:
 		sh.Class = contract.SweepStanding
 		for _, name := range sortedRoleNames(in.ElevationRoles) {
-			if r := in.ElevationRoles[name]; r.Directory == dir && roleMatches(r.Role, h.Role) {
+			if r := in.ElevationRoles[name]; r.Directory == dir && heldRoleMatches(r.Role, h) {
 				sh.Elevation = name
 				break
 			}
@@ -259,6 +259,13 @@ func (a *Activities) classify(ctx context.Context, in contract.SweepInventoryInp
 		}
 	}
 	return sh
+}
+
+// heldRoleMatches: a configured role names the held one by its name or,
+// where the directory has one, its other label (Google's "User Management
+// Administrator" for _USER_MANAGEMENT_ADMIN_ROLE).
+func heldRoleMatches(configured string, h directory.AdminHolder) bool {
+	return roleMatches(configured, h.Role) || (h.RoleLabel != "" && roleMatches(configured, h.RoleLabel))
 }
 
 func sortedRoleNames(m map[string]contract.ElevationRoleRef) []string {

@@ -25,9 +25,12 @@ import (
 )
 
 // newSweepRig is newRig with the sweep's accounts outside HR seeded.
-func newSweepRig(t *testing.T) *rig {
+func newSweepRig(t testing.TB) *rig { return newSweepRigOf(t, 40) }
+
+// newSweepRigOf is newSweepRig over an organisation of n employees.
+func newSweepRigOf(t testing.TB, n int) *rig {
 	t.Helper()
-	org := demoorg.New(40, 3)
+	org := demoorg.New(n, 3)
 	set, err := emulators.Start(emulators.Options{Org: org, SweepAccounts: demoorg.SweepAccounts()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = set.Close() })
@@ -35,6 +38,7 @@ func newSweepRig(t *testing.T) *rig {
 	cfg, err := config.LoadWithEnv("../config/demo.yaml", func(k string) string { return env[k] })
 	require.NoError(t, err)
 	set.Configure(cfg)
+	cfg.Directories.JumpCloud.Enabled = true // its sudo users and orphan join
 	deps, err := workers.BuildDeps(context.Background(), cfg)
 	require.NoError(t, err)
 	// the former employee is among the HR records jml holds
@@ -55,10 +59,16 @@ func TestSweepInventoryAgainstTheEmulators(t *testing.T) {
 	for _, e := range r.org.Employees {
 		hr[e.EmployeeID] = "active"
 	}
-	// E0014 (IT) holds User Administrator through an active elevation
-	inv := contract.SweepInventoryInput{Date: "2026-12-02", Directories: []string{"entra", "okta", "google"}, Apps: []string{"zoom"},
-		Elevated: map[string][]contract.ElevationRoleRef{"E0014": {{Directory: "entra", Role: "User Administrator"}}}, ElevationRoles: in.ElevationRoles,
-		BreakGlass: in.BreakGlass, ServiceAccounts: in.ServiceAccounts, HR: hr}
+	// E0014 (IT) holds User Administrator through an active elevation, and
+	// Google's User Management Administrator too; E0007 holds the latter
+	// standing
+	e7, e14 := r.employee("E0007"), r.employee("E0014")
+	require.True(t, r.set.Google.AssignRole(e14.Email, "User Management Administrator"))
+	require.True(t, r.set.Google.AssignRole(e7.Email, "User Management Administrator"))
+	inv := contract.SweepInventoryInput{Date: "2026-12-02", Directories: []string{"entra", "okta", "google", "jumpcloud"}, Apps: []string{"zoom"},
+		Elevated:       map[string][]contract.ElevationRoleRef{"E0014": {{Directory: "entra", Role: "User Administrator"}, {Directory: "google", Role: "User Management Administrator"}}},
+		ElevationRoles: in.ElevationRoles,
+		BreakGlass:     in.BreakGlass, ServiceAccounts: in.ServiceAccounts, HR: hr}
 	var out contract.SweepInventoryOutput
 	r.must(contract.SweepInventory.Name, inv, &out)
 
@@ -71,7 +81,6 @@ func TestSweepInventoryAgainstTheEmulators(t *testing.T) {
 		require.Len(t, byLogin[key], 1, key)
 		return byLogin[key][0]
 	}
-	e7, e14 := r.employee("E0007"), r.employee("E0014")
 	std := one("entra/" + strings.ToLower(e7.Email))
 	assert.Equal(t, contract.SweepStanding, std.Class)
 	assert.Equal(t, "User Administrator", std.Role)
@@ -99,6 +108,42 @@ func TestSweepInventoryAgainstTheEmulators(t *testing.T) {
 	assert.Equal(t, contract.SweepUnknown, sp.Class)
 	assert.Equal(t, "service_principal", sp.Kind, "a service principal, read through $expand=principal")
 
+	// Google: roleAssignments joined with roles and users
+	holding := func(dir, login, role string) contract.SweepHolder {
+		t.Helper()
+		for _, h := range byLogin[dir+"/"+strings.ToLower(login)] {
+			if h.Role == role {
+				return h
+			}
+		}
+		t.Fatalf("%s: %s holds no %s: %+v", dir, login, role, byLogin[dir+"/"+strings.ToLower(login)])
+		return contract.SweepHolder{}
+	}
+	gsa := one("google/" + demoorg.GoogleSuperAdmin)
+	assert.Equal(t, contract.SweepUnknown, gsa.Class, "a Google super admin outside HR")
+	assert.Equal(t, "_SEED_ADMIN_ROLE", gsa.Role)
+	assert.Equal(t, contract.SweepUnknown, one("google/"+demoorg.GoogleAdminGroup).Class)
+	assert.Equal(t, "group", one("google/"+demoorg.GoogleAdminGroup).Kind)
+	assert.Equal(t, contract.SweepJIT, holding("google", e14.Email, "_USER_MANAGEMENT_ADMIN_ROLE").Class, "matched by the role's description")
+	g7 := holding("google", e7.Email, "_USER_MANAGEMENT_ADMIN_ROLE")
+	assert.Equal(t, contract.SweepStanding, g7.Class)
+	assert.Equal(t, "google-user-admin", g7.Elevation, "the notice names the JIT role to request")
+	assert.Equal(t, contract.SweepStanding, holding("google", e7.Email, "User Administrator").Class)
+	// JumpCloud: user-level sudo and the sudo-enabled group
+	assert.Equal(t, contract.SweepStanding, holding("jumpcloud", e7.Email, "sudo").Class, "a JumpCloud sudo user, an HR employee outside JIT")
+	assert.Equal(t, contract.SweepStanding, holding("jumpcloud", e7.Email, "group:it-sudo").Class)
+	bot := one("jumpcloud/" + demoorg.JumpCloudSudo)
+	assert.Equal(t, contract.SweepUnknown, bot.Class)
+	assert.Equal(t, "passwordless_sudo", bot.Role)
+	// Okta: a group and an API service app holding roles
+	og := one("okta/" + strings.ToLower(demoorg.OktaAdminGroup))
+	assert.Equal(t, contract.SweepUnknown, og.Class)
+	assert.Equal(t, "group", og.Kind)
+	assert.Equal(t, "HELP_DESK_ADMIN", og.Role)
+	osp := one("okta/" + strings.ToLower(demoorg.OktaServiceClient))
+	assert.Equal(t, contract.SweepUnknown, osp.Class)
+	assert.Equal(t, "service_principal", osp.Kind)
+
 	orphans := map[string]contract.SweepOrphan{}
 	for _, o := range out.Orphans {
 		orphans[o.Directory+"/"+strings.ToLower(o.Login)] = o
@@ -109,7 +154,12 @@ func TestSweepInventoryAgainstTheEmulators(t *testing.T) {
 	assert.Equal(t, demoorg.FormerEmployee, former.EmployeeID)
 	_, dup := orphans["entra/"+demoorg.StandingAdmin]
 	assert.False(t, dup, "the legacy admin is escalated as an unknown holder, not also an orphan")
-	assert.Len(t, out.Orphans, 2, "break-glass accounts are declared, not orphans: %+v", out.Orphans)
+	assert.Equal(t, contract.OrphanNoHROwner, orphans["jumpcloud/"+demoorg.JumpCloudOrphan].Reason, "JumpCloud's systemusers joined by employeeIdentifier")
+	for _, esc := range []string{"google/" + demoorg.GoogleSuperAdmin, "jumpcloud/" + demoorg.JumpCloudSudo} {
+		_, dup := orphans[esc]
+		assert.False(t, dup, "%s is escalated as an unknown holder, not also an orphan", esc)
+	}
+	assert.Len(t, out.Orphans, 3, "break-glass accounts are declared, not orphans: %+v", out.Orphans)
 
 	k := contract.ComputeSweepKPI(out)
 	assert.Equal(t, 3, k.GlobalAdmins, "two break-glass and the legacy admin")
@@ -119,7 +169,10 @@ func TestSweepInventoryAgainstTheEmulators(t *testing.T) {
 	for _, d := range out.Directories {
 		dirs[d.Directory] = d
 	}
-	assert.True(t, dirs["google"].NoAdmins, "Google's admin holders are not read yet: recorded, not silent")
+	assert.False(t, dirs["google"].NoAdmins, "Google's admin holders are read")
+	assert.Positive(t, dirs["google"].Holders)
+	assert.Equal(t, len(r.org.Employees)+1, dirs["google"].Accounts, "every Google user and the super admin outside HR")
+	assert.Equal(t, len(r.org.Employees)+2, dirs["jumpcloud"].Accounts)
 	assert.Positive(t, dirs["entra"].Accounts)
 	assert.Positive(t, dirs["scim:zoom"].Accounts)
 	assert.Equal(t, 41, out.HRRecords, "the 40 employees and the former one")
@@ -160,9 +213,31 @@ func TestSweepRemediationActivitiesAgainstTheEmulators(t *testing.T) {
 	r.must(contract.DisableOrphanAccount.Name, contract.AccountInput{Directory: "scim:zoom", AccountID: zu.ID}, &st)
 	assert.False(t, r.set.SCIM.Active("zoom", login))
 
-	// Google cannot delete through the sweep: said so, nothing done
-	r.must(contract.DeleteAccount.Name, contract.AccountInput{Directory: "google", AccountID: "x"}, &st)
-	assert.Equal(t, "unsupported", st.Actions[0].Outcome)
+	// Google and JumpCloud delete an orphan after it was disabled
+	gu, ok := r.set.Google.User(demoorg.GoogleSuperAdmin)
+	require.True(t, ok)
+	r.must(contract.DisableOrphanAccount.Name, contract.AccountInput{Directory: "google", AccountID: gu.ID}, &st)
+	assert.True(t, r.set.Google.Suspended(gu.ID))
+	r.must(contract.DeleteAccount.Name, contract.AccountInput{Directory: "google", AccountID: gu.ID}, &st)
+	assert.Equal(t, "removed", st.Actions[0].Outcome)
+	_, still = r.set.Google.User(gu.ID)
+	assert.False(t, still)
+	ju, ok := r.set.JumpCloud.UserByEmail(demoorg.JumpCloudOrphan)
+	require.True(t, ok)
+	r.must(contract.DisableOrphanAccount.Name, contract.AccountInput{Directory: "jumpcloud", AccountID: ju.ID}, &st)
+	ju, _ = r.set.JumpCloud.UserByID(ju.ID)
+	assert.True(t, ju.Suspended)
+	r.must(contract.DeleteAccount.Name, contract.AccountInput{Directory: "jumpcloud", AccountID: ju.ID}, &st)
+	assert.Equal(t, "removed", st.Actions[0].Outcome)
+	r.must(contract.DeleteAccount.Name, contract.AccountInput{Directory: "jumpcloud", AccountID: ju.ID}, &st)
+	assert.Equal(t, "was_absent", st.Actions[0].Outcome)
+	// the standing JumpCloud sudo of an HR employee removed and read back
+	j7, ok := r.set.JumpCloud.UserByEmployeeID("E0007")
+	require.True(t, ok)
+	jrole := contract.AdminRoleInput{Directory: "jumpcloud", AccountID: j7.ID, EmployeeID: "E0007", Role: "sudo"}
+	r.must(contract.RevokeAdminRole.Name, jrole, &ro)
+	assert.Equal(t, "removed", ro.Outcome)
+	r.must(contract.VerifyAdminRoleRevoked.Name, jrole, nil)
 	err := r.run(contract.DisableOrphanAccount.Name, contract.AccountInput{Directory: "scim:nope", AccountID: "x"}, &st)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `SCIM app "nope" is not configured`)

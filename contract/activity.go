@@ -76,9 +76,16 @@ var NonRetryableErrorTypes = func() []string {
 // of attempts: a step making several calls must not need a person because a
 // directory had a bad few minutes (the chaos run found a leaver blocked by
 // eight 502s in a row).
+//
+// On a layoff day a step's calls queue for the tenant's rate budget, so a
+// step can take minutes without anything being wrong: the attempt is bounded
+// by the retry window, and a lost worker is noticed by the heartbeat the
+// limiter sends while a call waits (directory.WithKeepAlive), not by a
+// short StartToClose that the queue alone would exceed.
 func DirectoryOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
-		StartToCloseTimeout:    2 * time.Minute,
+		StartToCloseTimeout:    DirectoryRetryWindow,
+		HeartbeatTimeout:       time.Minute,
 		ScheduleToCloseTimeout: DirectoryRetryWindow,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,

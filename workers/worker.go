@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/jml-dev/jml/activities"
@@ -21,7 +22,11 @@ const StopTimeout = 30 * time.Second
 // New creates a worker on the configured task queue with every workflow and
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{WorkerStopTimeout: StopTimeout})
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
+		WorkerStopTimeout: StopTimeout,
+		// A call waiting for its rate budget heartbeats its activity.
+		Interceptors: []interceptor.WorkerInterceptor{activities.KeepAliveInterceptor()},
+	})
 	if deps.Visibility == nil || deps.People == nil || deps.HR == nil || deps.Released == nil || deps.HRSink == nil {
 		d := *deps
 		if d.HR == nil {

@@ -108,6 +108,8 @@ func Start(o Options) (*Set, error) {
 	s.Graph.SeedSweep(o.SweepAccounts)
 	s.Okta.SeedSweep(o.SweepAccounts)
 	s.SCIM.SeedSweep(o.SweepAccounts)
+	s.Google.SeedSweep(o.SweepAccounts)
+	s.JumpCloud.SeedSweep(o.SweepAccounts)
 	s.BambooHR.Seed(o.Org)
 	// The sign-in posture: policies, weak methods, MFA and legacy sign-ins.
 	s.Graph.SeedPosture(o.Org)

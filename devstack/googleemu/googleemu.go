@@ -296,14 +296,39 @@ func (e *Emulator) roleByID(id string) *Role {
 	return nil
 }
 
-func (e *Emulator) assign(roleID, userID string) *RoleAssignment {
-	ra := &RoleAssignment{Kind: "admin#directory#roleAssignment", Etag: e.etag(), RoleAssignmentID: strconv.FormatInt(91447453409200000+e.nextID(), 10), RoleID: roleID, AssignedTo: userID, AssigneeType: "user", ScopeType: "CUSTOMER"}
+// assign assigns the role to a user, or to a group (assigneeType
+// "group") when the id is a group's. Caller holds mu.
+func (e *Emulator) assign(roleID, principalID string) *RoleAssignment {
+	ra := &RoleAssignment{Kind: "admin#directory#roleAssignment", Etag: e.etag(), RoleAssignmentID: strconv.FormatInt(91447453409200000+e.nextID(), 10), RoleID: roleID, AssignedTo: principalID, AssigneeType: "user", ScopeType: "CUSTOMER"}
+	if e.users[principalID] == nil && e.groupByKey(principalID) != nil {
+		ra.AssigneeType = "group"
+	}
 	e.assigns[ra.RoleAssignmentID] = ra
 	e.assignOrd = append(e.assignOrd, ra.RoleAssignmentID)
-	if u := e.users[userID]; u != nil {
-		u.IsDelegatedAdmin = true
-	}
+	e.refreshAdmin(principalID)
 	return ra
+}
+
+// refreshAdmin recomputes a user's isAdmin (holds the super admin role)
+// and isDelegatedAdmin (holds another admin role) from their direct
+// assignments, as Google does. Caller holds mu.
+func (e *Emulator) refreshAdmin(userID string) {
+	u := e.users[userID]
+	if u == nil {
+		return
+	}
+	u.IsAdmin, u.IsDelegatedAdmin = false, false
+	for _, id := range e.assignOrd {
+		ra := e.assigns[id]
+		if ra == nil || ra.AssignedTo != userID {
+			continue
+		}
+		if ro := e.roleByID(ra.RoleID); ro != nil && ro.IsSuperAdminRole {
+			u.IsAdmin = true
+		} else {
+			u.IsDelegatedAdmin = true
+		}
+	}
 }
 
 func (e *Emulator) addActivity(app string, at time.Time, actorEmail, actorID, ip string, ev ActivityEvent) {

@@ -71,18 +71,19 @@ type AssignedRole struct {
 	RoleName string
 }
 
-// RoleAssignments lists the user's role assignments.
-func (e *Emulator) RoleAssignments(user string) []AssignedRole {
+// RoleAssignments lists the role assignments of a user or group (by id or
+// email).
+func (e *Emulator) RoleAssignments(principal string) []AssignedRole {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	u := e.userByKey(user)
-	if u == nil {
+	pid := e.principalID(principal)
+	if pid == "" {
 		return nil
 	}
 	var out []AssignedRole
 	for _, id := range e.assignOrd {
 		ra := e.assigns[id]
-		if ra.AssignedTo != u.ID {
+		if ra.AssignedTo != pid {
 			continue
 		}
 		ar := AssignedRole{RoleAssignment: *ra}

@@ -36,12 +36,10 @@ func (e *Emulator) serveRoleAssignments(w http.ResponseWriter, r *http.Request, 
 		q := r.URL.Query()
 		var userID string
 		if uk := q.Get("userKey"); uk != "" {
-			u := e.userByKey(uk)
-			if u == nil {
+			if userID = e.principalID(uk); userID == "" {
 				notFound(w, "userKey")
 				return
 			}
-			userID = u.ID
 		}
 		roleID := q.Get("roleId")
 		var out []*RoleAssignment
@@ -62,8 +60,8 @@ func (e *Emulator) serveRoleAssignments(w http.ResponseWriter, r *http.Request, 
 			badRequest(w, "Invalid Input: roleId")
 			return
 		}
-		u := e.userByKey(body.AssignedTo)
-		if u == nil {
+		pid := e.principalID(body.AssignedTo)
+		if pid == "" {
 			badRequest(w, "Invalid Input: assignedTo")
 			return
 		}
@@ -73,14 +71,14 @@ func (e *Emulator) serveRoleAssignments(w http.ResponseWriter, r *http.Request, 
 			return
 		}
 		for _, ra := range e.assigns {
-			if ra.RoleID == ro.RoleID && ra.AssignedTo == u.ID && ra.ScopeType == scope && ra.OrgUnitID == body.OrgUnitID {
+			if ra.RoleID == ro.RoleID && ra.AssignedTo == pid && ra.ScopeType == scope && ra.OrgUnitID == body.OrgUnitID {
 				writeError(w, http.StatusConflict, "global", "duplicate", "Role assignment already exists for the role")
 				return
 			}
 		}
-		ra := e.assign(ro.RoleID, u.ID)
+		ra := e.assign(ro.RoleID, pid)
 		ra.ScopeType, ra.OrgUnitID = scope, body.OrgUnitID
-		e.audit("DELEGATED_ADMIN_SETTINGS", "ASSIGN_ROLE", "ROLE_NAME", ro.RoleName, "USER_EMAIL", u.PrimaryEmail)
+		e.audit("DELEGATED_ADMIN_SETTINGS", "ASSIGN_ROLE", "ROLE_NAME", ro.RoleName, "USER_EMAIL", e.principalEmail(pid))
 		emulator.WriteJSON(w, http.StatusOK, ra)
 	case len(s) == 1 && (m == http.MethodGet || m == http.MethodDelete):
 		ra := e.assigns[s[0]]
@@ -94,16 +92,37 @@ func (e *Emulator) serveRoleAssignments(w http.ResponseWriter, r *http.Request, 
 		}
 		delete(e.assigns, s[0])
 		e.assignOrd = slices.DeleteFunc(e.assignOrd, func(id string) bool { return id == s[0] })
-		var email, roleName string
-		if u := e.users[ra.AssignedTo]; u != nil {
-			email = u.PrimaryEmail
-		}
+		e.refreshAdmin(ra.AssignedTo)
+		var roleName string
 		if ro := e.roleByID(ra.RoleID); ro != nil {
 			roleName = ro.RoleName
 		}
-		e.audit("DELEGATED_ADMIN_SETTINGS", "UNASSIGN_ROLE", "ROLE_NAME", roleName, "USER_EMAIL", email)
+		e.audit("DELEGATED_ADMIN_SETTINGS", "UNASSIGN_ROLE", "ROLE_NAME", roleName, "USER_EMAIL", e.principalEmail(ra.AssignedTo))
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		methodNotAllowed(w)
 	}
+}
+
+// principalID resolves a userKey or assignedTo: a user's id or email, or a
+// group's id or email (roles can be assigned to groups). Caller holds mu.
+func (e *Emulator) principalID(key string) string {
+	if u := e.userByKey(key); u != nil {
+		return u.ID
+	}
+	if gs := e.groupByKey(key); gs != nil {
+		return gs.ID
+	}
+	return ""
+}
+
+// principalEmail is a user's or group's email, for the audit log.
+func (e *Emulator) principalEmail(id string) string {
+	if u := e.users[id]; u != nil {
+		return u.PrimaryEmail
+	}
+	if gs := e.groupByKey(id); gs != nil {
+		return gs.Email
+	}
+	return ""
 }

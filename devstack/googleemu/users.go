@@ -67,7 +67,7 @@ func matchText(have, want string) bool {
 	return strings.EqualFold(have, want)
 }
 
-var queryFields = []string{"email", "externalId", "orgName", "orgUnitPath", "orgDepartment", "orgTitle", "orgCostCenter", "isSuspended", "givenName", "familyName", "directManager", "isEnrolledIn2Sv"}
+var queryFields = []string{"email", "externalId", "orgName", "orgUnitPath", "orgDepartment", "orgTitle", "orgCostCenter", "isSuspended", "givenName", "familyName", "directManager", "isEnrolledIn2Sv", "isAdmin", "isDelegatedAdmin"}
 
 func (u *User) matches(t term) bool {
 	org := Organization{}
@@ -95,6 +95,10 @@ func (u *User) matches(t term) bool {
 		return strconv.FormatBool(u.Suspended) == strings.ToLower(t.value)
 	case "isEnrolledIn2Sv":
 		return strconv.FormatBool(u.IsEnrolledIn2Sv) == strings.ToLower(t.value)
+	case "isAdmin":
+		return strconv.FormatBool(u.IsAdmin) == strings.ToLower(t.value)
+	case "isDelegatedAdmin":
+		return strconv.FormatBool(u.IsDelegatedAdmin) == strings.ToLower(t.value)
 	case "givenName":
 		return matchText(u.Name.GivenName, t.value)
 	case "familyName":

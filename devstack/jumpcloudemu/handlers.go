@@ -32,6 +32,8 @@ func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
 		e.withUser(w, seg[1], func(u *User) { emulator.WriteJSON(w, http.StatusOK, u) })
 	case seg[0] == "systemusers" && len(seg) == 2 && m == http.MethodPut:
 		e.putUser(w, r, seg[1])
+	case seg[0] == "systemusers" && len(seg) == 2 && m == http.MethodDelete:
+		e.deleteUser(w, seg[1])
 	case seg[0] == "systemusers" && len(seg) == 4 && seg[2] == "state" && seg[3] == "activate" && m == http.MethodPost:
 		e.activate(w, seg[1])
 	case seg[0] == "systems" && len(seg) == 2 && m == http.MethodGet:
@@ -147,6 +149,14 @@ func (e *Emulator) listUsers(w http.ResponseWriter, r *http.Request) {
 				got = u.Username
 			case "_id":
 				got = u.ID
+			case "sudo":
+				got = strconv.FormatBool(u.Sudo)
+			case "passwordless_sudo":
+				got = strconv.FormatBool(u.PasswordlessSudo)
+			case "state":
+				got = u.State
+			case "suspended":
+				got = strconv.FormatBool(u.Suspended)
 			default:
 				keep = false
 			}

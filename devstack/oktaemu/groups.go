@@ -35,6 +35,8 @@ func (e *Emulator) routeGroups(w http.ResponseWriter, r *http.Request, seg []str
 		writeRaw(w, http.StatusOK, b)
 	case len(seg) == 2 && seg[1] == "users" && r.Method == http.MethodGet:
 		e.listGroupUsers(w, r, seg[0])
+	case len(seg) == 2 && seg[1] == "roles" && r.Method == http.MethodGet:
+		e.listGroupRoles(w, r, seg[0])
 	case len(seg) == 3 && seg[1] == "users":
 		switch r.Method {
 		case http.MethodPut:

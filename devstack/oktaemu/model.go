@@ -72,6 +72,7 @@ type group struct {
 	LastUpdated           time.Time
 	LastMembershipUpdated time.Time
 	Members               map[string]bool
+	Roles                 []*roleAssignment // admin roles assigned to the group (roleholders.go)
 }
 
 func (g *group) id() string { return g.ID }

@@ -72,6 +72,9 @@ type Emulator struct {
 	// the app instances by lower-case label (apps.go).
 	appLinks map[string][]appLink
 	appIDs   map[string]string
+	// services are the API service apps (OIDC client-credentials apps),
+	// with the admin roles assigned to them (roleholders.go).
+	services []*serviceApp
 
 	reqSeq atomic.Uint64
 }
@@ -239,6 +242,10 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 
 // ServeAPI routes an authorised request.
 func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
+	if cid, ok := strings.CutPrefix(r.URL.Path, "/oauth2/v1/clients/"); ok {
+		e.routeClients(w, r, strings.Split(strings.TrimSuffix(cid, "/"), "/"))
+		return
+	}
 	raw, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v1/")
 	if !ok {
 		e.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
@@ -255,6 +262,12 @@ func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
 		e.routeUsers(w, r, seg[1:])
 	case "groups":
 		e.routeGroups(w, r, seg[1:])
+	case "apps":
+		if len(seg) == 1 && r.Method == http.MethodGet {
+			e.listApps(w, r)
+			return
+		}
+		e.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
 	case "policies":
 		e.routePolicies(w, r, seg[1:])
 	case "logs":

@@ -49,8 +49,10 @@ func (e *Emulator) listRoleAssignees(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) orgID() string { return "00o1jmldemo" }
 
 // SeedSweep adds the sweep's Okta accounts (demoorg SweepAccounts): users
-// no HR record owns. A repeat is a no-op (matched by login).
+// no HR record owns, and the groups and API service apps holding roles.
+// A repeat is a no-op (matched by login).
 func (e *Emulator) SeedSweep(accts []demoorg.SweepAccount) {
+	e.SeedSweepHolders(accts)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	created := time.Now().Add(-300 * 24 * time.Hour)

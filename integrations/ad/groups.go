@@ -263,7 +263,7 @@ func (c *Client) PrivilegedMembers(ctx context.Context) ([]directory.PrivilegedM
 			a := account(e)
 			sam := e.GetAttributeValue("sAMAccountName")
 			bg := slices.ContainsFunc(c.o.BreakGlass, func(b string) bool { return strings.EqualFold(b, sam) })
-			out = append(out, directory.PrivilegedMember{Group: g, Account: sam, EmployeeID: a.EmployeeID, Enabled: a.Enabled, BreakGlass: bg,
+			out = append(out, directory.PrivilegedMember{Group: g, Account: sam, ID: a.ID, EmployeeID: a.EmployeeID, Enabled: a.Enabled, BreakGlass: bg,
 				Nested: !isDirect[strings.ToLower(e.DN)]})
 		}
 	}

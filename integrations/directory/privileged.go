@@ -7,6 +7,7 @@ import "context"
 type PrivilegedMember struct {
 	Group      string
 	Account    string // the account's name there (sAMAccountName)
+	ID         string // the account's id, as the directory's other calls take it (objectGUID)
 	EmployeeID string // "" for an account no employee owns
 	Enabled    bool
 	BreakGlass bool // on the configured break-glass list

@@ -2,6 +2,8 @@ package directory
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -125,6 +127,7 @@ func (l *Limiter) wait(ctx context.Context, key string) error {
 	}
 	start := time.Now()
 	defer func() { l.waited.Add(int64(time.Since(start))) }()
+	keepAlive(ctx)
 	l.mu.Lock()
 	b := l.bucketLocked(key)
 	until := b.pauseUntil
@@ -132,7 +135,21 @@ func (l *Limiter) wait(ctx context.Context, key string) error {
 	if err := Sleep(ctx, time.Until(until)); err != nil {
 		return err
 	}
-	return b.lim.Wait(ctx)
+	// rate.Limiter.Wait, but keeping the caller alive through a long wait.
+	r := b.lim.Reserve()
+	if !r.OK() {
+		return fmt.Errorf("rate: a request exceeds the limiter's burst")
+	}
+	delay := r.Delay()
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+		r.Cancel()
+		return fmt.Errorf("rate: the wait for budget (%s) would exceed the context deadline", delay.Round(time.Millisecond))
+	}
+	if err := Sleep(ctx, delay); err != nil {
+		r.Cancel() // give the token back to the callers still waiting
+		return err
+	}
+	return nil
 }
 
 // LimiterStats are a limiter's counters since the process started.
@@ -152,13 +169,43 @@ func (l *Limiter) Stats() LimiterStats {
 }
 
 // The process's limiters by directory name ("okta", "scim:<app>"), so the
-// worker can divide each budget among workers and metrics can read them.
+// worker can divide each budget among workers and metrics can read them. A
+// process may build a directory's client more than once (jml dev and the
+// bench run the intake, which reads Slack identities from the directories,
+// beside the worker), so a name holds every limiter built for it: dividing
+// only the newest would leave the worker's own at the full budget.
 var registry struct {
 	sync.Mutex
-	m map[string]*Limiter
+	m map[string]LimiterGroup
 }
 
-// Track records lim under name (a directory or app); the newest wins.
+// LimiterGroup is every limiter of one directory in this process.
+type LimiterGroup []*Limiter
+
+// SetShare divides each limiter's budget among n worker processes.
+func (g LimiterGroup) SetShare(n int) {
+	for _, l := range g {
+		l.SetShare(n)
+	}
+}
+
+// Stats adds the group's counters up (Share is the first one's: all are
+// set together).
+func (g LimiterGroup) Stats() LimiterStats {
+	var out LimiterStats
+	for i, l := range g {
+		s := l.Stats()
+		out.Calls += s.Calls
+		out.Throttled += s.Throttled
+		out.Waited += s.Waited
+		if i == 0 {
+			out.Share = s.Share
+		}
+	}
+	return out
+}
+
+// Track records lim under name (a directory or app).
 func Track(name string, lim *Limiter) *Limiter {
 	if lim == nil {
 		return nil
@@ -166,19 +213,24 @@ func Track(name string, lim *Limiter) *Limiter {
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.m == nil {
-		registry.m = map[string]*Limiter{}
+		registry.m = map[string]LimiterGroup{}
 	}
-	registry.m[name] = lim
+	for _, l := range registry.m[name] {
+		if l == lim {
+			return lim
+		}
+	}
+	registry.m[name] = append(registry.m[name], lim)
 	return lim
 }
 
 // Limiters returns every tracked limiter by name.
-func Limiters() map[string]*Limiter {
+func Limiters() map[string]LimiterGroup {
 	registry.Lock()
 	defer registry.Unlock()
-	out := make(map[string]*Limiter, len(registry.m))
+	out := make(map[string]LimiterGroup, len(registry.m))
 	for k, v := range registry.m {
-		out[k] = v
+		out[k] = append(LimiterGroup(nil), v...)
 	}
 	return out
 }
@@ -195,11 +247,23 @@ func LimiterNames() []string {
 }
 
 // Sleep waits d (nothing when d <= 0) or until ctx ends, whichever is
-// first: the one wait every client's backoff and pause uses.
+// first: the one wait every client's backoff, poll and pause uses. A long
+// wait keeps ctx's caller alive (WithKeepAlive) every KeepAliveEvery.
 func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+	for d > 0 {
+		step := min(d, KeepAliveEvery)
+		if err := sleepOnce(ctx, step); err != nil {
+			return err
+		}
+		d -= step
+		if d > 0 {
+			keepAlive(ctx)
+		}
 	}
+	return ctx.Err()
+}
+
+func sleepOnce(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -308,15 +372,24 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 // Transport wraps base so every request waits for the limiter and every
 // response is observed.
 func (l *Limiter) Transport(base http.RoundTripper) http.RoundTripper {
+	return l.TimedTransport(base, 0)
+}
+
+// TimedTransport is Transport with a timeout on each exchange, counted from
+// when the budget let the request go. It replaces http.Client.Timeout, which
+// would also count the wait: on a layoff day a call may queue for its token
+// longer than any sane timeout for the call itself.
+func (l *Limiter) TimedTransport(base http.RoundTripper, timeout time.Duration) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return limitedTransport{l: l, base: base}
+	return limitedTransport{l: l, base: base, timeout: timeout}
 }
 
 type limitedTransport struct {
-	l    *Limiter
-	base http.RoundTripper
+	l       *Limiter
+	base    http.RoundTripper
+	timeout time.Duration
 }
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -328,10 +401,32 @@ func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.l.calls.Add(1)
 	}
 	t.l.observeWait(time.Since(start))
+	cancel := context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(req.Context(), t.timeout)
+		req = req.WithContext(ctx)
+	}
 	resp, err := t.base.RoundTrip(req)
 	t.l.Observe(resp)
 	if resp != nil {
 		t.l.observeStatus(resp.StatusCode)
 	}
-	return resp, err
+	if err != nil || resp == nil || resp.Body == nil {
+		cancel()
+		return resp, err
+	}
+	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel} // the timeout covers reading the body too
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

@@ -19,7 +19,11 @@ const (
 // the directory tenant-wide, whoever holds it: an HR employee, a guest, an
 // account no employee owns, an app, or a role-assignable group.
 type AdminHolder struct {
-	Role         string // the role's display name (Okta: its role type)
+	Role string // the role's display name (Okta: its role type)
+	// RoleLabel is the role's other name where the directory has two
+	// (Google: a system role's description, "Super Admin", beside its
+	// roleName), matched against the elevation roles too.
+	RoleLabel    string
 	AssignmentID string
 	PrincipalID  string // the directory's object id
 	Kind         string // one of the Principal* constants

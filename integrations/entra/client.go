@@ -153,8 +153,7 @@ func newClient(opts Options, cred azcore.TokenCredential) (*Client, error) {
 	// telemetry) over the limiter, so every retry also waits its turn.
 	mw := orderMiddleware(msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{}))
 	hc := &http.Client{
-		Transport:     khttp.NewCustomTransportWithParentTransport(lim.Transport(gzipGuard{errorBody{bottom}}), mw...),
-		Timeout:       timeout,
+		Transport:     khttp.NewCustomTransportWithParentTransport(lim.TimedTransport(gzipGuard{errorBody{bottom}}, timeout), mw...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, hc)

@@ -79,6 +79,7 @@ type Client struct {
 	mu    sync.Mutex
 	roles map[string]int64 // role name → id (roleName and description, lower-cased)
 	names map[int64]string // role id → roleName
+	byID  map[int64]*admin.Role
 }
 
 // Licensing is out of scope for Google, and its role assignments do not
@@ -114,7 +115,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		lim = directory.NewLimiter(rpm, max(1, rpm/60)).Named(system)
 	}
 	directory.Track("google", lim)
-	limited := lim.Transport(base)
+	limited := lim.TimedTransport(base, timeout)
 
 	var src oauth2.TokenSource
 	var secrets []string
@@ -141,7 +142,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	default:
 		return nil, errors.New("google: Token or CredentialsFile is required")
 	}
-	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: limited}, Timeout: timeout}
+	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: limited}}
 
 	endpoint := opts.BaseURL
 	if endpoint == "" {

@@ -103,7 +103,7 @@ func (c *Client) loadRoles(ctx context.Context) error {
 	if loaded {
 		return nil
 	}
-	byName, names := map[string]int64{}, map[int64]string{}
+	byName, names, byID := map[string]int64{}, map[int64]string{}, map[int64]*admin.Role{}
 	tok := ""
 	for {
 		rs, err := call(ctx, c, "list_roles", func() (*admin.Roles, error) {
@@ -113,7 +113,7 @@ func (c *Client) loadRoles(ctx context.Context) error {
 			return err
 		}
 		for _, r := range rs.Items {
-			names[r.RoleId] = r.RoleName
+			names[r.RoleId], byID[r.RoleId] = r.RoleName, r
 			if r.RoleDescription != "" {
 				if _, taken := byName[strings.ToLower(r.RoleDescription)]; !taken {
 					byName[strings.ToLower(r.RoleDescription)] = r.RoleId
@@ -128,7 +128,7 @@ func (c *Client) loadRoles(ctx context.Context) error {
 		}
 	}
 	c.mu.Lock()
-	c.roles, c.names = byName, names
+	c.roles, c.names, c.byID = byName, names, byID
 	c.mu.Unlock()
 	return nil
 }

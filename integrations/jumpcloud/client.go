@@ -100,7 +100,7 @@ func New(opts Options) (*Client, error) {
 	}
 	if lim != nil {
 		cp := *hc
-		cp.Transport = lim.Transport(hc.Transport)
+		cp.Transport, cp.Timeout = lim.TimedTransport(hc.Transport, hc.Timeout), 0
 		hc = &cp
 	}
 	if opts.InsightsURL == "" {

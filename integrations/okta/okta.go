@@ -121,7 +121,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			timeout = opts.HTTPClient.Timeout
 		}
 	}
-	hc := &http.Client{Transport: lim.Transport(recorder{base: base}), Timeout: timeout}
+	hc := &http.Client{Transport: lim.TimedTransport(recorder{base: base}, timeout)}
 	if opts.HTTPClient != nil {
 		hc.CheckRedirect, hc.Jar = opts.HTTPClient.CheckRedirect, opts.HTTPClient.Jar
 	}

@@ -29,8 +29,9 @@ type assigneePage struct {
 }
 
 // AdminHolders lists every user with an admin role (iam/assignees/users),
-// then each one's roles and profile. Okta assigns roles to groups and
-// apps too; those are not read here (assignees/users covers users only).
+// then each one's roles and profile; then the groups and API service apps
+// holding roles (sweepgroups.go). A user's role that comes through a group
+// (assignmentType GROUP) is the group's holding, reported once there.
 func (c *Client) AdminHolders(ctx context.Context) ([]directory.AdminHolder, error) {
 	const op = "list_admin_holders"
 	re := c.sdk.CloneRequestExecutor()
@@ -72,11 +73,22 @@ func (c *Client) AdminHolders(ctx context.Context) ([]directory.AdminHolder, err
 			return nil, err
 		}
 		for _, r := range rs {
+			if r.AssignmentType == "GROUP" {
+				continue
+			}
 			out = append(out, directory.AdminHolder{Role: r.Type, AssignmentID: r.Id, PrincipalID: u.Id, Kind: directory.PrincipalUser,
 				Login: pstr(u.Profile, "login"), EmployeeID: pstr(u.Profile, "employeeNumber"), Enabled: enabled(u.Status), Permanent: true})
 		}
 	}
-	return out, nil
+	gh, err := c.groupHolders(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := c.clientHolders(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(out, gh...), ch...), nil
 }
 
 // ListUsers pages through every user, DEPROVISIONED ones included (the

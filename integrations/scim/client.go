@@ -91,7 +91,7 @@ func New(opts AppOptions) (*Client, error) {
 	if lim != nil {
 		directory.Track("scim:"+opts.Name, lim)
 		cp := *hc
-		cp.Transport = lim.Transport(hc.Transport)
+		cp.Transport, cp.Timeout = lim.TimedTransport(hc.Transport, hc.Timeout), 0
 		hc = &cp
 	}
 	c := &Client{

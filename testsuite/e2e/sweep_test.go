@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +27,16 @@ import (
 // record for loses the role after the grace period, the two break-glass
 // Global Admins keep theirs, the unknown service principal is escalated to
 // the security channel, and the orphan Okta account and the former
-// employee's re-enabled zoom account are disabled after theirs.
+// employee's re-enabled zoom account are disabled after theirs. Google and
+// JumpCloud are swept too: the standing admin's Google role and JumpCloud
+// sudo go after the grace period, the Google super admin outside HR is
+// escalated, and the orphan JumpCloud account is suspended.
 func TestPrivilegeSweepEndToEnd(t *testing.T) {
 	e := harness.Start(t, harness.EnvOptions{Sweep: true, Configure: func(c *config.Config) {
 		c.Sweep.Grace, c.Sweep.OrphanGrace = config.Duration(2*time.Second), config.Duration(2*time.Second)
 		c.Sweep.EscalationSLA = config.Duration(time.Hour)
-		c.Sweep.Owners = map[string]string{"okta": "E0001", "scim:zoom": "E0001"}
+		c.Sweep.Owners = map[string]string{"okta": "E0001", "scim:zoom": "E0001", "jumpcloud": "E0001"}
+		c.Directories.JumpCloud.Enabled = true
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -61,7 +66,7 @@ func TestPrivilegeSweepEndToEnd(t *testing.T) {
 	assert.Equal(t, 2, res.KPI.BreakGlass)
 	assert.Equal(t, 3, res.KPI.GlobalAdmins, "two break-glass and the legacy admin")
 	assert.Positive(t, res.KPI.StandingOutsideJIT)
-	assert.Equal(t, 2, res.KPI.Orphans)
+	assert.Equal(t, 3, res.KPI.Orphans, "the Okta and JumpCloud accounts no HR record owns, and the former employee's zoom account")
 
 	b, err := os.ReadFile(filepath.Join(e.Config.Evidence.Dir, filepath.FromSlash(res.Evidence.Path)))
 	require.NoError(t, err)
@@ -115,6 +120,35 @@ func TestPrivilegeSweepEndToEnd(t *testing.T) {
 			assert.Contains(t, e.Emulators.Graph.PrincipalRoles(sp.ID), "Global Reader")
 		}
 	}
+
+	// Google and JumpCloud: the standing admin's role and sudo removed, read
+	// back; the Google super admin outside HR escalated, its role kept
+	jc := e.Emulators.JumpCloud
+	eventuallyTrue(t, "E0007's JumpCloud sudo and it-sudo membership removed", func() bool {
+		u, ok := jc.UserByEmployeeID("E0007")
+		return ok && !u.Sudo && !slices.Contains(jc.GroupsOf(u.ID), "it-sudo")
+	})
+	eventuallyTrue(t, "E0007's standing Google role removed", func() bool {
+		for _, ra := range e.Emulators.Google.RoleAssignments(e7.Email) {
+			if ra.RoleName == "User Administrator" {
+				return false
+			}
+		}
+		return true
+	})
+	eventuallyTrue(t, "the Google super admin escalated to "+sec, func() bool {
+		for _, m := range e.Emulators.Slack.Messages(sec) {
+			if strings.Contains(m.Text, demoorg.GoogleSuperAdmin) {
+				return true
+			}
+		}
+		return false
+	})
+	assert.NotEmpty(t, e.Emulators.Google.RoleAssignments(demoorg.GoogleSuperAdmin), "an unknown holder is escalated, not removed")
+	eventuallyTrue(t, "the orphan JumpCloud account suspended", func() bool {
+		u, ok := jc.UserByEmail(demoorg.JumpCloudOrphan)
+		return ok && u.Suspended
+	})
 
 	// the orphans: disabled after their grace period
 	ou, ok := e.Emulators.Okta.UserByLogin(demoorg.OrphanOkta)
