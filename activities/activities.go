@@ -335,11 +335,7 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in contract.AccountInp
 		if err != nil {
 			return out, temporalError(err)
 		}
-		names := make([]string, len(roles))
-		for i, r := range roles {
-			names[i] = r.Role
-		}
-		if err := each(ctx, &out, in.AccountID, "role", "revoke admin role", names, rm.RevokeAdminRole); err != nil {
+		if err := revokeListedRoles(ctx, d, &out, in.AccountID, roles, rm); err != nil {
 			return out, err
 		}
 	}
@@ -361,7 +357,11 @@ func (a *Activities) RemoveAllAccess(ctx context.Context, in contract.AccountInp
 		if err != nil {
 			return out, temporalError(err)
 		}
-		if err := each(ctx, &out, in.AccountID, "license", "remove license", lic, lm.RemoveLicense); err != nil {
+		remove := lm.RemoveLicense
+		if lr, ok := d.(directory.ListedLicenseRemover); ok {
+			remove = lr.RemoveListedLicense // just listed: no license re-read
+		}
+		if err := each(ctx, &out, in.AccountID, "license", "remove license", lic, remove); err != nil {
 			return out, err
 		}
 	}
@@ -382,7 +382,7 @@ func (a *Activities) RetireDevices(ctx context.Context, in contract.AccountInput
 		out.Actions = append(out.Actions, contract.Action{Step: "retire devices", Outcome: "unsupported"})
 		return out, nil
 	}
-	devs, err := dm.ListDevices(ctx, in.AccountID)
+	devs, err := listDevices(ctx, d, dm, in)
 	if err != nil {
 		return out, temporalError(err)
 	}
@@ -392,7 +392,12 @@ func (a *Activities) RetireDevices(ctx context.Context, in contract.AccountInput
 			out.Actions = append(out.Actions, contract.Action{Step: "retire device", Target: dev.ID, Outcome: string(domain.AlreadyRetired)})
 			continue
 		}
-		o, err := dm.RetireDevice(ctx, dev.ID)
+		var o domain.Outcome
+		if lr, ok := d.(directory.ListedDeviceRetirer); ok {
+			o, err = lr.RetireListedDevice(ctx, dev) // just listed: no device re-read
+		} else {
+			o, err = dm.RetireDevice(ctx, dev.ID)
+		}
 		if err != nil {
 			return out, temporalError(err)
 		}

@@ -17,6 +17,8 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.DisableAccount, a.DisableAccount)
 	contract.Register(r, contract.RevokeSessions, a.RevokeSessions)
 	contract.Register(r, contract.RemoveAllAccess, a.RemoveAllAccess)
+	contract.Register(r, contract.LockOutAccount, a.LockOutAccount)
+	contract.Register(r, contract.RemoveAccessAndDevices, a.RemoveAccessAndDevices)
 	contract.Register(r, contract.RetireDevices, a.RetireDevices)
 	contract.Register(r, contract.VerifyDisabled, a.VerifyDisabled)
 	contract.Register(r, contract.AppendOffboardingLog, a.AppendOffboardingLog)

@@ -18,6 +18,7 @@ import (
 type Activity[In, Out any] struct {
 	Name    string
 	Options func() workflow.ActivityOptions
+	local   bool // Locally
 }
 
 // Empty is the input or output of an activity that has none.
@@ -31,10 +32,24 @@ func (a Activity[In, Out]) Execute(ctx workflow.Context, summary string, in In) 
 	return a.Start(ctx, summary, in).Get(ctx)
 }
 
+// Locally is the handle run as a local activity, in the workflow's own
+// worker with the handle's timeouts and retry policy: for a cheap step that
+// calls no directory (the catalog in memory), where the server's
+// scheduling round trip costs more than the step itself.
+func (a Activity[In, Out]) Locally() Activity[In, Out] {
+	a.local = true
+	return a
+}
+
 // Start schedules the activity and returns its typed future.
 func (a Activity[In, Out]) Start(ctx workflow.Context, summary string, in In) Future[Out] {
 	o := a.Options()
 	o.Summary = summary
+	if a.local {
+		lo := workflow.LocalActivityOptions{StartToCloseTimeout: o.StartToCloseTimeout, ScheduleToCloseTimeout: o.ScheduleToCloseTimeout,
+			RetryPolicy: o.RetryPolicy, Summary: summary}
+		return Future[Out]{f: workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, lo), a.Name, in)}
+	}
 	return Future[Out]{f: workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.Name, in)}
 }
 

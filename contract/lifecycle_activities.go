@@ -53,6 +53,9 @@ type AccountInput struct {
 	// Since is when the leaver's lane began: the verify step checks that
 	// sessions issued before it are refused.
 	Since time.Time `json:"since,omitzero"`
+	// Login is the account's sign-in name when the look-up returned it
+	// (Google lists devices by it); empty: the step reads it if needed.
+	Login string `json:"login,omitempty"`
 }
 
 // UpdateProfileInput updates HR attributes on the account.

@@ -27,12 +27,16 @@ func appTasksOn(ctx workflow.Context) bool {
 // granted through jml, and what the catalog grants their HR attributes (a
 // person jml never onboarded has no grant record, and nobody can read a
 // manual app to find out).
-func (l *lifecycle) leaverManualApps(ctx workflow.Context, in contract.LeaverInput) []contract.ManualApp {
+func (l *lifecycle) leaverManualApps(ctx workflow.Context, in contract.LeaverInput, local bool) []contract.ManualApp {
 	if len(in.Policy.ManualApps) == 0 || !appTasksOn(ctx) {
 		return nil
 	}
 	names := slices.Clone(in.Granted.Apps)
-	plan, err := contract.PlanAccess.Execute(ctx, summary("plan", "manual apps", "catalog"), contract.PlanAccessInput{Attributes: domain.AttributesOf(in.Record)})
+	planAccess := contract.PlanAccess
+	if local {
+		planAccess = planAccess.Locally() // the catalog is in this worker's memory (leaver-fewer-round-trips)
+	}
+	plan, err := planAccess.Execute(ctx, summary("plan", "manual apps", "catalog"), contract.PlanAccessInput{Attributes: domain.AttributesOf(in.Record)})
 	if err == nil {
 		names = append(names, plan.Entitlements.Apps...)
 	} else {

@@ -232,6 +232,10 @@ func (s *EmployeeSuite) TestFutureDatedTerminationFiresAtItsTimeAndNotBefore() {
 		s.Empty(s.stubs.groupsOf(d, "E0042"), d)
 		s.Equal(1, s.stubs.count(contract.RetireDevices.Name, d))
 		s.Equal(1, s.stubs.count(contract.VerifyDisabled.Name, d))
+		// leaver-three-steps: the lane ran as lock out, remove access and
+		// devices, verify (the stubs record the single steps inside them).
+		s.Equal(1, s.stubs.count(contract.LockOutAccount.Name, d), d)
+		s.Equal(1, s.stubs.count(contract.RemoveAccessAndDevices.Name, d), d)
 	}
 	for _, app := range []string{"github", "salesforce", "zoom"} {
 		s.Equal(1, s.stubs.count(contract.DeprovisionApp.Name, "scim:"+app))

@@ -109,7 +109,12 @@ func (s *stubActivities) setGroups(dir, emp string, gs ...string) {
 }
 
 func (s *stubActivities) register(r registrar) {
-	reg := func(name string, fn any) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	fns := map[string]any{}
+	reg := func(name string, fn any) {
+		fns[name] = fn
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	defer s.registerLane(reg, fns)
 	reg(contract.PlanAccess.Name, func(_ context.Context, in contract.PlanAccessInput) (contract.PlanAccessOutput, error) {
 		if err := s.record(contract.PlanAccess.Name, "catalog", in); err != nil {
 			return contract.PlanAccessOutput{}, err
@@ -288,4 +293,46 @@ func (s *stubActivities) managerOf(accountID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.managers[accountID]
+}
+
+// registerLane registers the leaver's three-step lane activities as the
+// single steps they stand for, so a test counting or failing
+// "DisableAccount/okta" sees the same calls on either path.
+func (s *stubActivities) registerLane(reg func(string, any), fns map[string]any) {
+	type accountStep = func(context.Context, contract.AccountInput) (contract.StepOutput, error)
+	lookup := fns[contract.LookupAccount.Name].(func(context.Context, contract.LookupAccountInput) (contract.AccountOutput, error))
+	reg(contract.LockOutAccount.Name, func(ctx context.Context, in contract.LockOutInput) (contract.LockOutOutput, error) {
+		out := contract.LockOutOutput{Directory: in.Directory, Found: in.AccountID != "", AccountID: in.AccountID}
+		if err := s.record(contract.LockOutAccount.Name, in.Directory, in); err != nil {
+			return out, err
+		}
+		if in.AccountID == "" {
+			a, err := lookup(ctx, contract.LookupAccountInput{Directory: in.Directory, EmployeeID: in.EmployeeID, Email: in.Email})
+			if err != nil || !a.Found {
+				return out, err
+			}
+			out.Found, out.AccountID = true, a.AccountID
+		}
+		ain := contract.AccountInput{Directory: in.Directory, AccountID: out.AccountID, EmployeeID: in.EmployeeID}
+		for _, name := range []string{contract.DisableAccount.Name, contract.RevokeSessions.Name} {
+			o, err := fns[name].(accountStep)(ctx, ain)
+			if err != nil {
+				return out, err
+			}
+			out.Actions = append(out.Actions, o.Actions...)
+		}
+		return out, nil
+	})
+	reg(contract.RemoveAccessAndDevices.Name, func(ctx context.Context, in contract.OffboardAccessInput) (contract.StepOutput, error) {
+		if err := s.record(contract.RemoveAccessAndDevices.Name, in.Directory, in); err != nil {
+			return contract.StepOutput{}, err
+		}
+		out, err := fns[contract.RemoveAllAccess.Name].(accountStep)(ctx, in.AccountInput)
+		if err != nil || !in.RetireDevices {
+			return out, err
+		}
+		d, err := fns[contract.RetireDevices.Name].(accountStep)(ctx, in.AccountInput)
+		out.Actions = append(out.Actions, d.Actions...)
+		return out, err
+	})
 }

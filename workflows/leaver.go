@@ -32,6 +32,7 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 	// of someone with no account anywhere writes a no_accounts row and
 	// raises no SLA breach.
 	noAccountsV1 := workflow.GetVersion(ctx, changeLeaverNoAccounts, workflow.DefaultVersion, 1) >= 1
+	fewer := workflow.GetVersion(ctx, changeLeaverRoundTrips, workflow.DefaultVersion, 1) >= 1
 	seen := &presence{}
 	done := false
 	alerting := false
@@ -68,12 +69,18 @@ func LeaverWorkflow(ctx workflow.Context, in contract.LeaverInput) (contract.Lif
 
 	// Manual apps: their owners are asked first, so the human's clock
 	// starts at once; the lanes never wait on them (apptask_open.go).
-	res.AppTasks = l.openAppTasks(ctx, contract.AppTaskRemove, l.leaverManualApps(ctx, in), in.Record)
+	res.AppTasks = l.openAppTasks(ctx, contract.AppTaskRemove, l.leaverManualApps(ctx, in, fewer), in.Record)
 
 	var fns []func(workflow.Context)
 	for _, dir := range in.Policy.Directories {
 		lane := l.lane(dir)
-		fns = append(fns, func(ctx workflow.Context) { l.offboardDirectory(ctx, lane, in, seen) })
+		fns = append(fns, func(ctx workflow.Context) {
+			if fewer && !(l.hybrid && syncedLane(l.policy, lane.Directory)) {
+				l.offboardInThreeSteps(ctx, lane, in, seen)
+				return
+			}
+			l.offboardDirectory(ctx, lane, in, seen)
+		})
 	}
 	for i, fn := range l.appLanes(in.Policy.Apps, "deprovision app", contract.DeprovisionApp, domain.PersonFrom(in.Record)) {
 		lane := l.lanes[len(in.Policy.Directories)+i]

@@ -91,24 +91,40 @@ type Report struct {
 	// Latency mode: the leaver's time and its critical path.
 	Latency      time.Duration `json:",omitempty"`
 	CriticalPath time.Duration `json:",omitempty"`
+	// ToStart is the batch sent until the Leaver workflow started (intake,
+	// HR batch, Employee workflow); the rest of Latency is the leaver's run.
+	ToStart time.Duration `json:",omitempty"`
+	// Timeline is the Leaver's scheduling cost (latency mode).
+	Timeline *Timeline `json:",omitempty"`
 }
 
 // minPerLeaver is the fewest calls each lane's guarantees need with the
 // demo organisation's holdings (README: "Calls per leaver"), before the
-// per-membership removals, which are added from the leaver's actions.
+// per-item removals, which are added from the leaver's actions (and, for
+// Google, the OAuth tokens deleted, counted on the emulator).
 var minPerLeaver = map[string]float64{
-	// find, deactivate, its read-back (DEPROVISIONED: disabled and every
-	// session ended), clear sessions, list groups, list roles.
+	// find (the search's id), deactivate, its read-back (DEPROVISIONED:
+	// disabled and every session ended), clear sessions, list groups, list
+	// roles.
 	"okta": 6,
 	// find, disable, revoke sign-in sessions, list memberOf, list role
-	// assignments, list managed devices, read back.
-	"entra": 7,
+	// assignments, list licences, list managed devices, read back. (It was
+	// 7: the licence listing was left out, but Graph's assignLicense takes
+	// the SKU ids the user holds, so they must be read once.)
+	"entra": 8,
 	// find, suspend, sign out, list tokens, list groups, list role
-	// assignments, list devices, read back.
-	"google": 8,
+	// assignments, list devices, read back: the user (suspended) and its
+	// tokens again (none left). (It was 8: the read-back was counted as one
+	// call, but Google has no session read-back but the token list.)
+	"google": 9,
 	// find, deactivate.
 	"scim": 2,
 }
+
+// tokenDeletes counts the OAuth tokens the burst deleted in Google (the
+// only writes on its tokens family): one call each, which the guarantee
+// "sessions revoked" needs and no action of the leaver's lists.
+func tokenDeletes(s *emulator.Server) int { return s.Writes()["tokens"] }
 
 // Run runs one burst and reports it.
 func Run(ctx context.Context, o Options) (*Report, error) {
@@ -229,6 +245,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	summarise(rep, env, qs, took, results, events, base)
 	if o.Latency > 0 {
 		rep.Latency = took[0]
+		id := contract.LifecycleWorkflowID(leavers[0].Record.EmployeeID, "leaver", 1)
+		if d, err := env.Client.DescribeWorkflow(ctx, id, ""); err == nil {
+			rep.ToStart = d.RawResponse.GetWorkflowExecutionInfo().GetStartTime().AsTime().Sub(start)
+		}
+		if tl, err := leaverTimeline(ctx, env.Client, id); err == nil {
+			rep.Timeline = &tl
+		}
 		for _, d := range rep.Directories {
 			rep.CriticalPath = max(rep.CriticalPath, time.Duration(d.Calls)*o.Latency)
 		}
@@ -375,6 +398,7 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 			}
 		}
 	}
+	removals["google"] += tokenDeletes(env.Emulators.Google.Server)
 	byDir := map[string]*Directory{}
 	get := func(name string) *Directory {
 		if byDir[name] == nil {
@@ -481,6 +505,14 @@ func (r *Report) Print(w io.Writer) {
 	if r.Latency > 0 {
 		fmt.Fprintf(w, "  latency: one leaver took %s; critical path (longest lane's calls x injected latency) %s; ratio %.2f\n",
 			r.Latency.Round(time.Millisecond), r.CriticalPath, r.Latency.Seconds()/r.CriticalPath.Seconds())
+		if r.ToStart > 0 {
+			run := r.Latency - r.ToStart
+			fmt.Fprintf(w, "  of which: batch sent -> Leaver workflow started %s; the Leaver's own run %s (ratio %.2f)\n",
+				r.ToStart.Round(time.Millisecond), run.Round(time.Millisecond), run.Seconds()/r.CriticalPath.Seconds())
+		}
+		if r.Timeline != nil {
+			r.Timeline.print(w)
+		}
 	}
 }
 

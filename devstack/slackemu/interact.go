@@ -34,10 +34,15 @@ type hook struct {
 	ts      string // the message a button sat on; empty for slash commands
 	user    string
 	expires time.Time
+	uses    int // accepted posts so far
 }
 
-// Slack's response_urls accept up to five uses within 30 minutes.
-const hookTTL = 30 * time.Minute
+// Slack's response_urls accept up to five uses within 30 minutes; beyond,
+// Slack answers 404 with "used_url" or "expired_url".
+const (
+	hookTTL  = 30 * time.Minute
+	hookUses = 5
+)
 
 func (s *state) baseURL() string {
 	if u := s.srv.URL(); u != "" {
@@ -51,8 +56,8 @@ func (s *state) baseURL() string {
 
 func (s *state) newHookLocked(base string, h hook) string {
 	tok := randomID(12)
-	h.expires = time.Now().Add(hookTTL)
-	s.hooks[tok] = h
+	h.expires = s.cfg.Now().Add(hookTTL)
+	s.hooks[tok] = &h
 	return base + "/actions/" + TeamID + "/" + randomID(4) + "/" + tok
 }
 
@@ -202,17 +207,22 @@ func (s *state) slash(ctx context.Context, asUserEmail, command, text string) (i
 		if json.Unmarshal([]byte(body), &reply) != nil {
 			reply.Text = body
 		}
-		s.addReply(c.ID, reply.Text, string(reply.Blocks), true)
+		s.addReply(c.ID, reply.Text, string(reply.Blocks), u.ID, true)
 	}
 	return status, body, err
 }
 
-func (s *state) addReply(channel, text, blocks string, ephemeral bool) {
+// addReply stores a reply in channel; an ephemeral one is visible to the
+// member user only.
+func (s *state) addReply(channel, text, blocks, user string, ephemeral bool) {
 	bl, buttons, _ := prepareBlocks(blocks)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.channels[channel]
 	m := &Message{Channel: channel, TS: s.nextTSLocked(), User: BotUserID, Text: text, Blocks: bl, Buttons: buttons, Ephemeral: ephemeral, Recipient: s.recipientLocked(c)}
+	if u := s.users[user]; ephemeral && u != nil {
+		m.VisibleTo = u.Email
+	}
 	s.msgs = append(s.msgs, m)
 	s.byTS[m.TS] = m
 }
@@ -240,7 +250,9 @@ func (s *state) postSigned(ctx context.Context, target string, form url.Values) 
 
 // serveResponseURL handles POSTs to a response_url: replace_original
 // rewrites the message the button sat on, delete_original removes it,
-// anything else adds a reply in the conversation.
+// anything else adds a reply in the conversation. Like Slack, a URL takes
+// five accepted posts within 30 minutes, then answers 404 used_url or
+// expired_url; a refused post (400) does not count.
 func (s *state) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		emulator.WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{"ok": false, "error": "method_not_allowed"})
@@ -249,12 +261,31 @@ func (s *state) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/actions/"), "/")
 	tok := parts[len(parts)-1]
 	s.mu.Lock()
-	h, found := s.hooks[tok]
+	hp, found := s.hooks[tok]
+	var h hook
+	refusal := ""
+	switch {
+	case !found || !s.cfg.Now().Before(hp.expires):
+		refusal = "expired_url"
+	case hp.uses >= hookUses:
+		refusal = "used_url"
+	default:
+		hp.uses++ // reserved now, so concurrent posts cannot pass the limit
+		h = *hp
+	}
 	s.mu.Unlock()
-	if !found || time.Now().After(h.expires) {
-		emulator.WriteJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "expired_url"})
+	if refusal != "" {
+		emulator.WriteJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": refusal})
 		return
 	}
+	ok := false
+	defer func() {
+		if !ok { // refused: give the use back
+			s.mu.Lock()
+			hp.uses--
+			s.mu.Unlock()
+		}
+	}()
 	var msg struct {
 		Text            string          `json:"text"`
 		Blocks          json.RawMessage `json:"blocks"`
@@ -305,8 +336,9 @@ func (s *state) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 			emulator.WriteJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error": "invalid_blocks"})
 			return
 		}
-		s.addReply(h.channel, msg.Text, blocks, msg.ResponseType != "in_channel")
+		s.addReply(h.channel, msg.Text, blocks, h.user, msg.ResponseType != "in_channel")
 	}
+	ok = true
 	emulator.WriteJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 

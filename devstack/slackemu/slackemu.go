@@ -50,6 +50,9 @@ type Config struct {
 	// interactivity endpoint.
 	RequestURL      string
 	SlashCommandURL string
+	// Now is the emulator's clock (default time.Now): a test moves it to
+	// expire response_urls.
+	Now func() time.Time
 }
 
 // User is one workspace member.
@@ -89,6 +92,9 @@ type Message struct {
 	Buttons   []Button        `json:"buttons,omitempty"`
 	Edited    bool            `json:"edited,omitempty"`
 	Ephemeral bool            `json:"ephemeral,omitempty"` // a response_url / slash-command reply
+	// VisibleTo is the email of the only member who sees an ephemeral
+	// reply: the one who pressed or typed (Slack shows it to nobody else).
+	VisibleTo string `json:"visible_to,omitempty"`
 	// Recipient is the email of the DM's other member (empty in channels).
 	Recipient string `json:"recipient,omitempty"`
 }
@@ -115,7 +121,7 @@ type state struct {
 	byTS     map[string]*Message
 	lastSec  int64
 	seq      int
-	hooks    map[string]hook    // response_url token -> what it may act on
+	hooks    map[string]*hook   // response_url token -> what it may act on
 	triggers map[string]trigger // trigger_id -> who may open a view with it (views.go)
 	views    map[string]*View   // view id -> modal (views.go)
 	srv      *emulator.Server
@@ -133,9 +139,12 @@ func New(cfg Config) *Emulator {
 		byName:   map[string]*Channel{},
 		dms:      map[string]*Channel{},
 		byTS:     map[string]*Message{},
-		hooks:    map[string]hook{},
+		hooks:    map[string]*hook{},
 		triggers: map[string]trigger{},
 		views:    map[string]*View{},
+	}
+	if st.cfg.Now == nil {
+		st.cfg.Now = time.Now
 	}
 	st.addChannel("C0SECALRT", SecurityAlerts)
 	st.addChannel("C0ITOPS01", ITOps)

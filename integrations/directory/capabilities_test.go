@@ -32,6 +32,11 @@ var capabilities = []struct {
 	{"OffboardVerifier", is[directory.OffboardVerifier]},
 	{"ListedGroupRemover", is[directory.ListedGroupRemover]},
 	{"FoundDisabler", is[directory.FoundDisabler]},
+	{"SearchFinder", is[directory.SearchFinder]},
+	{"ListedRoleRevoker", is[directory.ListedRoleRevoker]},
+	{"ListedLicenseRemover", is[directory.ListedLicenseRemover]},
+	{"ListedDeviceRetirer", is[directory.ListedDeviceRetirer]},
+	{"LoginDeviceLister", is[directory.LoginDeviceLister]},
 }
 
 func is[T any](d directory.Directory) bool { _, ok := d.(T); return ok }
@@ -47,11 +52,13 @@ func TestCapabilities(t *testing.T) {
 		dir  directory.Directory
 		want []string
 	}{
-		{(*entra.Client)(nil), append(all, "OffboardVerifier")},
+		{(*entra.Client)(nil), append(all, "OffboardVerifier", "FoundDisabler", "ListedRoleRevoker", "ListedLicenseRemover", "ListedDeviceRetirer")},
 		{(*okta.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "MFAReader", "SignInLogReader", "UserAppReader", "OffboardVerifier", "ListedGroupRemover"}},
+			"AdminRoleManager", "MFAReader", "SignInLogReader", "UserAppReader", "OffboardVerifier", "ListedGroupRemover",
+			"FoundDisabler", "SearchFinder", "ListedRoleRevoker"}},
 		{(*google.Client)(nil), []string{"SessionRevoker", "SessionChecker", "ManagerSetter", "GroupManager",
-			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader", "OffboardVerifier"}},
+			"AdminRoleManager", "DeviceManager", "MFAReader", "SignInLogReader", "OffboardVerifier",
+			"FoundDisabler", "ListedRoleRevoker", "ListedDeviceRetirer", "LoginDeviceLister"}},
 		{(*scim.Client)(nil), []string{"GroupManager", "FoundDisabler"}},
 	} {
 		var got []string
@@ -64,7 +71,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("%T has %v, want %v", tc.dir, got, tc.want)
 		}
 	}
-	if len(capabilities) != len(all)+4 { // and UserAppReader (Okta's alone) and the three fewer-calls ones
+	if len(capabilities) != len(all)+9 { // and UserAppReader (Okta's alone) and the eight fewer-calls ones
 		t.Fatalf("the test knows %d capabilities, the list %d", len(capabilities), len(all))
 	}
 }

@@ -32,3 +32,37 @@ type FoundDisabler interface {
 type ListedGroupRemover interface {
 	RemoveListedGroup(ctx context.Context, id, group string) (domain.Outcome, error)
 }
+
+// SearchFinder finds an account from the search's answer alone, without
+// reading the match back by id: enough for a caller that writes to it
+// regardless and reads it back at the end (the leaver). Okta's FindUser
+// reads every match back because its search index lags writes.
+type SearchFinder interface {
+	FindBySearch(ctx context.Context, employeeID, email string) (domain.Account, error)
+}
+
+// ListedRoleRevoker revokes an assignment the caller has just listed (by
+// the listing's assignment id), without listing the user's roles again; an
+// assignment gone meanwhile is WasAbsent.
+type ListedRoleRevoker interface {
+	RevokeListedRole(ctx context.Context, id string, ra domain.RoleAssignment) (domain.Outcome, error)
+}
+
+// ListedLicenseRemover removes a license the caller has just listed,
+// without reading the user's licenses again.
+type ListedLicenseRemover interface {
+	RemoveListedLicense(ctx context.Context, id, sku string) (domain.Outcome, error)
+}
+
+// ListedDeviceRetirer retires a device the caller has just listed (and so
+// knows is not retired yet), without reading the device again.
+type ListedDeviceRetirer interface {
+	RetireListedDevice(ctx context.Context, dev domain.Device) (domain.Outcome, error)
+}
+
+// LoginDeviceLister lists a user's devices by the login the look-up found
+// (Google's mobile devices are queried by email), where ListDevices given
+// only the id reads the user first for it.
+type LoginDeviceLister interface {
+	ListDevicesByLogin(ctx context.Context, login string) ([]domain.Device, error)
+}

@@ -14,7 +14,8 @@ import (
 
 // ---- groups ----
 
-// ListGroups returns the display names of the groups the user is a direct member of.
+// ListGroups returns the display names of the groups the user is a direct
+// member of, and keeps their ids (RemoveFromGroup resolves names by them).
 func (c *Client) ListGroups(ctx context.Context, id string) ([]string, error) {
 	b := c.graph.Users().ByUserId(id).MemberOf()
 	out := []string{}
@@ -25,7 +26,14 @@ func (c *Client) ListGroups(ctx context.Context, id string) ([]string, error) {
 		},
 		func(o models.DirectoryObjectable) error {
 			if g, ok := o.(models.Groupable); ok {
-				out = append(out, str(g.GetDisplayName()))
+				name := str(g.GetDisplayName())
+				out = append(out, name)
+				if id := str(g.GetId()); id != "" && name != "" {
+					// the removal that follows needs no name search
+					c.mu.Lock()
+					c.groups[strings.ToLower(name)] = id
+					c.mu.Unlock()
+				}
 			}
 			return nil
 		})

@@ -10,7 +10,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/jml-dev/jml/domain"
-	"github.com/jml-dev/jml/integrations/directory"
 )
 
 // ---- licenses ----
@@ -88,11 +87,17 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 	case !add && !has:
 		return domain.WasAbsent, nil
 	}
-	uid, err := uuid.Parse(skuID)
-	if err != nil {
-		return "", &directory.Error{System: System, Op: op, Kind: directory.KindPermanent, Message: "skuId is not a GUID"}
+	if err := c.postLicense(ctx, op, id, skuID, add); err != nil {
+		return "", err
 	}
-	// Graph wants both arrays present, either may be empty
+	if add {
+		return domain.Added, nil
+	}
+	return domain.Removed, nil
+}
+
+// usersAssignLicenseBody adds or removes one SKU.
+func usersAssignLicenseBody(uid uuid.UUID, add bool) users.ItemAssignLicensePostRequestBodyable {
 	body := users.NewItemAssignLicensePostRequestBody()
 	body.SetAddLicenses([]models.AssignedLicenseable{})
 	body.SetRemoveLicenses([]uuid.UUID{})
@@ -104,11 +109,5 @@ func (c *Client) changeLicense(ctx context.Context, op, id, sku string, add bool
 	} else {
 		body.SetRemoveLicenses([]uuid.UUID{uid})
 	}
-	if _, err := c.graph.Users().ByUserId(id).AssignLicense().Post(ctx, body, nil); err != nil {
-		return "", c.fail(op, err)
-	}
-	if add {
-		return domain.Added, nil
-	}
-	return domain.Removed, nil
+	return body
 }

@@ -280,22 +280,7 @@ func (c *Client) ListDevices(ctx context.Context, id string) ([]domain.Device, e
 		}
 		email = u.PrimaryEmail
 	}
-	var out []domain.Device
-	tok := ""
-	for {
-		l, err := call(ctx, c, "list_devices", func() (*admin.MobileDevices, error) {
-			return c.dir.Mobiledevices.List(c.customer).Query("email:" + quote(email)).MaxResults(100).PageToken(tok).Context(ctx).Do()
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range l.Mobiledevices {
-			out = append(out, toDevice(d))
-		}
-		if tok = l.NextPageToken; tok == "" {
-			return out, nil
-		}
-	}
+	return c.ListDevicesByLogin(ctx, email)
 }
 
 // RetireDevice wipes the work account from the device (admin_account_wipe),

@@ -85,16 +85,9 @@ func quote(s string) string {
 func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain.Account, error) {
 	const op = "find_user"
 	if employeeID != "" {
-		ctx, ci := withCall(ctx)
-		users, resp, err := c.sdk.User.ListUsers(ctx, &query.Params{Search: "profile.employeeNumber eq " + quote(employeeID)})
+		best, err := c.searchEmployee(ctx, op, employeeID)
 		if err != nil {
-			return domain.Account{}, c.fail(op, resp, ci, err)
-		}
-		var best *okta.User
-		for _, u := range users {
-			if best == nil || (best.Status == statusDeprovisioned && u.Status != statusDeprovisioned) {
-				best = u
-			}
+			return domain.Account{}, err
 		}
 		if best != nil {
 			u, err := c.getUser(ctx, op, best.Id)
@@ -107,6 +100,29 @@ func (c *Client) FindUser(ctx context.Context, employeeID, email string) (domain
 			// deleted since the index saw it: try the login
 		}
 	}
+	return c.findByLogin(ctx, op, employeeID, email)
+}
+
+// searchEmployee is the search by employeeNumber: the live account over a
+// DEPROVISIONED one, nil when none matches. Its status is the index's.
+func (c *Client) searchEmployee(ctx context.Context, op, employeeID string) (*okta.User, error) {
+	ctx, ci := withCall(ctx)
+	users, resp, err := c.sdk.User.ListUsers(ctx, &query.Params{Search: "profile.employeeNumber eq " + quote(employeeID)})
+	if err != nil {
+		return nil, c.fail(op, resp, ci, err)
+	}
+	var best *okta.User
+	for _, u := range users {
+		if best == nil || (best.Status == statusDeprovisioned && u.Status != statusDeprovisioned) {
+			best = u
+		}
+	}
+	return best, nil
+}
+
+// findByLogin reads the user by login (a read, not the search); a login
+// carrying another employee's number is a conflict.
+func (c *Client) findByLogin(ctx context.Context, op, employeeID, email string) (domain.Account, error) {
 	if email != "" {
 		ctx, ci := withCall(ctx)
 		u, resp, err := c.sdk.User.GetUser(ctx, url.PathEscape(email))

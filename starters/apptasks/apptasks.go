@@ -36,8 +36,11 @@ func (c Confirmer) Done(ctx context.Context, taskID string, p contract.AppTaskPr
 	})
 	var nf *serviceerror.NotFound
 	var app *temporal.ApplicationError
-	if errors.As(err, &nf) || errors.As(err, &app) {
+	if errors.As(err, &nf) {
 		return out, ErrClosed
+	}
+	if errors.As(err, &app) { // the validator's why, told to the presser
+		return out, fmt.Errorf("%w: %s", ErrClosed, app.Message())
 	}
 	if err != nil {
 		return out, err

@@ -301,14 +301,20 @@ func (g *Guard) DecideHold(ctx context.Context, d contract.GuardDecision, update
 	})
 	var nf *serviceerror.NotFound
 	var app *temporal.ApplicationError
-	if errors.As(err, &nf) || errors.As(err, &app) {
+	if errors.As(err, &nf) {
 		return contract.GuardDecisionResult{}, ErrHoldNotPending
+	}
+	if errors.As(err, &app) { // the validator's why, told to the presser
+		return contract.GuardDecisionResult{}, fmt.Errorf("%w: %s", ErrHoldNotPending, app.Message())
 	}
 	if err != nil {
 		return contract.GuardDecisionResult{}, err
 	}
 	var res contract.GuardDecisionResult
 	if err := h.Get(ctx, &res); err != nil {
+		if errors.As(err, &app) {
+			return res, fmt.Errorf("%w: %s", ErrHoldNotPending, app.Message())
+		}
 		return res, fmt.Errorf("%w: %v", ErrHoldNotPending, err)
 	}
 	return res, nil

@@ -29,7 +29,7 @@ func (s *Server) appTaskPress(w http.ResponseWriter, r *http.Request, cb sl.Inte
 	}
 	taskID, action, found := strings.Cut(cb.ActionCallback.BlockActions[0].Value, ":")
 	if !found || action != "done" || taskID == "" || cb.User.ID == "" || s.opts.AppTasks == nil {
-		ephemeral(w, "This button is not a jml task.")
+		s.answerPress(w, cb, "This button is not a jml task.")
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
@@ -39,18 +39,19 @@ func (s *Server) appTaskPress(w http.ResponseWriter, r *http.Request, cb sl.Inte
 		s.opts.Logger.Warn().Str("slack_user", cb.User.ID).Str("reason", err.Error()).Msg("Slack presser not resolved")
 	}
 	res, err := s.opts.AppTasks.Done(ctx, taskID, contract.AppTaskPress{Actor: actor}, slack.DeliveryID(r.Header))
+	what := "your Done on task " + taskID
 	switch {
 	case errors.Is(err, apptasks.ErrClosed):
-		ephemeral(w, "This task is no longer open.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: %s.", what, detail(err, apptasks.ErrClosed, "the task is no longer open")))
 	case err != nil:
 		s.opts.Logger.Error().Str("task", taskID).Str("reason", err.Error()).Msg("deliver app task confirmation")
-		ephemeral(w, "Your confirmation could not be recorded; try again in a minute.")
+		s.answerPress(w, cb, fmt.Sprintf("Not recorded: %s could not be delivered; try again in a minute.", what))
 	case res.Result == "refused":
-		ephemeral(w, "Refused: "+res.Reason+". Your attempt was recorded.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: %s. Your attempt was recorded.", what, res.Reason))
 	case res.Result == contract.AppTaskConfirmed:
-		ephemeral(w, fmt.Sprintf("Recorded: done, confirmed by %s.", res.By))
+		s.answerPress(w, cb, fmt.Sprintf("Recorded: done, confirmed by %s.", res.By))
 	default:
-		ephemeral(w, fmt.Sprintf("Already confirmed by %s.", res.By))
+		s.answerPress(w, cb, fmt.Sprintf("Not recorded: task %s was already confirmed by %s.", taskID, res.By))
 	}
 	return true
 }

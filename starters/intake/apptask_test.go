@@ -40,8 +40,8 @@ func TestSlackAppTaskPress(t *testing.T) {
 		name, body, contains, reached string
 	}{
 		{"owner", pressBody(task+":done", "apptask-done", "UE0004"), "Recorded: done, confirmed by E0004", task + ":E0004:UE0004"},
-		{"stranger", pressBody(task+":done", "apptask-done", "UE0077"), "Refused: only the owner of expensify", task + ":E0077:UE0077"},
-		{"closed task", pressBody("apptask/gone:done", "apptask-done", "UE0004"), "no longer open", "apptask/gone:E0004:UE0004"},
+		{"stranger", pressBody(task+":done", "apptask-done", "UE0077"), "Refused your Done on task " + task + ": only the owner of expensify (or its fallback) may confirm. Your attempt was recorded.", task + ":E0077:UE0077"},
+		{"closed task", pressBody("apptask/gone:done", "apptask-done", "UE0004"), "Refused your Done on task apptask/gone: the task is no longer open.", "apptask/gone:E0004:UE0004"},
 		{"no action word", pressBody(task, "apptask-done", "UE0004"), "not a jml task", ""},
 		{"wrong action word", pressBody(task+":approve", "apptask-done", "UE0004"), "not a jml task", ""},
 		{"empty task id", pressBody(":done", "apptask-done", "UE0004"), "not a jml task", ""},

@@ -36,7 +36,7 @@ func (s *Server) guardPress(w http.ResponseWriter, r *http.Request, cb sl.Intera
 	}
 	holdID, action, found := strings.Cut(a.Value, ":")
 	if !found || holdID == "" || cb.User.ID == "" || (action != "approve" && action != "reject") || a.ActionID != "guard-"+action || s.opts.Guard == nil {
-		ephemeral(w, "This button is not a jml hold.")
+		s.answerPress(w, cb, "This button is not a jml hold.")
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
@@ -46,18 +46,22 @@ func (s *Server) guardPress(w http.ResponseWriter, r *http.Request, cb sl.Intera
 		s.opts.Logger.Warn().Str("slack_user", cb.User.ID).Str("reason", err.Error()).Msg("Slack presser not resolved")
 	}
 	res, err := s.opts.Guard.DecideHold(ctx, contract.GuardDecision{HoldID: holdID, Action: action, Actor: actor}, slack.DeliveryID(r.Header))
+	what := fmt.Sprintf("your %s of hold %s", action, holdID)
 	switch {
 	case errors.Is(err, employees.ErrHoldNotPending):
-		ephemeral(w, "This hold is no longer waiting for a decision.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: %s.", what, detail(err, employees.ErrHoldNotPending, "the hold is no longer waiting for a decision")))
 	case err != nil:
 		s.opts.Logger.Error().Str("hold", holdID).Str("reason", err.Error()).Msg("deliver hold decision")
-		ephemeral(w, "Your decision could not be recorded; try again in a minute.")
+		s.answerPress(w, cb, fmt.Sprintf("Not recorded: %s could not be delivered; try again in a minute.", what))
+	case res.Result == string(domain.DecisionRefused) && res.Status != contract.HoldPending:
+		// Decided between the validator and the handler: nothing recorded.
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: the hold is no longer waiting for a decision.", what))
 	case res.Result == string(domain.DecisionRefused):
-		ephemeral(w, "Refused: "+res.Reason+". Your attempt was recorded.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: %s. Your attempt was recorded.", what, res.Reason))
 	case res.Result == "recorded":
-		ephemeral(w, fmt.Sprintf("Recorded your approval (%s); another approver is needed.", res.Reason))
+		s.answerPress(w, cb, fmt.Sprintf("Recorded your approval of hold %s (%s); another approver is needed.", holdID, res.Reason))
 	default:
-		ephemeral(w, fmt.Sprintf("Recorded: %s.", res.Result))
+		s.answerPress(w, cb, fmt.Sprintf("Recorded: hold %s %s.", holdID, res.Result))
 	}
 	return true
 }

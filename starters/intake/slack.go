@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -98,7 +99,7 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 	a := cb.ActionCallback.BlockActions[0]
 	requestID, action, found := strings.Cut(a.Value, ":")
 	if !found || requestID == "" || (action != contract.UpdateApprove && action != contract.UpdateDeny) || a.ActionID != action {
-		ephemeral(w, "This button is not a jml approval.")
+		s.answerPress(w, cb, "This button is not a jml approval.")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), slackReplyTimeout)
@@ -109,19 +110,29 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 		s.opts.Logger.Warn().Str("slack_user", cb.User.ID).Str("reason", err.Error()).Msg("Slack presser not resolved")
 	}
 	res, err := s.opts.Elevation.Decide(ctx, requestID, action, contract.ElevationDecision{Actor: actor}, slack.DeliveryID(r.Header))
+	what := fmt.Sprintf("your %s of request %s", action, requestID)
 	switch {
 	case errors.Is(err, elevation.ErrNotFound):
-		ephemeral(w, "Request not found: it may have ended.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: the request was not found (it may have ended).", what))
 	case errors.Is(err, elevation.ErrNotPending):
-		ephemeral(w, "This request is no longer waiting for a decision.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: %s.", what, detail(err, elevation.ErrNotPending, "the request is no longer waiting for a decision")))
 	case err != nil:
 		s.opts.Logger.Error().Str("request_id", requestID).Str("reason", err.Error()).Msg("deliver Slack decision")
-		ephemeral(w, "Your decision could not be recorded; try again in a minute.")
+		s.answerPress(w, cb, fmt.Sprintf("Not recorded: %s could not be delivered; try again in a minute.", what))
 	case res.Result == domain.DecisionRefused:
-		ephemeral(w, "Refused: you are not the approver of this request. Your attempt was recorded.")
+		s.answerPress(w, cb, fmt.Sprintf("Refused %s: %s. Your attempt was recorded.", what, cmp.Or(res.Message, "you are not its approver")))
 	default:
-		ephemeral(w, fmt.Sprintf("Recorded: %s.", action))
+		s.answerPress(w, cb, fmt.Sprintf("Recorded: %s of request %s.", action, requestID))
 	}
+}
+
+// detail is why a sentinel error happened, as the workflow's validator
+// said it ("<sentinel>: <why>"), or def when it said nothing more.
+func detail(err, sentinel error, def string) string {
+	if why, ok := strings.CutPrefix(err.Error(), sentinel.Error()+": "); ok && why != "" {
+		return why
+	}
+	return def
 }
 
 // slashUsage answers a malformed /elevate.

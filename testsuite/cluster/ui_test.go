@@ -110,8 +110,8 @@ func checkUI(t *testing.T, ui *uiServer, c client.Client, l chaos.Leaver, issuer
 	require.NoError(t, err)
 	history := fmt.Sprintf("/namespaces/%s/workflows/%s/%s/history", namespace, url.PathEscape(id), url.PathEscape(desc.WorkflowExecution.RunID))
 	want := []string{
-		contract.DisableAccount.Name + " • disable · okta",
-		contract.DisableAccount.Name + " • disable · entra",
+		contract.LockOutAccount.Name + " • disable and revoke sessions · okta",
+		contract.LockOutAccount.Name + " • disable and revoke sessions · entra",
 		contract.VerifyDisabled.Name + " • verify · google",
 		contract.AppendOffboardingLog.Name + " • offboarding log · evidence",
 	}

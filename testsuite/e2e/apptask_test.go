@@ -146,10 +146,12 @@ func TestLeaverManualAppOwnerConfirmsInSlack(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "Refused")
+	answeredTo(t, e, task.Channel, stranger.Email, "Refused your Done on task "+taskID+": only the owner of expensify (or its fallback) may confirm. Your attempt was recorded.")
 	status, body, err = e.Emulators.Slack.Press(ctx, task.TS, contract.AppTaskActionDone, owner.Email)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "confirmed by "+owner.EmployeeID)
+	answeredTo(t, e, task.Channel, owner.Email, "Recorded: done, confirmed by "+owner.EmployeeID+".")
 
 	col := offboardingRow(t, e, leaver.EmployeeID)
 	assert.Contains(t, col("manual_apps"), "expensify: owner task "+taskID+", owner E0004")

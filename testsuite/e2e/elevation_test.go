@@ -86,12 +86,14 @@ func TestElevationThroughSlack(t *testing.T) {
 		Result: "refused", Reason: st.Decisions[0].Reason, At: st.Decisions[0].At}, st.Decisions[0])
 	assert.Equal(t, domain.ElevationPending, st.Status)
 	assert.Equal(t, mgr.EmployeeID, st.ApproverEmployeeID)
+	answeredTo(t, e, approval.Channel, stranger.Email, "Refused your approve of request "+requestID+": "+st.Decisions[0].Reason+". Your attempt was recorded.")
 
 	// The manager approves through the signed callback.
 	status, body, err = emu.Slack.Press(ctx, approval.TS, "approve", "")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, "Recorded: approve")
+	answeredTo(t, e, approval.Channel, mgr.Email, "Recorded: approve of request "+requestID+".")
 	approvedAt := time.Now()
 
 	eventually(t, e, who.EmployeeID, "PIM assignment in Entra", func() (bool, string) {

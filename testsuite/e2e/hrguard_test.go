@@ -168,6 +168,8 @@ func TestGuardHoldsMassTermination(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, body)
 	require.Contains(t, body, "Refused")
+	answeredTo(t, e, e.Config.Slack.SecurityChannel, stranger.Email, "Refused your approve of hold "+hold.ID+
+		": not an approver of held terminations (hr.guard.approvers). Your attempt was recorded.")
 	st, err = guardState(e)
 	require.NoError(t, err)
 	require.Len(t, st.Holds[0].Refusals, 1)
@@ -178,6 +180,7 @@ func TestGuardHoldsMassTermination(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, body)
 	require.Contains(t, body, "released")
+	answeredTo(t, e, e.Config.Slack.SecurityChannel, approver.Email, "Recorded: hold "+hold.ID+" released.")
 	eventually(t, e, "", "all 100 offboarded", func() (bool, string) {
 		log := offboardedIDs(t, e)
 		missing := 0
@@ -236,6 +239,13 @@ func TestGuardHoldsMassTermination(t *testing.T) {
 	eventually(t, e, "Y001", "urgent termination offboarded", func() (bool, string) {
 		return strings.Contains(offboardedIDs(t, e), "Y001,"), ""
 	})
+	// A press on a stale copy of the released hold (the run is quiet now):
+	// refused, and said why.
+	stale := staleHoldMessage(t, e, hold.ID)
+	status, body, err = e.Emulators.Slack.Press(ctx, stale, contract.GuardActionReject, approver.Email)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status, body)
+	answeredTo(t, e, e.Config.Slack.SecurityChannel, approver.Email, "Refused your reject of hold "+hold.ID+": hold "+hold.ID+" is already approved.")
 }
 
 // countAlerts counts the security channel's messages that are not holds
@@ -243,7 +253,7 @@ func TestGuardHoldsMassTermination(t *testing.T) {
 func countAlerts(e *harness.Env) int {
 	n := 0
 	for _, m := range e.Emulators.Slack.Messages(e.Config.Slack.SecurityChannel) {
-		if len(m.Buttons) == 0 {
+		if len(m.Buttons) == 0 && !m.Ephemeral { // a press's answer is no alert
 			n++
 		}
 	}

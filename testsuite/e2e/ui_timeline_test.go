@@ -32,8 +32,8 @@ import (
 // tells an operator the story: a leaver runs to completion with payload
 // encryption on, and the Web UI, reading the history through the intake's
 // codec endpoint as `jml dev` sets it up, labels each activity on its
-// timeline "<type> • <step> · <directory>", so three RetireDevices rows say
-// which directory each is.
+// timeline "<type> • <step> · <directory>", so three RemoveAccessAndDevices
+// rows say which directory each is.
 func TestLeaverTimelineNamesDirectories(t *testing.T) {
 	// The UI must know the codec endpoint when it starts, so the intake's
 	// port is chosen first; the shared test server has no UI.
@@ -83,21 +83,19 @@ func TestLeaverTimelineNamesDirectories(t *testing.T) {
 	runID := desc.WorkflowExecution.RunID
 
 	// What the timeline must say, one row per activity: its type, then its
-	// summary, the step and the directory ("DisableAccount • disable · entra").
+	// summary, the step and the directory ("VerifyDisabled • verify · entra").
 	// Each enabled directory's steps, each SCIM app's deprovisioning.
 	pol := e.Config.Policy()
 	require.Subset(t, pol.Directories, []string{"entra", "okta", "google"})
 	require.NotEmpty(t, pol.Apps)
-	require.True(t, pol.RetireDevices, "the demo retires devices: issue 9's three RetireDevices rows")
+	require.True(t, pol.RetireDevices, "the demo retires devices: three RemoveAccessAndDevices rows ending in retire devices")
 	row := func(activity, summary string) string { return activity + " • " + summary }
 	var want []string
 	for _, d := range pol.Directories {
+		// leaver-three-steps: a lane is three activities.
 		want = append(want,
-			row(contract.LookupAccount.Name, "lookup account · "+d),
-			row(contract.DisableAccount.Name, "disable · "+d),
-			row(contract.RevokeSessions.Name, "revoke sessions · "+d),
-			row(contract.RemoveAllAccess.Name, "remove access · "+d),
-			row(contract.RetireDevices.Name, "retire devices · "+d),
+			row(contract.LockOutAccount.Name, "disable and revoke sessions · "+d),
+			row(contract.RemoveAccessAndDevices.Name, "remove access and retire devices · "+d),
 			row(contract.VerifyDisabled.Name, "verify · "+d))
 	}
 	for _, a := range pol.Apps {
