@@ -194,8 +194,9 @@ func (a *Activities) ResolveReviewAccount(ctx context.Context, in contract.Revie
 	return contract.ReviewAccountOutput{Found: true, AccountID: acct.ID, BreakGlass: bg}, nil
 }
 
-// VerifyAccessRemoved reads the item back: the group, licence or app
-// account must be gone (retried while the directory catches up).
+// VerifyAccessRemoved reads the item back: the group, licence, SSO app
+// assignment or app account must be gone (retried while the directory
+// catches up).
 func (a *Activities) VerifyAccessRemoved(ctx context.Context, in contract.VerifyRemovedInput) (contract.Empty, error) {
 	d, err := a.reviewDir(in.Directory, in.Kind)
 	if err != nil {
@@ -223,6 +224,12 @@ func (a *Activities) VerifyAccessRemoved(ctx context.Context, in contract.Verify
 			return contract.Empty{}, temporalError(directory.Unsupported(d.Name(), "licenses"))
 		}
 		return contract.Empty{}, still(l.ListLicenses(ctx, in.AccountID))
+	case contract.EntitlementSSOApp:
+		ar, ok := d.(directory.UserAppReader)
+		if !ok {
+			return contract.Empty{}, temporalError(directory.Unsupported(d.Name(), "app assignments"))
+		}
+		return contract.Empty{}, still(ar.ListUserApps(ctx, in.AccountID))
 	case contract.EntitlementApp:
 		acct, err := d.FindUser(ctx, in.EmployeeID, "")
 		if directory.IsNotFound(err) {
@@ -246,5 +253,7 @@ func (a *Activities) registerReviews(r contract.Registry) {
 	contract.Register(r, contract.PostReviewMessage, a.PostReviewMessage)
 	contract.Register(r, contract.ResolveReviewAccount, a.ResolveReviewAccount)
 	contract.Register(r, contract.VerifyAccessRemoved, a.VerifyAccessRemoved)
+	contract.Register(r, contract.RemoveSSOApp, a.RemoveSSOApp)
+	contract.Register(r, contract.MergeReviewEvidence, a.MergeReviewEvidence)
 	contract.Register(r, contract.WriteReviewEvidence, a.WriteReviewEvidence)
 }

@@ -96,7 +96,7 @@ func (a *Activities) WriteReviewEvidence(_ context.Context, st contract.ReviewSt
 	if a.EvidenceDir == "" {
 		return contract.ReviewEvidenceOutput{}, badInput("evidence directory is not configured")
 	}
-	dir, err := ReviewFolder(a.EvidenceDir, st.Campaign)
+	dir, err := reviewFolderFor(a.EvidenceDir, st.Campaign, st.PartOf)
 	if err != nil {
 		return contract.ReviewEvidenceOutput{}, badInput(err.Error())
 	}

@@ -43,6 +43,8 @@ type SnapshotDocument struct {
 	Apps        []string                  `json:"apps"`        // SCIM apps read for every employee
 	Employees   []contract.EmployeeAccess `json:"employees"`
 	HashAlgo    string                    `json:"hash_algorithm"`
+	// Parts name the parts' own snapshots of a campaign reviewed in parts.
+	Parts []SnapshotPart `json:"parts,omitempty"`
 }
 
 // ReviewFolder is <evidence>/Reviews/<campaign>, the campaign id checked
@@ -85,7 +87,7 @@ func (a *Activities) SnapshotAccess(ctx context.Context, in contract.SnapshotInp
 	if a.EvidenceDir == "" {
 		return contract.SnapshotOutput{}, badInput("evidence directory is not configured")
 	}
-	folder, err := ReviewFolder(a.EvidenceDir, in.Campaign)
+	folder, err := reviewFolderFor(a.EvidenceDir, in.Campaign, in.PartOf)
 	if err != nil {
 		return contract.SnapshotOutput{}, badInput(err.Error())
 	}
@@ -153,7 +155,7 @@ func (a *Activities) SnapshotAccess(ctx context.Context, in contract.SnapshotInp
 		unreadable += len(e.Unreadable)
 	}
 	a.Logger.Info().Str("campaign", in.Campaign).Int("employees", len(ids)).Int("items", items).Int("unreadable", unreadable).Msg("review snapshot written")
-	return contract.SnapshotOutput{Employees: doc.Employees, Path: filepath.ToSlash(filepath.Join(ReviewsDir, in.Campaign, SnapshotFile)), SHA256: sum}, nil
+	return contract.SnapshotOutput{Employees: doc.Employees, Path: evidenceRel(a.EvidenceDir, path), SHA256: sum}, nil
 }
 
 func payloadSize(v any) int {

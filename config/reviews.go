@@ -28,6 +28,9 @@ type Reviews struct {
 	// remove, or escalate (to the owner, for EscalationGrace). Default keep.
 	NonResponse     string `yaml:"non_response"`
 	EscalationGrace Days   `yaml:"escalation_grace"`
+	// PartSize is how many reviewees one part of a campaign holds; a
+	// campaign over more is reviewed in parts (default 100, at most 1000).
+	PartSize int `yaml:"part_size"`
 }
 
 // DefaultReviewSchedule: 06:00 UTC on the first day of each quarter.
@@ -93,7 +96,7 @@ func (r Reviews) ReviewSchedule() string {
 // workflow takes them.
 func (c *Config) ReviewPolicy() contract.ReviewPolicy {
 	r := c.Reviews
-	p := contract.ReviewPolicy{Due: r.Due.D(), Owner: r.Owner, NonResponse: r.NonResponse, EscalationGrace: r.EscalationGrace.D(), SecurityChannel: c.Slack.SecurityChannel}
+	p := contract.ReviewPolicy{Due: r.Due.D(), Owner: r.Owner, NonResponse: r.NonResponse, EscalationGrace: r.EscalationGrace.D(), SecurityChannel: c.Slack.SecurityChannel, PartSize: r.PartSize}
 	if p.Due <= 0 {
 		p.Due = 14 * 24 * time.Hour
 	}
@@ -125,6 +128,9 @@ func (v *validator) reviews(c *Config) {
 	}
 	if (r.Enabled || r.NonResponse == contract.NonResponseEscalate) && strings.TrimSpace(r.Owner) == "" {
 		v.add(0, "reviews.owner", "is required (the HR employee id of the fallback reviewer, who escalations go to)")
+	}
+	if r.PartSize < 0 || r.PartSize > contract.MaxReviewPartSize {
+		v.add(0, "reviews.part_size", fmt.Sprintf("%d: want 1 to %d reviewees per part (0: %d)", r.PartSize, contract.MaxReviewPartSize, contract.DefaultReviewPartSize))
 	}
 	if d := r.Due.D(); d != 0 && d < time.Hour {
 		v.add(0, "reviews.due", "is at least 1h (reminders fall at the halfway point and two days before due)")

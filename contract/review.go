@@ -116,6 +116,9 @@ type ReviewPolicy struct {
 	EscalationGrace time.Duration   `json:"escalation_grace"`
 	BreakGlass      []BreakGlassRef `json:"break_glass,omitempty"`
 	SecurityChannel string          `json:"security_channel,omitempty"`
+	// PartSize is how many reviewees one part reviews at most (0:
+	// DefaultReviewPartSize); a larger campaign is reviewed in parts.
+	PartSize int `json:"part_size,omitempty"`
 }
 
 // ReviewScope is who is reviewed: everyone active, one department or one
@@ -143,6 +146,10 @@ type AccessReviewInput struct {
 	Scope     ReviewScope  `json:"scope"`
 	Policy    ReviewPolicy `json:"policy"`
 	StartedBy string       `json:"started_by,omitempty"` // schedule, cli:<operator>
+	// PartOf is the campaign this one is a part of (reviewparts.go), and
+	// Population the employees of its page.
+	PartOf     string   `json:"part_of,omitempty"`
+	Population []string `json:"population,omitempty"`
 }
 
 // ReviewDecision is the payload of the review-decision update.
@@ -260,6 +267,10 @@ type ReviewState struct {
 	Overdue  []string `json:"overdue,omitempty"`
 	Blocked  []string `json:"blocked,omitempty"` // "<reviewee>/<key>" of failed removals
 	Evidence []string `json:"evidence,omitempty"`
+	// PartOf is set on a part's state; Parts on a campaign reviewed in
+	// parts (its Reviewees are then the parts').
+	PartOf string       `json:"part_of,omitempty"`
+	Parts  []ReviewPart `json:"parts,omitempty"`
 }
 
 // ---- activities ----
@@ -353,6 +364,9 @@ type ReviewSummary struct {
 	Refusals         int            `json:"refusals"`
 	SnapshotPath     string         `json:"snapshot_path,omitempty"`
 	SnapshotSHA256   string         `json:"snapshot_sha256,omitempty"`
+	// Parts of a campaign reviewed in parts; PartsFailed wrote no evidence.
+	Parts       []string `json:"parts,omitempty"`
+	PartsFailed []string `json:"parts_failed,omitempty"`
 }
 
 // Access-review activities.

@@ -13,6 +13,8 @@ var SnapshotAccess = Activity[SnapshotInput, SnapshotOutput]{Name: "SnapshotAcce
 type SnapshotInput struct {
 	Campaign    string   `json:"campaign"`
 	EmployeeIDs []string `json:"employee_ids"`
+	// PartOf: the snapshot of a part, written under Reviews/<part_of>/parts/.
+	PartOf string `json:"part_of,omitempty"`
 }
 
 // Entitlement kinds.
@@ -23,7 +25,7 @@ const (
 	EntitlementApp       = "app" // a SCIM app account
 	// EntitlementSSOApp is an app assigned to the user in a directory's
 	// own single sign-on (Okta's app assignments), Directory naming the
-	// directory. jml has no activity removing it: the directory's admin does.
+	// directory; RemoveSSOApp unassigns it (not when a group grants it).
 	EntitlementSSOApp = "sso_app"
 )
 

@@ -31,6 +31,8 @@ type review struct {
 	dirty  map[string]bool                  // reviewees with new decisions
 	// decided holds operator retry/skip of failed removals, by "<reviewee>/<key>".
 	decided map[string]string
+	// pages are the employees of each part of a campaign reviewed in parts.
+	pages [][]string
 }
 
 // AccessReviewWorkflow runs one access-review campaign: a snapshot of the
@@ -57,11 +59,11 @@ func AccessReviewWorkflow(ctx workflow.Context, in contract.AccessReviewInput) (
 	}
 	now := workflow.Now(ctx)
 	r.st = contract.ReviewState{Campaign: in.Campaign, Scope: in.Scope, Status: contract.ReviewStatusSnapshot, StartedBy: in.StartedBy,
-		StartedAt: now, DueAt: now.Add(r.in.Policy.Due), NonResponse: r.in.Policy.NonResponse, Reviewees: []contract.Reviewee{}}
+		StartedAt: now, DueAt: now.Add(r.in.Policy.Due), NonResponse: r.in.Policy.NonResponse, Reviewees: []contract.Reviewee{}, PartOf: in.PartOf}
 	if err := workflow.SetQueryHandler(ctx, contract.QueryState, func() (contract.ReviewState, error) { return r.st, nil }); err != nil {
 		return r.st, err
 	}
-	if err := contract.ValidCampaignID(in.Campaign); err != nil {
+	if err := contract.ValidReviewCampaign(in.Campaign, in.PartOf); err != nil {
 		return r.st, temporal.NewNonRetryableApplicationError(err.Error(), string(domain.ErrBadInput), nil)
 	}
 	if err := r.handlers(ctx); err != nil {
@@ -69,6 +71,9 @@ func AccessReviewWorkflow(ctx workflow.Context, in contract.AccessReviewInput) (
 	}
 	if err := r.snapshot(ctx); err != nil {
 		return r.st, err
+	}
+	if len(r.st.Parts) > 0 {
+		return r.runParts(ctx) // accessreview_parts.go
 	}
 	r.st.Status = contract.ReviewStatusOpen
 	for i := range r.st.Reviewees {
@@ -104,6 +109,9 @@ func AccessReviewWorkflow(ctx workflow.Context, in contract.AccessReviewInput) (
 		return r.st, err
 	}
 	r.st.Evidence = []string{out.DecisionsCSV, out.SummaryJSON}
+	if r.in.PartOf != "" {
+		return partResult(r.st), nil
+	}
 	return r.st, nil
 }
 
@@ -225,6 +233,9 @@ func (r *review) validateOperator(d contract.OperatorDecision) error {
 }
 
 func (r *review) validateDecision(d contract.ReviewDecision) error {
+	if len(r.st.Parts) > 0 {
+		return r.partsRefusal(d)
+	}
 	if d.Actor.EmployeeID == "" && d.Actor.SlackUserID == "" {
 		return errors.New("actor is required: who decides is recorded")
 	}

@@ -21,6 +21,8 @@ func (r *review) snapshot(ctx workflow.Context) error {
 	ids := []string{}
 	if e := r.in.Scope.EmployeeID; e != "" {
 		ids = append(ids, e)
+	} else if len(r.in.Population) > 0 {
+		ids = append(ids, r.in.Population...) // a part's page
 	} else {
 		pop, err := contract.ListActiveEmployees.Execute(ctx, "list active employees · temporal", contract.Empty{})
 		if err != nil {
@@ -38,7 +40,10 @@ func (r *review) snapshot(ctx workflow.Context) error {
 			scope = append(scope, id)
 		}
 	}
-	snap, err := contract.SnapshotAccess.Execute(ctx, "snapshot access · directories", contract.SnapshotInput{Campaign: r.st.Campaign, EmployeeIDs: scope})
+	if r.split(ctx, scope) {
+		return nil // reviewed in parts (accessreview_parts.go)
+	}
+	snap, err := contract.SnapshotAccess.Execute(ctx, "snapshot access · directories", contract.SnapshotInput{Campaign: r.st.Campaign, EmployeeIDs: scope, PartOf: r.in.PartOf})
 	if err != nil {
 		return err
 	}
@@ -227,7 +232,7 @@ func (r *review) closeLeaver(ctx workflow.Context, rv *contract.Reviewee) {
 func (r *review) rescope(ctx workflow.Context, rv *contract.Reviewee, role contract.ReviewRole) {
 	rv.Rescoped++
 	id := fmt.Sprintf("%s.rescope-%s-%d", r.st.Campaign, rv.EmployeeID, rv.Rescoped)
-	snap, err := contract.SnapshotAccess.Execute(ctx, "re-read mover access · directories", contract.SnapshotInput{Campaign: id, EmployeeIDs: []string{rv.EmployeeID}})
+	snap, err := contract.SnapshotAccess.Execute(ctx, "re-read mover access · directories", contract.SnapshotInput{Campaign: id, EmployeeIDs: []string{rv.EmployeeID}, PartOf: r.in.PartOf})
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("mover access not re-read", "campaign", r.st.Campaign, "reviewee", rv.EmployeeID, "error", err.Error())
 		return
@@ -336,6 +341,11 @@ func (r *review) removeItem(ctx workflow.Context, rv *contract.Reviewee, it *con
 		}
 		if len(out.Actions) > 0 {
 			outcome = out.Actions[0].Outcome
+		}
+	case contract.EntitlementSSOApp:
+		var ok bool
+		if outcome, ok = r.removeSSOApp(ctx, rv, it, acct.AccountID); !ok {
+			return
 		}
 	default:
 		set(contract.ReviewFailed, "unknown kind "+a.Kind)

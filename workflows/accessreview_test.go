@@ -86,7 +86,12 @@ func (s *reviewStubs) fail(name string) error {
 	return nil
 }
 
-func (s *reviewStubs) register(env *sdktest.TestWorkflowEnvironment) {
+// activityRegistrar is a test environment or a worker.
+type activityRegistrar interface {
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+func (s *reviewStubs) register(env activityRegistrar) {
 	reg := func(name string, fn any) { env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
 	reg(contract.ListActiveEmployees.Name, func(context.Context, contract.Empty) (contract.PopulationOutput, error) {
 		s.mu.Lock()

@@ -158,6 +158,13 @@ func printReviewStatus(w io.Writer, st contract.ReviewState) {
 	for _, b := range st.Blocked {
 		fmt.Fprintf(w, "blocked: %s (send the retry or skip update with directory %q)\n", b, b)
 	}
+	for _, p := range st.Parts {
+		state := p.Status
+		if p.Error != "" {
+			state += ": " + p.Error
+		}
+		fmt.Fprintf(w, "part %s (workflow %s): %d reviewees, %s\n", p.Campaign, p.WorkflowID, p.Reviewees, state)
+	}
 	for _, e := range st.Evidence {
 		fmt.Fprintf(w, "evidence: %s\n", e)
 	}

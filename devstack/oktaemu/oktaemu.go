@@ -1,6 +1,6 @@
 // Package oktaemu is a loopback emulator of the Okta Management API slice jml
 // uses (users and their lifecycle, sessions, groups, admin role assignments,
-// factors and the System Log). It speaks the real wire format closely enough
+// factors, app assignments and the System Log). It speaks the real wire format closely enough
 // that okta-sdk-golang/v2 runs against it unchanged: SSWS auth, Okta's error
 // body (errorCode, errorSummary, errorLink, errorId, errorCauses), Date,
 // X-Okta-Request-Id and X-Rate-Limit-* on every response, 429 E0000047 with
@@ -68,10 +68,9 @@ type Emulator struct {
 	everyID string // the BUILT_IN Everyone group
 	// policies (policies.go): sign-on and authentication policies with rules.
 	policies []*policy
-	// appLinks are the apps assigned to each user (by user id), appIDs
-	// the app instances by lower-case label (apps.go).
-	appLinks map[string][]appLink
-	appIDs   map[string]string
+	// apps are the app instances by id and their user and group
+	// assignments (apps.go).
+	apps map[string]*app
 	// services are the API service apps (OIDC client-credentials apps),
 	// with the admin roles assigned to them (roleholders.go).
 	services []*serviceApp
@@ -264,10 +263,10 @@ func (e *Emulator) ServeAPI(w http.ResponseWriter, r *http.Request) {
 		e.routeGroups(w, r, seg[1:])
 	case "apps":
 		if len(seg) == 1 && r.Method == http.MethodGet {
-			e.listApps(w, r)
+			e.listApps(w, r) // the API service apps the sweep looks for (roleholders.go)
 			return
 		}
-		e.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
+		e.routeApps(w, r, seg[1:])
 	case "policies":
 		e.routePolicies(w, r, seg[1:])
 	case "logs":

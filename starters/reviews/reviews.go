@@ -130,7 +130,10 @@ func Status(ctx context.Context, c client.Client, namespace, campaign string) (c
 	if err != nil {
 		return st, err
 	}
-	return st, v.Get(&st)
+	if err := v.Get(&st); err != nil || len(st.Parts) == 0 {
+		return st, err
+	}
+	return withParts(ctx, c, st), nil
 }
 
 // Campaign is one row of `jml review list`.
@@ -142,7 +145,8 @@ type Campaign struct {
 	Closed     time.Time
 }
 
-// List lists campaigns, newest first (visibility).
+// List lists campaigns, newest first (visibility); the parts of a campaign
+// reviewed in parts are not campaigns of their own.
 func List(ctx context.Context, c client.Client, namespace string) ([]Campaign, error) {
 	var out []Campaign
 	var token []byte
@@ -153,6 +157,9 @@ func List(ctx context.Context, c client.Client, namespace string) ([]Campaign, e
 			return out, err
 		}
 		for _, ex := range resp.GetExecutions() {
+			if ex.GetParentExecution() != nil {
+				continue // a part of a campaign reviewed in parts: its campaign's status lists it
+			}
 			cp := Campaign{ID: contract.CampaignFromWorkflowID(ex.GetExecution().GetWorkflowId()), WorkflowID: ex.GetExecution().GetWorkflowId(),
 				Status: statusWord(ex.GetStatus()), Started: ex.GetStartTime().AsTime()}
 			if ex.GetCloseTime() != nil {
