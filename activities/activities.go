@@ -55,6 +55,8 @@ type Activities struct {
 	Reviews ReviewMessenger
 	// Tasks DMs app owners their tasks (activities/apptask.go); nil: Slack off.
 	Tasks TaskPoster
+	// Sweeps posts the sweep's notices with buttons (activities/sweepnotice.go); nil: Slack off.
+	Sweeps SweepPoster
 	// AppModes are the catalog apps by provisioning mode (the app coverage KPI).
 	AppModes []contract.AppModeEntry
 }

@@ -179,7 +179,7 @@ func (a *Activities) SealEvidenceMonth(ctx context.Context, in contract.MonthInp
 		return out, badInput(err.Error())
 	}
 	// The append-only logs: the sealed part must not change, new lines may follow.
-	for _, log := range []string{OffboardingLogPath, contract.AppTasksLogPath} {
+	for _, log := range []string{OffboardingLogPath, contract.AppTasksLogPath, contract.SweepDecisionsLogPath} {
 		if _, err := os.Stat(filepath.Join(a.EvidenceDir, log)); err == nil {
 			if err := manifest.SealFor(a.EvidenceDir, in.Month, log, manifest.AppendOnly()); err != nil {
 				return out, temporalError(err)

@@ -69,6 +69,8 @@ func (a *Activities) Register(r contract.Registry) {
 	contract.Register(r, contract.DisableOrphanAccount, a.DisableOrphanAccount)
 	contract.Register(r, contract.DeleteAccount, a.DeleteAccount)
 	contract.Register(r, contract.WriteSweepEvidence, a.WriteSweepEvidence)
+	contract.Register(r, contract.PostSweepNotice, a.PostSweepNotice)
+	contract.Register(r, contract.AppendSweepDecision, a.AppendSweepDecision)
 
 	contract.Register(r, contract.SnapshotAccess, a.SnapshotAccess)
 }

@@ -184,6 +184,7 @@ func (a *Activities) SweepInventory(ctx context.Context, in contract.SweepInvent
 			a.Logger.Warn().Str("directory", name).Str("error", sd.Error).Msg("sweep: accounts unreadable")
 		}
 	}
+	a.markKept(out.Orphans, in.Date) // activities/sweepnotice.go
 	out.Warnings = breakGlassWarnings(in, out.Holders)
 	a.Logger.Info().Int("holders", len(out.Holders)).Int("orphans", len(out.Orphans)).Int("hr_records", out.HRRecords).Msg("sweep inventory")
 	return out, nil

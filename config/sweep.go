@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/contract"
+	"github.com/jml-dev/jml/domain"
 )
 
 // Sweep configures the daily privilege sweep (sweep:): every admin-role
@@ -35,6 +36,10 @@ type Sweep struct {
 	Owners map[string]string `yaml:"owners"`
 	// ReportOnly lists and notifies but starts no removal or disable.
 	ReportOnly bool `yaml:"report_only"`
+	// SecurityApprovers: the HR employee ids who may acknowledge or remove
+	// an unknown admin in Slack, and decide on an orphan beside its
+	// directory's owner.
+	SecurityApprovers []string `yaml:"security_approvers"`
 }
 
 // Sweep defaults.
@@ -70,6 +75,7 @@ func (c *Config) SweepInput() contract.SweepInput {
 			Grace: orDefault(s.Grace, defaultSweepGrace), EscalationSLA: orDefault(s.EscalationSLA, defaultEscalation),
 			OrphanGrace: orDefault(s.OrphanGrace, defaultOrphanGrace), DeleteAfter: s.DeleteAfter.D(), MaxKeep: orDefault(s.MaxKeep, defaultMaxKeep),
 			SecurityChannel: c.Slack.SecurityChannel, Owners: s.Owners, Remediate: !s.ReportOnly,
+			SecurityApprovers: s.SecurityApprovers,
 		}}
 	for _, a := range c.SCIMApps {
 		in.Apps = append(in.Apps, a.Name)
@@ -91,6 +97,12 @@ func (c *Config) SweepInput() contract.SweepInput {
 	return in
 }
 
+// SweepDecidedInSlack: someone may decide on sweep findings in Slack (an
+// owner or a security approver), so the intake takes their presses.
+func (c *Config) SweepDecidedInSlack() bool {
+	return len(c.Sweep.Owners) > 0 || len(c.Sweep.SecurityApprovers) > 0
+}
+
 // sweep checks the schedule's shape, that no duration is negative, and
 // that each owner names a known directory or SCIM app.
 func (v *validator) sweep(c *Config) {
@@ -106,6 +118,11 @@ func (v *validator) sweep(c *Config) {
 	dirs := slices.Clone(KnownDirectories)
 	for _, a := range c.SCIMApps {
 		dirs = append(dirs, "scim:"+a.Name)
+	}
+	for i, a := range s.SecurityApprovers {
+		if !domain.ValidEmployeeID(a) {
+			v.add(0, fmt.Sprintf("sweep.security_approvers[%d]", i), fmt.Sprintf("%q is not an employee id", a))
+		}
 	}
 	for _, k := range sortedOwnerKeys(s.Owners) {
 		if !slices.Contains(dirs, k) {

@@ -23,6 +23,8 @@ func TestSweepInputFromTheDemoConfig(t *testing.T) {
 	assert.Equal(t, "E0007", in.ServiceAccounts[0].Owner)
 	assert.Equal(t, []string{"github", "salesforce", "zoom"}, in.Apps)
 	assert.Equal(t, "User Administrator", in.ElevationRoles["entra-user-admin"].Role)
+	assert.Equal(t, []string{"E0007"}, in.Policy.SecurityApprovers, "who decides on unknown admins in Slack")
+	assert.True(t, c.SweepDecidedInSlack())
 }
 
 func TestSweepDefaultsWhenTheSectionIsAbsent(t *testing.T) {
@@ -37,7 +39,7 @@ func TestSweepDefaultsWhenTheSectionIsAbsent(t *testing.T) {
 func TestSweepBadValuesNameTheirField(t *testing.T) {
 	b, err := os.ReadFile("demo.yaml")
 	require.NoError(t, err)
-	bad := withoutSection(string(b), "sweep") + "\nsweep:\n  schedule: \"every day\"\n  grace: -1h\n  owners: {ldap: E1, \"scim:zoom\": \"\"}\n"
+	bad := withoutSection(string(b), "sweep") + "\nsweep:\n  schedule: \"every day\"\n  grace: -1h\n  owners: {ldap: E1, \"scim:zoom\": \"\"}\n  security_approvers: [E0007, \"not an id\"]\n"
 	_, err = Parse("demo.yaml", []byte(bad), env(demoEnv))
 	var ce *Error
 	require.ErrorAs(t, err, &ce)
@@ -45,7 +47,8 @@ func TestSweepBadValuesNameTheirField(t *testing.T) {
 	for _, p := range ce.Problems {
 		paths[p.Path] = true
 	}
-	for _, p := range []string{"sweep.schedule", "sweep.grace", "sweep.owners.ldap", "sweep.owners.scim:zoom"} {
+	for _, p := range []string{"sweep.schedule", "sweep.grace", "sweep.owners.ldap", "sweep.owners.scim:zoom", "sweep.security_approvers[1]"} {
 		assert.True(t, paths[p], "problem at %s in %v", p, ce.Problems)
 	}
+	assert.False(t, paths["sweep.security_approvers[0]"], "E0007 is an employee id")
 }

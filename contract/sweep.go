@@ -73,6 +73,9 @@ type SweepPolicy struct {
 	// Remediate false only lists and notifies: no child workflow removes
 	// or disables anything.
 	Remediate bool `json:"remediate"`
+	// SecurityApprovers are the HR employee ids who may decide in Slack
+	// on unknown admins, and on orphans beside the directory's owner.
+	SecurityApprovers []string `json:"security_approvers,omitempty"`
 }
 
 // SweepInput starts PrivilegeSweep. Date empty means the scheduled day.
@@ -127,6 +130,10 @@ type SweepOrphan struct {
 	EmployeeID string `json:"employee_id,omitempty"`
 	Enabled    bool   `json:"enabled"`
 	Reason     string `json:"reason"`
+	// KeptUntil and Sponsor: a keep signed in Slack holds it (the sweep
+	// decisions log); the sweep starts no child for it until then.
+	KeptUntil time.Time `json:"kept_until,omitzero"`
+	Sponsor   string    `json:"sponsor,omitempty"`
 }
 
 // SweepDirectory counts what one directory held.
@@ -155,6 +162,10 @@ type SweepOutcome struct {
 	Kind    string `json:"kind"` // standing, unknown, orphan
 	Outcome string `json:"outcome"`
 	Detail  string `json:"detail,omitempty"`
+	// Decision is the decision signed in Slack (or sent by an operator),
+	// Refusals the presses of anyone else (sweepdecide.go).
+	Decision *SweepDecision  `json:"decision,omitempty"`
+	Refusals []SweepDecision `json:"refusals,omitempty"`
 }
 
 // SweepFacts is everything the evidence file records.

@@ -76,6 +76,7 @@ func Register(r worker.Registry, cfg *config.Config, deps *Deps, z zerolog.Logge
 		acts.Approvals = Notifier{Slack: deps.Slack}
 		acts.Reviews = Notifier{Slack: deps.Slack} // workers/review.go
 		acts.Tasks = Notifier{Slack: deps.Slack}
+		acts.Sweeps = Notifier{Slack: deps.Slack} // workers/sweepnotice.go
 	}
 	acts.Register(r)
 	hrImports(r, cfg, deps)

@@ -106,8 +106,14 @@ func startSweepChildren(ctx workflow.Context, in contract.SweepInput, inv contra
 				contract.StandingAdminInput{Date: in.Date, Holder: h, Policy: in.Policy})
 		}
 	}
+	var kept []contract.SweepOutcome
 	if in.Policy.Remediate {
 		for _, o := range inv.Orphans {
+			if !o.KeptUntil.IsZero() { // a keep signed in Slack holds it (sweepdecide.go)
+				kept = append(kept, contract.SweepOutcome{Key: o.Key, Kind: "orphan", Outcome: "kept",
+					Detail: fmt.Sprintf("until %s, sponsor %s", o.KeptUntil.UTC().Format(contract.DateLayout), o.Sponsor)})
+				continue
+			}
 			start("orphan", o.Key, contract.OrphanAccountWorkflowName, fmt.Sprintf("orphan account %s · %s", o.Reason, o.Directory),
 				contract.OrphanInput{Date: in.Date, Orphan: o, Policy: in.Policy})
 		}
@@ -128,5 +134,5 @@ func startSweepChildren(ctx workflow.Context, in contract.SweepInput, inv contra
 		}
 		outcomes = append(outcomes, o)
 	}
-	return outcomes, ids
+	return append(outcomes, kept...), ids
 }

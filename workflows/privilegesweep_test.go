@@ -32,6 +32,8 @@ type sweepStubs struct {
 	children  map[string][]any     // child workflow name -> inputs
 	elevated  []contract.ActiveElevation
 	now       func() time.Time
+	notices   []contract.PostSweepNoticeInput // PostSweepNotice (posts and rewrites)
+	decisions []contract.SweepDecisionEvent   // AppendSweepDecision
 }
 
 func newSweepStubs(env *sdktest.TestWorkflowEnvironment) *sweepStubs {
@@ -97,6 +99,35 @@ func newSweepStubs(env *sdktest.TestWorkflowEnvironment) *sweepStubs {
 		s.at[contract.DeleteAccount.Name] = s.now()
 		return contract.StepOutput{Directory: in.Directory, Actions: []contract.Action{{Step: "delete", Outcome: "removed"}}}, nil
 	})
+	// A notice's DM and channel copy count as texts; each decider's Slack
+	// id is "U" + their employee id.
+	reg(contract.PostSweepNotice.Name, func(_ context.Context, in contract.PostSweepNoticeInput) (contract.SweepNotice, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.notices = append(s.notices, in)
+		if in.Outcome != "" {
+			return contract.SweepNotice{Messages: in.Messages}, nil
+		}
+		out := contract.SweepNotice{DeciderSlackIDs: map[string]string{}}
+		for _, d := range in.Deciders {
+			out.DeciderSlackIDs[d] = "U" + d
+		}
+		if in.DM != "" {
+			s.texts["employee:"+in.DM] = append(s.texts["employee:"+in.DM], in.Title)
+			out.Messages = append(out.Messages, contract.SweepMessageRef{Channel: "D" + in.DM, TS: "1.1"})
+		}
+		if in.Channel != "" {
+			s.texts["channel:"+in.Channel] = append(s.texts["channel:"+in.Channel], in.Title)
+			out.Messages = append(out.Messages, contract.SweepMessageRef{Channel: in.Channel, TS: "1.2"})
+		}
+		return out, nil
+	})
+	reg(contract.AppendSweepDecision.Name, func(_ context.Context, in contract.SweepDecisionEvent) (contract.OffboardingLogOutput, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.decisions = append(s.decisions, in)
+		return contract.OffboardingLogOutput{Appended: true}, nil
+	})
 	return s
 }
 
@@ -118,7 +149,8 @@ func TestPrivilegeSweepStartsOneChildPerFindingAndCountsTheKPITenantWide(t *test
 			{Key: "k-sp", Directory: "entra", Role: "Global Reader", PrincipalID: "sp1", Kind: "service_principal", Class: contract.SweepUnknown},
 			{Key: "k-svc", Directory: "entra", Role: "Exchange Administrator", PrincipalID: "sp2", Kind: "service_principal", Class: contract.SweepServiceAccount, Owner: "E0007"},
 		},
-		Orphans:  []contract.SweepOrphan{{Key: "k-orph", Directory: "okta", AccountID: "00u1", Reason: contract.OrphanNoHROwner, Enabled: true}},
+		Orphans: []contract.SweepOrphan{{Key: "k-orph", Directory: "okta", AccountID: "00u1", Reason: contract.OrphanNoHROwner, Enabled: true},
+			{Key: "k-kept", Directory: "okta", AccountID: "00u2", Reason: contract.OrphanNoHROwner, Enabled: true, KeptUntil: time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC), Sponsor: "E0002"}},
 		Warnings: []string{"entra: break-glass account bg1 signed in this month"},
 	}
 	started := map[string][]string{}
@@ -143,15 +175,16 @@ func TestPrivilegeSweepStartsOneChildPerFindingAndCountsTheKPITenantWide(t *test
 	assert.Equal(t, "active", s.invIn.HR["E0007"], "the HR records jml holds reach the inventory")
 	assert.Equal(t, []string{"sweep/standing/k-std"}, started[contract.StandingAdminWorkflowName])
 	assert.ElementsMatch(t, []string{"sweep/unknown/k-ga", "sweep/unknown/k-sp"}, started[contract.UnknownAdminWorkflowName])
-	assert.Equal(t, []string{"sweep/orphan/k-orph"}, started[contract.OrphanAccountWorkflowName])
+	assert.Equal(t, []string{"sweep/orphan/k-orph"}, started[contract.OrphanAccountWorkflowName], "a kept orphan starts nothing until its expiry")
 	assert.Len(t, res.Children, 4, "jit, break-glass and the declared service account start nothing")
+	assert.Contains(t, res.Outcomes, contract.SweepOutcome{Key: "k-kept", Kind: "orphan", Outcome: "kept", Detail: "until 2027-01-15, sponsor E0002"})
 
 	// standing (E0007) and the two unknowns are outside JIT and break-glass,
 	// out of 7 principals holding a role
-	assert.Equal(t, contract.SweepKPI{StandingOutsideJIT: 3, Population: 7, GlobalAdmins: 3, GlobalAdminsOK: true, BreakGlass: 2, Orphans: 1}, res.KPI)
+	assert.Equal(t, contract.SweepKPI{StandingOutsideJIT: 3, Population: 7, GlobalAdmins: 3, GlobalAdminsOK: true, BreakGlass: 2, Orphans: 2}, res.KPI)
 	require.NotNil(t, s.facts)
 	assert.Equal(t, res.KPI, s.facts.KPI)
-	assert.Len(t, s.facts.Outcomes, 4)
+	assert.Len(t, s.facts.Outcomes, 5)
 	assert.Equal(t, "Sweeps/2026/12/02/run.json", res.Evidence.Path)
 	require.Len(t, s.texts["channel:#security"], 1, "the break-glass warning goes to security")
 	assert.Contains(t, s.texts["channel:#security"][0], "signed in this month")
@@ -264,7 +297,7 @@ func TestOrphanIsDisabledAfterTheGraceThenDeleted(t *testing.T) {
 	assert.Equal(t, "delete: removed", out.Detail)
 }
 
-func TestOrphanKeptNeedsASponsorAndAnExpiryAndHoldsUntilIt(t *testing.T) {
+func TestOrphanKeptNeedsASponsorAndAnExpiryAndEndsKept(t *testing.T) {
 	var ts sdktest.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	s := newSweepStubs(env)
@@ -291,9 +324,16 @@ func TestOrphanKeptNeedsASponsorAndAnExpiryAndHoldsUntilIt(t *testing.T) {
 		assert.Error(t, rejected[id], id)
 	}
 	assert.NoError(t, rejected["ok"])
-	require.Len(t, s.disabled, 1)
-	assert.False(t, s.at[contract.DisableOrphanAccount.Name].Before(expires.Add(p.OrphanGrace)), "kept until the expiry, then a fresh grace period")
-	assert.Empty(t, s.deleted, "delete_after 0: never deleted")
-	assert.Len(t, s.texts["employee:E0007"], 2, "the owner is told again when the keep expires")
+	var out contract.SweepOutcome
+	require.NoError(t, env.GetWorkflowResult(&out))
+	assert.Equal(t, "kept", out.Outcome, "a keep ends the workflow: the sweep skips the account until the expiry")
+	require.NotNil(t, out.Decision)
+	assert.Equal(t, "E0002", out.Decision.Sponsor)
+	assert.True(t, out.Decision.Expires.Equal(expires))
+	assert.Empty(t, s.disabled)
+	require.Len(t, s.decisions, 1, "the keep is a line of the decisions evidence")
+	assert.Equal(t, "kept", s.decisions[0].Event)
+	assert.Equal(t, "slack:U42", s.decisions[0].By)
+	assert.Len(t, s.texts["employee:E0007"], 1)
 	assert.True(t, strings.Contains(strings.Join(s.texts["channel:#security"], "\n"), "sponsor E0002"))
 }

@@ -32,6 +32,9 @@ func OrphanAccountWorkflow(ctx workflow.Context, in contract.OrphanInput) (contr
 		return out, err
 	}
 	owner := in.Policy.Owners[o.Directory]
+	if sweepButtonsOn(ctx) {
+		return orphanDecidedInSlack(ctx, in, &keep)
+	}
 	for {
 		disableAt := workflow.Now(ctx).Add(in.Policy.OrphanGrace).UTC()
 		why := map[string]string{contract.OrphanNoHROwner: "no HR record owns it", contract.OrphanTerminatedEnabled: "its employee has left (HR: terminated) but it is enabled"}[o.Reason]

@@ -35,6 +35,9 @@ func UnknownAdminWorkflow(ctx workflow.Context, in contract.StandingAdminInput) 
 		}}); err != nil {
 		return out, err
 	}
+	if sweepButtonsOn(ctx) {
+		return unknownDecidedInSlack(ctx, in, &ack)
+	}
 	who := h.Login
 	if who == "" {
 		who = h.PrincipalID

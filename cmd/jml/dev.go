@@ -181,7 +181,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			z.Error().Err(err).Msg("demo records")
 		}
 		go demoElevation(ctx, sink, &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg}, org, stdout)
-		go demoSweep(ctx, c, cfg, sink, emus, stdout)
+		go demoSweep(ctx, c, cfg, sink, emus, org, stdout)
 		go demoReview(ctx, c, cfg, org, stdout) // cmd/jml/dev_review.go
 	}
 	<-ctx.Done()

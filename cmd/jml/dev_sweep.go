@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,13 +25,28 @@ import (
 // and today's sweep runs once the HR records it joins against are visible.
 // With the demo's 2-minute grace the seeded standing admin E0007 loses
 // User Administrator in the Temporal UI two minutes later.
-func demoSweep(ctx context.Context, c client.Client, cfg *config.Config, sink employees.Sink, emus *emulators.Set, stdout io.Writer) {
+func demoSweep(ctx context.Context, c client.Client, cfg *config.Config, sink employees.Sink, emus *emulators.Set, org demoorg.Org, stdout io.Writer) {
 	former := demoorg.FormerRecord()
 	former.TerminationDate = time.Now().UTC().AddDate(0, -1, 0).Format(time.DateOnly)
 	if _, err := sink.Submit(ctx, former); err != nil {
 		return
 	}
 	want := map[string]string{"E0007": "active", demoorg.FormerEmployee: "terminated"}
+	// The deciders of the findings' Slack buttons (sweep.owners,
+	// sweep.security_approvers): a press counts from the Slack member of
+	// the work email HR gives them, so jml must hold their records.
+	deciders := append([]string{}, cfg.Sweep.SecurityApprovers...)
+	for _, id := range cfg.Sweep.Owners {
+		deciders = append(deciders, id)
+	}
+	for _, e := range org.Employees {
+		if slices.Contains(deciders, e.EmployeeID) { // a record already held is no change
+			if _, err := sink.Submit(ctx, e.Record); err != nil {
+				return
+			}
+			want[e.EmployeeID] = "active"
+		}
+	}
 	for range 120 {
 		if heldAs(ctx, c, cfg, want) {
 			break

@@ -127,6 +127,8 @@ func (s *state) serveMethod(w http.ResponseWriter, r *http.Request, method strin
 		s.conversationsOpen(w, f.Get("users"), f.Get("channel"))
 	case "chat.postMessage":
 		s.postMessage(w, f.Get("channel"), f.Get("text"), f.Get("blocks"))
+	case "views.open":
+		s.viewsOpen(w, r) // views.go
 	case "chat.update":
 		s.update(w, f.Get("channel"), f.Get("ts"), f.Get("text"), f.Get("blocks"), f.Has("blocks"))
 	default:

@@ -134,7 +134,7 @@ func (s *state) press(ctx context.Context, messageTS, actionID, asUserEmail stri
 		"api_app_id":            AppID,
 		"token":                 "emulated-verification-token",
 		"container":             map[string]any{"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false},
-		"trigger_id":            fmt.Sprintf("%d.%s", now.UnixNano(), randomID(8)),
+		"trigger_id":            s.newTriggerLocked(u.ID),
 		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
 		"enterprise":            nil,
 		"is_enterprise_install": false,
@@ -366,6 +366,10 @@ type callbackResult struct {
 func (s *state) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.base.Store(emulator.BaseURL(r))
 	p := strings.TrimPrefix(r.URL.Path, emulator.AdminPrefix)
+	if r.Method == http.MethodPost && (p == "submit" || p == "close") {
+		s.serveSubmit(w, r, p == "close") // views.go
+		return
+	}
 	if r.Method != http.MethodPost || (p != "press" && p != "slash") {
 		emulator.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "unknown admin route " + r.URL.Path})
 		return

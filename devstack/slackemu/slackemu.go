@@ -1,9 +1,10 @@
 // Package slackemu emulates the slice of the Slack Web API that jml uses
 // (auth.test, chat.postMessage, chat.update, conversations.open,
-// users.lookupByEmail, users.info) closely enough that github.com/slack-go/slack
-// talks to it unchanged, and plays Slack's side of interactivity: it posts
-// signed block_actions and slash-command callbacks to the app's Request URL
-// and serves the response_url those callbacks carry. A small web page (GET /)
+// users.lookupByEmail, users.info, views.open) closely enough that
+// github.com/slack-go/slack talks to it unchanged, and plays Slack's side of
+// interactivity: it posts signed block_actions, view_submission and
+// slash-command callbacks to the app's Request URL and serves the
+// response_url those callbacks carry. A small web page (GET /)
 // shows every conversation with working buttons for `jml dev`.
 package slackemu
 
@@ -120,7 +121,9 @@ type state struct {
 	byTS     map[string]*Message
 	lastSec  int64
 	seq      int
-	hooks    map[string]*hook // response_url token -> what it may act on
+	hooks    map[string]*hook   // response_url token -> what it may act on
+	triggers map[string]trigger // trigger_id -> who may open a view with it (views.go)
+	views    map[string]*View   // view id -> modal (views.go)
 	srv      *emulator.Server
 	nextUser int
 }
@@ -137,6 +140,8 @@ func New(cfg Config) *Emulator {
 		dms:      map[string]*Channel{},
 		byTS:     map[string]*Message{},
 		hooks:    map[string]*hook{},
+		triggers: map[string]trigger{},
+		views:    map[string]*View{},
 	}
 	if st.cfg.Now == nil {
 		st.cfg.Now = time.Now
@@ -345,5 +350,12 @@ func (s *state) Snapshot() any {
 	for _, m := range s.msgs {
 		msgs = append(msgs, copyMsg(m))
 	}
-	return map[string]any{"team_id": TeamID, "users": len(s.order), "channels": chans, "messages": msgs}
+	views := []View{}
+	for _, v := range s.views {
+		c := *v
+		c.raw = nil
+		views = append(views, c)
+	}
+	sortViews(views)
+	return map[string]any{"team_id": TeamID, "users": len(s.order), "channels": chans, "messages": msgs, "views": views}
 }

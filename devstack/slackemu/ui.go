@@ -28,7 +28,7 @@ type uiUser struct {
 }
 
 // serveUI serves the page (GET / and /ui/) and its JSON feeds:
-// /ui/conversations, /ui/users and /ui/messages?c=<id>.
+// /ui/conversations, /ui/users, /ui/messages?c=<id> and /ui/views?u=<email>.
 func (s *state) serveUI(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		emulator.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
@@ -48,6 +48,14 @@ func (s *state) serveUI(w http.ResponseWriter, r *http.Request) {
 			out = append(out, uiUser{ID: u.ID, Email: u.Email, RealName: u.RealName})
 		}
 		s.mu.Unlock()
+		emulator.WriteJSON(w, http.StatusOK, out)
+	case "/ui/views": // the open modals of ?u=<email> (views.go)
+		out := []View{}
+		for _, v := range s.viewsOf(r.URL.Query().Get("u")) {
+			if v.Open {
+				out = append(out, v)
+			}
+		}
 		emulator.WriteJSON(w, http.StatusOK, out)
 	case "/ui/conversations":
 		emulator.WriteJSON(w, http.StatusOK, s.conversations())

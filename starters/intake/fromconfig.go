@@ -18,6 +18,7 @@ import (
 	"github.com/jml-dev/jml/starters/elevation"
 	"github.com/jml-dev/jml/starters/employees"
 	"github.com/jml-dev/jml/starters/planner"
+	"github.com/jml-dev/jml/starters/sweep"
 	"github.com/jml-dev/jml/workers"
 	"github.com/jml-dev/jml/workers/codec"
 )
@@ -74,7 +75,7 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.Sources[strings.ToLower(src.Name)] = p
 	}
-	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil || len(cfg.ManualApps()) > 0 || cfg.Reviews.Enabled) {
+	if cfg.Slack.Enabled && cfg.Secrets.SlackSigningSecret.Set() && (len(cfg.Elevation.Roles) > 0 || o.Guard != nil || len(cfg.ManualApps()) > 0 || cfg.Reviews.Enabled || cfg.SweepDecidedInSlack()) {
 		o.AppTasks = apptasks.Confirmer{Client: c}
 		// The directories only propose whose Slack email it is; the HR
 		// records in the Employee workflows decide.
@@ -84,6 +85,11 @@ func FromConfig(cfg *config.Config, c client.Client, keys *codec.Keyring, z zero
 		}
 		o.SlackSigningSecret = cfg.Secrets.SlackSigningSecret.Reveal()
 		o.Reviews = ReviewClient{Client: c, Namespace: cfg.Temporal.Namespace} // access-review DMs (review.go)
+		// sweep findings' buttons and their forms (sweep.go)
+		o.Sweep = sweep.Decider{Client: c}
+		if deps.Slack != nil {
+			o.Views = deps.Slack
+		}
 		o.Elevation = elevation.Service{
 			Starter:       &elevation.Starter{Client: c, TaskQueue: cfg.Temporal.TaskQueue, Config: cfg},
 			SlackIdentity: elevation.SlackIdentity{Slack: deps.Slack, Directories: deps.Directories, Order: cfg.EnabledDirectories(), Client: c},

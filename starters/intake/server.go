@@ -73,6 +73,10 @@ type Options struct {
 	Reviews ReviewDecider
 	// AppTasks takes app owners' Done presses (starters/intake/apptask.go).
 	AppTasks AppTaskConfirmer
+	// Sweep takes decisions on sweep findings, Views opens their forms
+	// (starters/intake/sweep.go).
+	Sweep SweepDecider
+	Views ViewOpener
 	// AllowNoEmail: jml allocates the work email (hr.login), so a record
 	// may come without one.
 	AllowNoEmail bool

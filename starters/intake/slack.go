@@ -73,6 +73,9 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed Slack payload")
 		return
 	}
+	if cb.Type == sl.InteractionTypeViewSubmission && s.sweepSubmission(w, r, cb) { // starters/intake/sweep.go
+		return
+	}
 	if cb.Type != sl.InteractionTypeBlockActions {
 		w.WriteHeader(http.StatusOK) // other interactions are not jml's
 		return
@@ -88,6 +91,9 @@ func (s *Server) slackInteractivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.appTaskPress(w, r, cb) { // starters/intake/apptask.go
+		return
+	}
+	if s.sweepPress(w, r, cb) { // starters/intake/sweep.go
 		return
 	}
 	a := cb.ActionCallback.BlockActions[0]
