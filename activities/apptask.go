@@ -143,7 +143,13 @@ func (a *Activities) AppendAppTaskLog(_ context.Context, in contract.AppTaskEven
 
 // ReadAppTasksLog reads the task evidence file (nil when there is none).
 func ReadAppTasksLog(evidenceDir string) ([][]string, error) {
-	b, err := os.ReadFile(filepath.Join(evidenceDir, contract.AppTasksLogPath))
+	return readEvidenceRows(evidenceDir, contract.AppTasksLogPath)
+}
+
+// readEvidenceRows reads one of the appended CSV logs under evidenceDir
+// (nil when there is none yet).
+func readEvidenceRows(evidenceDir, rel string) ([][]string, error) {
+	b, err := os.ReadFile(filepath.Join(evidenceDir, rel))
 	if os.IsNotExist(err) {
 		return nil, nil
 	}

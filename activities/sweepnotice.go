@@ -1,9 +1,7 @@
 package activities
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -142,14 +140,7 @@ func (a *Activities) AppendSweepDecision(_ context.Context, in contract.SweepDec
 
 // ReadSweepDecisions reads the decisions file (nil when there is none).
 func ReadSweepDecisions(evidenceDir string) ([][]string, error) {
-	b, err := os.ReadFile(filepath.Join(evidenceDir, contract.SweepDecisionsLogPath))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return readOffboardingRows(bytes.NewReader(b))
+	return readEvidenceRows(evidenceDir, contract.SweepDecisionsLogPath)
 }
 
 // SweepKeep is a keep the decisions file holds.
