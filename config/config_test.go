@@ -58,6 +58,7 @@ func TestBrokenConfigReportsEveryProblemWithItsPath(t *testing.T) {
 	broken := `
 temporal:
   adress: 127.0.0.1:7233
+  max_concurrent_activities: -5
 track: cloud-first
 directories:
   entra: {enabled: true}
@@ -104,6 +105,7 @@ catalog:
 		paths[p.Path] = p.Msg
 	}
 	assert.Contains(t, paths["track"], `"cloud-first" is not a track`)
+	assert.Contains(t, paths["temporal.max_concurrent_activities"], "-5: must be 0")
 	assert.Contains(t, paths["directories.okta.org_url"], "not an http(s) URL")
 	assert.Contains(t, paths["elevation.roles[0].role"], "not declared in catalog.admin_roles.okta")
 	assert.Contains(t, paths["catalog.rules[0].groups.entra[1]"], `"dept-eng" is not declared in catalog.groups.entra`)

@@ -17,6 +17,9 @@ func (v *validator) semantics(c *Config) {
 	if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
 		v.add(0, "temporal.address", fmt.Sprintf("%q is not host:port", c.Temporal.Address))
 	}
+	if c.Temporal.MaxConcurrentActivities < 0 {
+		v.add(0, "temporal.max_concurrent_activities", fmt.Sprintf("%d: must be 0 (the default, %d) or more", c.Temporal.MaxConcurrentActivities, DefaultMaxConcurrentActivities))
+	}
 	tls := c.Temporal.TLS
 	if (tls.CertFile == "") != (tls.KeyFile == "") {
 		v.add(0, "temporal.tls", "cert_file and key_file must be set together")

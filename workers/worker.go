@@ -23,7 +23,8 @@ const StopTimeout = 30 * time.Second
 // activity of jml registered.
 func New(c client.Client, cfg *config.Config, deps *Deps, z zerolog.Logger) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
-		WorkerStopTimeout: StopTimeout,
+		MaxConcurrentActivityExecutionSize: cfg.Temporal.ActivitySlots(),
+		WorkerStopTimeout:                  StopTimeout,
 		// A call waiting for its rate budget heartbeats its activity.
 		Interceptors: []interceptor.WorkerInterceptor{activities.KeepAliveInterceptor()},
 	})

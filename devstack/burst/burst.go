@@ -96,6 +96,8 @@ type Report struct {
 	ToStart time.Duration `json:",omitempty"`
 	// Timeline is the Leaver's scheduling cost (latency mode).
 	Timeline *Timeline `json:",omitempty"`
+	// Binding is how the quota that sets the floor was spent.
+	Binding *Usage `json:",omitempty"`
 }
 
 // minPerLeaver is the fewest calls each lane's guarantees need with the
@@ -242,7 +244,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Total = time.Since(start)
 	rep.PeakRSSMB, rep.PeakGoroutines = mon.stop()
-	summarise(rep, env, qs, took, results, events, base)
+	summarise(rep, env, qs, took, results, events, base, start)
 	if o.Latency > 0 {
 		rep.Latency = took[0]
 		id := contract.LifecycleWorkflowID(leavers[0].Record.EmployeeID, "leaver", 1)
@@ -380,7 +382,7 @@ func waitLeavers(ctx context.Context, env *stack.Env, leavers []demoorg.Employee
 
 // summarise fills the report from the emulators' counters, the limiters
 // and the leavers' results.
-func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, results []contract.LifecycleResult, events []int64, base map[string]directory.LimiterStats) {
+func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, results []contract.LifecycleResult, events []int64, base map[string]directory.LimiterStats, start time.Time) {
 	n := float64(rep.Leavers)
 	removals := map[string]int{}
 	for _, r := range results {
@@ -427,22 +429,31 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 			scimThrottled = s.Throttled() // one server for every app
 		}
 	}
+	var binding *quota
+	var bindingFloor time.Duration
 	for _, q := range qs {
 		s := servers(env)[strings.SplitN(q.Directory, ":", 2)[0]]
 		var calls int
 		switch {
 		case q.Family == emulator.AllFamilies && q.Limit.WritesOnly:
-			for _, c := range s.Writes() {
-				calls += c
+			for fam, c := range s.Writes() {
+				if !ownQuota(qs, q.Directory, fam) {
+					calls += c
+				}
 			}
 		case q.Family == emulator.AllFamilies:
-			for _, c := range s.Counts() {
-				calls += c
+			for fam, c := range s.Counts() {
+				if !ownQuota(qs, q.Directory, fam) {
+					calls += c
+				}
 			}
 		default:
 			calls = s.Counts()[q.Family]
 		}
 		floor := time.Duration(float64(calls) / float64(q.Limit.Requests) * float64(q.Limit.Window))
+		if floor > bindingFloor {
+			binding, bindingFloor = &q, floor
+		}
 		d := get(q.Directory)
 		if floor > d.Floor {
 			d.Floor, d.FloorQuota = floor, fmt.Sprintf("%s %d/%s", q.Family, q.Limit.Requests, q.Limit.Window)
@@ -468,6 +479,10 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 		}
 	}
 	rep.Throttled += scimThrottled
+	if binding != nil {
+		u := usage(env, qs, *binding, start)
+		rep.Binding = &u
+	}
 	sort.Slice(rep.Directories, func(i, j int) bool { return rep.Directories[i].Directory < rep.Directories[j].Directory })
 	if rep.Calls > 0 {
 		rep.ThrottledPct = 100 * float64(rep.Throttled) / float64(rep.Calls)
@@ -494,6 +509,9 @@ func (r *Report) Print(w io.Writer) {
 			d.Floor.Round(100*time.Millisecond), d.LimiterWait.Round(time.Second), d.FloorQuota)
 	}
 	fmt.Fprintf(w, "  total time %s; floor %s (%s); ratio to the floor %.2f\n", r.Total.Round(100*time.Millisecond), r.Floor.Round(100*time.Millisecond), r.FloorDirectory, r.Ratio)
+	if r.Binding != nil {
+		r.Binding.print(w)
+	}
 	fmt.Fprintf(w, "  429s %d of %d calls (%.2f%%); SLA breaches %d; lanes not verified %d\n", r.Throttled, r.Calls, r.ThrottledPct, r.SLABreaches, r.Unverified)
 	fmt.Fprintf(w, "  per leaver (batch sent -> workflow closed): p50 %s  p95 %s  p99 %s  max %s\n", r.P50.Round(time.Millisecond), r.P95.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))
 	rss := make([]string, len(r.PeakRSSMB))

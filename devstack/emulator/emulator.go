@@ -71,7 +71,8 @@ type Fault struct {
 }
 
 // AllFamilies is the limit family that counts every call together, for
-// APIs metered as one quota (Google's queries per minute per user).
+// APIs metered as one quota (Google's queries per minute per user), except
+// the families with a limit of their own.
 const AllFamilies = "all"
 
 // Limit is a per-family fixed-window rate limit.
@@ -460,7 +461,10 @@ func faultKind(f *Fault) string {
 func (s *Server) take(fam, method string, now time.Time) (limit, remaining int, reset time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if all, ok := s.limits[AllFamilies]; ok && (!all.WritesOnly || isWrite(method)) {
+	// A family with its own limit is its own service (Graph's Intune beside
+	// identity and access): the "all" quota does not count it.
+	_, own := s.limits[fam]
+	if all, ok := s.limits[AllFamilies]; ok && !own && (!all.WritesOnly || isWrite(method)) {
 		w := s.windows[AllFamilies]
 		if w == nil || now.Sub(w.start) >= all.Window {
 			w = &window{start: now.Truncate(time.Second)}
@@ -470,9 +474,7 @@ func (s *Server) take(fam, method string, now time.Time) (limit, remaining int, 
 			return all.Requests, 0, w.start.Add(all.Window), false
 		}
 		w.used++
-		if _, own := s.limits[fam]; !own {
-			return all.Requests, all.Requests - w.used, w.start.Add(all.Window), true
-		}
+		return all.Requests, all.Requests - w.used, w.start.Add(all.Window), true
 	}
 	l, has := s.limits[fam]
 	if !has {

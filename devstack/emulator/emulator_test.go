@@ -127,6 +127,21 @@ func TestRateLimitPerFamilyWindow(t *testing.T) {
 	assert.Equal(t, 200, status(t, s, "/users"), "limit removed")
 }
 
+// Graph's identity write quota and Intune's are separate services: a
+// family with its own limit spends only that one, not the "all" quota.
+func TestAFamilyWithItsOwnLimitIsNotInTheAllQuota(t *testing.T) {
+	s := start(t)
+	s.SetLimit(AllFamilies, Limit{Requests: 2, Window: time.Hour})
+	s.SetLimit("devices", Limit{Requests: 5, Window: time.Hour})
+	for i := 0; i < 5; i++ {
+		assert.Equal(t, 200, status(t, s, "/devices"))
+	}
+	assert.Equal(t, 429, status(t, s, "/devices"), "its own limit holds")
+	assert.Equal(t, 200, status(t, s, "/users"))
+	assert.Equal(t, 200, status(t, s, "/groups"))
+	assert.Equal(t, 429, status(t, s, "/users"), "the other families share the all quota, which devices never spent")
+}
+
 func TestAuthIsCheckedAndEverythingIsLogged(t *testing.T) {
 	s := start(t)
 	resp, err := http.Get(s.URL() + "/users")
