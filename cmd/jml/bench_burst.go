@@ -17,6 +17,7 @@ func runBenchBurst(ctx context.Context, args []string, stdout, stderr io.Writer)
 	limits := fs.String("limits", "scaled", "rate limits: published, scaled (the same ratios, ten times the rate) or none")
 	nw := fs.Int("workers", 1, "worker processes: this one plus N-1 `jml worker` processes on the same task queue")
 	latency := fs.Duration("latency", 0, "inject this latency on every directory call and time one leaver against its critical path (use with --leavers 1)")
+	memLimit := fs.String("worker-memory-limit", "", "GOMEMLIMIT for the `jml worker` processes (e.g. 250MiB), as a container's memory limit sets it")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -29,7 +30,7 @@ func runBenchBurst(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprintln(stdout, "jml bench burst: starting the dev server, emulators and worker(s)...")
-	rep, err := burst.Run(ctx, burst.Options{Leavers: *leavers, Joiners: *joiners, Limits: *limits, Workers: *nw, WorkerBin: self, Latency: *latency,
+	rep, err := burst.Run(ctx, burst.Options{Leavers: *leavers, Joiners: *joiners, Limits: *limits, Workers: *nw, WorkerBin: self, WorkerMemoryLimit: *memLimit, Latency: *latency,
 		Say: func(f string, a ...any) { fmt.Fprintf(stdout, "  "+f+"\n", a...) }})
 	if err != nil {
 		return err

@@ -49,6 +49,8 @@ type Options struct {
 	// Workers-1 `jml worker` processes (WorkerBin) on the same task queue.
 	Workers   int
 	WorkerBin string
+	// WorkerMemoryLimit is the GOMEMLIMIT of those processes ("": none).
+	WorkerMemoryLimit string
 	// Latency > 0 injects this latency on every directory call (the
 	// latency target; use Leavers 1).
 	Latency time.Duration
@@ -193,7 +195,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 		for i := 1; i < o.Workers; i++ {
-			p, err := startWorker(o.WorkerBin, path, dir, i)
+			p, err := startWorker(o.WorkerBin, path, dir, i, o.WorkerMemoryLimit)
 			if err != nil {
 				return nil, err
 			}

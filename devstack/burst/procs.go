@@ -39,8 +39,8 @@ func writeConfig(cfg *config.Config, path string) error {
 }
 
 // startWorker runs `jml worker --config path` with the emulators'
-// credentials in its environment.
-func startWorker(bin, path, dir string, i int) (*workerProc, error) {
+// credentials in its environment, and GOMEMLIMIT=memLimit unless empty.
+func startWorker(bin, path, dir string, i int, memLimit string) (*workerProc, error) {
 	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("worker-%d.log", i)))
 	if err != nil {
 		return nil, err
@@ -48,12 +48,15 @@ func startWorker(bin, path, dir string, i int) (*workerProc, error) {
 	cmd := exec.Command(bin, "worker", "--config", path)
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "JML_") {
+		if !strings.HasPrefix(kv, "JML_") && (memLimit == "" || !strings.HasPrefix(kv, "GOMEMLIMIT=")) {
 			env = append(env, kv)
 		}
 	}
 	for k, v := range emulators.DemoCredentials().Env() {
 		env = append(env, k+"="+v)
+	}
+	if memLimit != "" {
+		env = append(env, "GOMEMLIMIT="+memLimit)
 	}
 	sort.Strings(env)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, f, f
