@@ -100,6 +100,8 @@ type Report struct {
 	Timeline *Timeline `json:",omitempty"`
 	// Binding is how the quota that sets the floor was spent.
 	Binding *Usage `json:",omitempty"`
+	// ThrottledByFamily is the 429s by emulator and endpoint family.
+	ThrottledByFamily map[string]int `json:",omitempty"`
 }
 
 // minPerLeaver is the fewest calls each lane's guarantees need with the
@@ -431,30 +433,15 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 			scimThrottled = s.Throttled() // one server for every app
 		}
 	}
+	serverOf := func(q quota) *emulator.Server { kind, _, _ := strings.Cut(q.Directory, ":"); return servers(env)[kind] }
 	var binding *quota
 	var bindingFloor time.Duration
+	var bindingCalls int
 	for _, q := range qs {
-		s := servers(env)[strings.SplitN(q.Directory, ":", 2)[0]]
-		var calls int
-		switch {
-		case q.Family == emulator.AllFamilies && q.Limit.WritesOnly:
-			for fam, c := range s.Writes() {
-				if !ownQuota(qs, q.Directory, fam) {
-					calls += c
-				}
-			}
-		case q.Family == emulator.AllFamilies:
-			for fam, c := range s.Counts() {
-				if !ownQuota(qs, q.Directory, fam) {
-					calls += c
-				}
-			}
-		default:
-			calls = s.Counts()[q.Family]
-		}
+		calls := meteredCalls(qs, q, serverOf(q))
 		floor := time.Duration(float64(calls) / float64(q.Limit.Requests) * float64(q.Limit.Window))
 		if floor > bindingFloor {
-			binding, bindingFloor = &q, floor
+			binding, bindingFloor, bindingCalls = &q, floor, calls
 		}
 		d := get(q.Directory)
 		if floor > d.Floor {
@@ -482,9 +469,10 @@ func summarise(rep *Report, env *stack.Env, qs []quota, took []time.Duration, re
 	}
 	rep.Throttled += scimThrottled
 	if binding != nil {
-		u := usage(env, qs, *binding, start)
+		u := usage(serverOf(*binding), qs, *binding, bindingCalls, start)
 		rep.Binding = &u
 	}
+	rep.ThrottledByFamily = throttledByFamily(env)
 	sort.Slice(rep.Directories, func(i, j int) bool { return rep.Directories[i].Directory < rep.Directories[j].Directory })
 	if rep.Calls > 0 {
 		rep.ThrottledPct = 100 * float64(rep.Throttled) / float64(rep.Calls)
@@ -515,6 +503,7 @@ func (r *Report) Print(w io.Writer) {
 		r.Binding.print(w)
 	}
 	fmt.Fprintf(w, "  429s %d of %d calls (%.2f%%); SLA breaches %d; lanes not verified %d\n", r.Throttled, r.Calls, r.ThrottledPct, r.SLABreaches, r.Unverified)
+	printThrottled(w, r.ThrottledByFamily)
 	fmt.Fprintf(w, "  per leaver (batch sent -> workflow closed): p50 %s  p95 %s  p99 %s  max %s\n", r.P50.Round(time.Millisecond), r.P95.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))
 	rss := make([]string, len(r.PeakRSSMB))
 	for i, m := range r.PeakRSSMB {

@@ -64,4 +64,43 @@ func TestSmallBurst(t *testing.T) {
 	if rep.Floor <= 0 || rep.Ratio <= 0 || rep.HistoryEventsPerLeaver <= 0 {
 		t.Errorf("floor %s, ratio %.2f, history events %.1f: not measured", rep.Floor, rep.Ratio, rep.HistoryEventsPerLeaver)
 	}
+	if b := rep.Binding; b == nil || b.Partial || b.Calls == 0 || b.Used <= 0 || b.Last < b.First {
+		t.Errorf("the binding quota's spend is not read from the whole log: %+v", rep.Binding)
+	}
+}
+
+// The floor and the binding quota's spend count what the emulator meters:
+// Graph's write quota counts identity writes, not reads and not Intune's,
+// which has its own quota; Okta's users bucket counts only users calls.
+func TestQuotasMeterAsTheEmulatorDoes(t *testing.T) {
+	qs, _ := quotas("published", []string{"github"})
+	find := func(dir, fam string) quota {
+		for _, q := range qs {
+			if q.Directory == dir && q.Family == fam {
+				return q
+			}
+		}
+		t.Fatalf("no %s %s quota", dir, fam)
+		return quota{}
+	}
+	writes := find("entra", "all")
+	cases := []struct {
+		q      quota
+		family string
+		write  bool
+		want   bool
+	}{
+		{writes, "users", true, true},
+		{writes, "users", false, false},
+		{writes, "deviceManagement", true, false},
+		{find("entra", "deviceManagement"), "deviceManagement", true, true},
+		{find("okta", "users"), "users", false, true},
+		{find("okta", "users"), "groups", false, false},
+		{find("google", "all"), "tokens", false, true},
+	}
+	for _, c := range cases {
+		if got := c.q.meters(qs, c.family, c.write); got != c.want {
+			t.Errorf("%s %s meters %s (write %v) = %v, want %v", c.q.Directory, c.q.Family, c.family, c.write, got, c.want)
+		}
+	}
 }

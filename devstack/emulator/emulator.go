@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math/rand"
 	"net"
 	"net/http"
@@ -111,7 +112,7 @@ type Server struct {
 	log      []Request
 	counts   map[string]int
 	writes   map[string]int
-	throttle int
+	throttle map[string]int // 429 answers per family
 	injected map[string]int
 	rng      *rand.Rand
 
@@ -122,7 +123,7 @@ type Server struct {
 
 // New wraps api. Start it with Start or use it as an http.Handler.
 func New(api API) *Server {
-	return &Server{api: api, limits: map[string]Limit{}, windows: map[string]*window{}, counts: map[string]int{}, writes: map[string]int{}, injected: map[string]int{}, rng: rand.New(rand.NewSource(1))}
+	return &Server{api: api, limits: map[string]Limit{}, windows: map[string]*window{}, counts: map[string]int{}, writes: map[string]int{}, throttle: map[string]int{}, injected: map[string]int{}, rng: rand.New(rand.NewSource(1))}
 }
 
 // Start listens on addr ("127.0.0.1:0" for a random port) and serves.
@@ -232,9 +233,18 @@ func isWrite(method string) bool { return method != http.MethodGet && method != 
 
 // Throttled returns how many calls the emulator answered 429.
 func (s *Server) Throttled() int {
+	n := 0
+	for _, c := range s.ThrottledByFamily() {
+		n += c
+	}
+	return n
+}
+
+// ThrottledByFamily returns the 429 answers per endpoint family.
+func (s *Server) ThrottledByFamily() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.throttle
+	return maps.Clone(s.throttle)
 }
 
 // Injected returns how many scripted faults fired, by effect: "429",
@@ -256,7 +266,7 @@ func (s *Server) ResetLog() {
 	s.counts = map[string]int{}
 	s.writes = map[string]int{}
 	s.injected = map[string]int{}
-	s.throttle = 0
+	s.throttle = map[string]int{}
 	s.mu.Unlock()
 }
 
@@ -307,7 +317,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writes[fam]++
 		}
 		if status == http.StatusTooManyRequests {
-			s.throttle++
+			s.throttle[fam]++
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w, record: record}

@@ -123,6 +123,8 @@ func TestRateLimitPerFamilyWindow(t *testing.T) {
 	}
 	assert.Equal(t, 429, status(t, s, "/users"))
 	assert.Equal(t, 200, status(t, s, "/groups"), "another family has its own budget")
+	assert.Equal(t, 1, s.Throttled())
+	assert.Equal(t, map[string]int{"users": 1}, s.ThrottledByFamily())
 	s.SetLimit("users", Limit{})
 	assert.Equal(t, 200, status(t, s, "/users"), "limit removed")
 }
