@@ -187,3 +187,21 @@ func TestListEntriesNeedUniqueNames(t *testing.T) {
 	assert.Equal(t, "is required", paths["elevation.roles[1].name"])
 	assert.Equal(t, `"engineering" is defined twice`, paths["catalog.rules[3].name"])
 }
+
+// A worker's activity slots default to DefaultMaxConcurrentActivities (the
+// SDK's own 1,000 made a 1,000-leaver burst queue behind budgets) and a
+// configured value wins.
+func TestActivitySlotsDefault(t *testing.T) {
+	assert.Equal(t, DefaultMaxConcurrentActivities, Temporal{}.ActivitySlots())
+	assert.Equal(t, 250, Temporal{MaxConcurrentActivities: 250}.ActivitySlots())
+	b, err := os.ReadFile("demo.yaml")
+	require.NoError(t, err)
+	demo, err := Parse("demo.yaml", b, env(demoEnv))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultMaxConcurrentActivities, demo.Temporal.ActivitySlots(), "unset in the file: the default")
+	set := strings.Replace(string(b), "temporal:\n", "temporal:\n  max_concurrent_activities: 2500\n", 1)
+	require.NotEqual(t, string(b), set, "demo.yaml has a temporal section to set it in")
+	c, err := Parse("demo.yaml", []byte(set), env(demoEnv))
+	require.NoError(t, err)
+	assert.Equal(t, 2500, c.Temporal.ActivitySlots())
+}
