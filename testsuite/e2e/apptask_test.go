@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,18 @@ func taskEvents(t *testing.T, e *harness.Env, employeeID, taskID, event string) 
 			}
 		}
 		return found, fmt.Sprintf("%v", lines)
+	})
+	// The evidence orders a task's events by (run_id, seq), the workflow's
+	// own order: a press answered while the "opened" line is being written
+	// may reach the file before it.
+	run, seq := slices.Index(activities.AppTasksLogHeader, "run_id"), slices.Index(activities.AppTasksLogHeader, "seq")
+	slices.SortStableFunc(lines, func(a, b []string) int {
+		if c := strings.Compare(a[run], b[run]); c != 0 {
+			return c
+		}
+		x, _ := strconv.Atoi(a[seq])
+		y, _ := strconv.Atoi(b[seq])
+		return x - y
 	})
 	return lines
 }
